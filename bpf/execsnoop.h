@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef EBPFSH_EXECSNOOP_H
+#define EBPFSH_EXECSNOOP_H
+
+#define EXEC_FILENAME_MAX	512
+#define EXEC_ARGS_MAX		4096	/* power of two: used as a mask */
+#define EXEC_FAILED_ARGS	20	/* argv entries read for a failed exec */
+#define EXEC_FAILED_ARG_MAX	128
+
+enum exec_kind {
+	EXEC_KIND_EXEC = 0,	/* the new image runs (sched_process_exec) */
+	EXEC_KIND_FAILED = 1,	/* execve/execveat returned an error */
+};
+
+enum exec_flags {
+	EXEC_F_ARGS_TRUNCATED = 1,
+	EXEC_F_FILENAME_TRUNCATED = 2,
+	EXEC_F_EXE_TRUNCATED = 4,
+	EXEC_F_ARGS_FAULT = 8,
+};
+
+struct exec_event {
+	struct event_header hdr;
+	__s32 ret;
+	__u32 argc;		/* 0xffffffff when the kernel could not tell */
+	__u32 args_size;	/* bytes of argv before truncation */
+	__u16 flags;		/* enum exec_flags */
+	__u16 filename_len;
+	__u16 exe_len;
+	__u16 args_len;
+	char data[];		/* filename, exe, args (NUL-separated), in that order */
+};
+
+#endif

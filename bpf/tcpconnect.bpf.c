@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tcpconnect without kprobes: inet_sock_set_state CLOSE->SYN_SENT runs in the
+ * connecting task (filter and header taken there); SYN_SENT->ESTABLISHED or
+ * ->CLOSE gives the outcome and the source port, possibly from softirq.
+ */
+#include "common.h"
+#include "tcpconnect.h"
+
+#define AF_INET		2
+#define AF_INET6	10
+#define IPPROTO_TCP	6
+#define ECONNREFUSED	111
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct connect_event);
+} connect_pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct connect_event);
+} connect_scratch SEC(".maps");
+
+const struct connect_event *unused_connect_event __attribute__((unused));
+
+static __always_inline void read_addrs(const struct sock *sk, struct connect_event *e)
+{
+	if (e->family == AF_INET) {
+		bpf_core_read(e->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(e->daddr, 4, &sk->__sk_common.skc_daddr);
+	} else {
+		bpf_core_read(e->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(e->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
+static __always_inline int handle_state(const struct sock *sk, int oldstate, int newstate)
+{
+	__u64 key = (__u64)sk;
+	struct connect_event *e;
+	__u16 family, proto;
+
+	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT) {
+		__u32 zero = 0;
+
+		family = BPF_CORE_READ(sk, __sk_common.skc_family);
+		proto = BPF_CORE_READ(sk, sk_protocol);
+		if (proto != IPPROTO_TCP || (family != AF_INET && family != AF_INET6))
+			return 0;
+		if (!should_trace())
+			return 0;
+		e = bpf_map_lookup_elem(&connect_scratch, &zero);
+		if (!e)
+			return 0;
+		__builtin_memset(e, 0, sizeof(*e));
+		fill_header(&e->hdr, 0);
+		e->family = family;
+		e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		read_addrs(sk, e);
+		bpf_map_update_elem(&connect_pending, &key, e, BPF_ANY);
+		return 0;
+	}
+	if (oldstate != TCP_SYN_SENT)
+		return 0;
+	e = bpf_map_lookup_elem(&connect_pending, &key);
+	if (!e)
+		return 0;
+	if (newstate == TCP_ESTABLISHED) {
+		e->ret = 0;
+	} else {
+		int err = BPF_CORE_READ(sk, sk_err);
+
+		e->ret = err ? -err : -ECONNREFUSED;
+	}
+	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	read_addrs(sk, e);
+	e->latency_us = (bpf_ktime_get_ns() - e->hdr.ts_ns) / 1000;
+	e->hdr.ts_ns = bpf_ktime_get_ns();
+	emit(e, sizeof(*e));
+	bpf_map_delete_elem(&connect_pending, &key);
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int newstate)
+{
+	return handle_state(sk, oldstate, newstate);
+}
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	return handle_state((const struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

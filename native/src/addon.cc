@@ -1,0 +1,31 @@
+// ebpfsh's native addon: the handles (objects, links, maps, the ring reader)
+// over the system libbpf. JS validates and owns the API.
+#include <bpf/libbpf.h>
+#include <napi.h>
+
+#include "errors.h"
+#include "session.h"
+#include "tracefs.h"
+
+namespace {
+
+Napi::Value PossibleCpus(const Napi::CallbackInfo &info) {
+  return Napi::Number::New(info.Env(), libbpf_num_possible_cpus());
+}
+
+Napi::Value LibbpfVersion(const Napi::CallbackInfo &info) {
+  return Napi::String::New(info.Env(), libbpf_version_string());
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  ebpfsh::InstallLibbpfLog();
+  exports.Set("Session", ebpfsh::Session::Define(env));
+  exports.Set("ensureTracefs", Napi::Function::New(env, ebpfsh::EnsureTracefs));
+  exports.Set("possibleCpus", Napi::Function::New(env, PossibleCpus));
+  exports.Set("libbpfVersion", Napi::Function::New(env, LibbpfVersion));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(ebpfsh_native, Init)

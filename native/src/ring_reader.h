@@ -1,0 +1,58 @@
+// The one reader thread: drains the shared BPF ring buffer on a short timer
+// (or when the kernel's threshold wakeup fires) into one Buffer of framed
+// records per flush, handed to JS through a ThreadSafeFunction.
+#pragma once
+#include <napi.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+struct ring_buffer;
+
+namespace ebpfsh {
+
+constexpr int kMaxProbes = 64;
+
+struct ReaderOptions {
+  int flush_ms = 10;
+  size_t max_pending_bytes = 64 << 20;  // handed to JS but not yet consumed
+  size_t max_batch_bytes = 4 << 20;
+  int probe_id_offset = 16;  // u16 in the common header, for per-probe drops
+};
+
+class RingReader {
+ public:
+  RingReader(int map_fd, Napi::ThreadSafeFunction tsfn, ReaderOptions opts);
+  ~RingReader();
+  RingReader(const RingReader &) = delete;
+  RingReader &operator=(const RingReader &) = delete;
+
+  // Throws (returns errno) if libbpf cannot set up the ring.
+  int Start();
+  void Stop();
+  // Test hook: a paused reader leaves records in the kernel ring.
+  void SetPaused(bool paused) { paused_ = paused; }
+  Napi::Object Stats(Napi::Env env) const;
+
+ private:
+  static int OnSample(void *ctx, void *data, size_t size);
+  void Loop();
+  void Flush();
+
+  int map_fd_;
+  Napi::ThreadSafeFunction tsfn_;
+  ReaderOptions opts_;
+  ring_buffer *rb_ = nullptr;
+  std::thread thread_;
+  std::atomic<bool> running_{false};
+  std::atomic<bool> paused_{false};
+  std::vector<uint8_t> batch_;
+  std::shared_ptr<std::atomic<int64_t>> pending_;
+  std::atomic<uint64_t> batches_{0}, records_{0}, bytes_{0};
+  std::atomic<uint64_t> drops_[kMaxProbes] = {};
+};
+
+}  // namespace ebpfsh

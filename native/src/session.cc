@@ -1,0 +1,328 @@
+#include "session.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "errors.h"
+
+namespace ebpfsh {
+namespace {
+
+std::set<std::string> StringSet(const Napi::Object &opts, const char *key) {
+  std::set<std::string> out;
+  if (!opts.Has(key)) return out;
+  Napi::Array arr = opts.Get(key).As<Napi::Array>();
+  for (uint32_t i = 0; i < arr.Length(); i++) out.insert(arr.Get(i).As<Napi::String>().Utf8Value());
+  return out;
+}
+
+bool EndsWith(const std::string &s, const std::string &suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Writes load-time `const volatile` variables by name into .rodata.
+void SetRodata(Napi::Env env, bpf_object *obj, bpf_map *map, const Napi::Object &values) {
+  size_t size = 0;
+  auto *initial = static_cast<const uint8_t *>(bpf_map__initial_value(map, &size));
+  const struct btf *btf = bpf_object__btf(obj);
+  if (!initial || !btf) ThrowErrno(env, "set rodata", EINVAL, "(no .rodata or btf)");
+  std::vector<uint8_t> data(initial, initial + size);
+  int sec_id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
+  if (sec_id < 0) ThrowErrno(env, "set rodata", EINVAL, "(no .rodata section)");
+  const struct btf_type *sec = btf__type_by_id(btf, sec_id);
+  const struct btf_var_secinfo *vs = btf_var_secinfos(sec);
+  Napi::Array names = values.GetPropertyNames();
+  for (uint32_t n = 0; n < names.Length(); n++) {
+    std::string name = names.Get(n).As<Napi::String>().Utf8Value();
+    bool found = false;
+    for (int i = 0; i < btf_vlen(sec); i++) {
+      const struct btf_type *var = btf__type_by_id(btf, vs[i].type);
+      if (name != btf__name_by_offset(btf, var->name_off)) continue;
+      Napi::Value v = values.Get(name);
+      uint64_t value = v.IsBigInt() ? v.As<Napi::BigInt>().Uint64Value(nullptr)
+                                    : static_cast<uint64_t>(v.As<Napi::Number>().Int64Value());
+      if (vs[i].offset + vs[i].size > size || vs[i].size > 8) ThrowErrno(env, "set rodata", EINVAL, name);
+      memcpy(data.data() + vs[i].offset, &value, vs[i].size);  // little-endian: low bytes first
+      found = true;
+    }
+    if (!found) ThrowErrno(env, "set rodata", ENOENT, name);
+  }
+  int err = bpf_map__set_initial_value(map, data.data(), data.size());
+  if (err) ThrowErrno(env, "set rodata", err);
+}
+
+}  // namespace
+
+Napi::Function Session::Define(Napi::Env env) {
+  return DefineClass(env, "Session",
+                     {
+                         InstanceMethod("load", &Session::Load),
+                         InstanceMethod("unload", &Session::Unload),
+                         InstanceMethod("attach", &Session::Attach),
+                         InstanceMethod("detach", &Session::Detach),
+                         InstanceMethod("mapUpdate", &Session::MapUpdate),
+                         InstanceMethod("mapDelete", &Session::MapDelete),
+                         InstanceMethod("mapLookup", &Session::MapLookup),
+                         InstanceMethod("mapKeys", &Session::MapKeys),
+                         InstanceMethod("start", &Session::Start),
+                         InstanceMethod("setPaused", &Session::SetPaused),
+                         InstanceMethod("stats", &Session::Stats),
+                         InstanceMethod("close", &Session::Close),
+                     });
+}
+
+Session::Session(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Session>(info) {
+  env_ = info.Env();
+  // Links are fds, so the kernel detaches them if we die; the hook makes a
+  // normal exit tidy too.
+  napi_add_env_cleanup_hook(env_, &Session::CleanupHook, this);
+  hooked_ = true;
+}
+
+Session::~Session() {
+  if (hooked_) napi_remove_env_cleanup_hook(env_, &Session::CleanupHook, this);
+  DestroyAll();
+}
+
+void Session::CleanupHook(void *arg) {
+  auto *self = static_cast<Session *>(arg);
+  self->hooked_ = false;
+  self->DestroyAll();
+}
+
+void Session::DestroyAll() {
+  if (reader_) reader_->Stop();
+  reader_.reset();
+  for (auto &[id, l] : links_) bpf_link__destroy(l.link);
+  links_.clear();
+  for (auto &[id, obj] : objects_) bpf_object__close(obj);
+  objects_.clear();
+  for (auto &[name, m] : shared_) close(m.fd);
+  shared_.clear();
+}
+
+// load(path, { programs, shared, rodata, maxEntries }) -> object id.
+// Only the named programs are loaded (autoload off for the rest, so one a
+// kernel refuses does not take the others down). Maps named in `shared` are
+// reused from earlier objects, or become the session's on first load.
+Napi::Value Session::Load(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  Napi::Object opts = info[1].As<Napi::Object>();
+  std::set<std::string> programs = StringSet(opts, "programs");
+  std::set<std::string> shared = StringSet(opts, "shared");
+  Napi::Object max_entries = opts.Has("maxEntries") ? opts.Get("maxEntries").As<Napi::Object>() : Napi::Object::New(env);
+
+  TakeLibbpfLog();
+  bpf_object *obj = bpf_object__open_file(path.c_str(), nullptr);
+  if (!obj) ThrowErrno(env, "open", errno ? errno : ENOENT, path);
+  try {
+    std::set<std::string> seen;
+    bpf_program *prog;
+    bpf_object__for_each_program(prog, obj) {
+      std::string name = bpf_program__name(prog);
+      bool want = programs.count(name) > 0;
+      if (want) seen.insert(name);
+      bpf_program__set_autoload(prog, want);
+    }
+    for (const auto &p : programs)
+      if (!seen.count(p)) ThrowErrno(env, "load", ENOENT, "program " + p + " (not in " + path + ")");
+
+    bpf_map *map;
+    bpf_object__for_each_map(map, obj) {
+      std::string name = bpf_map__name(map);
+      if (bpf_map__is_internal(map)) {
+        if (EndsWith(name, ".rodata") && opts.Has("rodata"))
+          SetRodata(env, obj, map, opts.Get("rodata").As<Napi::Object>());
+        continue;
+      }
+      auto it = shared_.find(name);
+      if (shared.count(name) && it != shared_.end()) {
+        int err = bpf_map__reuse_fd(map, it->second.fd);
+        if (err) ThrowErrno(env, "load", err, "(reuse map " + name + ")");
+      } else if (max_entries.Has(name)) {
+        bpf_map__set_max_entries(map, max_entries.Get(name).As<Napi::Number>().Uint32Value());
+      }
+    }
+    int err = bpf_object__load(obj);
+    if (err) ThrowErrno(env, "load", err, path);
+
+    bpf_object__for_each_map(map, obj) {
+      std::string name = bpf_map__name(map);
+      if (!shared.count(name) || shared_.count(name)) continue;
+      int fd = dup(bpf_map__fd(map));
+      if (fd < 0) ThrowErrno(env, "load", errno, "(dup map " + name + ")");
+      bpf_map_type type = bpf_map__type(map);
+      bool percpu = type == BPF_MAP_TYPE_PERCPU_ARRAY || type == BPF_MAP_TYPE_PERCPU_HASH ||
+                    type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+      shared_[name] = MapInfo{fd, bpf_map__key_size(map), bpf_map__value_size(map), percpu};
+    }
+  } catch (...) {
+    bpf_object__close(obj);
+    throw;
+  }
+  int id = next_id_++;
+  objects_[id] = obj;
+  return Napi::Number::New(env, id);
+}
+
+Napi::Value Session::Unload(const Napi::CallbackInfo &info) {
+  int id = info[0].As<Napi::Number>().Int32Value();
+  for (auto it = links_.begin(); it != links_.end();) {
+    if (it->second.object == id) {
+      bpf_link__destroy(it->second.link);
+      it = links_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  auto it = objects_.find(id);
+  if (it != objects_.end()) {
+    bpf_object__close(it->second);
+    objects_.erase(it);
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value Session::Attach(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int id = info[0].As<Napi::Number>().Int32Value();
+  std::string name = info[1].As<Napi::String>().Utf8Value();
+  auto it = objects_.find(id);
+  if (it == objects_.end()) ThrowErrno(env, "attach", EBADF, name);
+  bpf_program *prog = bpf_object__find_program_by_name(it->second, name.c_str());
+  if (!prog) ThrowErrno(env, "attach", ENOENT, name);
+  TakeLibbpfLog();
+  bpf_link *link = bpf_program__attach(prog);
+  long err = libbpf_get_error(link);
+  if (!link || err) ThrowErrno(env, "attach", err ? static_cast<int>(err) : errno, name);
+  int link_id = next_id_++;
+  links_[link_id] = Link{id, link};
+  return Napi::Number::New(env, link_id);
+}
+
+Napi::Value Session::Detach(const Napi::CallbackInfo &info) {
+  int id = info[0].As<Napi::Number>().Int32Value();
+  auto it = links_.find(id);
+  if (it != links_.end()) {
+    bpf_link__destroy(it->second.link);
+    links_.erase(it);
+  }
+  return info.Env().Undefined();
+}
+
+const Session::MapInfo &Session::SharedMap(Napi::Env env, const std::string &name) {
+  auto it = shared_.find(name);
+  if (it == shared_.end()) ThrowErrno(env, "map", ENOENT, name + " (not loaded yet)");
+  return it->second;
+}
+
+static void CheckSize(Napi::Env env, const std::string &what, size_t got, size_t want) {
+  if (got != want)
+    ThrowErrno(env, "map", EINVAL, what + " size " + std::to_string(got) + " (want " + std::to_string(want) + ")");
+}
+
+Napi::Value Session::MapUpdate(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  const MapInfo &m = SharedMap(env, name);
+  auto key = info[1].As<Napi::Buffer<uint8_t>>();
+  auto value = info[2].As<Napi::Buffer<uint8_t>>();
+  CheckSize(env, name + " key", key.Length(), m.key_size);
+  CheckSize(env, name + " value", value.Length(), m.value_size);
+  if (bpf_map_update_elem(m.fd, key.Data(), value.Data(), BPF_ANY)) ThrowErrno(env, "map update", errno, name);
+  return env.Undefined();
+}
+
+Napi::Value Session::MapDelete(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  const MapInfo &m = SharedMap(env, name);
+  auto key = info[1].As<Napi::Buffer<uint8_t>>();
+  CheckSize(env, name + " key", key.Length(), m.key_size);
+  if (bpf_map_delete_elem(m.fd, key.Data())) {
+    if (errno == ENOENT) return Napi::Boolean::New(env, false);
+    ThrowErrno(env, "map delete", errno, name);
+  }
+  return Napi::Boolean::New(env, true);
+}
+
+// Per-CPU maps return one value per possible CPU, each padded to 8 bytes.
+Napi::Value Session::MapLookup(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  const MapInfo &m = SharedMap(env, name);
+  auto key = info[1].As<Napi::Buffer<uint8_t>>();
+  CheckSize(env, name + " key", key.Length(), m.key_size);
+  size_t size = m.percpu ? ((m.value_size + 7) & ~7u) * libbpf_num_possible_cpus() : m.value_size;
+  std::vector<uint8_t> value(size);
+  if (bpf_map_lookup_elem(m.fd, key.Data(), value.data())) {
+    if (errno == ENOENT) return env.Null();
+    ThrowErrno(env, "map lookup", errno, name);
+  }
+  return Napi::Buffer<uint8_t>::Copy(env, value.data(), value.size());
+}
+
+Napi::Value Session::MapKeys(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  const MapInfo &m = SharedMap(env, name);
+  Napi::Array out = Napi::Array::New(env);
+  std::vector<uint8_t> key(m.key_size), next(m.key_size);
+  void *prev = nullptr;
+  uint32_t n = 0;
+  while (bpf_map_get_next_key(m.fd, prev, next.data()) == 0) {
+    out.Set(n++, Napi::Buffer<uint8_t>::Copy(env, next.data(), next.size()));
+    key.swap(next);
+    prev = key.data();
+  }
+  return out;
+}
+
+// start(ringMapName, onBatch, { flushMs, maxPendingBytes, probeIdOffset })
+Napi::Value Session::Start(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (reader_) return env.Undefined();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  const MapInfo &m = SharedMap(env, name);
+  Napi::Function cb = info[1].As<Napi::Function>();
+  ReaderOptions opts;
+  if (info.Length() > 2 && info[2].IsObject()) {
+    Napi::Object o = info[2].As<Napi::Object>();
+    if (o.Has("flushMs")) opts.flush_ms = o.Get("flushMs").As<Napi::Number>().Int32Value();
+    if (o.Has("maxPendingBytes")) opts.max_pending_bytes = o.Get("maxPendingBytes").As<Napi::Number>().Int64Value();
+    if (o.Has("probeIdOffset")) opts.probe_id_offset = o.Get("probeIdOffset").As<Napi::Number>().Int32Value();
+  }
+  auto tsfn = Napi::ThreadSafeFunction::New(env, cb, "ebpfsh-ring-reader", 0, 1);
+  reader_ = std::make_unique<RingReader>(m.fd, tsfn, opts);
+  int err = reader_->Start();
+  if (err) {
+    reader_.reset();
+    ThrowErrno(env, "start reader", err, name);
+  }
+  return env.Undefined();
+}
+
+Napi::Value Session::SetPaused(const Napi::CallbackInfo &info) {
+  if (reader_) reader_->SetPaused(info[0].As<Napi::Boolean>().Value());
+  return info.Env().Undefined();
+}
+
+Napi::Value Session::Stats(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!reader_) return env.Null();
+  return reader_->Stats(env);
+}
+
+Napi::Value Session::Close(const Napi::CallbackInfo &info) {
+  DestroyAll();
+  return info.Env().Undefined();
+}
+
+}  // namespace ebpfsh

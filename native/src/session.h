@@ -1,0 +1,63 @@
+// A tracing session: BPF objects loaded on demand, their links, the maps
+// shared between them (reused by name), and the ring reader. Knows nothing of
+// probe names or fields: the engine tells it which objects, programs and maps.
+#pragma once
+#include <napi.h>
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "ring_reader.h"
+
+struct bpf_object;
+struct bpf_link;
+
+namespace ebpfsh {
+
+class Session : public Napi::ObjectWrap<Session> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit Session(const Napi::CallbackInfo &info);
+  ~Session() override;
+
+ private:
+  struct MapInfo {
+    int fd;
+    uint32_t key_size;
+    uint32_t value_size;
+    bool percpu;
+  };
+  struct Link {
+    int object;
+    bpf_link *link;
+  };
+
+  Napi::Value Load(const Napi::CallbackInfo &info);
+  Napi::Value Unload(const Napi::CallbackInfo &info);
+  Napi::Value Attach(const Napi::CallbackInfo &info);
+  Napi::Value Detach(const Napi::CallbackInfo &info);
+  Napi::Value MapUpdate(const Napi::CallbackInfo &info);
+  Napi::Value MapDelete(const Napi::CallbackInfo &info);
+  Napi::Value MapLookup(const Napi::CallbackInfo &info);
+  Napi::Value MapKeys(const Napi::CallbackInfo &info);
+  Napi::Value Start(const Napi::CallbackInfo &info);
+  Napi::Value SetPaused(const Napi::CallbackInfo &info);
+  Napi::Value Stats(const Napi::CallbackInfo &info);
+  Napi::Value Close(const Napi::CallbackInfo &info);
+
+  const MapInfo &SharedMap(Napi::Env env, const std::string &name);
+  void DestroyAll();
+  static void CleanupHook(void *arg);
+
+  std::map<std::string, MapInfo> shared_;
+  std::map<int, bpf_object *> objects_;
+  std::map<int, Link> links_;
+  std::unique_ptr<RingReader> reader_;
+  int next_id_ = 1;
+  bool hooked_ = false;
+  napi_env env_ = nullptr;
+};
+
+}  // namespace ebpfsh

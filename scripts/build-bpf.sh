@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Compile bpf/*.bpf.c into build/bpf/*.bpf.o (CO-RE) and derive the record
+# layouts userspace decodes with from the objects' BTF. Incremental.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=build/bpf
+mkdir -p "$out"
+
+if [ ! -s build/vmlinux.h ] || [ /sys/kernel/btf/vmlinux -nt build/vmlinux.h ]; then
+	[ -r /sys/kernel/btf/vmlinux ] || { echo "ebpfsh build: this kernel has no BTF (/sys/kernel/btf/vmlinux); ebpfsh needs CONFIG_DEBUG_INFO_BTF=y" >&2; exit 1; }
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > build/vmlinux.h.tmp
+	mv build/vmlinux.h.tmp build/vmlinux.h
+fi
+
+arch=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+changed=0
+for src in bpf/*.bpf.c; do
+	obj="$out/$(basename "${src%.c}").o"
+	if [ ! -f "$obj" ] || [ -n "$(find "$src" bpf/*.h build/vmlinux.h -newer "$obj" 2>/dev/null | head -1)" ]; then
+		clang -g -O2 -target bpf -D__TARGET_ARCH_"$arch" -Wall -Wno-unused-function \
+			-I build -I bpf -c "$src" -o "$obj.tmp"
+		mv "$obj.tmp" "$obj"
+		changed=1
+	fi
+done
+if [ "$changed" = 1 ] || [ ! -f "$out/layouts.json" ] || [ scripts/gen-layouts.mjs -nt "$out/layouts.json" ]; then
+	node scripts/gen-layouts.mjs "$out" > "$out/layouts.json.tmp"
+	mv "$out/layouts.json.tmp" "$out/layouts.json"
+fi
