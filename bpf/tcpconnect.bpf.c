@@ -78,6 +78,8 @@ static __always_inline int handle_state(const struct sock *sk, int oldstate, int
 		e->ret = err ? -err : -ECONNREFUSED;
 	}
 	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (!e->sport)	/* already unhashed on some error paths: the bound port is still here */
+		e->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
 	read_addrs(sk, e);
 	e->latency_us = (bpf_ktime_get_ns() - e->hdr.ts_ns) / 1000;
 	e->hdr.ts_ns = bpf_ktime_get_ns();

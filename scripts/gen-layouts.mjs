@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Derive record layouts (struct event_header and every record struct) from the
+// Derive record layouts (struct event_header, every record struct, the filter
+// map structs) from the
 // BTF of the compiled BPF objects, so the C structs stay the single source of
 // truth for bytes. Prints JSON: { structs: { name: { size, members: {...} } } }.
 import { execFileSync } from 'node:child_process';
@@ -36,6 +37,9 @@ function describe(types, id) {
   }
 }
 
+// Structs the engine writes into filter maps (bpf/common.h).
+const MAP_STRUCTS = new Set(['probe_filter', 'filter_u32_key', 'filter_u64_key', 'filter_comm_key']);
+
 // A record is a struct whose first member is `struct event_header hdr`.
 function isRecord(types, t) {
   const first = t.members?.[0];
@@ -46,7 +50,7 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.bpf.o')).sort()) 
   const btf = JSON.parse(execFileSync('bpftool', ['-j', 'btf', 'dump', 'file', join(dir, file)], { encoding: 'utf8', maxBuffer: 1 << 28 }));
   const types = new Map(btf.types.map((t) => [t.id, t]));
   for (const t of btf.types) {
-    if (t.kind !== 'STRUCT' || !(t.name === 'event_header' || isRecord(types, t))) continue;
+    if (t.kind !== 'STRUCT' || !(t.name === 'event_header' || MAP_STRUCTS.has(t.name) || isRecord(types, t))) continue;
     const members = {};
     for (const m of t.members) {
       if (m.bits_offset % 8 !== 0 || m.bitfield_size) throw new Error(`${t.name}.${m.name}: bitfields are not supported in events`);

@@ -1,0 +1,59 @@
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { describeProbes } from './probes-command.js';
+import { runTrace } from './trace-command.js';
+import { reportAndExit } from './errors.js';
+
+/** Tool version from package.json. */
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new CommanderError(2, 'ebpfsh.number', `'${v}' is not a positive number`);
+  return n;
+}
+
+/** Builds the commander program. */
+export function buildProgram(): Command {
+  const program = new Command('ebpfsh')
+    .description('interactive eBPF investigation shell for incident responders')
+    .version(VERSION)
+    .showHelpAfterError('(run ebpfsh --help for usage)');
+
+  program
+    .command('probes')
+    .description('list probes, aliases, filter keys and attach points')
+    .option('-v, --verbose', 'also list fields and probe-specific keys')
+    .action((o: { verbose?: boolean }) => {
+      process.stdout.write(describeProbes(new Map(), o.verbose) + '\n');
+    });
+
+  program
+    .command('trace')
+    .description('print events until Ctrl-C (like bcc execsnoop/opensnoop/tcpconnect)')
+    .argument('<probes>', 'comma-separated probe names, e.g. execsnoop,tcpconnect')
+    .argument('[filters...]', 'filters: uid=1000 comm=vi,vim path=/etc/ follow=4242 failed ...')
+    .option('--json', 'NDJSON: one event per line')
+    .option('--explain', 'show where each filter runs (kernel or userspace) and exit')
+    .option('--no-header', 'no column header')
+    .addOption(new Option('-d, --duration <seconds>', 'stop after this many seconds').argParser(positiveNumber))
+    .addOption(new Option('-n, --count <events>', 'stop after this many events').argParser(positiveNumber))
+    .action(async (probes: string, filters: string[], o: { json?: boolean; explain?: boolean; header?: boolean; duration?: number; count?: number }) => {
+      process.exitCode = await runTrace(probes, filters, o);
+    });
+
+  return program;
+}
+
+/** Entry point: parse argv, run, and turn every failure into one clear line. */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `ebpfsh: ${s.slice(7)}` : s) });
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) process.exit(e.exitCode);
+    reportAndExit(e);
+  }
+}

@@ -1,0 +1,32 @@
+import { ProbeError } from '../engine/index.js';
+import { FilterError, LayoutError } from '../probes/index.js';
+
+/** A usage or input problem found by a command itself. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const KNOWN: (new (...a: never[]) => Error)[] = [ProbeError, FilterError, LayoutError, UsageError];
+
+/** Registers an error class whose message is meant for the user as it is. */
+export function registerUserError(cls: new (...a: never[]) => Error): void {
+  KNOWN.push(cls);
+}
+
+/** The one line to show for an error: its message for known errors, a short note otherwise. */
+export function errorLine(e: unknown): string {
+  if (e instanceof Error && KNOWN.some((k) => e instanceof k)) return e.message;
+  const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+  return `internal error: ${msg} (set EBPFSH_DEBUG=1 for details)`;
+}
+
+/** The CLI's one error handler: one line on stderr, a non-zero exit, never a stack trace. */
+export function reportAndExit(e: unknown, code = 1): never {
+  process.stderr.write(`ebpfsh: ${errorLine(e)}\n`);
+  if (process.env.EBPFSH_DEBUG) {
+    if (e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    const details = (e as { details?: string }).details;
+    if (details) process.stderr.write(details + '\n');
+  }
+  process.exit(code);
+}

@@ -1,0 +1,133 @@
+import { Engine, type Attachment, type ProbeCounters } from '../engine/index.js';
+import { explainFilters, parseFilters, type Filters, type ProbeSpec } from '../probes/index.js';
+import { TEXT_HEADER, formatEventJson, formatEventLine } from './event-format.js';
+import { parseProbeList } from './probe-list.js';
+import { UsageError } from './errors.js';
+
+/** Options of `ebpfsh trace`. */
+export interface TraceOptions {
+  json?: boolean;
+  explain?: boolean;
+  header?: boolean;
+  duration?: number;
+  count?: number;
+}
+
+/** Parsed probes and filters of a trace/record invocation. */
+export interface TracePlan {
+  probes: ProbeSpec[];
+  filters: Filters;
+}
+
+/** Parses `execsnoop,open uid=1000 path=/etc/` into a plan; throws with a clear message. */
+export function planTrace(probeArg: string, filterWords: string[]): TracePlan {
+  const probes = parseProbeList(probeArg);
+  return { probes, filters: parseFilters(filterWords, probes) };
+}
+
+/** The --explain text: where each clause runs. */
+export function explainPlan(plan: TracePlan): string {
+  return plan.probes.map((p) => `${p.name}: ${explainFilters(plan.filters)}`).join('\n');
+}
+
+/** Attaches every probe of the plan, or none (detaching what did attach). */
+export function attachAll(engine: Engine, plan: TracePlan): Attachment[] {
+  const done: Attachment[] = [];
+  try {
+    for (const p of plan.probes) done.push(engine.attach(p, plan.filters));
+  } catch (e) {
+    for (const a of done) engine.detach(a.probe);
+    throw e;
+  }
+  return done;
+}
+
+/** `attached execsnoop via tp_btf/sched_process_exec (41 ms)` */
+export function attachedLine(a: Attachment): string {
+  const miss = a.missing.length ? `; without ${a.missing.map((m) => m.split(':')[0]).join(', ')}` : '';
+  return `attached ${a.probe.name} via ${a.attachPoints.join(', ')} in ${a.attachMs.toFixed(0)} ms${miss}`;
+}
+
+/** Per-probe loss summary lines for what moved since `prev`. */
+export function lossLines(now: ProbeCounters[], prev: Map<string, ProbeCounters>): string[] {
+  const out: string[] = [];
+  for (const c of now) {
+    const p = prev.get(c.probe);
+    for (const [cause, n] of Object.entries(c.losses)) {
+      const before = p?.losses[cause as keyof typeof c.losses] ?? 0;
+      if (n > before) out.push(`${c.probe}: ${n - before} ${cause === 'truncated' ? 'events truncated' : 'events lost'} (${cause}; ${n} in all)`);
+    }
+  }
+  return out;
+}
+
+/** `execsnoop: 12 events, 0 filtered in userspace, lost: none` */
+export function summaryLine(c: ProbeCounters): string {
+  const losses = Object.entries(c.losses).filter(([, n]) => n > 0);
+  const lost = losses.length ? losses.map(([k, n]) => `${n} ${k}`).join(', ') : 'none';
+  return `${c.probe}: ${c.events} events, ${c.filtered} filtered in userspace, losses: ${lost}`;
+}
+
+/** Runs `ebpfsh trace` until Ctrl-C, SIGTERM, --duration or --count. */
+export async function runTrace(probeArg: string, filterWords: string[], opts: TraceOptions): Promise<number> {
+  const plan = planTrace(probeArg, filterWords);
+  if (opts.explain) {
+    process.stdout.write(explainPlan(plan) + '\n');
+    return 0;
+  }
+  if (opts.count !== undefined && !(opts.count > 0)) throw new UsageError('--count must be a positive number');
+  if (opts.duration !== undefined && !(opts.duration > 0)) throw new UsageError('--duration must be a positive number of seconds');
+  const engine = new Engine();
+  const out = process.stdout;
+  let printed = 0;
+  let stopping: (() => void) | undefined;
+  const stopped = new Promise<void>((resolve) => (stopping = resolve));
+  out.on('error', () => stopping?.()); // EPIPE: reader went away (| head)
+
+  engine.onEvents((events) => {
+    let text = '';
+    for (const e of events) {
+      if (opts.count !== undefined && printed >= opts.count) break;
+      text += (opts.json ? formatEventJson(e, engine.clock) : formatEventLine(e, engine.clock)) + '\n';
+      printed++;
+    }
+    if (text) out.write(text);
+    if (opts.count !== undefined && printed >= opts.count) stopping?.();
+  });
+
+  try {
+    for (const a of attachAll(engine, plan)) process.stderr.write(`ebpfsh: ${attachedLine(a)}\n`);
+  } catch (e) {
+    engine.close();
+    throw e;
+  }
+  if (!opts.json && opts.header !== false) out.write(TEXT_HEADER + '\n');
+  process.stderr.write(`ebpfsh: filters: ${explainFilters(plan.filters)}; Ctrl-C to stop\n`);
+
+  let prev = new Map<string, ProbeCounters>();
+  const lossTimer = setInterval(() => {
+    const now = engine.counters();
+    for (const l of lossLines(now, prev)) process.stderr.write(`ebpfsh: ${l}\n`);
+    prev = new Map(now.map((c) => [c.probe, c]));
+  }, 1000);
+  const onSignal = () => stopping?.();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  const timer = opts.duration ? setTimeout(() => stopping?.(), opts.duration * 1000) : undefined;
+
+  await stopped;
+  clearInterval(lossTimer);
+  if (timer) clearTimeout(timer);
+  for (const a of engine.attachments()) engine.detach(a.probe);
+  // Let records already in the ring arrive before the summary.
+  await new Promise((r) => setTimeout(r, 50));
+  const final = engine.counters();
+  for (const l of lossLines(final, prev)) process.stderr.write(`ebpfsh: ${l}\n`);
+  for (const c of final) process.stderr.write(`ebpfsh: ${summaryLine(c)}\n`);
+  engine.close();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.off('SIGHUP', onSignal);
+  return 0;
+}

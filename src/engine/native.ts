@@ -1,0 +1,79 @@
+import { createRequire } from 'node:module';
+import { ProbeError } from './errors.js';
+
+/** Options for loading one BPF object. */
+export interface LoadOptions {
+  programs: string[];
+  /** Maps reused by name across objects (created by the first object). */
+  shared: string[];
+  /** `const volatile` load-time variables by name. */
+  rodata?: Record<string, number>;
+  /** Map sizes, applied when the map is created. */
+  maxEntries?: Record<string, number>;
+}
+
+/** Counters of the native ring reader. */
+export interface ReaderStats {
+  batches: number;
+  records: number;
+  bytes: number;
+  pendingBytes: number;
+  /** Records dropped because JS had too much pending, by probe id. */
+  queueDrops: number[];
+}
+
+/** Options of the ring reader thread. */
+export interface ReaderOptions {
+  flushMs: number;
+  maxPendingBytes: number;
+  probeIdOffset: number;
+}
+
+/** The addon's Session: handles only (objects, links, maps, the reader). */
+export interface NativeSession {
+  load(path: string, opts: LoadOptions): number;
+  unload(objectId: number): void;
+  attach(objectId: number, program: string): number;
+  detach(linkId: number): void;
+  mapUpdate(map: string, key: Buffer, value: Buffer): void;
+  mapDelete(map: string, key: Buffer): boolean;
+  mapLookup(map: string, key: Buffer): Buffer | null;
+  mapKeys(map: string): Buffer[];
+  start(ringMap: string, onBatch: (batch: Buffer) => void, opts: ReaderOptions): void;
+  setPaused(paused: boolean): void;
+  stats(): ReaderStats | null;
+  close(): void;
+}
+
+/** What the engine needs from the kernel side; unit tests inject a fake. */
+export interface Backend {
+  createSession(): NativeSession;
+  ensureTracefs(): { path: string; mounted: boolean };
+  possibleCpus(): number;
+}
+
+interface Addon {
+  Session: new () => NativeSession;
+  ensureTracefs(): { path: string; mounted: boolean };
+  possibleCpus(): number;
+}
+
+const ADDON_PATH = '../../native/build/Release/ebpfsh_native.node';
+let addon: Addon | undefined;
+
+/** The real backend over the native addon (loaded on first use). */
+export function nativeBackend(): Backend {
+  if (!addon) {
+    try {
+      addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
+    } catch (e) {
+      throw new ProbeError(`the native addon is not built (run: npm run build): ${(e as Error).message.split('\n')[0]}`, 'ENOENT');
+    }
+  }
+  const a = addon;
+  return {
+    createSession: () => new a.Session(),
+    ensureTracefs: () => a.ensureTracefs(),
+    possibleCpus: () => a.possibleCpus(),
+  };
+}

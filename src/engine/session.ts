@@ -1,0 +1,381 @@
+import { existsSync } from 'node:fs';
+import {
+  BPF_BUILD_DIR,
+  DecodeError,
+  HeaderDecoder,
+  PROBES,
+  RecordDecoder,
+  compileMatcher,
+  loadLayouts,
+  probeById,
+  probeId,
+  type Filters,
+  type Layouts,
+  type ProbeSpec,
+  type TraceEvent,
+} from '../probes/index.js';
+import { sampleClock, type Clock } from './clock.js';
+import { ProbeError, isNativeError, type NativeError } from './errors.js';
+import { FollowTracker } from './follow.js';
+import { clearKernelFilters, u32, writeKernelFilters } from './kernel-filters.js';
+import { KERNEL_LOSS_CAUSES, LOSS_STRIDE, MAPS, SHARED_MAPS } from './maps.js';
+import { nativeBackend, type Backend, type NativeSession } from './native.js';
+import { assertCanTrace } from './preflight.js';
+
+/** Every way an event can be lost or damaged, counted per probe. */
+export const LOSS_CAUSES = [...KERNEL_LOSS_CAUSES, 'queue_overflow', 'decode_error'] as const;
+/** One loss cause. */
+export type LossCause = (typeof LOSS_CAUSES)[number];
+
+/** A probe attached in this session. */
+export interface Attachment {
+  probe: ProbeSpec;
+  filters: Filters;
+  /** Attach points actually in use, e.g. `tp_btf/sched_process_exec`. */
+  attachPoints: string[];
+  /** Optional hooks this kernel refused, with why. */
+  missing: string[];
+  /** Wall-clock ms when attached. */
+  attachedAt: number;
+  /** Load + attach time in ms. */
+  attachMs: number;
+}
+
+/** Live counters of one probe. */
+export interface ProbeCounters {
+  probe: string;
+  /** Events delivered (after userspace filters). */
+  events: number;
+  /** Events the userspace part of the filter rejected. */
+  filtered: number;
+  losses: Record<LossCause, number>;
+}
+
+/** Engine options. */
+export interface EngineOptions {
+  backend?: Backend;
+  /** Ring buffer bytes (power of two). */
+  ringBytes?: number;
+  /** Reader drain interval. */
+  flushMs?: number;
+  /** Kernel wakes the reader early past this many pending bytes. */
+  wakeupBytes?: number;
+  /** Bytes handed to JS but not yet consumed before the reader drops (counted). */
+  maxPendingBytes?: number;
+  /** Directory of the built objects and layouts.json. */
+  buildDir?: string;
+}
+
+interface Live {
+  attachment: Attachment;
+  objectId: number;
+  links: number[];
+  followRoots: number[];
+}
+
+type Listener = (events: TraceEvent[]) => void;
+
+/**
+ * A live tracing session: the single source of truth for what is attached,
+ * with which filters, and what was seen and lost. No React, no SQL.
+ */
+export class Engine {
+  /** Monotonic -> wall clock offset sampled at start. */
+  readonly clock: Clock = sampleClock();
+  private readonly backend: Backend;
+  private native: NativeSession | undefined;
+  private readonly layouts: Layouts;
+  private readonly header: HeaderDecoder;
+  private readonly decoders = new Map<number, RecordDecoder>();
+  private readonly matchers = new Map<number, ((e: TraceEvent) => boolean) | null>();
+  private readonly live = new Map<number, Live>();
+  private readonly counts = new Map<number, { events: number; filtered: number; decode: number }>();
+  private readonly listeners = new Set<Listener>();
+  private follow: FollowTracker | undefined;
+  private readerStarted = false;
+  private tracefsChecked = false;
+  private closed = false;
+  private readonly opts: Required<Omit<EngineOptions, 'backend'>>;
+
+  constructor(opts: EngineOptions = {}) {
+    this.opts = {
+      ringBytes: opts.ringBytes ?? 16 << 20,
+      flushMs: opts.flushMs ?? 10,
+      wakeupBytes: opts.wakeupBytes ?? 256 << 10,
+      maxPendingBytes: opts.maxPendingBytes ?? 64 << 20,
+      buildDir: opts.buildDir ?? BPF_BUILD_DIR,
+    };
+    this.backend = opts.backend ?? nativeBackend();
+    this.layouts = loadLayouts(this.opts.buildDir + 'layouts.json');
+    this.header = new HeaderDecoder(this.layouts);
+    for (const p of PROBES) this.decoders.set(probeId(p), new RecordDecoder(p, this.layouts, this.header));
+  }
+
+  /** Receives every batch of decoded, filtered events. Returns an unsubscribe. */
+  onEvents(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Attached probes, in attach order. */
+  attachments(): Attachment[] {
+    return [...this.live.values()].map((l) => l.attachment);
+  }
+
+  /** The attachment of `probe`, if attached. */
+  attachment(probe: ProbeSpec): Attachment | undefined {
+    return this.live.get(probeId(probe))?.attachment;
+  }
+
+  /**
+   * Loads and attaches `probe` with `filters`. Attaching a probe that is
+   * already attached replaces its filters (no reload).
+   */
+  attach(probe: ProbeSpec, filters: Filters): Attachment {
+    if (this.closed) throw new ProbeError('the session is closed');
+    const id = probeId(probe);
+    const existing = this.live.get(id);
+    if (existing) return this.setFilters(probe, filters);
+    assertCanTrace(`attach ${probe.name}`);
+    const objectPath = this.objectPath(probe.object);
+    const started = performance.now();
+    const native = this.session();
+    this.ensureTracefs(probe);
+
+    const followRoots = (filters.clauses.find((c) => c.key === 'follow')?.values as number[] | undefined) ?? [];
+    const followMask = followRoots.length ? this.followTracker().acquire(followRoots) : 0n;
+    let loaded: { objectId: number; links: number[]; points: string[]; missing: string[] };
+    try {
+      loaded = this.loadAndAttach(probe, objectPath, () =>
+        writeKernelFilters(native, this.layouts, id, filters, { active: false, followMask }),
+      );
+    } catch (e) {
+      if (followRoots.length) this.follow?.release(followRoots);
+      throw e;
+    }
+    writeKernelFilters(native, this.layouts, id, filters, { active: true, followMask });
+    this.matchers.set(id, compileMatcher(filters, probe));
+    this.startReader();
+    const attachment: Attachment = {
+      probe,
+      filters,
+      attachPoints: loaded.points,
+      missing: loaded.missing,
+      attachedAt: Date.now(),
+      attachMs: performance.now() - started,
+    };
+    this.live.set(id, { attachment, objectId: loaded.objectId, links: loaded.links, followRoots });
+    if (!this.counts.has(id)) this.counts.set(id, { events: 0, filtered: 0, decode: 0 });
+    return attachment;
+  }
+
+  /** Changes an attached probe's filters without reloading it. */
+  setFilters(probe: ProbeSpec, filters: Filters): Attachment {
+    const id = probeId(probe);
+    const l = this.live.get(id);
+    if (!l) throw new ProbeError(`${probe.name} is not attached (attach it first)`);
+    const roots = (filters.clauses.find((c) => c.key === 'follow')?.values as number[] | undefined) ?? [];
+    const mask = roots.length ? this.followTracker().acquire(roots) : 0n;
+    writeKernelFilters(this.session(), this.layouts, id, filters, { active: true, followMask: mask });
+    if (l.followRoots.length) this.follow?.release(l.followRoots);
+    l.followRoots = roots;
+    this.matchers.set(id, compileMatcher(filters, probe));
+    l.attachment = { ...l.attachment, filters };
+    return l.attachment;
+  }
+
+  /** Detaches `probe`: nothing more is emitted; records already in flight still arrive. */
+  detach(probe: ProbeSpec): Attachment {
+    const id = probeId(probe);
+    const l = this.live.get(id);
+    if (!l) throw new ProbeError(`${probe.name} is not attached`);
+    const native = this.session();
+    clearKernelFilters(native, this.layouts, id);
+    native.unload(l.objectId);
+    if (l.followRoots.length) this.follow?.release(l.followRoots);
+    this.live.delete(id);
+    return l.attachment;
+  }
+
+  /** Per-probe counters (every probe that was ever attached in this session). */
+  counters(): ProbeCounters[] {
+    const stats = this.native?.stats() ?? null;
+    const out: ProbeCounters[] = [];
+    for (const [id, c] of this.counts) {
+      const losses = Object.fromEntries(LOSS_CAUSES.map((k) => [k, 0])) as Record<LossCause, number>;
+      KERNEL_LOSS_CAUSES.forEach((cause, i) => (losses[cause] = this.kernelCounter(id * LOSS_STRIDE + i)));
+      losses.queue_overflow = stats?.queueDrops[id] ?? 0;
+      losses.decode_error = c.decode;
+      out.push({ probe: probeById(id)!.name, events: c.events, filtered: c.filtered, losses });
+    }
+    return out;
+  }
+
+  /** Native reader figures (batches, bytes, pending). */
+  readerStats() {
+    return this.native?.stats() ?? null;
+  }
+
+  /** Test hook: hold the reader back so the kernel ring fills. */
+  pauseReader(paused: boolean): void {
+    this.native?.setPaused(paused);
+  }
+
+  /** Attach points of the follow tracker, when loaded. */
+  followAttachPoints(): string[] {
+    return this.follow?.attachPoints ?? [];
+  }
+
+  /** Detaches everything and releases every kernel handle. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.native?.close();
+    this.live.clear();
+    this.listeners.clear();
+  }
+
+  private session(): NativeSession {
+    this.native ??= this.backend.createSession();
+    return this.native;
+  }
+
+  private objectPath(object: string): string {
+    const p = `${this.opts.buildDir}${object}.bpf.o`;
+    if (!existsSync(p)) throw new ProbeError(`bpf object ${p} is missing (run: npm run build)`, 'ENOENT');
+    return p;
+  }
+
+  private rodata(probe: number): Record<string, number> {
+    return { targ_probe_id: probe, targ_self_tgid: process.pid, targ_wakeup_bytes: this.opts.wakeupBytes };
+  }
+
+  private followTracker(): FollowTracker {
+    this.follow ??= new FollowTracker(this.session(), this.objectPath('follow'), this.rodata(0));
+    return this.follow;
+  }
+
+  private ensureTracefs(probe: ProbeSpec): void {
+    if (this.tracefsChecked || !probe.hooks.some((h) => h.choices.some((c) => c.attach.startsWith('tracepoint/')))) return;
+    this.tracefsChecked = true;
+    try {
+      this.backend.ensureTracefs();
+    } catch {
+      // Tracepoint programs will fail and fall back (or say so); tp_btf needs no tracefs.
+    }
+  }
+
+  /**
+   * Loads the best choice of each hook; when the kernel refuses a program
+   * (load or attach), moves that hook to its next choice, or drops it if
+   * optional, and tries again. Returns what is in use.
+   */
+  private loadAndAttach(probe: ProbeSpec, objectPath: string, beforeAttach: () => void) {
+    const native = this.session();
+    const choice = probe.hooks.map(() => 0);
+    const missing: string[] = [];
+    const dropped = new Set<number>();
+    for (;;) {
+      const active = probe.hooks.map((h, i) => (dropped.has(i) ? undefined : h.choices[choice[i]!])).map((c, i) => ({ c, i }));
+      const programs = active.flatMap(({ c }) => c?.programs ?? []);
+      let objectId: number | undefined;
+      let failedProgram: string | undefined;
+      let err: NativeError | undefined;
+      try {
+        objectId = native.load(objectPath, { programs, shared: SHARED_MAPS, rodata: this.rodata(probeId(probe)), maxEntries: { [MAPS.events]: this.opts.ringBytes } });
+        beforeAttach();
+        const links: number[] = [];
+        for (const p of programs) {
+          failedProgram = p;
+          links.push(native.attach(objectId, p));
+        }
+        return {
+          objectId,
+          links,
+          points: active.filter(({ c }) => c).map(({ c }) => c!.attach),
+          missing,
+        };
+      } catch (e) {
+        if (!isNativeError(e)) throw e;
+        err = e;
+        if (objectId !== undefined) native.unload(objectId);
+        else failedProgram = /prog '([^']+)': failed to load/.exec(e.details ?? '')?.[1];
+      }
+      const hook = active.find(({ c }) => c?.programs.includes(failedProgram ?? ''));
+      if (!hook) throw this.attachError(probe, err);
+      const h = probe.hooks[hook.i]!;
+      if (choice[hook.i]! + 1 < h.choices.length) {
+        choice[hook.i]!++;
+      } else if (h.optional) {
+        dropped.add(hook.i);
+        missing.push(`${h.name}: ${err.message}`);
+      } else {
+        throw this.attachError(probe, err);
+      }
+    }
+  }
+
+  private attachError(probe: ProbeSpec, e: NativeError): ProbeError {
+    return new ProbeError(`cannot attach ${probe.name}: ${e.message}`, e.code, e.details);
+  }
+
+  private kernelCounter(key: number): number {
+    const v = this.native?.mapLookup(MAPS.losses, u32(key));
+    if (!v) return 0;
+    let sum = 0;
+    for (let at = 0; at + 8 <= v.length; at += 8) sum += v.readUInt32LE(at) + v.readUInt32LE(at + 4) * 0x1_0000_0000;
+    return sum;
+  }
+
+  private startReader(): void {
+    if (this.readerStarted) return;
+    this.readerStarted = true;
+    this.session().start(MAPS.events, (batch) => this.onBatch(batch), {
+      flushMs: this.opts.flushMs,
+      maxPendingBytes: this.opts.maxPendingBytes,
+      probeIdOffset: this.header.probeIdOffset,
+    });
+  }
+
+  /** Decodes one flushed batch of framed records ([u32 len][record][pad to 8]). */
+  private onBatch(batch: Buffer): void {
+    const out: TraceEvent[] = [];
+    for (let at = 0; at + 4 <= batch.length; ) {
+      const len = batch.readUInt32LE(at);
+      const base = at + 4;
+      at += (4 + len + 7) & ~7;
+      if (len < this.header.size || base + len > batch.length) {
+        this.countDecodeError(0);
+        continue;
+      }
+      const id = this.header.probeId(batch, base);
+      const decoder = this.decoders.get(id);
+      const c = this.counts.get(id);
+      if (!decoder || !c) {
+        this.countDecodeError(id);
+        continue;
+      }
+      let ev: TraceEvent;
+      try {
+        ev = decoder.decode(batch, base, len);
+      } catch (e) {
+        if (!(e instanceof DecodeError)) throw e;
+        c.decode++;
+        continue;
+      }
+      const match = this.matchers.get(id);
+      if (match && !match(ev)) {
+        c.filtered++;
+        continue;
+      }
+      c.events++;
+      out.push(ev);
+    }
+    if (out.length) for (const l of this.listeners) l(out);
+  }
+
+  private countDecodeError(id: number): void {
+    const c = this.counts.get(id);
+    if (c) c.decode++;
+  }
+}

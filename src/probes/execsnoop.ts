@@ -1,0 +1,83 @@
+import { splitNul, toByteString } from './bytes.js';
+import { formatRet } from './errno.js';
+import { anyPathMatches, parsePathPattern, type PathPattern } from './path-match.js';
+import type { ByteString, ProbeSpec } from './types.js';
+
+// enum exec_flags in bpf/execsnoop.h
+const ARGS_TRUNCATED = 1;
+const FILENAME_TRUNCATED = 2;
+const EXE_TRUNCATED = 4;
+const ARGS_FAULT = 8;
+const ARGC_UNKNOWN = 0xffffffff;
+
+/** execsnoop: every exec, with its full argv, and failed execs with their error. */
+export const execsnoop: ProbeSpec = {
+  name: 'execsnoop',
+  aliases: ['exec', 'execve'],
+  table: 'exec',
+  summary: 'process executions: filename, exe path, full argv; failed execs with their error',
+  object: 'execsnoop',
+  hooks: [
+    {
+      name: 'exec',
+      choices: [
+        { programs: ['exec_btf'], attach: 'tp_btf/sched_process_exec' },
+        { programs: ['exec_tp'], attach: 'tracepoint/sched/sched_process_exec' },
+      ],
+    },
+    {
+      name: 'execve failures',
+      optional: true,
+      choices: [{ programs: ['enter_execve', 'exit_execve'], attach: 'tracepoint/syscalls/sys_{enter,exit}_execve' }],
+    },
+    {
+      name: 'execveat failures',
+      optional: true,
+      choices: [{ programs: ['enter_execveat', 'exit_execveat'], attach: 'tracepoint/syscalls/sys_{enter,exit}_execveat' }],
+    },
+  ],
+  record: {
+    struct: 'exec_event',
+    members: { ret: 'i32', argc: 'u32', args_size: 'u32', flags: 'u16', filename_len: 'u16', exe_len: 'u16', args_len: 'u16' },
+    segments: ['filename_len', 'exe_len', 'args_len'],
+  },
+  fields: [
+    { name: 'ret', type: 'int', doc: '0, or -errno of a failed execve', width: 7 },
+    { name: 'filename', type: 'text', doc: 'the path passed to execve' },
+    { name: 'exe', type: 'text', doc: 'absolute path of the executable that runs (empty for a failed exec)' },
+    { name: 'argv', type: 'argv', doc: 'argument vector, argv[0] first' },
+    { name: 'argc', type: 'int', doc: 'number of arguments (null when truncated and unknown)' },
+    { name: 'args_size', type: 'int', doc: 'bytes of argv before any truncation' },
+    { name: 'truncated', type: 'int', doc: '1 when argv, filename or exe was cut to fit the record' },
+  ],
+  retField: 'ret',
+  filterKeys: {
+    path: {
+      doc: 'filename or exe: exact, prefix ending in / , or glob with *',
+      example: 'path=/tmp/',
+      parse: parsePathPattern,
+      match: (e, values) => anyPathMatches([e.fields.filename as ByteString, e.fields.exe as ByteString], values as PathPattern[]),
+    },
+  },
+  decode({ members, segments }) {
+    const flags = members.flags as number;
+    const argv = splitNul(segments[2]!);
+    const argc = members.argc as number;
+    const truncated = (flags & (ARGS_TRUNCATED | FILENAME_TRUNCATED | EXE_TRUNCATED)) !== 0;
+    return {
+      ret: members.ret as number,
+      filename: toByteString(segments[0]!),
+      exe: toByteString(segments[1]!),
+      argv,
+      argc: argc !== ARGC_UNKNOWN ? argc : truncated || flags & ARGS_FAULT ? null : argv.length,
+      args_size: members.args_size as number,
+      truncated: truncated ? 1 : 0,
+    };
+  },
+  describe(e) {
+    const f = e.fields;
+    const parts = [formatRet(f.ret as number).padStart(6) + ' ', { data: f.filename as ByteString }, ' ', { data: f.argv as ByteString[] }];
+    if (f.truncated) parts.push(' [truncated]');
+    return parts;
+  },
+};

@@ -1,0 +1,260 @@
+import { readFileSync, statSync } from 'node:fs';
+import { textOf } from './bytes.js';
+import { FilterError } from './filter-error.js';
+import type { ProbeSpec, TraceEvent } from './types.js';
+
+export { FilterError };
+
+/** Where a clause is evaluated. */
+export type Where = 'kernel' | 'user';
+
+/** One parsed `key=v1,v2` / `key!=v` / `failed` clause. */
+export interface Clause {
+  key: string;
+  negate: boolean;
+  /** Parsed values (numbers for ids, strings for comm, matchers for probe keys). */
+  values: unknown[];
+  /** The clause as the user wrote it, normalised. */
+  text: string;
+  where: Where;
+}
+
+/** A parsed filter expression: clauses ANDed, values within a clause ORed. */
+export interface Filters {
+  clauses: Clause[];
+}
+
+/** Keys every probe has, checked in the kernel before ring space is used. */
+export const KERNEL_KEYS = ['uid', 'gid', 'pid', 'comm', 'cgroup', 'follow'] as const;
+type KernelKey = (typeof KERNEL_KEYS)[number];
+
+const COMMON_DOCS: Record<KernelKey | 'failed', { doc: string; example: string }> = {
+  uid: { doc: 'real user id (number or user name)', example: 'uid=1000' },
+  gid: { doc: 'real group id (number or group name)', example: 'gid=0' },
+  pid: { doc: 'process id (tgid)', example: 'pid=4242' },
+  comm: { doc: 'task name (at most 15 bytes)', example: 'comm=vi,vim' },
+  cgroup: { doc: 'cgroup v2 id or path', example: 'cgroup=/sys/fs/cgroup/system.slice/ssh.service' },
+  follow: { doc: 'a process and all its descendants, tracked in the kernel from fork/exit', example: 'follow=4242' },
+  failed: { doc: 'only results < 0 (!failed: only successes)', example: 'failed' },
+};
+
+/** Docs of the common keys, for `probes` and help. */
+export function commonKeyDocs(): Record<string, { doc: string; example: string }> {
+  return COMMON_DOCS;
+}
+
+const U32_MAX = 0xffff_ffff;
+
+function parseId(key: string, value: string, names?: Map<string, number>): number {
+  if (/^\d+$/.test(value)) {
+    const n = Number(value);
+    if (n <= U32_MAX) return n;
+  } else if (names?.has(value)) {
+    return names.get(value)!;
+  }
+  const what = names ? 'a number or a known name' : 'a number';
+  throw new FilterError(`${key}: '${value}' is not ${what} (e.g. ${COMMON_DOCS[key as KernelKey]?.example ?? key + '=1'})`);
+}
+
+function idNames(file: string): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const [name, , id] = line.split(':');
+      if (name && id && /^\d+$/.test(id)) out.set(name, Number(id));
+    }
+  } catch {
+    // no such file: names are simply unknown
+  }
+  return out;
+}
+
+const CGROUP_ROOTS = ['/sys/fs/cgroup/unified', '/sys/fs/cgroup'];
+
+function parseCgroup(value: string): number {
+  if (/^\d+$/.test(value)) return Number(value);
+  const candidates = value.startsWith('/') ? [value, ...CGROUP_ROOTS.map((r) => r + value)] : CGROUP_ROOTS.map((r) => `${r}/${value}`);
+  for (const c of candidates) {
+    try {
+      const st = statSync(c);
+      if (st.isDirectory()) return Number(st.ino);
+    } catch {
+      // try the next root
+    }
+  }
+  throw new FilterError(`cgroup: '${value}' is neither a cgroup id nor a cgroup v2 directory`);
+}
+
+function parseCommonValue(key: KernelKey, value: string): unknown {
+  switch (key) {
+    case 'uid':
+      return parseId(key, value, idNames('/etc/passwd'));
+    case 'gid':
+      return parseId(key, value, idNames('/etc/group'));
+    case 'pid':
+    case 'follow':
+      if (value === '0') throw new FilterError(`${key}: pid must be positive`);
+      return parseId(key, value);
+    case 'comm':
+      if (value === '') throw new FilterError('comm: empty name (e.g. comm=bash)');
+      if (Buffer.byteLength(value) > 15)
+        throw new FilterError(`comm: '${value}' is longer than 15 bytes; the kernel keeps only the first 15 (${Buffer.from(value).subarray(0, 15).toString()})`);
+      return value;
+    case 'cgroup':
+      return parseCgroup(value);
+  }
+}
+
+/** Splits a line into words, honouring '...' and "..." quotes and backslashes. */
+export function tokenize(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let has = false;
+  let quote: string | null = null;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quote) {
+      if (c === quote) quote = null;
+      else if (c === '\\' && quote === '"' && i + 1 < line.length) cur += line[++i];
+      else cur += c;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      has = true;
+    } else if (c === '\\' && i + 1 < line.length) {
+      cur += line[++i];
+      has = true;
+    } else if (/\s/.test(c)) {
+      if (has || cur) out.push(cur);
+      cur = '';
+      has = false;
+    } else {
+      cur += c;
+    }
+  }
+  if (quote) throw new FilterError(`unterminated ${quote} quote`);
+  if (has || cur) out.push(cur);
+  return out;
+}
+
+function knownKeys(probes: readonly ProbeSpec[]): string {
+  const keys = new Set<string>([...KERNEL_KEYS, 'failed']);
+  for (const p of probes) for (const k of Object.keys(p.filterKeys)) keys.add(k);
+  return [...keys].join(', ');
+}
+
+/**
+ * Parses filter words (`uid=1000`, `comm!=sshd`, `path=/etc/`, `failed`) for
+ * the given probes. A probe-specific key must belong to every probe. The first
+ * clause of each kernel key runs in the kernel; the rest run in userspace.
+ */
+export function parseFilters(words: readonly string[], probes: readonly ProbeSpec[]): Filters {
+  const clauses: Clause[] = [];
+  const inKernel = new Set<string>();
+  for (const word of words) {
+    if (word === '') continue;
+    if (word === 'failed' || word === '!failed') {
+      clauses.push({ key: 'failed', negate: word !== 'failed', values: [], text: word, where: 'user' });
+      continue;
+    }
+    const m = /^([a-z_]+)(!=|=)(.*)$/s.exec(word);
+    if (!m) throw new FilterError(`'${word}' is not a filter: write key=value, key!=value or failed (keys: ${knownKeys(probes)})`);
+    const [, key = '', op, rawValues = ''] = m;
+    const negate = op === '!=';
+    if (rawValues === '') throw new FilterError(`${key}: no value after '${op}' (e.g. ${COMMON_DOCS[key as KernelKey]?.example ?? key + '=...'})`);
+    const texts = rawValues.split(',');
+    if (texts.some((t) => t === '')) throw new FilterError(`${key}: empty value in '${rawValues}'`);
+    let values: unknown[];
+    let where: Where = 'user';
+    if ((KERNEL_KEYS as readonly string[]).includes(key)) {
+      const k = key as KernelKey;
+      if (k === 'follow' && negate) throw new FilterError('follow: only follow=PID is supported (not !=)');
+      values = texts.map((t) => parseCommonValue(k, t));
+      if (k === 'follow') {
+        const prev = clauses.find((c) => c.key === 'follow');
+        if (prev) {
+          prev.values.push(...values);
+          prev.text = `follow=${prev.values.join(',')}`;
+          continue;
+        }
+      }
+      if (!inKernel.has(k)) {
+        where = 'kernel';
+        inKernel.add(k);
+      }
+    } else {
+      const lacking = probes.filter((p) => !p.filterKeys[key]);
+      const spec = probes.find((p) => p.filterKeys[key])?.filterKeys[key];
+      if (!spec) throw new FilterError(`unknown filter key '${key}' (keys: ${knownKeys(probes)})`);
+      if (lacking.length)
+        throw new FilterError(`${key} is not a filter of ${lacking.map((p) => p.name).join(', ')} (attach it separately, or drop ${key}=)`);
+      values = texts.map((t) => spec.parse(t));
+    }
+    clauses.push({ key, negate, values, text: `${key}${op}${texts.join(',')}`, where });
+  }
+  return { clauses };
+}
+
+/** Options for evaluating filters in userspace. */
+export interface MatchOptions {
+  /** Evaluate kernel clauses too (replay and query have no kernel). */
+  all?: boolean;
+  /** For follow= in userspace: is `pid` `root` or one of its descendants? */
+  descends?: (pid: number, root: number, event: TraceEvent) => boolean;
+}
+
+function matchCommon(key: KernelKey, e: TraceEvent, values: unknown[], opts: MatchOptions): boolean {
+  switch (key) {
+    case 'uid':
+      return values.includes(e.uid);
+    case 'gid':
+      return values.includes(e.gid);
+    case 'pid':
+      return values.includes(e.pid);
+    case 'comm': {
+      const c = textOf(e.comm);
+      return values.includes(c);
+    }
+    case 'cgroup':
+      return values.includes(e.cgroup);
+    case 'follow':
+      return values.some((r) => opts.descends?.(e.pid, r as number, e) ?? false);
+  }
+}
+
+/**
+ * The userspace part of `filters` for events of `probe`, or null when nothing
+ * is left to check there.
+ */
+export function compileMatcher(filters: Filters, probe: ProbeSpec, opts: MatchOptions = {}): ((e: TraceEvent) => boolean) | null {
+  const clauses = filters.clauses.filter((c) => opts.all || c.where === 'user');
+  if (clauses.length === 0) return null;
+  const tests = clauses.map((c): ((e: TraceEvent) => boolean) => {
+    let test: (e: TraceEvent) => boolean;
+    if (c.key === 'failed') {
+      const f = probe.retField;
+      test = (e) => (e.fields[f] as number) < 0;
+    } else if ((KERNEL_KEYS as readonly string[]).includes(c.key)) {
+      test = (e) => matchCommon(c.key as KernelKey, e, c.values, opts);
+    } else {
+      const spec = probe.filterKeys[c.key];
+      if (!spec) return () => false;
+      test = (e) => spec.match(e, c.values);
+    }
+    return c.negate ? (e) => !test(e) : test;
+  });
+  return (e) => {
+    for (const t of tests) if (!t(e)) return false;
+    return true;
+  };
+}
+
+/** `uid=1000 [kernel] path=/etc/ [userspace]` */
+export function explainFilters(filters: Filters): string {
+  if (filters.clauses.length === 0) return 'no filters: every event';
+  return filters.clauses.map((c) => `${c.text} [${c.where === 'kernel' ? 'kernel' : 'userspace'}]`).join(' ');
+}
+
+/** The filters as words again (for the journal and history). */
+export function filtersText(filters: Filters): string {
+  return filters.clauses.map((c) => c.text).join(' ');
+}

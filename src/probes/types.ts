@@ -1,0 +1,104 @@
+/** A string from the traced system: text when it was valid UTF-8, else its exact bytes. */
+export type ByteString = string | Uint8Array;
+
+/** One field value of a decoded event. */
+export type FieldValue = number | ByteString | ByteString[] | null;
+
+/** The common header every event carries (from struct event_header). */
+export interface EventHeader {
+  /** Kernel CLOCK_MONOTONIC nanoseconds. */
+  ts: number;
+  kind: number;
+  pid: number;
+  tid: number;
+  ppid: number;
+  uid: number;
+  gid: number;
+  cgroup: number;
+  pidns: number;
+  nspid: number;
+  comm: ByteString;
+}
+
+/** A decoded event: the header plus the probe's own fields. */
+export interface TraceEvent extends EventHeader {
+  probe: string;
+  fields: Record<string, FieldValue>;
+}
+
+/** C member types a probe expects; checked against the objects' BTF. */
+export type MemberType = 'u8' | 'u16' | 'u32' | 'u64' | 'i32' | 'i64' | 'bytes';
+
+/** How a field is stored and shown. */
+export interface FieldSpec {
+  name: string;
+  /** int: INTEGER; text: TEXT (BLOB when not UTF-8); argv: JSON array TEXT. */
+  type: 'int' | 'text' | 'argv';
+  doc: string;
+  /** Width in the event pane; 0 = not a column of its own. */
+  width?: number;
+}
+
+/** One way to hook an event; alternatives are tried in order. */
+export interface HookChoice {
+  /** Program names in the BPF object, loaded and attached together. */
+  programs: string[];
+  /** Human description of the attach point, e.g. `tp_btf/sched_process_exec`. */
+  attach: string;
+}
+
+/** A hook the probe needs, with its alternatives (best first). */
+export interface HookSpec {
+  name: string;
+  choices: HookChoice[];
+  /** The probe still works (with less) if none of the choices load. */
+  optional?: boolean;
+}
+
+/** Raw members and variable-length segments of one record, ready to map to fields. */
+export interface RawRecord {
+  members: Record<string, number | Uint8Array>;
+  /** data[] segments, in the order of `record.segments`, trailing NUL removed. */
+  segments: Uint8Array[];
+}
+
+/** A probe-specific filter key. */
+export interface ProbeFilterKey {
+  doc: string;
+  /** Example value, for help and errors. */
+  example: string;
+  /** Parses one value; throws FilterError with a clear message. */
+  parse(value: string): unknown;
+  /** True when the event matches any of the parsed values. */
+  match(event: TraceEvent, values: unknown[]): boolean;
+}
+
+/** Everything ebpfsh knows about one probe, in one place. */
+export interface ProbeSpec {
+  name: string;
+  aliases: string[];
+  /** Capture table name. */
+  table: string;
+  summary: string;
+  /** build/bpf/<object>.bpf.o */
+  object: string;
+  hooks: HookSpec[];
+  record: {
+    struct: string;
+    members: Record<string, MemberType>;
+    /** Length members of the data[] segments, in order. */
+    segments?: string[];
+  };
+  fields: FieldSpec[];
+  /** Field holding the result (negative errno on failure): used by `failed`. */
+  retField: string;
+  /** Keys beyond the common ones. */
+  filterKeys: Record<string, ProbeFilterKey>;
+  /** Maps a raw record to the probe's fields. */
+  decode(raw: RawRecord, kind: number): Record<string, FieldValue>;
+  /** One line of detail for `trace` and the event pane (strings not yet escaped). */
+  describe(event: TraceEvent): DescribePart[];
+}
+
+/** A piece of a describe() line: literal text, or traced-system data to escape. */
+export type DescribePart = string | { data: ByteString | ByteString[] };
