@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Build everything that needs no root: BPF objects, the addon, TypeScript.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -f /usr/include/node/node_api.h ]; then export npm_config_nodedir=/usr; fi
+bash scripts/build-bpf.sh
+gyp_args=()
+[ -n "${npm_config_nodedir:-}" ] && gyp_args+=(--nodedir="$npm_config_nodedir")
+[ -f native/build/Makefile ] || (cd native && ../node_modules/.bin/node-gyp configure "${gyp_args[@]}" --loglevel=error)
+(cd native && ../node_modules/.bin/node-gyp build "${gyp_args[@]}" --loglevel=error >/dev/null)
+node_modules/.bin/tsc -p tsconfig.json

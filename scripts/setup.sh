@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# One idempotent set-up: system packages, npm packages, BPF objects, the native
+# addon, TypeScript, and `ebpfsh` on PATH. Fast when nothing changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+if [ "$(id -u)" != 0 ]; then
+	say "run as root (sudo): it installs packages and ebpfsh loads BPF programs"
+	exit 1
+fi
+
+# 1. System packages (Debian 12).
+pkgs=(clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config build-essential bpftool tmux python3 sqlite3 util-linux)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	say "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+	say "Node.js >= 20 is required (found $(node --version 2>/dev/null || echo none))"
+	exit 1
+fi
+
+# node-gyp builds against Node's own headers when they are installed.
+if [ -f /usr/include/node/node_api.h ]; then export npm_config_nodedir=/usr; fi
+
+# 2. npm packages, when package-lock.json changed.
+stamp=node_modules/.ebpfsh-lock
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+	say "npm ci (builds better-sqlite3 from source the first time: ~80 s)"
+	npm ci --no-audit --no-fund --loglevel=error
+	echo "$want" > "$stamp"
+fi
+
+# 3. BPF objects and their layouts (incremental).
+bash scripts/build-bpf.sh
+
+# 4. The native addon (make is incremental).
+gyp=node_modules/.bin/node-gyp
+gyp_args=()
+[ -n "${npm_config_nodedir:-}" ] && gyp_args+=(--nodedir="$npm_config_nodedir")
+if [ ! -f native/build/Makefile ] || [ native/binding.gyp -nt native/build/Makefile ]; then
+	(cd native && "../$gyp" configure "${gyp_args[@]}" --loglevel=error)
+fi
+(cd native && "../$gyp" build "${gyp_args[@]}" --loglevel=error >/dev/null)
+
+# 5. TypeScript (incremental).
+node_modules/.bin/tsc -p tsconfig.json
+
+# 6. ebpfsh on PATH.
+if [ "$(readlink -f /usr/local/bin/ebpfsh 2>/dev/null)" != "$root/bin/ebpfsh" ]; then
+	ln -sf "$root/bin/ebpfsh" /usr/local/bin/ebpfsh
+	say "installed /usr/local/bin/ebpfsh -> $root/bin/ebpfsh"
+fi
