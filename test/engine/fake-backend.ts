@@ -1,0 +1,89 @@
+import type { Backend, LoadOptions, NativeSession, ReaderOptions, ReaderStats } from '../../src/engine/index.js';
+
+/** A failure the fake kernel raises, shaped like the addon's errors. */
+function nativeError(op: string, code: string, message: string, details = ''): Error {
+  return Object.assign(new Error(message), { op, code, errno: 1, details });
+}
+
+/** An in-memory stand-in for the addon: maps, loads, links, and a batch pump. */
+export class FakeSession implements NativeSession {
+  readonly maps = new Map<string, Map<string, Buffer>>();
+  readonly loads: { path: string; opts: LoadOptions }[] = [];
+  readonly attached = new Set<string>();
+  onBatch: ((b: Buffer) => void) | undefined;
+  queueDrops = new Array(64).fill(0);
+  private nextId = 1;
+  private readonly objects = new Map<number, string[]>();
+  private readonly links = new Map<number, string>();
+
+  constructor(
+    private readonly refuseLoad: Set<string>,
+    private readonly refuseAttach: Set<string>,
+  ) {}
+
+  load(path: string, opts: LoadOptions): number {
+    this.loads.push({ path, opts });
+    const bad = opts.programs.find((p) => this.refuseLoad.has(p));
+    if (bad) throw nativeError('load', 'EPERM', `load ${path} failed`, `libbpf: prog '${bad}': failed to load: -1\n`);
+    for (const m of opts.shared) if (!this.maps.has(m)) this.maps.set(m, new Map());
+    const id = this.nextId++;
+    this.objects.set(id, opts.programs);
+    return id;
+  }
+  unload(id: number): void {
+    for (const [l, p] of this.links) if (this.objects.get(id)?.includes(p)) {
+      this.links.delete(l);
+      this.attached.delete(p);
+    }
+    this.objects.delete(id);
+  }
+  attach(id: number, program: string): number {
+    if (this.refuseAttach.has(program)) throw nativeError('attach', 'ENOENT', `attach ${program} failed`);
+    const l = this.nextId++;
+    this.links.set(l, program);
+    this.attached.add(program);
+    return l;
+  }
+  detach(link: number): void {
+    this.links.delete(link);
+  }
+  private map(name: string): Map<string, Buffer> {
+    const m = this.maps.get(name);
+    if (!m) throw nativeError('map', 'ENOENT', `map ${name} not loaded`);
+    return m;
+  }
+  mapUpdate(name: string, key: Buffer, value: Buffer): void {
+    this.map(name).set(key.toString('hex'), Buffer.from(value));
+  }
+  mapDelete(name: string, key: Buffer): boolean {
+    return this.map(name).delete(key.toString('hex'));
+  }
+  mapLookup(name: string, key: Buffer): Buffer | null {
+    return this.map(name).get(key.toString('hex')) ?? null;
+  }
+  mapKeys(name: string): Buffer[] {
+    return [...this.map(name).keys()].map((k) => Buffer.from(k, 'hex'));
+  }
+  start(_map: string, onBatch: (b: Buffer) => void, _opts: ReaderOptions): void {
+    this.onBatch = onBatch;
+  }
+  setPaused(): void {}
+  stats(): ReaderStats {
+    return { batches: 0, records: 0, bytes: 0, pendingBytes: 0, queueDrops: this.queueDrops };
+  }
+  close(): void {
+    this.objects.clear();
+    this.links.clear();
+  }
+}
+
+/** A Backend whose sessions refuse the named programs. */
+export function fakeBackend(opts: { refuseLoad?: string[]; refuseAttach?: string[] } = {}): Backend & { session: FakeSession } {
+  const session = new FakeSession(new Set(opts.refuseLoad), new Set(opts.refuseAttach));
+  return {
+    session,
+    createSession: () => session,
+    ensureTracefs: () => ({ path: '/sys/kernel/tracing', mounted: false }),
+    possibleCpus: () => 2,
+  };
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import {
+  HeaderDecoder,
+  LayoutError,
+  PROBES,
+  RecordDecoder,
+  loadLayouts,
+  probeId,
+  type Layouts,
+} from '../../src/probes/index.js';
+import { execsnoop } from '../../src/probes/execsnoop.js';
+import { opensnoop } from '../../src/probes/opensnoop.js';
+import { tcpconnect } from '../../src/probes/tcpconnect.js';
+import { connectRecord, execRecord, openRecord } from './fixtures.js';
+
+const layouts = loadLayouts();
+const header = new HeaderDecoder(layouts);
+
+function decode(probe: (typeof PROBES)[number], rec: Buffer) {
+  return new RecordDecoder(probe, layouts, header).decode(rec, 0, rec.length);
+}
+
+describe('record layouts from BTF', () => {
+  it('bind for every probe: the C structs and the TypeScript decoders agree', () => {
+    for (const p of PROBES) expect(() => new RecordDecoder(p, layouts, header)).not.toThrow();
+  });
+
+  it('fail loudly when a member changes size or disappears in C', () => {
+    const drifted: Layouts = structuredClone(layouts);
+    drifted.structs.exec_event!.members.ret!.size = 8;
+    expect(() => new RecordDecoder(execsnoop, drifted, header)).toThrow(LayoutError);
+    delete drifted.structs.open_event!.members.abs_len;
+    expect(() => new RecordDecoder(opensnoop, drifted, header)).toThrow(/has no member abs_len/);
+  });
+});
+
+describe('decoding byte fixtures', () => {
+  it('decodes the common header', () => {
+    const e = decode(tcpconnect, connectRecord(probeId(tcpconnect), { ret: 0, family: 2, sport: 1, dport: 2, saddr: [], daddr: [] }));
+    expect(e).toMatchObject({ ts: 123_456_789_000, cgroup: 4242, pid: 1000, tid: 1001, ppid: 1, uid: 1000, gid: 100, pidns: 4026531836, nspid: 7, comm: 'curl' });
+  });
+
+  it('decodes an exec with argv, and a failed one with its error', () => {
+    const args = Buffer.from('ls\0-la\0/tmp/a b\0');
+    const e = decode(execsnoop, execRecord(probeId(execsnoop), { ret: 0, filename: Buffer.from('/bin/ls'), exe: Buffer.from('/usr/bin/ls'), args, argc: 3 }));
+    expect(e.fields).toEqual({ ret: 0, filename: '/bin/ls', exe: '/usr/bin/ls', argv: ['ls', '-la', '/tmp/a b'], argc: 3, args_size: args.length, truncated: 0 });
+    const f = decode(execsnoop, execRecord(probeId(execsnoop), { ret: -2, filename: Buffer.from('/nope'), exe: Buffer.alloc(0), args: Buffer.from('/nope\0'), argc: 1 }));
+    expect(f.fields).toMatchObject({ ret: -2, filename: '/nope', exe: '', argv: ['/nope'] });
+  });
+
+  it('keeps exact bytes of invalid UTF-8 and marks truncation', () => {
+    const bad = Buffer.from([0x2f, 0x74, 0xff, 0x1b, 0x5b]);
+    const e = decode(execsnoop, execRecord(probeId(execsnoop), { ret: 0, filename: bad, exe: Buffer.from('/x'), args: Buffer.from('a\0b'), argc: 0xffffffff, flags: 1 }));
+    expect(e.fields.filename).toEqual(Uint8Array.from(bad));
+    expect(e.fields).toMatchObject({ argv: ['a', 'b'], argc: null, truncated: 1 });
+  });
+
+  it('decodes an open with raw and absolute paths', () => {
+    const e = decode(opensnoop, openRecord(probeId(opensnoop), { ret: 3, path: Buffer.from('notes.txt'), abs: Buffer.from('/home/u/notes.txt'), flags: 0o101, mode: 0o644, kind: 0 }));
+    expect(e.fields).toEqual({ ret: 3, path: '/home/u/notes.txt', raw_path: 'notes.txt', flags: 0o101, mode: 0o644, dfd: -100, syscall: 'openat', truncated: 0 });
+    const abs = decode(opensnoop, openRecord(probeId(opensnoop), { ret: -13, path: Buffer.from('/etc/shadow'), flags: 0, mode: 0, kind: 3 }));
+    expect(abs.fields).toMatchObject({ ret: -13, path: '/etc/shadow', raw_path: '/etc/shadow', syscall: 'creat' });
+  });
+
+  it('decodes IPv4 and IPv6 connects', () => {
+    const v4 = decode(tcpconnect, connectRecord(probeId(tcpconnect), { ret: -111, family: 2, sport: 40000, dport: 443, saddr: [127, 0, 0, 1], daddr: [10, 1, 2, 3] }));
+    expect(v4.fields).toEqual({ ret: -111, ipver: 4, saddr: '127.0.0.1', sport: 40000, daddr: '10.1.2.3', dport: 443, latency_us: 1500 });
+    const v6 = decode(tcpconnect, connectRecord(probeId(tcpconnect), { ret: 0, family: 10, sport: 1, dport: 22, saddr: [...Array(15).fill(0), 1], daddr: [0x20, 0x01, 0x0d, 0xb8, ...Array(11).fill(0), 5] }));
+    expect(v6.fields).toMatchObject({ ipver: 6, saddr: '::1', daddr: '2001:db8::5' });
+  });
+
+  it('rejects a record whose lengths run past its end', () => {
+    const rec = execRecord(probeId(execsnoop), { ret: 0, filename: Buffer.from('/bin/ls'), exe: Buffer.from('/x'), args: Buffer.from('ls'), argc: 1 });
+    rec.writeUInt16LE(5000, 82);
+    expect(() => decode(execsnoop, rec)).toThrow(/runs past the record/);
+  });
+});

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseFilters } from '../../src/probes/index.js';
+import { opensnoop } from '../../src/probes/opensnoop.js';
+import { describeKernel, run, waitFor } from '../helpers/kernel.js';
+import { sleep, startSession, str } from '../engine/kernel-session.js';
+
+describeKernel('opensnoop on the real kernel', () => {
+  let dir: string;
+  let s: ReturnType<typeof startSession>;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ebpfsh-open-'));
+    writeFileSync(join(dir, 'target.txt'), 'x');
+    s = startSession(opensnoop, [`path=${dir}/`]);
+  });
+  afterAll(() => {
+    s.engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sees an open with its path, flags and fd', async () => {
+    const r = await run('cat', [join(dir, 'target.txt')]);
+    const e = await waitFor(() => s.events.find((x) => x.pid === r.pid), 5000, 'the open');
+    expect(e.comm).toBe('cat');
+    expect(e.fields).toMatchObject({ path: join(dir, 'target.txt'), raw_path: join(dir, 'target.txt'), syscall: 'openat' });
+    expect(e.fields.ret as number).toBeGreaterThanOrEqual(3);
+    expect((e.fields.flags as number) & 3).toBe(0); // O_RDONLY
+  });
+
+  it('sees creation flags and resolves a relative path to an absolute one', async () => {
+    const r = await run('sh', ['-c', 'echo hi > created.txt'], { cwd: dir });
+    const e = await waitFor(() => s.events.find((x) => x.pid === r.pid && str(x.fields.raw_path) === 'created.txt'), 5000, 'the creat');
+    expect(e.fields.path).toBe(join(dir, 'created.txt'));
+    const O_WRONLY = 1, O_CREAT = 0o100, O_TRUNC = 0o1000;
+    expect((e.fields.flags as number) & (3 | O_CREAT | O_TRUNC)).toBe(O_WRONLY | O_CREAT | O_TRUNC);
+  });
+
+  it('reports a failed open with its errno, resolved against the cwd', async () => {
+    const r = await run('cat', ['missing.txt'], { cwd: dir });
+    const e = await waitFor(() => s.events.find((x) => x.pid === r.pid && x.fields.ret === -2), 5000, 'the failed open');
+    expect(e.fields).toMatchObject({ raw_path: 'missing.txt', path: join(dir, 'missing.txt') });
+  });
+
+  it('applies path prefixes and failed in userspace, changing filters without a reload', async () => {
+    s.engine.setFilters(opensnoop, parseFilters([`path=${dir}/`, 'failed'], [opensnoop]));
+    const loads = s.attachment.attachMs;
+    const ok = await run('cat', [join(dir, 'target.txt')]);
+    const bad = await run('cat', [join(dir, 'nope.txt')]);
+    await waitFor(() => s.events.find((x) => x.pid === bad.pid), 5000, 'the failed open');
+    await sleep(50);
+    expect(s.events.filter((x) => x.pid === ok.pid)).toHaveLength(0);
+    expect(s.engine.attachment(opensnoop)!.attachMs).toBe(loads);
+    expect(s.engine.counters().find((c) => c.probe === 'opensnoop')!.filtered).toBeGreaterThan(0);
+  });
+});
