@@ -1,10 +1,11 @@
 import { execsnoop } from './execsnoop.js';
 import { opensnoop } from './opensnoop.js';
 import { tcpconnect } from './tcpconnect.js';
+import { procsnoop } from './procsnoop.js';
 import type { ProbeSpec } from './types.js';
 
 /** Every probe, one line each. A probe's id in the kernel is its index + 1. */
-export const PROBES: readonly ProbeSpec[] = [execsnoop, opensnoop, tcpconnect];
+export const PROBES: readonly ProbeSpec[] = [execsnoop, opensnoop, tcpconnect, procsnoop];
 
 /** The probe called `name` (or one of its aliases), if any. */
 export function findProbe(name: string): ProbeSpec | undefined {
