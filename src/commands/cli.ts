@@ -1,6 +1,6 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { describeProbes } from './probes-command.js';
+import { checkProbes, describeProbes } from './probes-command.js';
 import { runTrace } from './trace-command.js';
 import { reportAndExit } from './errors.js';
 
@@ -9,7 +9,7 @@ export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.j
 
 function positiveNumber(v: string): number {
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new CommanderError(2, 'ebpfsh.number', `'${v}' is not a positive number`);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`'${v}' is not a positive number`);
   return n;
 }
 
@@ -18,14 +18,19 @@ export function buildProgram(): Command {
   const program = new Command('ebpfsh')
     .description('interactive eBPF investigation shell for incident responders')
     .version(VERSION)
-    .showHelpAfterError('(run ebpfsh --help for usage)');
+    .showHelpAfterError('(run ebpfsh --help for usage)')
+    // Set before subcommands are added: they copy these settings.
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error: ') ? `ebpfsh: ${s.slice(7)}` : s) });
 
   program
     .command('probes')
     .description('list probes, aliases, filter keys and attach points')
     .option('-v, --verbose', 'also list fields and probe-specific keys')
     .action((o: { verbose?: boolean }) => {
-      process.stdout.write(describeProbes(new Map(), o.verbose) + '\n');
+      const checks = checkProbes();
+      if (typeof checks === 'string') process.stderr.write(`ebpfsh: not checking this kernel's attach points: ${checks}\n`);
+      process.stdout.write(describeProbes(typeof checks === 'string' ? new Map() : checks, o.verbose) + '\n');
     });
 
   program
@@ -48,8 +53,6 @@ export function buildProgram(): Command {
 /** Entry point: parse argv, run, and turn every failure into one clear line. */
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
-  program.exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `ebpfsh: ${s.slice(7)}` : s) });
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -1,19 +1,47 @@
 import { PROBES, commonKeyDocs, type ProbeSpec } from '../probes/index.js';
-import type { Attachment } from '../engine/index.js';
+import { Engine, btfProblem, privilegeProblem, type Attachment } from '../engine/index.js';
+import { errorLine } from './errors.js';
+
+/** What this kernel accepts for a probe (attach points in use, or why it cannot load). */
+export type ProbeCheck = Pick<Attachment, 'attachPoints' | 'missing'> | { error: string };
+
+/** Loads each probe once with its filter off to learn what this kernel accepts (needs root). */
+export function checkProbes(): Map<ProbeSpec, ProbeCheck> | string {
+  const problem = privilegeProblem() ?? btfProblem();
+  if (problem) return problem;
+  const engine = new Engine();
+  const out = new Map<ProbeSpec, ProbeCheck>();
+  try {
+    for (const p of PROBES) {
+      try {
+        out.set(p, engine.check(p));
+      } catch (e) {
+        out.set(p, { error: errorLine(e) });
+      }
+    }
+  } finally {
+    engine.close();
+  }
+  return out;
+}
 
 /** Text of `ebpfsh probes`: each probe, aliases, fields, filter keys and attach points. */
-export function describeProbes(attached: Map<ProbeSpec, Attachment> = new Map(), verbose = false): string {
+export function describeProbes(checks: Map<ProbeSpec, ProbeCheck> = new Map(), verbose = false): string {
   const lines: string[] = [];
   const common = commonKeyDocs();
   for (const p of PROBES) {
-    const a = attached.get(p);
+    const a = checks.get(p);
     lines.push(`${p.name}  (aliases: ${p.aliases.join(', ')}; table: ${p.table})`);
     lines.push(`  ${p.summary}`);
-    const points = a
-      ? a.attachPoints.map((x) => `${x} [in use]`)
-      : p.hooks.map((h) => h.choices.map((c) => c.attach).join(' | fallback ') + (h.optional ? ' (optional)' : ''));
-    lines.push(`  attach: ${points.join('; ')}`);
-    if (a?.missing.length) lines.push(`  unavailable here: ${a.missing.join('; ')}`);
+    if (a && 'error' in a) {
+      lines.push(`  cannot load here: ${a.error}`);
+    } else if (a) {
+      lines.push(`  attach points in use: ${a.attachPoints.join('; ')}`);
+      if (a.missing.length) lines.push(`  unavailable here: ${a.missing.join('; ')}`);
+    } else {
+      const points = p.hooks.map((h) => h.choices.map((c) => c.attach).join(' | fallback ') + (h.optional ? ' (optional)' : ''));
+      lines.push(`  attach points (best first): ${points.join('; ')}`);
+    }
     lines.push(`  filters in the kernel: ${Object.keys(common).filter((k) => k !== 'failed').join(', ')}`);
     lines.push(`  filters in userspace: failed, ${Object.keys(p.filterKeys).join(', ')}`);
     if (verbose) {

@@ -169,6 +169,21 @@ export class Engine {
     return attachment;
   }
 
+  /**
+   * Loads and attaches `probe` with its kernel filter off (nothing is
+   * emitted), reports what this kernel accepts, and unloads it again.
+   */
+  check(probe: ProbeSpec): Pick<Attachment, 'attachPoints' | 'missing' | 'attachMs'> {
+    const live = this.live.get(probeId(probe));
+    if (live) return live.attachment;
+    assertCanTrace(`load ${probe.name}`);
+    const started = performance.now();
+    this.ensureTracefs(probe);
+    const loaded = this.loadAndAttach(probe, this.objectPath(probe.object), () => {});
+    this.session().unload(loaded.objectId);
+    return { attachPoints: loaded.points, missing: loaded.missing, attachMs: performance.now() - started };
+  }
+
   /** Changes an attached probe's filters without reloading it. */
   setFilters(probe: ProbeSpec, filters: Filters): Attachment {
     const id = probeId(probe);

@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeKernel, waitFor } from '../helpers/kernel.js';
+
+const BIN = fileURLToPath(new URL('../../bin/ebpfsh', import.meta.url));
+
+function ebpfsh(args: string[], opts: { uid?: number } = {}) {
+  const argv = opts.uid !== undefined ? ['setpriv', `--reuid=${opts.uid}`, `--regid=${opts.uid}`, '--clear-groups', BIN, ...args] : [BIN, ...args];
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 20_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** One line on stderr, prefixed, no stack trace. */
+function expectOneClearLine(stderr: string, pattern: RegExp) {
+  const lines = stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^ebpfsh: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('ebpfsh trace: bad input', () => {
+  it('names the probes when one is unknown', () => {
+    const r = ebpfsh(['trace', 'nosuch']);
+    expect(r.code).toBe(1);
+    expectOneClearLine(r.stderr, /unknown probe 'nosuch' \(probes: execsnoop \(exec, execve\), opensnoop \(open\)/);
+  });
+
+  it('explains a malformed filter value and an unknown key', () => {
+    expectOneClearLine(ebpfsh(['trace', 'exec', 'uid=abc']).stderr, /uid: 'abc' is not a number or a known name/);
+    expectOneClearLine(ebpfsh(['trace', 'exec', 'colour=red']).stderr, /unknown filter key 'colour'/);
+    expectOneClearLine(ebpfsh(['trace', 'exec,connect', 'path=/etc/']).stderr, /path is not a filter of tcpconnect/);
+  });
+
+  it('says where each filter runs with --explain, without attaching', () => {
+    const r = ebpfsh(['trace', 'open', 'uid=1000', 'path=/etc/', 'failed', '--explain'], { uid: 1000 });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('opensnoop: uid=1000 [kernel] path=/etc/ [userspace] failed [userspace]\n');
+  });
+
+  it('tells a user without privileges what to do, and exits non-zero', () => {
+    const r = ebpfsh(['trace', 'exec'], { uid: 1000 });
+    expect(r.code).toBe(1);
+    expectOneClearLine(r.stderr, /cannot attach execsnoop: permission denied \(run as root, e.g. sudo ebpfsh, or grant CAP_BPF and CAP_PERFMON\)/);
+  });
+
+  it('rejects a bad --duration as usage', () => {
+    const r = ebpfsh(['trace', 'exec', '--duration', 'soon']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^ebpfsh: option '-d, --duration <seconds>' argument 'soon' is invalid. 'soon' is not a positive number/);
+  });
+});
+
+describeKernel('ebpfsh trace on the real kernel', () => {
+  let dir: string;
+  let bin: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ebpfsh-cli-'));
+    bin = join(dir, 'evil-true');
+    copyFileSync('/bin/true', bin);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Starts `ebpfsh trace`, waits for it to attach, runs `fire`, collects stdout until it exits. */
+  async function traceWhile(args: string[], fire: () => void): Promise<{ stdout: string; stderr: string; code: number | null }> {
+    const p = spawn(BIN, ['trace', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    const closed = new Promise<number | null>((r) => p.on('close', r));
+    await waitFor(() => stderr.includes('Ctrl-C to stop'), 10_000, 'trace to attach');
+    fire();
+    const code = await closed;
+    return { stdout, stderr, code };
+  }
+
+  it('prints NDJSON with exact argv and stops after --count', async () => {
+    const r = await traceWhile(['exec', 'comm=evil-true', '--json', '-n', '1'], () => spawnSync(bin, ['a b', 'c']));
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ probe: 'execsnoop', comm: 'evil-true', ret: 0, argv: [bin, 'a b', 'c'], exe: bin });
+    expect(r.stderr).toMatch(/execsnoop: 1 events, 0 filtered in userspace, losses: none/);
+  });
+
+  it('never lets an escape sequence or C1 control from argv reach the terminal', async () => {
+    const hostile = ['\x1b[2J\x1b]0;owned\x07', 'x\u009b31my', '\u202eexe.txt', 'ok'];
+    const r = await traceWhile(['exec', 'comm=evil-true', '-n', '1'], () => spawnSync(bin, hostile));
+    const line = r.stdout.split('\n').find((l) => l.includes('evil-true'))!;
+    expect(line).toContain('\\e[2J\\e]0;owned\\x07');
+    expect(line).toContain('x\\u{9b}31my');
+    expect(line).toContain('\\u{202e}exe.txt');
+    // eslint-disable-next-line no-control-regex
+    expect(r.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+  });
+
+  it('exits cleanly with a summary on SIGTERM', async () => {
+    const p = spawn(BIN, ['trace', 'exec', 'comm=evil-true'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    p.stderr.on('data', (d) => (stderr += d));
+    await waitFor(() => stderr.includes('Ctrl-C to stop'), 10_000, 'trace to attach');
+    p.kill('SIGTERM');
+    const code = await new Promise((r) => p.on('close', r));
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/execsnoop: 0 events/);
+  });
+});
