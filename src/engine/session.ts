@@ -94,6 +94,7 @@ export class Engine {
   private follow: FollowTracker | undefined;
   private readerStarted = false;
   private tracefsChecked = false;
+  private tracefsProblem: string | undefined;
   private closed = false;
   private readonly opts: Required<Omit<EngineOptions, 'backend'>>;
 
@@ -275,8 +276,9 @@ export class Engine {
     this.tracefsChecked = true;
     try {
       this.backend.ensureTracefs();
-    } catch {
-      // Tracepoint programs will fail and fall back (or say so); tp_btf needs no tracefs.
+    } catch (e) {
+      // Tracepoint programs will fail and fall back; if none can, attachError says why.
+      this.tracefsProblem = (e as Error).message;
     }
   }
 
@@ -331,6 +333,12 @@ export class Engine {
   }
 
   private attachError(probe: ProbeSpec, e: NativeError): ProbeError {
+    if (this.tracefsProblem && e.op === 'attach')
+      return new ProbeError(
+        `cannot attach ${probe.name}: tracefs is not mounted and mounting it failed (${this.tracefsProblem}); mount it with: mount -t tracefs nodev /sys/kernel/tracing`,
+        e.code,
+        e.details,
+      );
     return new ProbeError(`cannot attach ${probe.name}: ${e.message}`, e.code, e.details);
   }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseFilters } from '../../src/probes/index.js';
@@ -27,6 +27,13 @@ describeKernel('opensnoop on the real kernel', () => {
     expect(e.fields).toMatchObject({ path: join(dir, 'target.txt'), raw_path: join(dir, 'target.txt'), syscall: 'openat' });
     expect(e.fields.ret as number).toBeGreaterThanOrEqual(3);
     expect((e.fields.flags as number) & 3).toBe(0); // O_RDONLY
+  });
+
+  it('never reports the engine’s own opens (excluded in the kernel)', async () => {
+    readFileSync(join(dir, 'target.txt'));
+    const r = await run('cat', [join(dir, 'target.txt')]);
+    await waitFor(() => s.events.find((x) => x.pid === r.pid), 5000, 'the child open');
+    expect(s.events.filter((x) => x.pid === process.pid)).toHaveLength(0);
   });
 
   it('sees creation flags and resolves a relative path to an absolute one', async () => {
