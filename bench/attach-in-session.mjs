@@ -1,0 +1,60 @@
+// Attach latency inside a running session: with an Engine already open (node
+// started, reader running, another probe attached), how long from calling
+// attach('opensnoop') to the first event for a file a trickle workload keeps
+// opening? This is what the shell's `:attach` will cost.
+//
+//   node bench/attach-in-session.mjs STORM_BIN TARGET_PATH REPS
+// Prints one JSON line: {"attach_ms":[...], "first_event_ms":[...]}.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { Engine } = await import(path.join(root, 'dist/engine/index.js'));
+const { planTrace, attachAll } = await import(path.join(root, 'dist/commands/trace-command.js'));
+
+const [storm, target, repsArg] = process.argv.slice(2);
+const reps = Number(repsArg ?? 3);
+const engine = new Engine();
+// A warm session: node loaded, the reader thread running, one probe attached.
+attachAll(engine, planTrace('execsnoop', []));
+
+// One open of TARGET every 1 ms for at most 60 s.
+const trickle = spawn(storm, ['open', target, '-i', '1000', '-t', '60'], { stdio: 'ignore' });
+const stopAll = () => {
+  trickle.kill('SIGTERM');
+  engine.close();
+};
+process.on('exit', stopAll);
+
+let waiting;
+engine.onEvents((events) => {
+  if (!waiting) return;
+  for (const e of events) {
+    if (e.probe === 'opensnoop' && e.fields.path === target) {
+      const w = waiting;
+      waiting = undefined;
+      w(performance.now());
+      return;
+    }
+  }
+});
+
+const attachMs = [];
+const firstEventMs = [];
+const open = planTrace('open', []);
+for (let i = 0; i < reps; i++) {
+  const first = new Promise((resolve, reject) => {
+    waiting = resolve;
+    setTimeout(() => reject(new Error('no event within 10 s')), 10_000).unref();
+  });
+  const t0 = performance.now();
+  attachAll(engine, open);
+  attachMs.push(performance.now() - t0);
+  firstEventMs.push((await first) - t0);
+  for (const p of open.probes) engine.detach(p);
+  await new Promise((r) => setTimeout(r, 100));
+}
+process.stdout.write(JSON.stringify({ attach_ms: attachMs, first_event_ms: firstEventMs }) + '\n');
+stopAll();
+process.exit(0);
