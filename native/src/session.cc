@@ -119,8 +119,12 @@ Napi::Value Session::Load(const Napi::CallbackInfo &info) {
   std::set<std::string> shared = StringSet(opts, "shared");
   Napi::Object max_entries = opts.Has("maxEntries") ? opts.Get("maxEntries").As<Napi::Object>() : Napi::Object::New(env);
 
+  // A minimal BTF of just the kernel types our objects relocate against
+  // (bpftool gen min_core_btf) makes CO-RE relocation far cheaper.
+  std::string btf_path = opts.Has("btfCustomPath") ? opts.Get("btfCustomPath").As<Napi::String>().Utf8Value() : "";
+  LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = btf_path.empty() ? nullptr : btf_path.c_str());
   TakeLibbpfLog();
-  bpf_object *obj = bpf_object__open_file(path.c_str(), nullptr);
+  bpf_object *obj = bpf_object__open_file(path.c_str(), &open_opts);
   if (!obj) ThrowErrno(env, "open", errno ? errno : ENOENT, path);
   try {
     std::set<std::string> seen;

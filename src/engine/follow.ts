@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { FilterError } from '../probes/index.js';
 import { ProbeError, isNativeError } from './errors.js';
-import { MAPS, SHARED_MAPS } from './maps.js';
-import type { NativeSession } from './native.js';
+import { MAPS } from './maps.js';
+import type { LoadOptions, NativeSession } from './native.js';
 import { descendants, processParents } from './proc.js';
 import { u32 } from './kernel-filters.js';
 
@@ -20,7 +20,7 @@ export class FollowTracker {
   constructor(
     private readonly native: NativeSession,
     private readonly objectPath: string,
-    private readonly rodata: Record<string, number>,
+    private readonly loadOptions: Omit<LoadOptions, 'programs'>,
   ) {}
 
   /** Attach points in use, for `probes`. */
@@ -81,7 +81,7 @@ export class FollowTracker {
     if (this.objectId !== undefined) return;
     const programs = ['follow_fork', 'follow_exit'];
     try {
-      const id = this.native.load(this.objectPath, { programs, shared: SHARED_MAPS, rodata: this.rodata });
+      const id = this.native.load(this.objectPath, { programs, ...this.loadOptions });
       try {
         for (const p of programs) this.native.attach(id, p);
       } catch (e) {

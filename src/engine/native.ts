@@ -10,6 +10,8 @@ export interface LoadOptions {
   rodata?: Record<string, number>;
   /** Map sizes, applied when the map is created. */
   maxEntries?: Record<string, number>;
+  /** A minimal kernel BTF for CO-RE relocation (bpftool gen min_core_btf). */
+  btfCustomPath?: string;
 }
 
 /** Counters of the native ring reader. */

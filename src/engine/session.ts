@@ -19,7 +19,7 @@ import { ProbeError, isNativeError, type NativeError } from './errors.js';
 import { FollowTracker } from './follow.js';
 import { clearKernelFilters, u32, writeKernelFilters } from './kernel-filters.js';
 import { KERNEL_LOSS_CAUSES, LOSS_STRIDE, MAPS, SHARED_MAPS } from './maps.js';
-import { nativeBackend, type Backend, type NativeSession } from './native.js';
+import { nativeBackend, type Backend, type LoadOptions, type NativeSession } from './native.js';
 import { assertCanTrace } from './preflight.js';
 
 /** Every way an event can be lost or damaged, counted per probe. */
@@ -262,12 +262,23 @@ export class Engine {
     return p;
   }
 
+  /** Load options every object shares. */
+  private loadBase(probe: number): Omit<LoadOptions, 'programs'> {
+    const minBtf = `${this.opts.buildDir}min_core.btf`;
+    return {
+      shared: SHARED_MAPS,
+      rodata: this.rodata(probe),
+      maxEntries: { [MAPS.events]: this.opts.ringBytes },
+      ...(existsSync(minBtf) ? { btfCustomPath: minBtf } : {}),
+    };
+  }
+
   private rodata(probe: number): Record<string, number> {
     return { targ_probe_id: probe, targ_self_tgid: process.pid, targ_wakeup_bytes: this.opts.wakeupBytes };
   }
 
   private followTracker(): FollowTracker {
-    this.follow ??= new FollowTracker(this.session(), this.objectPath('follow'), this.rodata(0));
+    this.follow ??= new FollowTracker(this.session(), this.objectPath('follow'), this.loadBase(0));
     return this.follow;
   }
 
@@ -299,7 +310,7 @@ export class Engine {
       let failedProgram: string | undefined;
       let err: NativeError | undefined;
       try {
-        objectId = native.load(objectPath, { programs, shared: SHARED_MAPS, rodata: this.rodata(probeId(probe)), maxEntries: { [MAPS.events]: this.opts.ringBytes } });
+        objectId = native.load(objectPath, { programs, ...this.loadBase(probeId(probe)) });
         beforeAttach();
         const links: number[] = [];
         for (const p of programs) {
