@@ -47,6 +47,17 @@ export function buildProgram(): Command {
       process.exitCode = await runTrace(probes, filters, o);
     });
 
+  // `ebpfsh` alone starts the interactive shell. Positional options keep the
+  // shell's -w from swallowing a subcommand's own -w (e.g. `record -w`).
+  program
+    .enablePositionalOptions()
+    .option('-w, --write <file>', 'shell: record everything it sees to a capture file')
+    .action(async (o: { write?: string }) => {
+      const { runShell } = await import('../tui/run-shell.js');
+      // Exit outright: the TTY handles ink used stay referenced after it unmounts.
+      process.exit(await runShell(o));
+    });
+
   return program;
 }
 

@@ -1,0 +1,61 @@
+import { explainFilters, filtersText } from '../../probes/index.js';
+import { attachedLine, planTrace } from '../trace-command.js';
+import { UsageError } from '../errors.js';
+import type { Attachment } from '../../engine/index.js';
+import type { ShellCommand } from './types.js';
+import { completeFilterWord, probeWords, probesOf } from './words.js';
+
+/** `:attach <probe[,probe]> [filters]`: loads probes, or changes the filters of attached ones. */
+export const attachCommand: ShellCommand = {
+  name: 'attach',
+  aliases: ['a'],
+  usage: 'attach <probe[,probe...]> [filters...]',
+  summary: 'attach probes with kernel filters (again: change the filters, no reload)',
+  help: [
+    'e.g. attach execve uid=1000 | attach open path=/etc/ comm=vi,vim | attach connect follow=4242',
+    'filters: key=v1,v2 (any of), key!=v (none of), failed; see :help filter for the keys',
+  ],
+  complete(ctx, args, word) {
+    if (args.length === 0) {
+      const comma = word.lastIndexOf(',');
+      return probeWords()
+        .filter((p) => p.startsWith(word.slice(comma + 1)))
+        .map((p) => word.slice(0, comma + 1) + p);
+    }
+    return completeFilterWord(ctx, word, probesOf(args[0]!));
+  },
+  run(ctx, args) {
+    if (args.length === 0) throw new UsageError('usage: attach <probe[,probe...]> [filters...] (e.g. attach execve uid=1000)');
+    const plan = planTrace(args[0]!, args.slice(1));
+    const lines: string[] = [];
+    const fresh: Attachment[] = [];
+    try {
+      for (const probe of plan.probes) {
+        const before = ctx.engine.attachments().find((a) => a.probe === probe);
+        const a = ctx.engine.attach(probe, plan.filters);
+        if (before) {
+          lines.push(`${probe.name}: filters now ${explainFilters(plan.filters)}`);
+        } else {
+          fresh.push(a);
+          lines.push(attachedLine(a));
+        }
+        ctx.capture.journal({
+          action: before ? 'filter' : 'attach',
+          probe: probe.name,
+          filters: filtersText(plan.filters),
+          explain: explainFilters(plan.filters),
+          at: Date.now(),
+        });
+      }
+    } catch (e) {
+      // All or nothing for the probes this command loaded.
+      for (const a of fresh) {
+        ctx.engine.detach(a.probe);
+        ctx.capture.journal({ action: 'detach', probe: a.probe.name, filters: filtersText(a.filters), explain: explainFilters(a.filters), at: Date.now() });
+      }
+      throw e;
+    }
+    if (fresh.length) lines.push(`filters: ${explainFilters(plan.filters)}`);
+    return { kind: 'ok', lines };
+  },
+};

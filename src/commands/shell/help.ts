@@ -1,0 +1,36 @@
+import { UsageError } from '../errors.js';
+import type { ShellCommand, ShellContext } from './types.js';
+
+/** The command called `name` or one of its aliases. */
+export function findCommand(commands: readonly ShellCommand[], name: string): ShellCommand | undefined {
+  const n = name.replace(/^:/, '').toLowerCase();
+  return commands.find((c) => c.name === n || c.aliases.includes(n));
+}
+
+function overview(ctx: ShellContext): string[] {
+  const w = Math.max(...ctx.commands.map((c) => c.usage.length));
+  return [
+    ...ctx.commands.map((c) => `:${c.usage.padEnd(w)}  ${c.summary}`),
+    '',
+    'keys: Up/Down/PgUp/PgDn scroll the events, End follows, Enter opens the detail of the selected event,',
+    '      / searches (/ Enter again: the next older match), : starts a command (Tab completes, Up/Down history),',
+    '      Esc closes a pane or cancels the line, Ctrl-C quits',
+    ':help <command> for one command',
+  ];
+}
+
+/** `:help [command]` */
+export const helpCommand: ShellCommand = {
+  name: 'help',
+  aliases: ['h', '?'],
+  usage: 'help [command]',
+  summary: 'this list, or one command in detail',
+  complete: (ctx, args, word) => (args.length ? [] : ctx.commands.map((c) => c.name).filter((n) => n.startsWith(word.replace(/^:/, '')))),
+  run(ctx, args) {
+    if (args.length === 0) return { kind: 'page', title: 'help', lines: overview(ctx) };
+    const cmd = findCommand(ctx.commands, args[0]!);
+    if (!cmd) throw new UsageError(`no command '${args[0]}' (:help lists them)`);
+    const aliases = cmd.aliases.length ? `aliases: ${cmd.aliases.map((a) => ':' + a).join(', ')}` : '';
+    return { kind: 'page', title: `help ${cmd.name}`, lines: [`:${cmd.usage}`, `  ${cmd.summary}`, ...(cmd.help ?? []).map((l) => `  ${l}`), ...(aliases ? [`  ${aliases}`] : [])] };
+  },
+};

@@ -1,0 +1,13 @@
+export * from './types.js';
+export * from './registry.js';
+export * from './run-line.js';
+export * from './completion.js';
+export * from './history.js';
+export * from './capture-control.js';
+export * from './process-book.js';
+export * from './seen-values.js';
+export * from './view-filter.js';
+export * from './format.js';
+export { findCommand } from './help.js';
+export { processLine } from './tree.js';
+export { tableLines } from './capture-commands.js';

@@ -1,0 +1,160 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { splitNul, type ByteString, type TraceEvent } from '../../probes/index.js';
+
+/** What is known of one process, from events seen or /proc. */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  comm: ByteString;
+  uid?: number;
+  /** argv of its last exec (seen), or its /proc cmdline. */
+  argv?: ByteString[];
+  exe?: ByteString;
+  /** Where this came from. */
+  source: 'seen' | 'proc';
+  /** Kernel ts of the last event seen from it. */
+  lastTs?: number;
+}
+
+/** Reads one process from /proc, or undefined when it is gone. */
+export function readProcProcess(pid: number, procRoot = '/proc'): ProcessInfo | undefined {
+  try {
+    const stat = readFileSync(`${procRoot}/${pid}/stat`, 'latin1');
+    const open = stat.indexOf('(');
+    const close = stat.lastIndexOf(')');
+    // comm may hold spaces and parens: fields resume after the last ')'
+    const rest = stat.slice(close + 2).split(' ');
+    const commBytes = Buffer.from(stat.slice(open + 1, close), 'latin1');
+    let argv: ByteString[] | undefined;
+    let uid: number | undefined;
+    try {
+      argv = splitNul(readFileSync(`${procRoot}/${pid}/cmdline`));
+    } catch {
+      // kernel thread or gone
+    }
+    try {
+      const m = /^Uid:\s+(\d+)/m.exec(readFileSync(`${procRoot}/${pid}/status`, 'latin1'));
+      if (m) uid = Number(m[1]);
+    } catch {
+      // gone
+    }
+    return { pid, ppid: Number(rest[1]), comm: splitNul(commBytes)[0] ?? '', uid, argv: argv?.length ? argv : undefined, source: 'proc' };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Processes seen in events (bounded), backed by /proc for what was not seen:
+ * ancestry for the detail pane, `:tree`, and `follow=` in view filters.
+ */
+export class ProcessBook {
+  private readonly seen = new Map<number, ProcessInfo>();
+  private readonly children = new Map<number, Set<number>>();
+
+  constructor(
+    private readonly procRoot = '/proc',
+    private readonly capacity = 20_000,
+  ) {}
+
+  /** Notes the processes of a batch of events (cheap: a map update per event). */
+  note(events: readonly TraceEvent[]): void {
+    for (const e of events) {
+      let p = this.seen.get(e.pid);
+      if (!p) {
+        if (this.seen.size >= this.capacity) this.evictOldest();
+        p = { pid: e.pid, ppid: e.ppid, comm: e.comm, uid: e.uid, source: 'seen' };
+        this.seen.set(e.pid, p);
+        this.link(e.pid, e.ppid);
+      } else if (p.ppid !== e.ppid) {
+        this.children.get(p.ppid)?.delete(e.pid);
+        p.ppid = e.ppid;
+        this.link(e.pid, e.ppid);
+      }
+      p.comm = e.comm;
+      p.uid = e.uid;
+      p.lastTs = e.ts;
+      if (e.probe === 'execsnoop' && (e.fields.ret as number) === 0) {
+        p.argv = e.fields.argv as ByteString[];
+        p.exe = e.fields.exe as ByteString;
+      }
+    }
+  }
+
+  /** The process as seen in events, else as /proc has it now. */
+  get(pid: number): ProcessInfo | undefined {
+    return this.seen.get(pid) ?? readProcProcess(pid, this.procRoot);
+  }
+
+  /** `pid` first, then its parent, up to pid 1 (or as far as anything knows). */
+  ancestry(pid: number, max = 64): ProcessInfo[] {
+    const out: ProcessInfo[] = [];
+    const visited = new Set<number>();
+    let cur: number | undefined = pid;
+    while (cur !== undefined && cur > 0 && !visited.has(cur) && out.length < max) {
+      visited.add(cur);
+      const p = this.get(cur);
+      if (!p) {
+        out.push({ pid: cur, ppid: 0, comm: '?', source: 'proc' });
+        break;
+      }
+      out.push(p);
+      cur = p.ppid;
+    }
+    return out;
+  }
+
+  /** Children of `pid` now (from /proc) and ever seen in events. */
+  childrenOf(pid: number, parents: Map<number, number> = this.procParents()): number[] {
+    const out = new Set<number>(this.children.get(pid) ?? []);
+    for (const [child, parent] of parents) if (parent === pid) out.add(child);
+    return [...out].sort((a, b) => a - b);
+  }
+
+  /** True when `pid` is `root` or descends from it (events seen, then /proc). */
+  descends(pid: number, root: number): boolean {
+    let cur = pid;
+    for (let i = 0; i < 64 && cur > 0; i++) {
+      if (cur === root) return true;
+      const p: ProcessInfo | undefined = this.seen.get(cur) ?? readProcProcess(cur, this.procRoot);
+      if (!p || p.ppid === cur) return false;
+      cur = p.ppid;
+    }
+    return false;
+  }
+
+  /** pid -> ppid of every process now. */
+  procParents(): Map<number, number> {
+    const out = new Map<number, number>();
+    let names: string[] = [];
+    try {
+      names = readdirSync(this.procRoot);
+    } catch {
+      return out;
+    }
+    for (const name of names) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        const stat = readFileSync(`${this.procRoot}/${name}/stat`, 'latin1');
+        out.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      } catch {
+        // exited while we looked
+      }
+    }
+    return out;
+  }
+
+  private link(pid: number, ppid: number): void {
+    let set = this.children.get(ppid);
+    if (!set) this.children.set(ppid, (set = new Set()));
+    set.add(pid);
+  }
+
+  private evictOldest(): void {
+    const first = this.seen.keys().next();
+    if (first.done) return;
+    const p = this.seen.get(first.value)!;
+    this.children.get(p.ppid)?.delete(p.pid);
+    this.seen.delete(first.value);
+  }
+}

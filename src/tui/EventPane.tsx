@@ -1,0 +1,25 @@
+import { Box, Text } from 'ink';
+import { TEXT_HEADER } from '../commands/event-format.js';
+import { guard } from './guard.js';
+import type { ShellModel } from './shell-model.js';
+
+/** The event list: a header and the rows that fit, newest at the bottom; the selection inverse. */
+export function EventPane({ model, height }: { model: ShellModel; height: number }) {
+  const vp = model.viewport(height - 1);
+  return (
+    <Box flexDirection="column" height={height}>
+      <Text bold wrap="truncate-end">
+        {TEXT_HEADER}
+        <Text dimColor>
+          {'  '}
+          {vp.total ? `${vp.first + 1}-${vp.first + vp.rows.length} of ${vp.total}` : 'no events yet'}
+        </Text>
+      </Text>
+      {vp.rows.map((r) => (
+        <Text key={r.seq} wrap="truncate-end" inverse={r.seq === vp.selectedSeq}>
+          {guard(model.rowText(r))}
+        </Text>
+      ))}
+    </Box>
+  );
+}
