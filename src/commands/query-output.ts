@@ -1,0 +1,108 @@
+import { escapeTerminal, safeJson } from '../probes/index.js';
+
+/** Output modes of `ebpfsh query` and `export`, like sqlite3's. */
+export const QUERY_FORMATS = ['table', 'csv', 'json', 'ndjson'] as const;
+/** One output mode. */
+export type QueryFormat = (typeof QUERY_FORMATS)[number];
+
+/** Rows to print: column names and positional values (number, string, bigint, Buffer/Uint8Array, null). */
+export interface Rows {
+  columns: string[];
+  rows: unknown[][];
+}
+
+/** Options for rendering. */
+export interface RenderOptions {
+  /** Terminal width to truncate table lines to (undefined: no truncation). */
+  width?: number;
+  /** Escape control characters in CSV (when printing to a terminal). */
+  escapeCsv?: boolean;
+}
+
+function isBytes(v: unknown): v is Uint8Array {
+  return v instanceof Uint8Array;
+}
+
+/** A value as table text: escaped for the terminal, NULL shown as empty. */
+function cellText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (isBytes(v)) return escapeTerminal(Uint8Array.from(v));
+  if (typeof v === 'string') return escapeTerminal(v);
+  return String(v);
+}
+
+/** Display width of a string (one column per code point; good enough for escaped text). */
+function width(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+function clip(s: string, w: number): string {
+  if (width(s) <= w) return s;
+  return [...s].slice(0, Math.max(0, w - 1)).join('') + '…';
+}
+
+/** An aligned table with a header rule; each line cut to the terminal width. */
+export function renderTable(r: Rows, opts: RenderOptions = {}): string {
+  const cells = r.rows.map((row) => row.map(cellText));
+  const widths = r.columns.map((c, i) => Math.min(60, Math.max(width(c), ...cells.map((row) => width(row[i] ?? '')))));
+  const line = (vals: string[]) => {
+    const text = vals
+      .map((v, i) => {
+        const c = clip(v, widths[i]!);
+        return typeof r.rows[0]?.[i] === 'number' ? c.padStart(widths[i]!) : c + ' '.repeat(widths[i]! - width(c));
+      })
+      .join('  ')
+      .trimEnd();
+    return opts.width ? clip(text, opts.width) : text;
+  };
+  const out = [line(r.columns.map(escapeTerminal)), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)];
+  return out.join('\n') + '\n';
+}
+
+function csvField(v: unknown, escape: boolean): string {
+  if (v === null || v === undefined) return '';
+  let s = isBytes(v) ? Buffer.from(v).toString('base64') : String(v);
+  if (escape) s = escapeTerminal(s);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** RFC 4180 CSV with a header; BLOBs as base64. */
+export function renderCsv(r: Rows, opts: RenderOptions = {}): string {
+  const esc = opts.escapeCsv ?? false;
+  return [r.columns, ...r.rows].map((row) => row.map((v) => csvField(v, esc)).join(',')).join('\r\n') + '\r\n';
+}
+
+function record(columns: string[], row: unknown[]): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  columns.forEach((c, i) => {
+    const v = row[i];
+    o[c] = typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : isBytes(v) ? Uint8Array.from(v) : v;
+  });
+  return o;
+}
+
+/** One JSON array of objects (BLOBs as {"base64": ...}; C1 and bidi escaped). */
+export function renderJson(r: Rows): string {
+  return '[' + r.rows.map((row) => '\n' + safeJson(record(r.columns, row))).join(',') + (r.rows.length ? '\n' : '') + ']\n';
+}
+
+/** One JSON object per line. */
+export function renderNdjson(r: Rows): string {
+  return r.rows.map((row) => safeJson(record(r.columns, row)) + '\n').join('');
+}
+
+/** Renders rows in the given format. */
+export function renderRows(r: Rows, format: QueryFormat, opts: RenderOptions = {}): string {
+  switch (format) {
+    case 'table':
+      return renderTable(r, opts);
+    case 'csv':
+      return renderCsv(r, opts);
+    case 'json':
+      return renderJson(r);
+    case 'ndjson':
+      return renderNdjson(r);
+  }
+}
