@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { readFileSync } from 'node:fs';
 import { checkProbes, describeProbes } from './probes-command.js';
 import { runTrace } from './trace-command.js';
+import { runRecord } from './record-command.js';
 import { reportAndExit } from './errors.js';
 
 /** Tool version from package.json. */
@@ -45,6 +46,17 @@ export function buildProgram(): Command {
     .addOption(new Option('-n, --count <events>', 'stop after this many events').argParser(positiveNumber))
     .action(async (probes: string, filters: string[], o: { json?: boolean; explain?: boolean; header?: boolean; duration?: number; count?: number }) => {
       process.exitCode = await runTrace(probes, filters, o);
+    });
+
+  program
+    .command('record')
+    .description('record events to a capture file until Ctrl-C (like tcpdump -w); rates and losses on stderr')
+    .requiredOption('-w, --write <file>', 'capture file to create (SQLite; never overwritten)')
+    .argument('<probes>', 'comma-separated probe names, e.g. execsnoop,opensnoop,tcpconnect')
+    .argument('[filters...]', 'filters: uid=1000 comm=vi,vim path=/etc/ follow=4242 failed ...')
+    .addOption(new Option('-d, --duration <seconds>', 'stop after this many seconds').argParser(positiveNumber))
+    .action(async (probes: string, filters: string[], o: { write: string; duration?: number }) => {
+      process.exitCode = await runRecord(probes, filters, { ...o, version: VERSION });
     });
 
   // `ebpfsh` alone starts the interactive shell. Positional options keep the

@@ -1,0 +1,115 @@
+import { Engine, type ProbeCounters } from '../engine/index.js';
+import { explainFilters, findProbe } from '../probes/index.js';
+import { CaptureError, Recorder, type StopResult } from '../store/index.js';
+import { UsageError, registerUserError } from './errors.js';
+import { attachAll, attachedLine, lossLines, planTrace, summaryLine } from './trace-command.js';
+
+registerUserError(CaptureError);
+
+/** Options of `ebpfsh record`. */
+export interface RecordOptions {
+  write: string;
+  duration?: number;
+  /** ebpfsh version for the capture metadata. */
+  version: string;
+  /** Seconds between rate lines on stderr. */
+  statusEvery?: number;
+}
+
+/** `recorded 1234 events to x.db (5678 bytes, 410 events/s), 0 dropped` */
+export function recordSummary(path: string, r: StopResult, seconds: number): string {
+  const rate = seconds > 0 ? Math.round(r.rows / seconds) : r.rows;
+  const file = r.journalMode === 'delete' ? '' : ` (keep ${path}-wal with it)`;
+  return `recorded ${r.rows} events to ${path}${file} in ${seconds.toFixed(1)} s (${rate} events/s, ${r.bytes} bytes), ${r.dropped} dropped by the writer`;
+}
+
+/**
+ * Runs `ebpfsh record -w FILE PROBES [filters]` until Ctrl-C, SIGTERM,
+ * --duration or disk full. procsnoop is attached too (unfiltered, journaled
+ * as "process table") so the capture's process table stays current.
+ */
+export async function runRecord(probeArg: string, filterWords: string[], opts: RecordOptions): Promise<number> {
+  const plan = planTrace(probeArg, filterWords);
+  if (opts.duration !== undefined && !(opts.duration > 0)) throw new UsageError('--duration must be a positive number of seconds');
+  const engine = new Engine();
+  const err = (s: string) => process.stderr.write(`ebpfsh: ${s}\n`);
+  let recorder: Recorder;
+  try {
+    // The capture first: a bad -w path fails before any probe is attached.
+    recorder = Recorder.create(opts.write, engine, { toolVersion: opts.version, commandLine: ['ebpfsh', ...process.argv.slice(2)] });
+    await recorder.whenReady();
+  } catch (e) {
+    engine.close();
+    throw e;
+  }
+  const started = performance.now();
+  try {
+    const proc = findProbe('procsnoop')!;
+    if (!plan.probes.includes(proc)) {
+      try {
+        const a = engine.attach(proc, { clauses: [] });
+        recorder.journalAttach(a, 'process table');
+        err(`${attachedLine(a)} (for the process table)`);
+      } catch (e) {
+        err(`the process table will only hold processes running now: ${(e as Error).message}`);
+      }
+    }
+    recorder.seedProcesses();
+    for (const a of attachAll(engine, plan)) {
+      recorder.journalAttach(a);
+      err(attachedLine(a));
+    }
+  } catch (e) {
+    await recorder.stop('attach failed');
+    engine.close();
+    throw e;
+  }
+  err(`recording to ${opts.write}; filters: ${explainFilters(plan.filters)}; Ctrl-C to stop`);
+
+  let stopping: ((reason: string) => void) | undefined;
+  const stopped = new Promise<string>((resolve) => (stopping = resolve));
+  recorder.onStop((r) => stopping?.(r.reason));
+  const onSignal = (sig: NodeJS.Signals) => stopping?.(sig === 'SIGINT' ? 'interrupted' : sig);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  const timer = opts.duration ? setTimeout(() => stopping?.('duration'), opts.duration * 1000) : undefined;
+  let prev = new Map<string, ProbeCounters>();
+  let lastRows = 0;
+  let ticks = 0;
+  const every = opts.statusEvery ?? 5;
+  const status = setInterval(() => {
+    const now = engine.counters();
+    for (const l of lossLines(now, prev)) err(l);
+    prev = new Map(now.map((c) => [c.probe, c]));
+    if (++ticks % every === 0) {
+      const s = recorder.stats();
+      err(`${s.rows} events written (${Math.round((s.rows - lastRows) / every)}/s), ${s.queued} queued, ${s.dropped} dropped`);
+      lastRows = s.rows;
+    }
+  }, 1000);
+
+  const reason = await stopped;
+  clearInterval(status);
+  if (timer) clearTimeout(timer);
+  for (const a of engine.attachments()) {
+    engine.detach(a.probe);
+    recorder.journalDetach(a, reason);
+  }
+  // Let records already in the ring arrive before the last batch.
+  await new Promise((r) => setTimeout(r, 50));
+  const result = await recorder.stop(reason);
+  const final = engine.counters();
+  for (const l of lossLines(final, prev)) err(l);
+  for (const c of final) err(summaryLine(c));
+  engine.close();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.off('SIGHUP', onSignal);
+  err(recordSummary(opts.write, result, (performance.now() - started) / 1000));
+  if (result.error) {
+    err(result.error.message);
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,76 @@
+import type Database from 'better-sqlite3';
+import { PROBES, type ProbeSpec } from '../probes/index.js';
+import { CORE_TABLES, SCHEMA_VERSION, coreTableSql, eventsViewSql, probeTableSql, type CoreTable } from './schema.js';
+
+/**
+ * The first schema (version 1), frozen: what captures written by it hold.
+ * Version 2 added capture.stop_reason and capture.last_commit_ns (where a
+ * gap starts when the recorder dies), loss intervals (losses.ts became
+ * start_ns + end_ns) and processes.exit_code.
+ */
+export const V1_CORE_TABLES: readonly CoreTable[] = CORE_TABLES.map((t) => {
+  const drop: Record<string, string[]> = { capture: ['stop_reason', 'last_commit_ns'], losses: ['end_ns'], processes: ['exit_code'] };
+  const columns = t.columns
+    .filter((c) => !drop[t.name]?.includes(c.name))
+    .map((c) => (t.name === 'losses' && c.name === 'start_ns' ? { ...c, name: 'ts', doc: 'when the loss was counted, kernel monotonic ns' } : c));
+  return { ...t, columns };
+});
+
+/** Core tables of a schema version. */
+export function coreTablesOf(version: number): readonly CoreTable[] {
+  return version === 1 ? V1_CORE_TABLES : CORE_TABLES;
+}
+
+/** Statements that create a version-1 capture (for fixtures and tests of migration). */
+export function createV1SchemaSql(probes: readonly ProbeSpec[]): string[] {
+  return [...V1_CORE_TABLES.map(coreTableSql), ...probes.map(probeTableSql), eventsViewSql(probes)];
+}
+
+/** One step: from `from` to `from + 1`. */
+interface Migration {
+  from: number;
+  up(db: Database.Database): void;
+}
+
+const MIGRATIONS: Migration[] = [
+  {
+    from: 1,
+    up(db) {
+      db.exec(`ALTER TABLE capture ADD COLUMN stop_reason TEXT;
+        ALTER TABLE capture ADD COLUMN last_commit_ns INTEGER;
+        ALTER TABLE losses RENAME COLUMN ts TO start_ns;
+        ALTER TABLE losses ADD COLUMN end_ns INTEGER;
+        ALTER TABLE processes ADD COLUMN exit_code INTEGER;
+        UPDATE losses SET end_ns = start_ns;`);
+    },
+  },
+];
+
+/**
+ * Brings a validated capture of an older schema to the current one, in one
+ * transaction: also adds tables of probes newer than the capture and rebuilds
+ * the events view over them. Never run on evidence in place by the reader
+ * (it migrates a private copy).
+ */
+export function migrate(db: Database.Database, from: number): void {
+  db.transaction(() => {
+    for (let v = from; v < SCHEMA_VERSION; v++) {
+      const m = MIGRATIONS.find((x) => x.from === v);
+      if (!m) throw new Error(`no migration from schema ${v}`);
+      m.up(db);
+    }
+    addMissingProbeTables(db);
+    db.prepare('UPDATE capture SET schema_version = ?').run(SCHEMA_VERSION);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}
+
+/** Creates tables of probes this build knows and the capture lacks; rebuilds the events view over all. */
+export function addMissingProbeTables(db: Database.Database): void {
+  const have = new Set((db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[]));
+  const missing = PROBES.filter((p) => !have.has(p.table));
+  if (!missing.length) return;
+  for (const p of missing) db.exec(probeTableSql(p));
+  db.exec('DROP VIEW IF EXISTS events');
+  db.exec(eventsViewSql(PROBES));
+}

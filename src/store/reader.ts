@@ -1,0 +1,374 @@
+import Database from 'better-sqlite3';
+import { fork, type ChildProcess } from 'node:child_process';
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileMatcher, type ByteString, type Filters, type ProbeSpec, type TraceEvent } from '../probes/index.js';
+import { asCaptureError } from './capture-file.js';
+import { CaptureError } from './errors.js';
+import { migrate } from './migrations.js';
+import { argvOf, byteStringOf, eventFromRow } from './rows.js';
+import { SCHEMA_VERSION, ident } from './schema.js';
+import { validateCapture, type ValidatedSchema } from './validate.js';
+
+/** How to open a capture. */
+export interface ReaderOptions {
+  /**
+   * Read a capture that is being recorded right now (the shell's own `:query`):
+   * opened in place, read-only, through the recorder's -wal/-shm. Never use on
+   * evidence at rest: it is read without any copy.
+   */
+  live?: boolean;
+}
+
+/** The capture row, plus what the reader derived. */
+export interface CaptureInfo {
+  path: string;
+  schemaVersion: number;
+  toolVersion: string;
+  hostname: string;
+  kernelRelease: string;
+  bootId: string;
+  clockOffsetNs: number;
+  startNs: number;
+  startTime: string;
+  endNs: number | null;
+  endTime: string | null;
+  cleanStop: boolean;
+  stopReason: string | null;
+  commandLine: string[];
+  /** When the recorder died: where the gap starts (monotonic ns); its end is unknown unless recovered. */
+  gap: { startNs: number; endNs: number | null } | null;
+  /** Rows per probe table. */
+  counts: Record<string, number>;
+  /** Loss totals per probe and cause. */
+  losses: { probe: string | null; cause: string; count: number | null }[];
+  /** True when the reader works on a private copy (an unfinished WAL capture, or an older schema migrated). */
+  snapshot: boolean;
+}
+
+/** A result of `query`. */
+export interface QueryResult {
+  columns: string[];
+  rows: unknown[][];
+  /** More rows matched than maxRows. */
+  truncated: boolean;
+}
+
+/** One process lifetime. */
+export interface ProcessRow {
+  id: number;
+  pid: number;
+  startTicks: number;
+  parentPid: number | null;
+  parentStartTicks: number | null;
+  uid: number | null;
+  comm: ByteString | null;
+  exe: ByteString | null;
+  argv: ByteString[] | null;
+  startNs: number | null;
+  exitNs: number | null;
+  exitCode: number | null;
+  source: string;
+}
+
+/** Which events to stream. */
+export interface EventQuery {
+  /** Probe names (default: every probe in the capture). */
+  probes?: string[];
+  fromNs?: number;
+  toNs?: number;
+  /** The one filter grammar, evaluated entirely in userspace (replay has no kernel). */
+  filters?: Filters;
+}
+
+const QUERY_CHILD = fileURLToPath(new URL('../../src/store/query-child.cjs', import.meta.url));
+const SQLITE_MODULE = createRequire(import.meta.url).resolve('better-sqlite3');
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+
+function readHeader(path: string, name: string): { wal: boolean; version: number } {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    throw new CaptureError(`${name}: no such file`, 'ENOENT');
+  }
+  if (!st.isFile()) throw new CaptureError(`${name} is not a file`, 'NOTCAPTURE');
+  if (st.size === 0) throw new CaptureError(`${name} is empty: not an ebpfsh capture`, 'NOTCAPTURE');
+  const h = Buffer.alloc(100);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    readSync(fd, h, 0, 100, 0);
+  } catch (e) {
+    throw new CaptureError(`${name} cannot be read (${(e as Error).message})`, 'EACCES');
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  if (st.size < 100 || !h.subarray(0, 16).equals(SQLITE_MAGIC)) throw new CaptureError(`${name} is not an ebpfsh capture (not a SQLite database)`, 'NOTCAPTURE');
+  const pageSize = h.readUInt16BE(16) === 1 ? 65536 : h.readUInt16BE(16);
+  const wal = h[18] === 2 || h[19] === 2;
+  const pages = h.readUInt32BE(28);
+  const sizeValid = h.readUInt32BE(24) === h.readUInt32BE(92) && pages > 0;
+  if (!wal && sizeValid && st.size < pages * pageSize)
+    throw new CaptureError(`${name} is truncated (${st.size} of ${pages * pageSize} bytes); was it copied while being written?`, 'CORRUPT');
+  if (st.size % pageSize !== 0 && !wal) throw new CaptureError(`${name} is truncated or damaged (size is not a whole number of pages)`, 'CORRUPT');
+  return { wal, version: h.readUInt32BE(60) };
+}
+
+/**
+ * Reads a capture without ever modifying it: no -wal/-shm appear beside the
+ * evidence and its hash stays the same. Validates the file and its schema
+ * before any read. A capture still in WAL form (its recorder died, or a live
+ * one) or of an older schema is read from a private copy.
+ */
+export class CaptureReader {
+  private readonly db: Database.Database;
+  private child: ChildProcess | undefined;
+  private nextId = 0;
+  private tempDir: string | undefined;
+  /** Validated schema: version and the probe tables present. */
+  readonly schema: ValidatedSchema;
+  /** The file SQLite actually reads (the capture, or its private copy). */
+  readonly dbPath: string;
+  /** Reading a private copy. */
+  readonly snapshot: boolean;
+
+  private constructor(readonly path: string, opts: ReaderOptions) {
+    const name = basename(path);
+    const head = readHeader(path, name);
+    this.snapshot = !opts.live && (head.wal || head.version < SCHEMA_VERSION);
+    this.dbPath = path;
+    try {
+      if (this.snapshot) {
+        this.tempDir = mkdtempSync(join(tmpdir(), 'ebpfsh-capture-'));
+        this.dbPath = join(this.tempDir, 'capture.db');
+        copyFileSync(path, this.dbPath);
+        if (existsSync(`${path}-wal`)) copyFileSync(`${path}-wal`, `${this.dbPath}-wal`);
+        const rw = new Database(this.dbPath, { fileMustExist: true });
+        try {
+          rw.pragma('trusted_schema = OFF');
+          rw.pragma('cell_size_check = ON');
+          const v = validateCapture(rw, name);
+          if (v.version < SCHEMA_VERSION) migrate(rw, v.version);
+          rw.pragma('wal_checkpoint(TRUNCATE)');
+          rw.pragma('journal_mode = DELETE');
+        } finally {
+          rw.close();
+        }
+      }
+      this.db = new Database(this.dbPath, { readonly: true, fileMustExist: true });
+      this.db.pragma('trusted_schema = OFF');
+      this.db.pragma('cell_size_check = ON');
+      this.db.pragma('query_only = ON');
+      this.schema = validateCapture(this.db, name);
+      this.db.prepare('SELECT count(*) FROM capture').get();
+    } catch (e) {
+      this.cleanup();
+      throw asCaptureError(e, name);
+    }
+  }
+
+  /** Opens and validates a capture; throws one clear CaptureError for anything that is not a readable capture. */
+  static open(path: string, opts: ReaderOptions = {}): CaptureReader {
+    return new CaptureReader(path, opts);
+  }
+
+  /** What, where and when: the capture row, counts, losses, clean or not. */
+  info(): CaptureInfo {
+    try {
+      const c = this.db.prepare('SELECT * FROM capture').get() as Record<string, unknown> | undefined;
+      if (!c) throw new CaptureError(`${basename(this.path)} has no capture record (damaged)`, 'CORRUPT');
+      const counts: Record<string, number> = {};
+      for (const p of this.schema.probes) counts[p.table] = this.db.prepare(`SELECT count(*) FROM ${ident(p.table)}`).pluck().get() as number;
+      const losses = this.db.prepare('SELECT probe, cause, sum(count) AS count FROM losses GROUP BY probe, cause ORDER BY probe, cause').all() as CaptureInfo['losses'];
+      const died = this.db.prepare("SELECT start_ns AS startNs, end_ns AS endNs FROM losses WHERE cause = 'recorder_died' ORDER BY id DESC LIMIT 1").get() as CaptureInfo['gap'] | undefined;
+      const unclean = c.end_ns === null;
+      const gap = died ?? (unclean ? { startNs: (c.last_commit_ns as number | null) ?? (c.start_ns as number), endNs: null } : null);
+      return {
+        path: this.path,
+        schemaVersion: c.schema_version as number,
+        toolVersion: c.tool_version as string,
+        hostname: c.hostname as string,
+        kernelRelease: c.kernel_release as string,
+        bootId: c.boot_id as string,
+        clockOffsetNs: c.clock_offset_ns as number,
+        startNs: c.start_ns as number,
+        startTime: c.start_time as string,
+        endNs: (c.end_ns as number | null) ?? null,
+        endTime: (c.end_time as string | null) ?? null,
+        cleanStop: c.clean_stop === 1,
+        stopReason: (c.stop_reason as string | null) ?? (unclean ? 'recorder died' : null),
+        commandLine: JSON.parse(String(c.command_line)) as string[],
+        gap,
+        counts,
+        losses,
+        snapshot: this.snapshot,
+      };
+    } catch (e) {
+      throw asCaptureError(e, basename(this.path));
+    }
+  }
+
+  /** Journal rows in order (attach/detach/filter/start/stop/recovered). */
+  journal(): Record<string, unknown>[] {
+    return this.db.prepare('SELECT * FROM journal ORDER BY id').all() as Record<string, unknown>[];
+  }
+
+  /** Investigator notes in time order. */
+  notes(): { ts: number; text: string }[] {
+    return this.db.prepare('SELECT ts, text FROM notes ORDER BY ts, id').all() as { ts: number; text: string }[];
+  }
+
+  /**
+   * Runs one read-only SQL statement with a time limit (in a child process
+   * that is killed when the limit passes). ATTACH, writes and several
+   * statements are refused.
+   */
+  query(sql: string, opts: { timeoutMs?: number; maxRows?: number; params?: unknown[] } = {}): Promise<QueryResult> {
+    const timeoutMs = opts.timeoutMs ?? 5000;
+    const child = this.queryChild();
+    const id = ++this.nextId;
+    return new Promise<QueryResult>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+      };
+      const onMessage = (m: { id: number; error?: string; code?: string } & QueryResult) => {
+        if (m.id !== id) return;
+        done();
+        if (m.error !== undefined) reject(queryError(m.error, m.code));
+        else resolve({ columns: m.columns, rows: m.rows.map((r) => r.map(fromChild)), truncated: m.truncated });
+      };
+      const onExit = () => {
+        done();
+        this.child = undefined;
+        reject(new CaptureError('the query process died (try a smaller query)', 'QUERY'));
+      };
+      const timer = setTimeout(() => {
+        done();
+        child.kill('SIGKILL');
+        this.child = undefined;
+        reject(new CaptureError(`query stopped after ${timeoutMs / 1000} s (narrow it with WHERE or LIMIT, or allow more time)`, 'TIMEOUT'));
+      }, timeoutMs);
+      child.on('message', onMessage);
+      child.on('exit', onExit);
+      child.send({ id, path: this.dbPath, sql, params: opts.params ?? [], maxRows: opts.maxRows ?? 10_000 });
+    });
+  }
+
+  /** Streams events in time order across probe tables, rebuilt as TraceEvents (exact bytes kept). */
+  *events(q: EventQuery = {}): Generator<TraceEvent> {
+    const probes = this.schema.probes.filter((p) => !q.probes || q.probes.includes(p.name));
+    const from = q.fromNs ?? -Number.MAX_SAFE_INTEGER;
+    const to = q.toNs ?? Number.MAX_SAFE_INTEGER;
+    // One connection per table: each iterator keeps its statement open while the others advance.
+    const conns: Database.Database[] = [];
+    try {
+      const heads: { probe: ProbeSpec; it: Iterator<unknown>; cur: Record<string, unknown> | undefined; match: ((e: TraceEvent) => boolean) | null }[] = [];
+      for (const p of probes) {
+        const db = new Database(this.dbPath, { readonly: true, fileMustExist: true });
+        db.pragma('trusted_schema = OFF');
+        db.pragma('query_only = ON');
+        conns.push(db);
+        const it = db.prepare(`SELECT * FROM ${ident(p.table)} WHERE ts >= ? AND ts <= ? ORDER BY ts, id`).iterate(from, to)[Symbol.iterator]();
+        const first = it.next();
+        heads.push({ probe: p, it, cur: first.done ? undefined : (first.value as Record<string, unknown>), match: q.filters ? compileMatcher(q.filters, p, { all: true }) : null });
+      }
+      for (;;) {
+        let best: (typeof heads)[number] | undefined;
+        for (const h of heads) if (h.cur && (!best || (h.cur.ts as number) < (best.cur!.ts as number))) best = h;
+        if (!best) return;
+        const ev = eventFromRow(best.probe, best.cur!);
+        const n = best.it.next();
+        best.cur = n.done ? undefined : (n.value as Record<string, unknown>);
+        if (!best.match || best.match(ev)) yield ev;
+      }
+    } finally {
+      for (const c of conns) c.close();
+    }
+  }
+
+  /** The process lifetime of `pid` that was alive at `atNs` (default: the latest). */
+  process(pid: number, atNs?: number): ProcessRow | undefined {
+    const row = atNs === undefined
+      ? this.db.prepare('SELECT * FROM processes WHERE pid = ? ORDER BY start_ticks DESC LIMIT 1').get(pid)
+      : this.db.prepare('SELECT * FROM processes WHERE pid = ? AND (start_ns IS NULL OR start_ns <= ?) AND (exit_ns IS NULL OR exit_ns >= ?) ORDER BY start_ticks DESC LIMIT 1').get(pid, atNs, atNs);
+    return row ? processRow(row as Record<string, unknown>) : undefined;
+  }
+
+  /** The parent chain of a process, nearest first (stops where the capture knows no parent). */
+  ancestors(p: ProcessRow): ProcessRow[] {
+    const out: ProcessRow[] = [];
+    const seen = new Set<number>([p.id]);
+    let cur: ProcessRow | undefined = p;
+    const stmt = this.db.prepare('SELECT * FROM processes WHERE pid = ? AND start_ticks = ?');
+    while (cur && cur.parentPid !== null && cur.parentStartTicks !== null) {
+      const row = stmt.get(cur.parentPid, cur.parentStartTicks) as Record<string, unknown> | undefined;
+      if (!row) break;
+      cur = processRow(row);
+      if (seen.has(cur.id)) break;
+      seen.add(cur.id);
+      out.push(cur);
+    }
+    return out;
+  }
+
+  /** Direct children of a process lifetime, in start order. */
+  children(p: ProcessRow): ProcessRow[] {
+    return (this.db.prepare('SELECT * FROM processes WHERE parent_pid = ? AND parent_start_ticks = ? ORDER BY start_ticks, pid').all(p.pid, p.startTicks) as Record<string, unknown>[]).map(processRow);
+  }
+
+  /** Closes the capture (and removes a private copy). */
+  close(): void {
+    this.child?.kill('SIGKILL');
+    this.child = undefined;
+    if (this.db?.open) this.db.close();
+    this.cleanup();
+  }
+
+  private cleanup(): void {
+    if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true });
+    this.tempDir = undefined;
+  }
+
+  private queryChild(): ChildProcess {
+    if (this.child && this.child.exitCode === null) return this.child;
+    this.child = fork(QUERY_CHILD, [SQLITE_MODULE], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    this.child.unref();
+    this.child.channel?.unref();
+    return this.child;
+  }
+}
+
+function fromChild(v: unknown): unknown {
+  return v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v;
+}
+
+function queryError(message: string, code?: string): CaptureError {
+  if (code === 'QUERY') return new CaptureError(message, 'QUERY');
+  if (/more than one statement/i.test(message)) return new CaptureError('one statement at a time (remove the extra ;)', 'QUERY');
+  if (/readonly|read-only|attempt to write/i.test(message)) return new CaptureError('captures are read-only: only SELECT-like statements are allowed', 'QUERY');
+  return new CaptureError(`query failed: ${message}`, 'QUERY');
+}
+
+function processRow(r: Record<string, unknown>): ProcessRow {
+  return {
+    id: r.id as number,
+    pid: r.pid as number,
+    startTicks: r.start_ticks as number,
+    parentPid: (r.parent_pid as number | null) ?? null,
+    parentStartTicks: (r.parent_start_ticks as number | null) ?? null,
+    uid: (r.uid as number | null) ?? null,
+    comm: byteStringOf(r.comm, r.comm_raw),
+    exe: byteStringOf(r.exe, r.exe_raw),
+    argv: argvOf(r.argv, r.argv_raw),
+    startNs: (r.start_ns as number | null) ?? null,
+    exitNs: (r.exit_ns as number | null) ?? null,
+    exitCode: (r.exit_code as number | null) ?? null,
+    source: r.source as string,
+  };
+}

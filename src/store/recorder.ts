@@ -1,0 +1,472 @@
+import { createRequire } from 'node:module';
+import { statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Attachment, Engine, ProbeCounters } from '../engine/index.js';
+import { explainFilters, filtersText, PROBES, type ByteString, type Filters, type ProbeSpec, type TraceEvent } from '../probes/index.js';
+import { createCapture, reservePath } from './capture-file.js';
+import { CaptureError } from './errors.js';
+import { bootOffsetNs, hostFacts } from './host.js';
+import { scanProcesses } from './proc-seed.js';
+import { RowEncoder, argvValues, rawValue, textValue } from './rows.js';
+import { finalizeIndexSql, ident } from './schema.js';
+
+/** Options of a recording. */
+export interface RecorderOptions {
+  /** ebpfsh version written to capture.tool_version. */
+  toolVersion: string;
+  /** The command line that records (capture.command_line). */
+  commandLine?: string[];
+  /** Monotonic -> wall offset (engine.clock.offsetNs); sampled here when no engine is given. */
+  clockOffsetNs?: number;
+  /** Commit at least this often (ms). */
+  batchMs?: number;
+  /** ... or when this many rows wait. */
+  batchRows?: number;
+  /** Rows waiting or being written beyond which new events are dropped (counted as cause=writer). */
+  maxQueueRows?: number;
+  /** PRAGMA synchronous of the writer: NORMAL survives a crash of ebpfsh (WAL), FULL also a power cut. */
+  synchronous?: 'OFF' | 'NORMAL' | 'FULL';
+  /** Bytes kept in reserve for the disk-full path. */
+  reserveBytes?: number;
+  /** Loss counters are written per interval of this length. */
+  lossIntervalMs?: number;
+}
+
+/** How a recording ended. */
+export interface StopResult {
+  reason: string;
+  /** Event rows committed. */
+  rows: number;
+  /** Events dropped because the writer could not keep up, or after disk full. */
+  dropped: number;
+  /** Final size of the capture file. */
+  bytes: number;
+  /** 'delete' when the capture is one self-contained file; 'wal' when the -wal file must travel with it. */
+  journalMode: string;
+  /** Set when recording stopped on an error (disk full, writer failure). */
+  error?: CaptureError;
+}
+
+/** Live figures of a recording. */
+export interface RecorderStats {
+  rows: number;
+  dropped: number;
+  queued: number;
+  batches: number;
+  writeMs: number;
+}
+
+interface Op {
+  sql?: string;
+  p?: unknown[];
+  sql1?: string;
+  sqlK?: string;
+  k?: number;
+  w?: number;
+  v?: unknown[];
+}
+
+interface TableBuf {
+  enc: RowEncoder;
+  sql1: string;
+  sqlK: string;
+  k: number;
+  values: unknown[];
+  rows: number;
+}
+
+const SQLITE_MODULE = createRequire(import.meta.url).resolve('better-sqlite3');
+// src/store/*.ts and dist/store/*.js are both two levels below the repo root.
+const WORKER_PATH = fileURLToPath(new URL('../../src/store/writer-worker.cjs', import.meta.url));
+const MULTI_ROWS = 32;
+
+function monoNs(): number {
+  return Number(process.hrtime.bigint());
+}
+
+const PROCESS_COLS = 'boot_id, pid, start_ticks, parent_pid, parent_start_ticks, uid, comm, comm_raw, exe, exe_raw, argv, argv_raw, start_ns, exit_ns, exit_code, source';
+const PROCESS_PH = PROCESS_COLS.split(',').map(() => '?').join(', ');
+const UPSERT_SEED = `INSERT INTO processes (${PROCESS_COLS}) VALUES (${PROCESS_PH}) ON CONFLICT (boot_id, pid, start_ticks) DO NOTHING`;
+const UPSERT_FORK = `INSERT INTO processes (${PROCESS_COLS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, p.exe, p.exe_raw, p.argv, p.argv_raw, ?, NULL, NULL, 'fork'
+  FROM (SELECT 1) LEFT JOIN processes p ON p.boot_id = ? AND p.pid = ? AND p.start_ticks = ? WHERE true
+  ON CONFLICT (boot_id, pid, start_ticks) DO UPDATE SET start_ns = coalesce(start_ns, excluded.start_ns), parent_pid = excluded.parent_pid, parent_start_ticks = excluded.parent_start_ticks`;
+const UPSERT_EXEC = `INSERT INTO processes (${PROCESS_COLS}) VALUES (${PROCESS_PH})
+  ON CONFLICT (boot_id, pid, start_ticks) DO UPDATE SET uid = excluded.uid, comm = excluded.comm, comm_raw = excluded.comm_raw,
+  exe = excluded.exe, exe_raw = excluded.exe_raw, argv = excluded.argv, argv_raw = excluded.argv_raw`;
+const UPSERT_EXIT = `INSERT INTO processes (${PROCESS_COLS}) VALUES (${PROCESS_PH})
+  ON CONFLICT (boot_id, pid, start_ticks) DO UPDATE SET exit_ns = excluded.exit_ns, exit_code = excluded.exit_code`;
+// execsnoop has the full argv (procsnoop keeps 1 KiB) but no start time: the live process of that pid.
+const UPDATE_FROM_EXECSNOOP = `UPDATE processes SET exe = ?, exe_raw = ?, argv = ?, argv_raw = ?, comm = ?, comm_raw = ?, uid = ?
+  WHERE id = (SELECT id FROM processes WHERE boot_id = ? AND pid = ? AND exit_ns IS NULL ORDER BY start_ticks DESC LIMIT 1)`;
+
+/**
+ * Records a session into a capture file: subscribes to an Engine, journals
+ * what the shell attaches, detaches and filters, writes losses per interval,
+ * keeps the process table current, and writes everything from a worker
+ * thread in batched transactions. Create with `Recorder.create`.
+ */
+export class Recorder {
+  private readonly worker: Worker;
+  private readonly tables = new Map<string, TableBuf>();
+  private ops: Op[] = [];
+  private pendingRows = 0;
+  private inflightRows = 0;
+  private readonly inflight = new Map<number, Map<string, number>>();
+  private pendingByProbe = new Map<string, number>();
+  private seq = 0;
+  private committed = 0;
+  private dropped = 0;
+  private batches = 0;
+  private writeMs = 0;
+  private readonly droppedByProbe = new Map<string, number>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private lossTimer: NodeJS.Timeout | undefined;
+  private lossPrev = new Map<string, ProbeCounters>();
+  private lossSince: number;
+  private unsubscribe: (() => void) | undefined;
+  private stopping: Promise<StopResult> | undefined;
+  private stopListeners = new Set<(r: StopResult) => void>();
+  private failure: CaptureError | undefined;
+  private readonly bootId: string;
+  private readonly opts: Required<Omit<RecorderOptions, 'commandLine' | 'clockOffsetNs'>>;
+  private readonly ready: Promise<void>;
+  private readonly startNs: number;
+
+  private constructor(
+    /** Path of the capture file. */
+    readonly path: string,
+    private readonly engine: Engine | undefined,
+    opts: RecorderOptions,
+  ) {
+    this.opts = {
+      toolVersion: opts.toolVersion,
+      batchMs: opts.batchMs ?? 100,
+      batchRows: opts.batchRows ?? 20_000,
+      maxQueueRows: opts.maxQueueRows ?? 500_000,
+      synchronous: opts.synchronous ?? 'NORMAL',
+      reserveBytes: opts.reserveBytes ?? 8 << 20,
+      lossIntervalMs: opts.lossIntervalMs ?? 1000,
+    };
+    this.startNs = monoNs();
+    this.lossSince = this.startNs;
+    createCapture(path, {
+      toolVersion: opts.toolVersion,
+      commandLine: opts.commandLine ?? process.argv.slice(1),
+      clockOffsetNs: opts.clockOffsetNs ?? engine?.clock.offsetNs ?? Date.now() * 1e6 - this.startNs,
+      startNs: this.startNs,
+    }, this.opts.reserveBytes);
+    this.bootId = hostFacts().bootId;
+    this.worker = new Worker(WORKER_PATH, {
+      workerData: { sqlite: SQLITE_MODULE, path, reservePath: this.opts.reserveBytes > 0 ? reservePath(path) : '', synchronous: this.opts.synchronous },
+    });
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.once('message', (m: { t: string }) => (m.t === 'ready' ? resolve() : reject(new CaptureError('capture writer did not start'))));
+      this.worker.once('error', (e) => reject(new CaptureError(`capture writer failed: ${e.message}`)));
+    });
+    this.ready.catch(() => undefined);
+    this.worker.on('message', (m) => this.onWorkerMessage(m));
+    this.worker.on('error', (e) => this.fail(new CaptureError(`capture writer failed: ${e.message} (the capture holds what was committed)`, 'WRITER')));
+    if (engine) {
+      this.unsubscribe = engine.onEvents((events) => this.record(events));
+      this.lossTimer = setInterval(() => this.pollLosses(), this.opts.lossIntervalMs);
+      this.lossTimer.unref();
+    }
+  }
+
+  /**
+   * Creates the capture at `path` (fails with a CaptureError naming the fix
+   * when the directory is missing or read-only, or the file exists) and starts
+   * recording `engine`'s events. Call before attaching any probe.
+   */
+  static create(path: string, engine: Engine | undefined, opts: RecorderOptions): Recorder {
+    return new Recorder(path, engine, opts);
+  }
+
+  /** Resolves once the writer thread has opened the capture. */
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  /** True once stop() ran or recording stopped on an error. */
+  get stopped(): boolean {
+    return this.stopping !== undefined;
+  }
+
+  /** Called once when recording stops, whatever the reason (disk full included). */
+  onStop(listener: (r: StopResult) => void): () => void {
+    this.stopListeners.add(listener);
+    return () => this.stopListeners.delete(listener);
+  }
+
+  /** Live figures. */
+  stats(): RecorderStats {
+    return { rows: this.committed, dropped: this.dropped, queued: this.pendingRows + this.inflightRows, batches: this.batches, writeMs: this.writeMs };
+  }
+
+  /** Journals an attach (`detail`: why, e.g. 'requested' or 'process table'). */
+  journalAttach(a: Attachment, detail = 'requested'): void {
+    this.journal('attach', a.probe, a.filters, a.attachPoints, [detail, ...a.missing.map((m) => `without ${m}`)].join('; '));
+  }
+
+  /** Journals a detach. */
+  journalDetach(a: Attachment | ProbeSpec, detail = 'requested'): void {
+    const probe = 'probe' in a ? a.probe : a;
+    this.journal('detach', probe, undefined, undefined, detail);
+  }
+
+  /** Journals a filter change of an attached probe. */
+  journalFilter(a: Attachment, detail = 'requested'): void {
+    this.journal('filter', a.probe, a.filters, a.attachPoints, detail);
+  }
+
+  /** An investigator's mark (the shell's :mark). */
+  note(text: string, ts = monoNs()): void {
+    this.push({ sql: 'INSERT INTO notes (ts, text) VALUES (?, ?)', p: [ts, text] });
+  }
+
+  /**
+   * Seeds the process table from /proc so running processes have a parent
+   * chain. Call right after procsnoop is attached, so nothing forks unseen
+   * in between; rows already made from events win.
+   */
+  seedProcesses(procRoot = '/proc'): number {
+    const bootOff = bootOffsetNs();
+    const list = scanProcesses(procRoot);
+    for (const p of list) {
+      const [argv, argvRaw] = argvValues(p.argv);
+      this.push({
+        sql: UPSERT_SEED,
+        p: [this.bootId, p.pid, p.startTicks, p.parentPid, p.parentStartTicks, p.uid, textValue(p.comm), rawValue(p.comm), textValue(p.exe), rawValue(p.exe),
+          argv, argvRaw, p.startTicks * 1e7 - bootOff, null, null, 'proc'],
+      });
+    }
+    this.scheduleFlush();
+    return list.length;
+  }
+
+  /** Queues decoded events (the Engine subscription calls this; replay and tests may too). */
+  record(events: TraceEvent[]): void {
+    if (this.stopping) return;
+    if (this.pendingRows + this.inflightRows + events.length > this.opts.maxQueueRows) {
+      // SQLite is not keeping up: drop and count rather than grow without bound.
+      for (const e of events) this.droppedByProbe.set(e.probe, (this.droppedByProbe.get(e.probe) ?? 0) + 1);
+      this.dropped += events.length;
+      return;
+    }
+    for (const e of events) {
+      const buf = this.table(e.probe);
+      if (!buf) continue;
+      buf.enc.encode(e, buf.values);
+      buf.rows++;
+      this.pendingByProbe.set(e.probe, (this.pendingByProbe.get(e.probe) ?? 0) + 1);
+      if (e.probe === 'procsnoop') this.trackProcess(e);
+      else if (e.probe === 'execsnoop' && e.kind === 0) this.trackExec(e);
+    }
+    this.pendingRows += events.length;
+    if (this.pendingRows >= this.opts.batchRows) this.flush();
+    else this.scheduleFlush();
+  }
+
+  /**
+   * Stops recording: final loss counts, the last batch, indexes, the stop
+   * record, checkpoint and journal_mode=DELETE so the capture is one file.
+   */
+  stop(reason = 'user'): Promise<StopResult> {
+    this.stopping ??= this.finish(reason);
+    return this.stopping;
+  }
+
+  private async finish(reason: string): Promise<StopResult> {
+    this.unsubscribe?.();
+    if (this.lossTimer) clearInterval(this.lossTimer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    await this.ready.catch(() => undefined);
+    const endNs = monoNs();
+    this.pollLosses(endNs);
+    const ops = this.takeOps();
+    this.inflight.clear();
+    const end = new Date(Math.floor((endNs + (this.engine?.clock.offsetNs ?? Date.now() * 1e6 - endNs)) / 1e6)).toISOString();
+    const clean = this.failure ? 0 : 1;
+    ops.push({ sql: "INSERT INTO journal (ts, action, detail) VALUES (?, 'stop', ?)", p: [endNs, reason] });
+    ops.push({ sql: 'UPDATE capture SET end_ns = ?, end_time = ?, clean_stop = ?, stop_reason = ?, last_commit_ns = ?', p: [endNs, end, clean, reason, endNs] });
+    const final = finalizeIndexSql(PROBES);
+    const done = new Promise<{ mode: string; error?: string }>((resolve) => {
+      const on = (m: { t: string; mode: string; error?: string }) => {
+        if (m.t === 'finished') {
+          this.worker.off('message', on);
+          resolve(m);
+        }
+      };
+      this.worker.on('message', on);
+      this.worker.once('exit', () => resolve({ mode: 'wal', error: 'writer exited' }));
+    });
+    this.worker.postMessage({ t: 'finish', ops, final });
+    const fin = await done;
+    await this.worker.terminate();
+    if (!this.failure && fin.error) this.failure = new CaptureError(`capture ${this.path} was not finalized: ${fin.error}`, 'WRITER');
+    let bytes = 0;
+    try {
+      bytes = statSync(this.path).size;
+    } catch {
+      // removed under us
+    }
+    const result: StopResult = { reason, rows: this.committed, dropped: this.dropped, bytes, journalMode: fin.mode, error: this.failure };
+    for (const l of this.stopListeners) l(result);
+    return result;
+  }
+
+  private journal(action: string, probe: ProbeSpec, filters: Filters | undefined, points: string[] | undefined, detail: string): void {
+    const clauses = filters ? JSON.stringify(filters.clauses.map((c) => ({ clause: c.text, where: c.where === 'kernel' ? 'kernel' : 'userspace' }))) : null;
+    this.push({
+      sql: 'INSERT INTO journal (ts, action, probe, filters, clauses, attach_points, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      p: [monoNs(), action, probe.name, filters ? filtersText(filters) : null, clauses, points ? JSON.stringify(points) : null, filters ? `${detail}; ${explainFilters(filters)}` : detail],
+    });
+    this.scheduleFlush();
+  }
+
+  private trackProcess(e: TraceEvent): void {
+    const f = e.fields;
+    const comm = e.comm;
+    if (f.event === 'fork') {
+      this.ops.push({ sql: UPSERT_FORK, p: [this.bootId, e.pid, f.start_ticks, f.parent_pid, f.parent_start_ticks, e.uid, textValue(comm), rawValue(comm), e.ts, this.bootId, f.parent_pid, f.parent_start_ticks] });
+    } else if (f.event === 'exec') {
+      const [argv, argvRaw] = argvValues(f.argv as ByteString[] | null);
+      this.ops.push({ sql: UPSERT_EXEC, p: [this.bootId, e.pid, f.start_ticks, f.parent_pid, f.parent_start_ticks, e.uid, textValue(comm), rawValue(comm), textValue(f.exe as ByteString), rawValue(f.exe as ByteString), argv, argvRaw, null, null, null, 'exec'] });
+    } else if (f.event === 'exit') {
+      this.ops.push({ sql: UPSERT_EXIT, p: [this.bootId, e.pid, f.start_ticks, f.parent_pid, f.parent_start_ticks, e.uid, textValue(comm), rawValue(comm), null, null, null, null, null, e.ts, f.exit_code, 'exit'] });
+    }
+  }
+
+  private trackExec(e: TraceEvent): void {
+    const f = e.fields;
+    const [argv, argvRaw] = argvValues(f.argv as ByteString[] | null);
+    this.ops.push({ sql: UPDATE_FROM_EXECSNOOP, p: [textValue(f.exe as ByteString), rawValue(f.exe as ByteString), argv, argvRaw, textValue(e.comm), rawValue(e.comm), e.uid, this.bootId, e.pid] });
+  }
+
+  private table(probeName: string): TableBuf | undefined {
+    let t = this.tables.get(probeName);
+    if (t) return t;
+    const probe = PROBES.find((p) => p.name === probeName);
+    if (!probe) return undefined;
+    const enc = new RowEncoder(probe);
+    const cols = enc.columns.map((c) => ident(c.name)).join(', ');
+    const ph = `(${enc.columns.map(() => '?').join(', ')})`;
+    const head = `INSERT INTO ${ident(probe.table)} (${cols}) VALUES `;
+    // Many rows per statement amortise the per-call cost; keep under SQLite's 32766 variables.
+    const k = Math.max(1, Math.min(MULTI_ROWS, Math.floor(32766 / enc.columns.length)));
+    t = { enc, sql1: head + ph, sqlK: head + Array(k).fill(ph).join(', '), k, values: [], rows: 0 };
+    this.tables.set(probeName, t);
+    return t;
+  }
+
+  private push(op: Op): void {
+    if (this.stopping) return;
+    this.ops.push(op);
+  }
+
+  private takeOps(): Op[] {
+    const ops: Op[] = [];
+    for (const t of this.tables.values()) {
+      if (!t.rows) continue;
+      ops.push({ sql1: t.sql1, sqlK: t.sqlK, k: t.k, w: t.enc.columns.length, v: t.values });
+      t.values = [];
+      t.rows = 0;
+    }
+    ops.push(...this.ops);
+    this.ops = [];
+    return ops;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer || this.stopping) return;
+    this.flushTimer = setTimeout(() => this.flush(), this.opts.batchMs);
+  }
+
+  private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.failure) return;
+    const ops = this.takeOps();
+    if (!ops.length) return;
+    const seq = ++this.seq;
+    // The heartbeat: where a gap starts if we die after this commit.
+    ops.push({ sql: 'UPDATE capture SET last_commit_ns = ?', p: [monoNs()] });
+    this.inflight.set(seq, this.pendingByProbe);
+    this.pendingByProbe = new Map();
+    this.inflightRows += this.pendingRows;
+    this.pendingRows = 0;
+    this.worker.postMessage({ t: 'batch', seq, ops });
+  }
+
+  private onWorkerMessage(m: { t: string; seq?: number; rows?: number; ms?: number; message?: string; code?: string }): void {
+    if (m.t === 'ack') {
+      const byProbe = this.inflight.get(m.seq!);
+      this.inflight.delete(m.seq!);
+      let n = 0;
+      for (const v of byProbe?.values() ?? []) n += v;
+      this.inflightRows -= n;
+      this.committed += m.rows ?? 0;
+      this.batches++;
+      this.writeMs += m.ms ?? 0;
+    } else if (m.t === 'full') {
+      this.loseInflight(m.seq!);
+      this.fail(new CaptureError(`disk full: recording to ${this.path} stopped (${this.committed} events kept, the loss is recorded); free space and record again`, 'FULL'), 'disk full');
+    } else if (m.t === 'failed') {
+      this.loseInflight(m.seq!);
+      this.fail(new CaptureError(`cannot write ${this.path}: ${m.message} (recording stopped; the capture holds what was committed)`, 'WRITER'), 'writer failed');
+    }
+  }
+
+  /** Counts the rows of a batch that did not commit as losses. */
+  private loseInflight(seq: number): void {
+    for (const [s, byProbe] of [...this.inflight]) {
+      if (s < seq) continue;
+      for (const [p, n] of byProbe) {
+        this.droppedByProbe.set(p, (this.droppedByProbe.get(p) ?? 0) + n);
+        this.dropped += n;
+        this.inflightRows -= n;
+      }
+      this.inflight.delete(s);
+    }
+  }
+
+  private fail(err: CaptureError, reason = 'writer failed'): void {
+    if (this.failure) return;
+    this.failure = err;
+    // Whatever waits in memory is lost too; count it before stopping.
+    for (const [p, n] of this.pendingByProbe) {
+      this.droppedByProbe.set(p, (this.droppedByProbe.get(p) ?? 0) + n);
+      this.dropped += n;
+    }
+    this.pendingByProbe.clear();
+    for (const t of this.tables.values()) {
+      t.values = [];
+      t.rows = 0;
+    }
+    this.ops = [];
+    this.pendingRows = 0;
+    void this.stop(reason);
+  }
+
+  /** Writes loss deltas since the last poll: the engine's counters plus our own writer drops. */
+  private pollLosses(now = monoNs()): void {
+    if (this.engine) {
+      const counters = this.engine.counters();
+      for (const c of counters) {
+        const prev = this.lossPrev.get(c.probe);
+        for (const [cause, n] of Object.entries(c.losses)) {
+          const d = n - ((prev?.losses as Record<string, number> | undefined)?.[cause] ?? 0);
+          if (d > 0) this.ops.push({ sql: 'INSERT INTO losses (probe, cause, start_ns, end_ns, count) VALUES (?, ?, ?, ?, ?)', p: [c.probe, cause, this.lossSince, now, d] });
+        }
+      }
+      this.lossPrev = new Map(counters.map((c) => [c.probe, structuredClone(c)]));
+    }
+    for (const [p, n] of this.droppedByProbe) {
+      if (n > 0) this.ops.push({ sql: 'INSERT INTO losses (probe, cause, start_ns, end_ns, count) VALUES (?, ?, ?, ?, ?)', p: [p, this.failure?.code === 'FULL' ? 'disk_full' : 'writer', this.lossSince, now, n] });
+    }
+    this.droppedByProbe.clear();
+    this.lossSince = now;
+    this.scheduleFlush();
+  }
+}

@@ -1,0 +1,228 @@
+import { PROBES, type FieldSpec, type ProbeSpec } from '../probes/index.js';
+
+/** `PRAGMA application_id` of every ebpfsh capture ('eBsh'). */
+export const APPLICATION_ID = 0x65427368;
+/** The schema version this build writes (`PRAGMA user_version`). */
+export const SCHEMA_VERSION = 2;
+/** The oldest schema version this build can read (older ones are migrated on a private copy). */
+export const OLDEST_SCHEMA_VERSION = 1;
+
+/** SQL storage of one column of a probe table. */
+export type ColumnKind = 'int' | 'text' | 'argv' | 'raw';
+
+/** One column of a probe table, in insert order. */
+export interface ColumnSpec {
+  name: string;
+  kind: ColumnKind;
+  /** Where the value comes from: a header member or `fields.<name>`; raw twins name their text column. */
+  source: { header: string } | { field: string } | { rawOf: string };
+  doc: string;
+}
+
+/** The header columns every probe table starts with (after `id`). */
+export const HEADER_COLUMNS: readonly { name: string; kind: 'int' | 'text'; doc: string }[] = [
+  { name: 'ts', kind: 'int', doc: 'kernel CLOCK_MONOTONIC ns; wall-clock ns = ts + capture.clock_offset_ns' },
+  { name: 'kind', kind: 'int', doc: 'probe-specific record sub-type (e.g. which syscall)' },
+  { name: 'pid', kind: 'int', doc: 'process id (tgid) in the initial pid namespace' },
+  { name: 'tid', kind: 'int', doc: 'thread id' },
+  { name: 'ppid', kind: 'int', doc: 'parent process id' },
+  { name: 'uid', kind: 'int', doc: 'real user id' },
+  { name: 'gid', kind: 'int', doc: 'real group id' },
+  { name: 'cgroup', kind: 'int', doc: 'cgroup v2 id' },
+  { name: 'pidns', kind: 'int', doc: 'inode of the pid namespace' },
+  { name: 'nspid', kind: 'int', doc: 'process id inside that pid namespace' },
+  { name: 'comm', kind: 'text', doc: 'task name (at most 15 bytes)' },
+];
+
+const SQL_TYPE: Record<ColumnKind, string> = { int: 'INTEGER', text: 'TEXT', argv: 'TEXT', raw: 'BLOB' };
+
+/** The declared SQL type of a column kind. */
+export function sqlType(kind: ColumnKind): string {
+  return SQL_TYPE[kind];
+}
+
+/** Double-quotes an identifier. */
+export function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function rawDoc(of: string): string {
+  return `exact bytes of ${of} when they are not valid UTF-8 (then ${of} holds a lossy copy), else NULL`;
+}
+
+/**
+ * The columns of a probe's table, derived from its column spec alone: the
+ * header, then each field; every text/argv column gets a `<name>_raw` BLOB twin.
+ */
+export function probeColumns(probe: ProbeSpec): ColumnSpec[] {
+  const out: ColumnSpec[] = [];
+  for (const h of HEADER_COLUMNS) {
+    out.push({ name: h.name, kind: h.kind, source: { header: h.name }, doc: h.doc });
+    if (h.kind === 'text') out.push({ name: `${h.name}_raw`, kind: 'raw', source: { rawOf: h.name }, doc: rawDoc(h.name) });
+  }
+  const taken = new Set(out.map((c) => c.name));
+  for (const f of probe.fields as FieldSpec[]) {
+    if (taken.has(f.name) || taken.has(`${f.name}_raw`) || f.name === 'id')
+      throw new Error(`${probe.name}: field ${f.name} clashes with a header column`);
+    out.push({ name: f.name, kind: f.type, source: { field: f.name }, doc: f.doc + (f.type === 'argv' ? ' (JSON array of strings)' : '') });
+    if (f.type !== 'int') out.push({ name: `${f.name}_raw`, kind: 'raw', source: { rawOf: f.name }, doc: rawDoc(f.name) + (f.type === 'argv' ? ' (each argument followed by a NUL byte)' : '') });
+  }
+  return out;
+}
+
+/** CREATE TABLE for a probe table. */
+export function probeTableSql(probe: ProbeSpec): string {
+  const cols = probeColumns(probe).map((c) => `${ident(c.name)} ${sqlType(c.kind)}${c.name === 'ts' ? ' NOT NULL' : ''}`);
+  return `CREATE TABLE ${ident(probe.table)} (id INTEGER PRIMARY KEY, ${cols.join(', ')})`;
+}
+
+/** The time and pid indexes of a probe table (built when recording stops: they cost 3x insert speed while recording). */
+export function probeIndexSql(probe: ProbeSpec): string[] {
+  return [
+    `CREATE INDEX IF NOT EXISTS ${ident(`idx_${probe.table}_ts`)} ON ${ident(probe.table)} (ts)`,
+    `CREATE INDEX IF NOT EXISTS ${ident(`idx_${probe.table}_pid`)} ON ${ident(probe.table)} (pid, ts)`,
+  ];
+}
+
+/** Index names of a probe table. */
+export function probeIndexNames(probe: ProbeSpec): string[] {
+  return [`idx_${probe.table}_ts`, `idx_${probe.table}_pid`];
+}
+
+/** The `events` view over the given probe tables: the common columns of all, in PROBES order. */
+export function eventsViewSql(probes: readonly ProbeSpec[]): string {
+  const cols = HEADER_COLUMNS.flatMap((h) => (h.kind === 'text' ? [h.name, `${h.name}_raw`] : [h.name])).map(ident).join(', ');
+  const parts = probes.map(
+    (p) => `SELECT '${p.name}' AS probe, '${p.table}' AS tbl, id, ${cols}, ts + (SELECT clock_offset_ns FROM capture) AS wall_ns FROM ${ident(p.table)}`,
+  );
+  return `CREATE VIEW events AS ${parts.join(' UNION ALL ')}`;
+}
+
+/** Columns of the `events` view, in order, with their docs. */
+export const EVENTS_VIEW_COLUMNS: readonly { name: string; doc: string }[] = [
+  { name: 'probe', doc: 'probe name (execsnoop, opensnoop, ...)' },
+  { name: 'tbl', doc: 'the probe table the row is in' },
+  { name: 'id', doc: 'row id in that table' },
+  ...HEADER_COLUMNS.flatMap((h) => (h.kind === 'text' ? [{ name: h.name, doc: h.doc }, { name: `${h.name}_raw`, doc: rawDoc(h.name) }] : [{ name: h.name, doc: h.doc }])),
+  { name: 'wall_ns', doc: 'wall-clock ns since the Unix epoch (ts + capture.clock_offset_ns)' },
+];
+
+/** One core (non-probe) table: name, columns (name, declared type, doc). */
+export interface CoreTable {
+  name: string;
+  doc: string;
+  columns: { name: string; type: string; doc: string; constraint?: string }[];
+  /** Table constraints after the columns. */
+  constraints?: string[];
+}
+
+/** The core tables of the current schema (version 2). */
+export const CORE_TABLES: readonly CoreTable[] = [
+  {
+    name: 'capture',
+    doc: 'one row: what recorded this capture, where and when',
+    columns: [
+      { name: 'id', type: 'INTEGER', constraint: 'PRIMARY KEY CHECK (id = 1)', doc: 'always 1' },
+      { name: 'tool', type: 'TEXT', constraint: 'NOT NULL', doc: "'ebpfsh'" },
+      { name: 'tool_version', type: 'TEXT', constraint: 'NOT NULL', doc: 'ebpfsh version that recorded' },
+      { name: 'schema_version', type: 'INTEGER', constraint: 'NOT NULL', doc: 'schema version (also PRAGMA user_version)' },
+      { name: 'hostname', type: 'TEXT', constraint: 'NOT NULL', doc: 'host name of the traced machine' },
+      { name: 'kernel_release', type: 'TEXT', constraint: 'NOT NULL', doc: 'uname -r' },
+      { name: 'boot_id', type: 'TEXT', constraint: 'NOT NULL', doc: '/proc/sys/kernel/random/boot_id: kernel timestamps and pids are only comparable within one boot' },
+      { name: 'clock_offset_ns', type: 'INTEGER', constraint: 'NOT NULL', doc: 'wall-clock ns = kernel monotonic ns (ts) + clock_offset_ns' },
+      { name: 'start_ns', type: 'INTEGER', constraint: 'NOT NULL', doc: 'recording start, kernel monotonic ns' },
+      { name: 'start_time', type: 'TEXT', constraint: 'NOT NULL', doc: 'recording start, ISO 8601 UTC' },
+      { name: 'end_ns', type: 'INTEGER', doc: 'recording end, kernel monotonic ns (NULL: the recorder died; see losses cause=recorder_died)' },
+      { name: 'end_time', type: 'TEXT', doc: 'recording end, ISO 8601 UTC' },
+      { name: 'clean_stop', type: 'INTEGER', constraint: 'NOT NULL DEFAULT 0', doc: '1 when the recorder stopped cleanly and wrote everything it had' },
+      { name: 'stop_reason', type: 'TEXT', doc: 'why recording stopped (user, duration, signal, disk full, recorder died)' },
+      { name: 'command_line', type: 'TEXT', constraint: 'NOT NULL', doc: 'JSON array: the command line that recorded' },
+      { name: 'recorder_pid', type: 'INTEGER', constraint: 'NOT NULL', doc: 'pid of the recording process (its own events are never traced)' },
+      { name: 'last_commit_ns', type: 'INTEGER', doc: 'kernel monotonic ns of the last committed batch: where a gap starts if the recorder died' },
+    ],
+  },
+  {
+    name: 'journal',
+    doc: 'every attach, detach and filter change, in order: tells "nothing happened" from "nothing was watched"',
+    columns: [
+      { name: 'id', type: 'INTEGER', constraint: 'PRIMARY KEY', doc: 'order' },
+      { name: 'ts', type: 'INTEGER', constraint: 'NOT NULL', doc: 'kernel monotonic ns' },
+      { name: 'action', type: 'TEXT', constraint: 'NOT NULL', doc: 'start, attach, detach, filter, stop, recovered' },
+      { name: 'probe', type: 'TEXT', doc: 'probe name (NULL for start/stop)' },
+      { name: 'filters', type: 'TEXT', doc: "the filters as written, e.g. 'uid=1000 path=/etc/' ('' = every event)" },
+      { name: 'clauses', type: 'TEXT', doc: 'JSON array of {clause, where}: where each clause ran, "kernel" or "userspace"' },
+      { name: 'attach_points', type: 'TEXT', doc: 'JSON array of the attach points in use, e.g. ["tp_btf/sched_process_exec"]' },
+      { name: 'detail', type: 'TEXT', doc: 'why (e.g. "requested", "process table"), hooks the kernel refused, or the stop reason' },
+    ],
+  },
+  {
+    name: 'losses',
+    doc: 'events lost or damaged, per probe, per cause, per interval; never silently absent',
+    columns: [
+      { name: 'id', type: 'INTEGER', constraint: 'PRIMARY KEY', doc: 'order' },
+      { name: 'probe', type: 'TEXT', doc: 'probe name (NULL: every probe, e.g. recorder_died)' },
+      { name: 'cause', type: 'TEXT', constraint: 'NOT NULL', doc: 'ringbuf_full, string_fault, truncated, queue_overflow, decode_error, writer, disk_full, recorder_died' },
+      { name: 'start_ns', type: 'INTEGER', constraint: 'NOT NULL', doc: 'interval start, kernel monotonic ns' },
+      { name: 'end_ns', type: 'INTEGER', doc: 'interval end, kernel monotonic ns (NULL: unknown, the recorder died)' },
+      { name: 'count', type: 'INTEGER', doc: 'events in the interval (NULL: unknown)' },
+    ],
+  },
+  {
+    name: 'notes',
+    doc: "investigator marks (the shell's :mark)",
+    columns: [
+      { name: 'id', type: 'INTEGER', constraint: 'PRIMARY KEY', doc: 'order' },
+      { name: 'ts', type: 'INTEGER', constraint: 'NOT NULL', doc: 'kernel monotonic ns' },
+      { name: 'text', type: 'TEXT', constraint: 'NOT NULL', doc: 'the note' },
+    ],
+  },
+  {
+    name: 'processes',
+    doc: 'one row per process lifetime, keyed (boot_id, pid, start_ticks) so a reused pid is another row',
+    columns: [
+      { name: 'id', type: 'INTEGER', constraint: 'PRIMARY KEY', doc: 'row id' },
+      { name: 'boot_id', type: 'TEXT', constraint: 'NOT NULL', doc: 'boot the process ran in' },
+      { name: 'pid', type: 'INTEGER', constraint: 'NOT NULL', doc: 'process id (tgid)' },
+      { name: 'start_ticks', type: 'INTEGER', constraint: 'NOT NULL', doc: 'start in clock ticks since boot, as /proc/PID/stat field 22 (USER_HZ = 100)' },
+      { name: 'parent_pid', type: 'INTEGER', doc: 'parent key: pid' },
+      { name: 'parent_start_ticks', type: 'INTEGER', doc: 'parent key: start_ticks' },
+      { name: 'uid', type: 'INTEGER', doc: 'real uid (at the last exec or when first seen)' },
+      { name: 'comm', type: 'TEXT', doc: 'task name' },
+      { name: 'comm_raw', type: 'BLOB', doc: rawDoc('comm') },
+      { name: 'exe', type: 'TEXT', doc: 'executable path' },
+      { name: 'exe_raw', type: 'BLOB', doc: rawDoc('exe') },
+      { name: 'argv', type: 'TEXT', doc: 'JSON array of strings' },
+      { name: 'argv_raw', type: 'BLOB', doc: rawDoc('argv') + ' (each argument followed by a NUL byte)' },
+      { name: 'start_ns', type: 'INTEGER', doc: 'start, kernel monotonic ns (from /proc to within 10 ms for processes already running)' },
+      { name: 'exit_ns', type: 'INTEGER', doc: 'exit, kernel monotonic ns (NULL: still running when recording stopped, or not seen)' },
+      { name: 'exit_code', type: 'INTEGER', doc: 'wait status: exit status << 8 | terminating signal' },
+      { name: 'source', type: 'TEXT', constraint: 'NOT NULL', doc: 'how it was first seen: proc (running at start), fork, exec or exit' },
+    ],
+    constraints: ['UNIQUE (boot_id, pid, start_ticks)'],
+  },
+];
+
+/** CREATE TABLE for a core table. */
+export function coreTableSql(t: CoreTable): string {
+  const cols = t.columns.map((c) => `${c.name} ${c.type}${c.constraint ? ' ' + c.constraint : ''}`);
+  return `CREATE TABLE ${t.name} (${[...cols, ...(t.constraints ?? [])].join(', ')})`;
+}
+
+/** Every statement that creates a fresh capture of the current schema (indexes come at finalize). */
+export function createSchemaSql(probes: readonly ProbeSpec[] = PROBES): string[] {
+  return [...CORE_TABLES.map(coreTableSql), ...probes.map(probeTableSql), eventsViewSql(probes)];
+}
+
+/** Statements run when a capture is finalized. */
+export function finalizeIndexSql(probes: readonly ProbeSpec[] = PROBES): string[] {
+  return [
+    ...probes.flatMap(probeIndexSql),
+    'CREATE INDEX IF NOT EXISTS idx_processes_parent ON processes (parent_pid, parent_start_ticks)',
+    'CREATE INDEX IF NOT EXISTS idx_processes_pid ON processes (pid)',
+  ];
+}
+
+/** Index names a capture may hold besides SQLite's own autoindexes. */
+export function knownIndexNames(probes: readonly ProbeSpec[] = PROBES): Set<string> {
+  return new Set([...probes.flatMap(probeIndexNames), 'idx_processes_parent', 'idx_processes_pid']);
+}
