@@ -291,8 +291,8 @@ export class Recorder {
     ops.push({ sql: "INSERT INTO journal (ts, action, detail) VALUES (?, 'stop', ?)", p: [endNs, reason] });
     ops.push({ sql: 'UPDATE capture SET end_ns = ?, end_time = ?, clean_stop = ?, stop_reason = ?, last_commit_ns = ?', p: [endNs, end, clean, reason, endNs] });
     const final = finalizeIndexSql(PROBES);
-    const done = new Promise<{ mode: string; error?: string }>((resolve) => {
-      const on = (m: { t: string; mode: string; error?: string }) => {
+    const done = new Promise<{ mode: string; error?: string; rows?: number }>((resolve) => {
+      const on = (m: { t: string; mode: string; error?: string; rows?: number }) => {
         if (m.t === 'finished') {
           this.worker.off('message', on);
           resolve(m);
@@ -304,6 +304,7 @@ export class Recorder {
     this.worker.postMessage({ t: 'finish', ops, final });
     const fin = await done;
     await this.worker.terminate();
+    this.committed += fin.rows ?? 0;
     if (!this.failure && fin.error) this.failure = new CaptureError(`capture ${this.path} was not finalized: ${fin.error}`, 'WRITER');
     let bytes = 0;
     try {

@@ -72,8 +72,9 @@ function releaseReserve() {
 function finish(msg) {
   let mode = 'wal';
   let error;
+  let rows = 0;
   try {
-    if (msg.ops.length) runBatch(msg.ops);
+    if (msg.ops.length) rows = runBatch(msg.ops);
     for (const sql of msg.final) db.exec(sql);
   } catch (e) {
     error = String(e && e.message);
@@ -92,7 +93,7 @@ function finish(msg) {
     // closing is best effort; the data is committed
   }
   releaseReserve();
-  parentPort.postMessage({ t: 'finished', mode, error });
+  parentPort.postMessage({ t: 'finished', mode, error, rows });
 }
 
 parentPort.on('message', (msg) => {
