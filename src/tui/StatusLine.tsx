@@ -5,7 +5,7 @@ import type { ShellModel } from './shell-model.js';
 
 /** One line: attached probes with filters, events/s and losses, view filter, capture, follow state. */
 export function StatusLine({ model }: { model: ShellModel }) {
-  const probes = model.probeStatus;
+  const probes = model.probeStatus();
   const view = model.filter();
   const cap = model.captureStats;
   const state = model.paused() ? `PAUSED${model.pausedNew ? ` (+${model.pausedNew} new)` : ''}` : model.follow ? 'following' : 'scrolled (End: follow)';

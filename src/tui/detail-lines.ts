@@ -8,6 +8,7 @@ function value(name: string, v: unknown, probe: string): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'string' || v instanceof Uint8Array) {
     const s = escapeTerminal(v as ByteString);
+    if (s === '') return "''";
     return v instanceof Uint8Array ? `${s}  (not UTF-8: ${v.length} bytes, shown as \\xNN)` : s;
   }
   if (typeof v === 'number') {

@@ -91,7 +91,6 @@ export class ShellModel implements ViewControl {
   choices: string[] = [];
   running: string | null = null;
   pausedNew = 0;
-  probeStatus: ProbeStatus[] = [];
   captureStats: CaptureStats | null = null;
   /** Rows of the event pane, set by the UI from the terminal size. */
   pageRows = 20;
@@ -116,7 +115,7 @@ export class ShellModel implements ViewControl {
   private lastSearch = '';
   private queue: string[] = [];
   private quitting = false;
-  private lastCounts = new Map<string, { at: number; events: number; lost: number; movedAt: number }>();
+  private lastCounts = new Map<string, { at: number; events: number; lost: number; movedAt: number; rate: number }>();
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly opts: ShellModelOptions) {
@@ -174,10 +173,7 @@ export class ShellModel implements ViewControl {
     while (this.pending.length > 1 && this.pendingCount - this.pending[0]!.length >= this.window.capacity) {
       this.pendingCount -= this.pending.shift()!.length;
     }
-    if (this.pausedFlag) {
-      this.pausedNew += events.length;
-      return;
-    }
+    if (this.pausedFlag) this.pausedNew += events.length;
     this.scheduleFlush();
   }
 
@@ -192,7 +188,8 @@ export class ShellModel implements ViewControl {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     this.lastFlush = Date.now();
-    if (this.pausedFlag || this.pending.length === 0) return;
+    if (this.pausedFlag) return this.changed(); // only the status line's count of new events moves
+    if (this.pending.length === 0) return;
     for (const b of this.pending) this.window.push(b);
     this.pending = [];
     this.pendingCount = 0;
@@ -201,22 +198,30 @@ export class ShellModel implements ViewControl {
 
   /** Samples engine counters (once a second): events/s and loss movement per probe. */
   sampleCounters(now = Date.now()): void {
-    const counters = new Map(this.opts.engine.counters().map((c) => [c.probe, c]));
-    const out: ProbeStatus[] = [];
-    for (const a of this.opts.engine.attachments()) {
-      const c = counters.get(a.probe.name);
-      const events = c?.events ?? 0;
-      const lost = c ? Object.values(c.losses).reduce((s, n) => s + n, 0) : 0;
-      const prev = this.lastCounts.get(a.probe.name);
+    for (const c of this.opts.engine.counters()) {
+      const lost = Object.values(c.losses).reduce((s, n) => s + n, 0);
+      const prev = this.lastCounts.get(c.probe);
       const dt = prev ? now - prev.at : 0;
-      const rate = prev && dt > 0 ? ((events - prev.events) * 1000) / dt : 0;
-      const movedAt = prev && lost > prev.lost ? now : (prev?.movedAt ?? (lost > 0 ? now : 0));
-      this.lastCounts.set(a.probe.name, { at: now, events, lost, movedAt });
-      out.push({ name: a.probe.name, filters: a.filters.clauses.map((cl) => cl.text).join(' '), rate, lost, lossMoving: movedAt > 0 && now - movedAt < LOSS_HOT_MS });
+      const rate = prev && dt > 0 ? ((c.events - prev.events) * 1000) / dt : 0;
+      const movedAt = prev ? (lost > prev.lost ? now : prev.movedAt) : lost > 0 ? now : 0;
+      this.lastCounts.set(c.probe, { at: now, events: c.events, lost, movedAt, rate });
     }
-    this.probeStatus = out;
     this.captureStats = this.ctx.capture.current()?.stats() ?? null;
     this.changed();
+  }
+
+  /** Attached probes now, with the figures of the last sample. */
+  probeStatus(now = Date.now()): ProbeStatus[] {
+    return this.opts.engine.attachments().map((a) => {
+      const c = this.lastCounts.get(a.probe.name);
+      return {
+        name: a.probe.name,
+        filters: a.filters.clauses.map((cl) => cl.text).join(' '),
+        rate: c?.rate ?? 0,
+        lost: c?.lost ?? 0,
+        lossMoving: !!c && c.movedAt > 0 && now - c.movedAt < LOSS_HOT_MS,
+      };
+    });
   }
 
   // ---- ViewControl (for commands) ----
@@ -346,6 +351,7 @@ export class ShellModel implements ViewControl {
     for (const ch of chunk) {
       if (ch === '\r' || (ch === '\n' && !prevCr)) this.enter();
       else if (ch === '\t') this.typeChar(' ');
+      else if (ch === '\x7f' || ch === '\b') this.backspace();
       else if (ch >= ' ' && ch !== '\x7f') this.typeChar(ch);
       prevCr = ch === '\r';
     }

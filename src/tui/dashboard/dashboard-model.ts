@@ -1,0 +1,223 @@
+import { escapeTerminal, formatRet, textOf, type TraceEvent } from '../../probes/index.js';
+
+/** Seconds of history the rate chart keeps. */
+export const WINDOW_SECONDS = 120;
+const MAX_KEYS = 20_000; // distinct processes/paths/destinations kept before pruning the least seen
+const RECENT_CONNECTS = 50;
+
+/** A probe's attached interval, for the coverage strip (ns on the event clock). */
+export interface Coverage {
+  probe: string;
+  fromNs: number;
+  toNs: number | null;
+}
+
+/** Per-probe totals the view shows beside the charts. */
+export interface ProbeTotals {
+  events: number;
+  lost: number;
+}
+
+/** One outbound connection row. */
+export interface ConnectRow {
+  ts: number;
+  comm: string;
+  pid: number;
+  dest: string;
+  port: number;
+  outcome: string;
+}
+
+/** Everything one frame of the dashboard shows, already escaped for the terminal. */
+export interface DashboardSnapshot {
+  /** Rightmost second of the window (event clock, ns). */
+  nowNs: number;
+  /** Per probe: events in each of the last WINDOW_SECONDS seconds (oldest first). */
+  rates: Record<string, number[]>;
+  /** Per probe: losses in each second of the window. */
+  losses: Record<string, number[]>;
+  topProcesses: [string, number][];
+  topUsers: [string, number][];
+  recentConnects: ConnectRow[];
+  topDestinations: [string, number][];
+  topFiles: { path: string; opens: number; failures: number }[];
+  /** Lost / (delivered + lost), 0-100. */
+  lossPercent: number;
+  totals: Record<string, ProbeTotals>;
+  /** Per probe, per second of the window: was it attached. */
+  coverage: Record<string, boolean[]>;
+  /** Probe the top charts are showing ('all' or a probe name). */
+  focus: string;
+}
+
+class Counter {
+  readonly counts = new Map<string, number>();
+  add(key: string, n = 1): void {
+    this.counts.set(key, (this.counts.get(key) ?? 0) + n);
+    if (this.counts.size > MAX_KEYS) this.prune();
+  }
+  top(n: number): [string, number][] {
+    return [...this.counts].sort((a, b) => b[1] - a[1]).slice(0, n);
+  }
+  // Keeps memory bounded: drop the half least seen.
+  private prune(): void {
+    const sorted = [...this.counts].sort((a, b) => b[1] - a[1]);
+    this.counts.clear();
+    for (const [k, v] of sorted.slice(0, MAX_KEYS / 2)) this.counts.set(k, v);
+  }
+}
+
+/**
+ * Aggregates what the dashboard shows from events, loss counts and coverage,
+ * on the events' own clock, so live and replay feed it the same way.
+ * Bounded memory whatever the event rate.
+ */
+export class DashboardModel {
+  private readonly perSecond = new Map<string, Map<number, number>>();
+  private readonly lossPerSecond = new Map<string, Map<number, number>>();
+  private readonly processes = new Map<string, Counter>();
+  private readonly users = new Map<string, Counter>();
+  private readonly destinations = new Counter();
+  private readonly files = new Map<string, { opens: number; failures: number }>();
+  private readonly connects: ConnectRow[] = [];
+  private readonly totals = new Map<string, ProbeTotals>();
+  private coverage: Coverage[] = [];
+  private latestNs = 0;
+  focus = 'all';
+
+  /** Adds a batch of events. */
+  add(events: readonly TraceEvent[]): void {
+    for (const e of events) {
+      if (e.ts > this.latestNs) this.latestNs = e.ts;
+      const sec = Math.floor(e.ts / 1e9);
+      bump(this.perSecond, e.probe, sec, 1);
+      this.total(e.probe).events++;
+      const proc = `${escapeTerminal(e.comm)}(${e.pid})`;
+      const user = String(e.uid);
+      for (const k of ['all', e.probe]) {
+        counterOf(this.processes, k).add(proc);
+        counterOf(this.users, k).add(user);
+      }
+      if (e.probe === 'tcpconnect') this.addConnect(e);
+      else if (e.probe === 'opensnoop') this.addOpen(e);
+    }
+    this.trim();
+  }
+
+  /** Records `n` events of `probe` lost at time `tsNs`. */
+  addLoss(probe: string, n: number, tsNs: number): void {
+    if (n <= 0) return;
+    bump(this.lossPerSecond, probe, Math.floor(tsNs / 1e9), n);
+    this.total(probe).lost += n;
+  }
+
+  /** Replaces the coverage intervals (from the journal or the live attachments). */
+  setCoverage(c: Coverage[]): void {
+    this.coverage = c;
+  }
+
+  /** Moves the window's right edge (the replay clock, or now when live). */
+  advanceTo(ns: number): void {
+    if (ns > this.latestNs) this.latestNs = ns;
+    this.trim();
+  }
+
+  /** Cycles the probe the top charts show. */
+  cycleFocus(): void {
+    const probes = ['all', ...[...this.totals.keys()].sort()];
+    this.focus = probes[(probes.indexOf(this.focus) + 1) % probes.length] ?? 'all';
+  }
+
+  /** What to draw now. */
+  snapshot(): DashboardSnapshot {
+    const endSec = Math.floor(this.latestNs / 1e9);
+    const startSec = endSec - WINDOW_SECONDS + 1;
+    const series = (m: Map<string, Map<number, number>>) => {
+      const out: Record<string, number[]> = {};
+      for (const [probe, secs] of m) out[probe] = Array.from({ length: WINDOW_SECONDS }, (_, i) => secs.get(startSec + i) ?? 0);
+      return out;
+    };
+    let events = 0;
+    let lost = 0;
+    for (const t of this.totals.values()) {
+      events += t.events;
+      lost += t.lost;
+    }
+    const coverage: Record<string, boolean[]> = {};
+    for (const c of this.coverage) {
+      const row = (coverage[c.probe] ??= new Array<boolean>(WINDOW_SECONDS).fill(false));
+      for (let i = 0; i < WINDOW_SECONDS; i++) {
+        const s = (startSec + i) * 1e9;
+        if (s + 1e9 > c.fromNs && (c.toNs === null || s <= c.toNs)) row[i] = true;
+      }
+    }
+    return {
+      nowNs: this.latestNs,
+      rates: series(this.perSecond),
+      losses: series(this.lossPerSecond),
+      topProcesses: this.processes.get(this.focus)?.top(10) ?? [],
+      topUsers: this.users.get(this.focus)?.top(10) ?? [],
+      recentConnects: this.connects.slice(-RECENT_CONNECTS).reverse(),
+      topDestinations: this.destinations.top(10),
+      topFiles: [...this.files]
+        .sort((a, b) => b[1].opens - a[1].opens)
+        .slice(0, 15)
+        .map(([path, v]) => ({ path, ...v })),
+      lossPercent: events + lost ? (100 * lost) / (events + lost) : 0,
+      totals: Object.fromEntries(this.totals),
+      coverage,
+      focus: this.focus,
+    };
+  }
+
+  private total(probe: string): ProbeTotals {
+    let t = this.totals.get(probe);
+    if (!t) this.totals.set(probe, (t = { events: 0, lost: 0 }));
+    return t;
+  }
+
+  private addConnect(e: TraceEvent): void {
+    const f = e.fields;
+    const dest = escapeTerminal(textOf((f.daddr as string) ?? ''));
+    const ret = f.ret as number;
+    this.connects.push({ ts: e.ts, comm: escapeTerminal(e.comm), pid: e.pid, dest, port: f.dport as number, outcome: ret === 0 ? 'ok' : formatRet(ret) });
+    if (this.connects.length > 2 * RECENT_CONNECTS) this.connects.splice(0, this.connects.length - RECENT_CONNECTS);
+    this.destinations.add(f.ipver === 6 ? `[${dest}]:${f.dport}` : `${dest}:${f.dport}`);
+  }
+
+  private addOpen(e: TraceEvent): void {
+    const path = escapeTerminal((e.fields.path as string | Uint8Array | null) ?? '');
+    let v = this.files.get(path);
+    if (!v) {
+      if (this.files.size >= MAX_KEYS) this.pruneFiles();
+      this.files.set(path, (v = { opens: 0, failures: 0 }));
+    }
+    v.opens++;
+    if ((e.fields.ret as number) < 0) v.failures++;
+  }
+
+  private pruneFiles(): void {
+    const keep = [...this.files].sort((a, b) => b[1].opens - a[1].opens).slice(0, MAX_KEYS / 2);
+    this.files.clear();
+    for (const [k, v] of keep) this.files.set(k, v);
+  }
+
+  // Drops per-second buckets that fell out of the window.
+  private trim(): void {
+    const oldest = Math.floor(this.latestNs / 1e9) - WINDOW_SECONDS;
+    for (const m of [this.perSecond, this.lossPerSecond])
+      for (const secs of m.values()) for (const s of secs.keys()) if (s <= oldest) secs.delete(s);
+  }
+}
+
+function bump(m: Map<string, Map<number, number>>, probe: string, sec: number, n: number): void {
+  let secs = m.get(probe);
+  if (!secs) m.set(probe, (secs = new Map()));
+  secs.set(sec, (secs.get(sec) ?? 0) + n);
+}
+
+function counterOf(m: Map<string, Counter>, key: string): Counter {
+  let c = m.get(key);
+  if (!c) m.set(key, (c = new Counter()));
+  return c;
+}

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { DashboardModel, WINDOW_SECONDS } from '../../../src/tui/dashboard/dashboard-model.js';
+import type { TraceEvent } from '../../../src/probes/index.js';
+
+const S = 1e9;
+function ev(probe: string, ts: number, over: Partial<TraceEvent> = {}, fields: TraceEvent['fields'] = {}): TraceEvent {
+  return { probe, ts, kind: 0, pid: 100, tid: 100, ppid: 1, uid: 1000, gid: 1000, cgroup: 1, pidns: 1, nspid: 100, comm: 'cat', fields, ...over };
+}
+
+describe('dashboard model', () => {
+  it('counts events per probe per second on the events’ own clock', () => {
+    const m = new DashboardModel();
+    m.add([ev('opensnoop', 1000 * S), ev('opensnoop', 1000.5 * S), ev('execsnoop', 1001 * S)]);
+    const s = m.snapshot();
+    expect(s.rates.opensnoop!.slice(-2)).toEqual([2, 0]);
+    expect(s.rates.execsnoop!.slice(-1)).toEqual([1]);
+    expect(s.rates.opensnoop).toHaveLength(WINDOW_SECONDS);
+  });
+
+  it('ranks processes and users, switchable by probe', () => {
+    const m = new DashboardModel();
+    m.add([...Array(5)].map(() => ev('opensnoop', S, { comm: 'burst', pid: 7 }, { path: '/x', ret: 3 })));
+    m.add([ev('execsnoop', S, { comm: 'sh', pid: 8, uid: 0 })]);
+    expect(m.snapshot().topProcesses[0]).toEqual(['burst(7)', 5]);
+    m.cycleFocus(); // -> execsnoop
+    expect(m.snapshot().focus).toBe('execsnoop');
+    expect(m.snapshot().topProcesses).toEqual([['sh(8)', 1]]);
+    expect(m.snapshot().topUsers).toEqual([['0', 1]]);
+  });
+
+  it('keeps recent connections and top destinations, files with failures, escaped', () => {
+    const m = new DashboardModel();
+    m.add([
+      ev('tcpconnect', S, { comm: 'curl\x1b[2J' }, { daddr: '10.0.0.1', dport: 443, ipver: 4, ret: 0 }),
+      ev('tcpconnect', 2 * S, {}, { daddr: '::1', dport: 22, ipver: 6, ret: -111 }),
+      ev('opensnoop', 2 * S, {}, { path: '/etc/shadow', ret: -13 }),
+      ev('opensnoop', 2 * S, {}, { path: '/etc/shadow', ret: 3 }),
+    ]);
+    const s = m.snapshot();
+    expect(s.recentConnects.map((c) => [c.comm, c.dest, c.port, c.outcome])).toEqual([
+      ['cat', '::1', 22, 'ECONNREFUSED'],
+      ['curl\\e[2J', '10.0.0.1', 443, 'ok'],
+    ]);
+    expect(s.topDestinations).toEqual([['10.0.0.1:443', 1], ['[::1]:22', 1]]);
+    expect(s.topFiles).toEqual([{ path: '/etc/shadow', opens: 2, failures: 1 }]);
+  });
+
+  it('shows losses as a share of everything and marks coverage gaps', () => {
+    const m = new DashboardModel();
+    m.add([...Array(90)].map(() => ev('opensnoop', 200 * S)));
+    m.addLoss('opensnoop', 10, 200 * S);
+    m.setCoverage([{ probe: 'opensnoop', fromNs: 150 * S, toNs: null }]);
+    const s = m.snapshot();
+    expect(s.lossPercent).toBeCloseTo(10);
+    expect(s.losses.opensnoop!.at(-1)).toBe(10);
+    const cov = s.coverage.opensnoop!;
+    expect(cov.at(-1)).toBe(true);
+    expect(cov[0]).toBe(false); // second 81: before the attach at 150
+  });
+
+  it('forgets seconds that leave the window', () => {
+    const m = new DashboardModel();
+    m.add([ev('opensnoop', 10 * S)]);
+    m.advanceTo((10 + WINDOW_SECONDS + 5) * S);
+    expect(m.snapshot().rates.opensnoop!.every((n) => n === 0)).toBe(true);
+  });
+});
