@@ -156,6 +156,11 @@ export function recoverCapture(path: string, nowNs: number = Number(process.hrti
     })();
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.pragma('journal_mode = DELETE');
+    try {
+      unlinkSync(reservePath(path)); // a dead recorder's disk-full reserve
+    } catch {
+      // none
+    }
     return { wasUnclean, gapStartNs: gapStart, fromVersion: version };
   } catch (e) {
     throw asCaptureError(e, basename(path));
