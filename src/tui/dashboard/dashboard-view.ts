@@ -1,6 +1,7 @@
 import blessed from 'blessed';
 import contrib from 'blessed-contrib';
 import type { DashboardSnapshot } from './dashboard-model.js';
+import { barLines, tableLines } from './panel-text.js';
 
 /** Smallest terminal the layout fits in. */
 export const MIN_COLS = 100;
@@ -84,29 +85,30 @@ export class DashboardView {
         .join('\n'),
     );
 
-    const bars = (widget: any, label: string, top: [string, number][]) => { // eslint-disable-line @typescript-eslint/no-explicit-any
-      widget.setLabel(` ${label} [${s.focus}] (p: switch) `);
-      widget.setData({ titles: top.map(([k]) => k.slice(0, 12)), data: top.map(([, n]) => n) });
-    };
-    bars(w.procs, 'top processes', s.topProcesses.slice(0, 6));
-    bars(w.users, 'top users (uid)', s.topUsers.slice(0, 4));
-
-    w.files.setData({
-      headers: ['opens', 'fail', 'path'],
-      data: s.topFiles.map((f) => [String(f.opens), f.failures ? `{red-fg}${f.failures}{/red-fg}` : '0', tagSafe(f.path)]),
-    });
-    w.connects.setData({
-      headers: ['time', 'comm', 'pid', 'destination', 'port', 'outcome'],
-      data: s.recentConnects.map((c) => [
-        clock(c.ts),
-        tagSafe(c.comm),
-        String(c.pid),
-        tagSafe(c.dest),
-        String(c.port),
-        c.outcome === 'ok' ? 'ok' : `{red-fg}${tagSafe(c.outcome)}{/red-fg}`,
-      ]),
-    });
-    w.dests.setData({ headers: ['count', 'destination'], data: s.topDestinations.map(([d, n]) => [String(n), tagSafe(d)]) });
+    const inner = (widget: any) => Math.max(10, (widget.width as number) - 3); // eslint-disable-line @typescript-eslint/no-explicit-any
+    w.procs.setLabel(` top processes [${s.focus}] (p: switch) `);
+    w.procs.setContent(barLines(s.topProcesses.slice(0, 8), inner(w.procs), tagSafe).join('\n'));
+    w.users.setLabel(` top users (uid) [${s.focus}] `);
+    w.users.setContent(barLines(s.topUsers.slice(0, 8), inner(w.users), tagSafe).join('\n'));
+    const pathW = Math.max(10, inner(w.files) - 14);
+    w.files.setContent(
+      tableLines(
+        ['opens', 'fail', 'path'],
+        s.topFiles.map((f) => [String(f.opens), f.failures ? { text: String(f.failures), color: 'red' } : '0', f.failures ? { text: f.path, color: 'red' } : f.path]),
+        [6, 6, pathW],
+        tagSafe,
+      ).join('\n'),
+    );
+    const destW = Math.max(12, inner(w.connects) - 9 - 16 - 8 - 6 - 13 - 5);
+    w.connects.setContent(
+      tableLines(
+        ['time', 'comm', 'pid', 'destination', 'port', 'outcome'],
+        s.recentConnects.map((c) => [clock(c.ts), c.comm, String(c.pid), c.dest, String(c.port), c.outcome === 'ok' ? 'ok' : { text: c.outcome, color: 'red' }]),
+        [8, 16, 8, destW, 6, 13],
+        tagSafe,
+      ).join('\n'),
+    );
+    w.dests.setContent(tableLines(['count', 'destination'], s.topDestinations.map(([d, n]) => [String(n), d]), [7, Math.max(10, inner(w.dests) - 8)], tagSafe).join('\n'));
     const width = Math.max(10, (w.coverage.width as number) - 14);
     w.coverage.setContent(
       Object.entries(s.coverage)
@@ -114,7 +116,7 @@ export class DashboardView {
         .map(([p, row]) => {
           const step = row.length / width;
           let bar = '';
-          for (let i = 0; i < width; i++) bar += row[Math.floor(i * step)] ? '█' : '·';
+          for (let i = 0; i < width; i++) bar += row[Math.floor(i * step)] ? '█' : '-';
           return `${p.padEnd(11)} ${bar}`;
         })
         .join('\n') || 'no probe attached in this window',
@@ -158,12 +160,12 @@ export class DashboardView {
     this.widgets.rate = grid.set(0, 0, 4, 9, contrib.line, { label: ' events/s ', showLegend: true, legend: { width: 18 }, wholeNumbersOnly: true });
     this.widgets.gauge = grid.set(0, 9, 2, 3, contrib.gauge, { label: ' lost ', stroke: 'red', fill: 'white' });
     this.widgets.totals = grid.set(2, 9, 2, 3, blessed.box, { label: ' totals ', tags: true });
-    this.widgets.procs = grid.set(4, 0, 3, 4, contrib.bar, { label: ' top processes ', barWidth: 12, barSpacing: 2, xOffset: 0, });
-    this.widgets.users = grid.set(4, 4, 3, 3, contrib.bar, { label: ' top users ', barWidth: 8, barSpacing: 2, xOffset: 0, });
-    const filesW = Math.max(20, Math.floor((cols * 5) / 12) - 18);
-    this.widgets.files = grid.set(4, 7, 3, 5, contrib.table, { label: ' files: top paths (failures red) ', keys: false, interactive: false, columnSpacing: 1, columnWidth: [6, 5, filesW], tags: true });
-    this.widgets.connects = grid.set(7, 0, 3, 8, contrib.table, { label: ' recent outbound connections ', keys: false, interactive: false, columnSpacing: 2, columnWidth: [9, 16, 8, 26, 6, 13] });
-    this.widgets.dests = grid.set(7, 8, 3, 4, contrib.table, { label: ' top destinations ', keys: false, interactive: false, columnSpacing: 2, columnWidth: [6, 30] });
+    const box = (label: string) => ({ label, tags: true, wrap: false });
+    this.widgets.procs = grid.set(4, 0, 3, 4, blessed.box, box(' top processes '));
+    this.widgets.users = grid.set(4, 4, 3, 3, blessed.box, box(' top users '));
+    this.widgets.files = grid.set(4, 7, 3, 5, blessed.box, box(' files: top paths (failures red) '));
+    this.widgets.connects = grid.set(7, 0, 3, 8, blessed.box, box(' recent outbound connections '));
+    this.widgets.dests = grid.set(7, 8, 3, 4, blessed.box, box(' top destinations '));
     this.widgets.coverage = grid.set(10, 0, 2, 12, blessed.box, { label: ' coverage (█ attached) ', tags: false });
     if (this.last) this.render(this.last);
     else this.screen.render();

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { barLines, fit, tableLines } from '../../../src/tui/dashboard/panel-text.js';
+
+const tagEscape = (s: string) => s.replace(/[{}]/g, (c) => (c === '{' ? '{open}' : '{close}'));
+
+describe('dashboard panel text', () => {
+  it('cuts cells before colouring so a colour tag is never split', () => {
+    const lines = tableLines(['n', 'path'], [['12', { text: '/a/very/long/path', color: 'red' }]], [4, 8], tagEscape);
+    expect(lines[1]).toBe('  12 {red-fg}/a/very…{/red-fg}');
+  });
+
+  it('escapes blessed tags in traced data after cutting', () => {
+    expect(tableLines(['c'], [['{red-fg}x']], [20], tagEscape)[1]).toBe('{open}red-fg{close}x');
+  });
+
+  it('scales bars to the largest value', () => {
+    const [a, b] = barLines([['big', 100], ['small', 10]], 30, (s) => s);
+    expect(a).toBe('big   ' + '█'.repeat(20) + ' 100');
+    expect(b).toBe('small ' + '██'.padEnd(20) + '  10');
+  });
+
+  it('pads and truncates by code point', () => {
+    expect(fit('ééé', 5)).toBe('ééé  ');
+    expect(fit('abcdef', 4)).toBe('abc…');
+  });
+});
