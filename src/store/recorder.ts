@@ -129,6 +129,8 @@ export class Recorder {
   private stopListeners = new Set<(r: StopResult) => void>();
   private failure: CaptureError | undefined;
   private readonly bootId: string;
+  /** CLOCK_BOOTTIME - CLOCK_MONOTONIC: turns start_ticks into an approximate monotonic start. */
+  private readonly bootOff = bootOffsetNs();
   private readonly opts: Required<Omit<RecorderOptions, 'commandLine' | 'clockOffsetNs'>>;
   private readonly ready: Promise<void>;
   private readonly startNs: number;
@@ -231,7 +233,7 @@ export class Recorder {
    * in between; rows already made from events win.
    */
   seedProcesses(procRoot = '/proc'): number {
-    const bootOff = bootOffsetNs();
+    const bootOff = this.bootOff;
     const list = scanProcesses(procRoot);
     for (const p of list) {
       const [argv, argvRaw] = argvValues(p.argv);
@@ -333,10 +335,15 @@ export class Recorder {
       this.ops.push({ sql: UPSERT_FORK, p: [this.bootId, e.pid, f.start_ticks, f.parent_pid, f.parent_start_ticks, e.uid, textValue(comm), rawValue(comm), e.ts, this.bootId, f.parent_pid, f.parent_start_ticks] });
     } else if (f.event === 'exec') {
       const [argv, argvRaw] = argvValues(f.argv as ByteString[] | null);
-      this.ops.push({ sql: UPSERT_EXEC, p: [this.bootId, e.pid, f.start_ticks, f.parent_pid, f.parent_start_ticks, e.uid, textValue(comm), rawValue(comm), textValue(f.exe as ByteString), rawValue(f.exe as ByteString), argv, argvRaw, null, null, null, 'exec'] });
+      this.ops.push({ sql: UPSERT_EXEC, p: [this.bootId, e.pid, f.start_ticks, f.parent_pid, f.parent_start_ticks, e.uid, textValue(comm), rawValue(comm), textValue(f.exe as ByteString), rawValue(f.exe as ByteString), argv, argvRaw, this.approxStart(f.start_ticks), null, null, 'exec'] });
     } else if (f.event === 'exit') {
-      this.ops.push({ sql: UPSERT_EXIT, p: [this.bootId, e.pid, f.start_ticks, f.parent_pid, f.parent_start_ticks, e.uid, textValue(comm), rawValue(comm), null, null, null, null, null, e.ts, f.exit_code, 'exit'] });
+      this.ops.push({ sql: UPSERT_EXIT, p: [this.bootId, e.pid, f.start_ticks, f.parent_pid, f.parent_start_ticks, e.uid, textValue(comm), rawValue(comm), null, null, null, null, this.approxStart(f.start_ticks), e.ts, f.exit_code, 'exit'] });
     }
+  }
+
+  /** Monotonic ns of a start in clock ticks, to within a tick (a fork event, when seen, gives the exact one). */
+  private approxStart(ticks: unknown): number | null {
+    return typeof ticks === 'number' ? ticks * 1e7 - this.bootOff : null;
   }
 
   private trackExec(e: TraceEvent): void {
