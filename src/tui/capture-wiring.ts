@@ -1,10 +1,87 @@
-import type { CaptureFactory } from '../commands/shell/index.js';
+import { statSync } from 'node:fs';
+import { VERSION } from '../commands/cli.js';
+import { registerUserError } from '../commands/errors.js';
+import type { CaptureFactory, CaptureSink, ShellEngine } from '../commands/shell/index.js';
+import { Engine } from '../engine/index.js';
+import { findProbe } from '../probes/index.js';
+import { CaptureError, CaptureReader, Recorder } from '../store/index.js';
+
+registerUserError(CaptureError);
+
+function sizeOf(path: string): number {
+  let n = 0;
+  for (const p of [path, `${path}-wal`]) {
+    try {
+      n += statSync(p).size;
+    } catch {
+      // no -wal (yet, or any more)
+    }
+  }
+  return n;
+}
 
 /**
- * The capture store behind `-w`, `:record`, `:stop`, `:mark` and `:query`.
- * src/store (issue 3) is not in this tree yet; until it is wired here those
- * commands say plainly that recording is unavailable instead of pretending.
+ * Opens a capture like `ebpfsh record`: the Recorder takes every event of the
+ * engine, procsnoop is attached for the capture's process table (unless the
+ * user has it) and the table is seeded from /proc.
  */
+async function openCapture(path: string, argv: string[], engine: ShellEngine): Promise<CaptureSink> {
+  const real = engine instanceof Engine ? engine : undefined;
+  const rec = Recorder.create(path, real, { toolVersion: VERSION, commandLine: argv });
+  await rec.whenReady();
+  // A fake engine (tests) is not subscribed by the Recorder itself.
+  const unsubscribe = real ? undefined : engine.onEvents((events) => rec.record(events));
+  const background: string[] = [];
+  const proc = findProbe('procsnoop');
+  if (proc && !engine.attachments().some((a) => a.probe === proc)) {
+    try {
+      rec.journalAttach(engine.attach(proc, { clauses: [] }), 'process table');
+      background.push(proc.name);
+    } catch {
+      // the process table then holds what /proc shows now; events still record
+    }
+  }
+  rec.seedProcesses();
+  const startedAt = Date.now();
+  let reader: CaptureReader | undefined;
+  let closed = false;
+  return {
+    path,
+    journal(entry) {
+      if (entry.action === 'attach') rec.journalAttach(entry.attachment);
+      else if (entry.action === 'filter') rec.journalFilter(entry.attachment);
+      else rec.journalDetach(entry.attachment);
+    },
+    mark(text) {
+      rec.note(text);
+    },
+    async query(sql) {
+      // The live capture is in WAL form: read it in place, read-only.
+      reader ??= CaptureReader.open(path, { live: true });
+      return reader.query(sql, { maxRows: 1000 });
+    },
+    stats: () => ({ path, bytes: sizeOf(path), events: rec.stats().rows, startedAt }),
+    background: () => background,
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const name of background) {
+        const a = engine.attachments().find((x) => x.probe.name === name);
+        if (a) {
+          engine.detach(a.probe);
+          rec.journalDetach(a, 'capture stopped');
+        }
+      }
+      unsubscribe?.();
+      reader?.close();
+      // Records already in the ring arrive before the last batch.
+      await new Promise((r) => setTimeout(r, 50));
+      await rec.stop('user');
+    },
+  };
+}
+
+/** The capture store behind `-w`, `:record`, `:stop`, `:mark` and `:query`. */
 export async function loadCaptureFactory(): Promise<CaptureFactory | null> {
-  return null;
+  return { open: (path, info) => openCapture(path, info.argv, info.engine) };
 }

@@ -99,6 +99,7 @@ export async function runShell(opts: ShellOptions = {}): Promise<number> {
     for (const a of attached) {
       try {
         engine.detach(a.probe);
+        model.ctx.capture.journal({ action: 'detach', attachment: a });
       } catch (e) {
         notes.push(`detach ${a.probe.name}: ${errorLine(e)}`);
       }

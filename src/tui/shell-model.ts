@@ -168,6 +168,9 @@ export class ShellModel implements ViewControl {
   ingest(events: TraceEvent[]): void {
     this.ctx.processes.note(events);
     this.ctx.seen.note(events);
+    // Probes the capture attached for itself feed the process book, not the view.
+    if (this.ctx.capture.current()) events = events.filter((e) => !this.ctx.capture.isBackground(e.probe));
+    if (events.length === 0) return;
     this.pending.push(events);
     this.pendingCount += events.length;
     while (this.pending.length > 1 && this.pendingCount - this.pending[0]!.length >= this.window.capacity) {
@@ -212,7 +215,7 @@ export class ShellModel implements ViewControl {
 
   /** Attached probes now, with the figures of the last sample. */
   probeStatus(now = Date.now()): ProbeStatus[] {
-    return this.opts.engine.attachments().map((a) => {
+    return this.opts.engine.attachments().filter((a) => !this.ctx.capture.isBackground(a.probe.name)).map((a) => {
       const c = this.lastCounts.get(a.probe.name);
       return {
         name: a.probe.name,

@@ -45,3 +45,12 @@ export function renderShell(opts: Partial<ShellModelOptions> & { rows?: number }
   };
   return { app, engine, model, frame, type, command, quits };
 }
+
+/** Polls until `check` holds (commands that touch the disk take longer than a frame). */
+export async function until(check: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await settle(20);
+  }
+}

@@ -192,11 +192,11 @@ describe('shell screen', () => {
     expect(b.quits).toEqual(['Ctrl-C']);
   });
 
-  it('record, stop, mark and query say plainly that recording is not wired in, without pretending', async () => {
+  it('without a capture store, record, stop, mark and query say so plainly instead of pretending', async () => {
     const { command, frame } = renderShell();
     for (const c of ['record /tmp/x.db', 'mark "hello"', 'query SELECT 1', 'stop']) {
       await command(c);
-      expect(frame()).toContain('recording is not available in this build yet');
+      expect(frame()).toContain('recording is not available in this build');
     }
   });
 });

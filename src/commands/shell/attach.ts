@@ -1,4 +1,4 @@
-import { explainFilters, filtersText } from '../../probes/index.js';
+import { explainFilters } from '../../probes/index.js';
 import { attachedLine, planTrace } from '../trace-command.js';
 import { UsageError } from '../errors.js';
 import type { Attachment } from '../../engine/index.js';
@@ -39,19 +39,13 @@ export const attachCommand: ShellCommand = {
           fresh.push(a);
           lines.push(attachedLine(a));
         }
-        ctx.capture.journal({
-          action: before ? 'filter' : 'attach',
-          probe: probe.name,
-          filters: filtersText(plan.filters),
-          explain: explainFilters(plan.filters),
-          at: Date.now(),
-        });
+        ctx.capture.journal({ action: before ? 'filter' : 'attach', attachment: a });
       }
     } catch (e) {
       // All or nothing for the probes this command loaded.
       for (const a of fresh) {
         ctx.engine.detach(a.probe);
-        ctx.capture.journal({ action: 'detach', probe: a.probe.name, filters: filtersText(a.filters), explain: explainFilters(a.filters), at: Date.now() });
+        ctx.capture.journal({ action: 'detach', attachment: a });
       }
       throw e;
     }

@@ -1,11 +1,11 @@
-import { explainFilters, filtersText, findProbe } from '../../probes/index.js';
+import { findProbe } from '../../probes/index.js';
 import { UsageError } from '../errors.js';
 import type { Attachment } from '../../engine/index.js';
 import type { ShellCommand, ShellContext } from './types.js';
 
 function resolve(ctx: ShellContext, word: string): Attachment[] {
   const attached = ctx.engine.attachments();
-  if (word === 'all') return attached;
+  if (word === 'all') return attached.filter((a) => !ctx.capture.isBackground(a.probe.name));
   if (/^\d+$/.test(word)) {
     const a = attached[Number(word) - 1];
     if (!a) throw new UsageError(`no attachment #${word} (see :probes; ${attached.length} attached)`);
@@ -36,7 +36,7 @@ export const detachCommand: ShellCommand = {
     const lines: string[] = [];
     for (const a of new Set(targets)) {
       ctx.engine.detach(a.probe);
-      ctx.capture.journal({ action: 'detach', probe: a.probe.name, filters: filtersText(a.filters), explain: explainFilters(a.filters), at: Date.now() });
+      ctx.capture.journal({ action: 'detach', attachment: a });
       lines.push(`detached ${a.probe.name}`);
     }
     return { kind: 'ok', lines };

@@ -30,7 +30,8 @@ export const probesCommand: ShellCommand = {
       const rate = c && now > since.at ? ((c.events - since.events) * 1000) / (now - since.at) : 0;
       if (c) lastSample.set(a.probe.name, { at: now, events: c.events });
       const losses = c ? Object.entries(c.losses).filter(([, n]) => n > 0) : [];
-      lines.push(`#${i + 1} ${a.probe.name}  ${explainFilters(a.filters)}`);
+      const bg = ctx.capture.isBackground(a.probe.name) ? '  (attached by the capture for its process table; hidden from the view)' : '';
+      lines.push(`#${i + 1} ${a.probe.name}  ${explainFilters(a.filters)}${bg}`);
       lines.push(`   via ${a.attachPoints.join(', ')} (loaded in ${a.attachMs.toFixed(0)} ms, up ${formatDuration(now - a.attachedAt)})`);
       if (a.missing.length) lines.push(`   unavailable here: ${a.missing.join('; ')}`);
       lines.push(

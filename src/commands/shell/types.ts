@@ -32,15 +32,10 @@ export interface ViewControl {
   clear(): void;
 }
 
-/** One row of the capture journal: what was watched, with which filters, when. */
+/** One row of the capture journal: what was watched, with which filters (the attachment says where each ran). */
 export interface JournalEntry {
   action: 'attach' | 'detach' | 'filter';
-  probe: string;
-  /** Filter words, and where each clause ran (kernel or userspace). */
-  filters: string;
-  explain: string;
-  /** Wall-clock ms. */
-  at: number;
+  attachment: Attachment;
 }
 
 /** Rows of a read-only query against the current capture. */
@@ -61,24 +56,26 @@ export interface CaptureStats {
 }
 
 /**
- * A capture being written. The shell feeds it every event the engine delivers
- * (not the view window, not the view filter), journals attach/detach/filter
- * changes, writes marks, and queries it read-only. src/store provides it.
+ * A capture being written. It takes every event the engine delivers (not the
+ * view window, not the view filter) by itself; the shell journals
+ * attach/detach/filter changes, writes marks, and queries it read-only.
+ * src/store provides it (src/tui/capture-wiring.ts).
  */
 export interface CaptureSink {
   readonly path: string;
-  write(events: TraceEvent[]): void;
   journal(entry: JournalEntry): void;
   mark(text: string, at: number): void;
   query(sql: string): QueryResult | Promise<QueryResult>;
   stats(): CaptureStats;
+  /** Probes the capture attached for itself (the process table), hidden from the view. */
+  background(): string[];
   /** Finalizes the file (checkpoint, clean-stop flag); safe to call twice. */
   close(): void | Promise<void>;
 }
 
 /** Opens captures; absent while the store is not part of this build. */
 export interface CaptureFactory {
-  open(path: string, info: { argv: string[] }): CaptureSink | Promise<CaptureSink>;
+  open(path: string, info: { argv: string[]; engine: ShellEngine }): CaptureSink | Promise<CaptureSink>;
 }
 
 /** The shell's recording slot: at most one capture at a time. */
@@ -90,6 +87,8 @@ export interface CaptureControl {
   stop(): Promise<CaptureStats | null>;
   /** Journals an entry into the current capture, if any. */
   journal(entry: JournalEntry): void;
+  /** True for events of a probe only the capture wanted (not shown in the view). */
+  isBackground(probe: string): boolean;
 }
 
 /** Everything a command may use. */
