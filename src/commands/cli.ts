@@ -4,6 +4,7 @@ import { checkProbes, describeProbes } from './probes-command.js';
 import { runTrace } from './trace-command.js';
 import { runRecord } from './record-command.js';
 import { reportAndExit } from './errors.js';
+import { registerCaptureCommands } from './capture-cli.js';
 
 /** Tool version from package.json. */
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -58,6 +59,8 @@ export function buildProgram(): Command {
     .action(async (probes: string, filters: string[], o: { write: string; duration?: number }) => {
       process.exitCode = await runRecord(probes, filters, { ...o, version: VERSION });
     });
+
+  registerCaptureCommands(program);
 
   // `ebpfsh` alone starts the interactive shell. Positional options keep the
   // shell's -w from swallowing a subcommand's own -w (e.g. `record -w`).

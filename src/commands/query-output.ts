@@ -68,10 +68,15 @@ function csvField(v: unknown, escape: boolean): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** One CSV line (with its CRLF). */
+export function csvLine(values: unknown[], escape = false): string {
+  return values.map((v) => csvField(v, escape)).join(',') + '\r\n';
+}
+
 /** RFC 4180 CSV with a header; BLOBs as base64. */
 export function renderCsv(r: Rows, opts: RenderOptions = {}): string {
   const esc = opts.escapeCsv ?? false;
-  return [r.columns, ...r.rows].map((row) => row.map((v) => csvField(v, esc)).join(',')).join('\r\n') + '\r\n';
+  return [r.columns, ...r.rows].map((row) => csvLine(row, esc)).join('');
 }
 
 function record(columns: string[], row: unknown[]): Record<string, unknown> {

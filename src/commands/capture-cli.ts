@@ -1,0 +1,49 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { runExport } from './export-command.js';
+import { runInfo } from './info-command.js';
+import { runQuery } from './query-command.js';
+import { runTree } from './tree-command.js';
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`'${v}' is not a positive whole number`);
+  return n;
+}
+
+/** Adds the commands that read captures (no root needed): info, query, tree, export. */
+export function registerCaptureCommands(program: Command): void {
+  program
+    .command('info')
+    .description('what a capture holds: host, kernel, span, what was attached when, losses, notes, unclean stop')
+    .argument('<capture>', 'capture file')
+    .action((path: string) => runInfo(path));
+
+  program
+    .command('query')
+    .description('run one read-only SQL statement against one or more captures')
+    .argument('<captures-and-sql...>', 'capture file(s), then the SQL, e.g. incident.db "SELECT comm, count(*) FROM exec GROUP BY 1"')
+    .addOption(new Option('-f, --format <format>', 'table, csv, json or ndjson').default('table'))
+    .addOption(new Option('--timeout <seconds>', 'stop the query after this long').default(30).argParser(positiveInt))
+    .addOption(new Option('--max-rows <n>', 'rows to print at most').default(100_000).argParser(positiveInt))
+    .action(async (args: string[], o: { format: string; timeout: number; maxRows: number }) => {
+      process.exitCode = await runQuery(args, o);
+    });
+
+  program
+    .command('tree')
+    .description('a process with its ancestors and descendants, and their execs, files and connections')
+    .argument('<capture>', 'capture file')
+    .requiredOption('-p, --pid <pid>', 'process id', positiveInt)
+    .action(async (path: string, o: { pid: number }) => runTree(path, o.pid));
+
+  program
+    .command('export')
+    .description('events of a capture as NDJSON or CSV, filtered with the usual grammar')
+    .argument('<capture>', 'capture file')
+    .argument('[filters...]', 'filters: uid=1000 comm=curl path=/etc/ failed ...')
+    .addOption(new Option('-f, --format <format>', 'ndjson or csv').choices(['ndjson', 'csv']).default('ndjson'))
+    .option('--probe <names>', 'only these probes (comma-separated)')
+    .action(async (path: string, filters: string[], o: { format: 'ndjson' | 'csv'; probe?: string }) => {
+      await runExport(path, filters, o);
+    });
+}

@@ -1,0 +1,43 @@
+import { CaptureReader, CaptureError } from '../store/index.js';
+import { UsageError } from './errors.js';
+import { QUERY_FORMATS, renderRows, type QueryFormat } from './query-output.js';
+
+/** Options of `ebpfsh query`. */
+export interface QueryOptions {
+  format: string;
+  timeout: number;
+  maxRows: number;
+}
+
+/** Checks --format. */
+export function queryFormat(v: string): QueryFormat {
+  if (!(QUERY_FORMATS as readonly string[]).includes(v)) throw new UsageError(`--format must be one of ${QUERY_FORMATS.join(', ')} (not '${v}')`);
+  return v as QueryFormat;
+}
+
+/**
+ * Runs `ebpfsh query FILE... SQL`: one read-only statement, time-limited,
+ * against one capture, or several merged (each table gains a `host` column).
+ */
+export async function runQuery(args: string[], opts: QueryOptions): Promise<number> {
+  if (args.length < 2) throw new UsageError('usage: ebpfsh query CAPTURE [CAPTURE...] "SQL" (e.g. ebpfsh query incident.db "SELECT comm, count(*) FROM exec GROUP BY 1")');
+  const format = queryFormat(opts.format);
+  const sql = args[args.length - 1]!;
+  const files = args.slice(0, -1);
+  const readers: CaptureReader[] = [];
+  try {
+    for (const f of files) readers.push(CaptureReader.open(f));
+    const result = readers.length === 1
+      ? await readers[0]!.query(sql, { timeoutMs: opts.timeout * 1000, maxRows: opts.maxRows })
+      : await readers[0]!.query(sql, { timeoutMs: opts.timeout * 1000, maxRows: opts.maxRows });
+    const tty = process.stdout.isTTY === true;
+    process.stdout.write(renderRows(result, format, { width: tty ? process.stdout.columns : undefined, escapeCsv: tty }));
+    if (result.truncated) process.stderr.write(`ebpfsh: only the first ${opts.maxRows} rows are shown (raise --max-rows or add LIMIT/WHERE)\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof CaptureError && e.code === 'QUERY') throw new CaptureError(e.message, e.code);
+    throw e;
+  } finally {
+    for (const r of readers) r.close();
+  }
+}
