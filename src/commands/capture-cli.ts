@@ -10,7 +10,7 @@ function positiveInt(v: string): number {
   return n;
 }
 
-/** Adds the commands that read captures (no root needed): info, query, tree, export. */
+/** Adds the commands that read captures (no root needed): info, query, tree, dash, export. */
 export function registerCaptureCommands(program: Command): void {
   program
     .command('info')
@@ -35,6 +35,15 @@ export function registerCaptureCommands(program: Command): void {
     .argument('<capture>', 'capture file')
     .requiredOption('-p, --pid <pid>', 'process id', positiveInt)
     .action(async (path: string, o: { pid: number }) => runTree(path, o.pid));
+
+  program
+    .command('dash')
+    .description('full-screen dashboard of a capture: rates, top processes, connections, files, losses, coverage')
+    .argument('<capture>', 'capture file')
+    .action(async (path: string) => {
+      const { runDashboardOnCapture } = await import('../tui/dashboard/run-dashboard.js');
+      process.exit(await runDashboardOnCapture(path));
+    });
 
   program
     .command('export')

@@ -1,6 +1,6 @@
 import { escapeTerminal, formatRet, textOf, type TraceEvent } from '../../probes/index.js';
 
-/** Seconds of history the rate chart keeps. */
+/** Buckets of history the rate chart keeps (seconds, when live). */
 export const WINDOW_SECONDS = 120;
 const MAX_KEYS = 20_000; // distinct processes/paths/destinations kept before pruning the least seen
 const RECENT_CONNECTS = 50;
@@ -32,9 +32,11 @@ export interface ConnectRow {
 export interface DashboardSnapshot {
   /** Rightmost second of the window (event clock, ns). */
   nowNs: number;
-  /** Per probe: events in each of the last WINDOW_SECONDS seconds (oldest first). */
+  /** Width of one bucket of the series. */
+  bucketNs: number;
+  /** Per probe: events per second in each of the last WINDOW_SECONDS buckets (oldest first). */
   rates: Record<string, number[]>;
-  /** Per probe: losses in each second of the window. */
+  /** Per probe: losses in each bucket of the window. */
   losses: Record<string, number[]>;
   topProcesses: [string, number][];
   topUsers: [string, number][];
@@ -85,11 +87,17 @@ export class DashboardModel {
   private latestNs = 0;
   focus = 'all';
 
+  /**
+   * @param bucketNs width of one chart bucket: 1 s live; a whole capture
+   *   uses span / WINDOW_SECONDS so all of it fits.
+   */
+  constructor(readonly bucketNs = 1e9) {}
+
   /** Adds a batch of events. */
   add(events: readonly TraceEvent[]): void {
     for (const e of events) {
       if (e.ts > this.latestNs) this.latestNs = e.ts;
-      const sec = Math.floor(e.ts / 1e9);
+      const sec = Math.floor(e.ts / this.bucketNs);
       bump(this.perSecond, e.probe, sec, 1);
       this.total(e.probe).events++;
       const proc = `${escapeTerminal(e.comm)}(${e.pid})`;
@@ -107,7 +115,7 @@ export class DashboardModel {
   /** Records `n` events of `probe` lost at time `tsNs`. */
   addLoss(probe: string, n: number, tsNs: number): void {
     if (n <= 0) return;
-    bump(this.lossPerSecond, probe, Math.floor(tsNs / 1e9), n);
+    bump(this.lossPerSecond, probe, Math.floor(tsNs / this.bucketNs), n);
     this.total(probe).lost += n;
   }
 
@@ -130,11 +138,17 @@ export class DashboardModel {
 
   /** What to draw now. */
   snapshot(): DashboardSnapshot {
-    const endSec = Math.floor(this.latestNs / 1e9);
+    const b = this.bucketNs;
+    const endSec = Math.floor(this.latestNs / b);
     const startSec = endSec - WINDOW_SECONDS + 1;
-    const series = (m: Map<string, Map<number, number>>) => {
+    const perSec = b / 1e9;
+    const series = (m: Map<string, Map<number, number>>, rate: boolean) => {
       const out: Record<string, number[]> = {};
-      for (const [probe, secs] of m) out[probe] = Array.from({ length: WINDOW_SECONDS }, (_, i) => secs.get(startSec + i) ?? 0);
+      for (const [probe, secs] of m)
+        out[probe] = Array.from({ length: WINDOW_SECONDS }, (_, i) => {
+          const n = secs.get(startSec + i) ?? 0;
+          return rate ? Math.round(n / perSec) : n;
+        });
       return out;
     };
     let events = 0;
@@ -147,14 +161,15 @@ export class DashboardModel {
     for (const c of this.coverage) {
       const row = (coverage[c.probe] ??= new Array<boolean>(WINDOW_SECONDS).fill(false));
       for (let i = 0; i < WINDOW_SECONDS; i++) {
-        const s = (startSec + i) * 1e9;
-        if (s + 1e9 > c.fromNs && (c.toNs === null || s <= c.toNs)) row[i] = true;
+        const s = (startSec + i) * b;
+        if (s + b > c.fromNs && (c.toNs === null || s <= c.toNs)) row[i] = true;
       }
     }
     return {
       nowNs: this.latestNs,
-      rates: series(this.perSecond),
-      losses: series(this.lossPerSecond),
+      bucketNs: b,
+      rates: series(this.perSecond, true),
+      losses: series(this.lossPerSecond, false),
       topProcesses: this.processes.get(this.focus)?.top(10) ?? [],
       topUsers: this.users.get(this.focus)?.top(10) ?? [],
       recentConnects: this.connects.slice(-RECENT_CONNECTS).reverse(),
@@ -204,7 +219,7 @@ export class DashboardModel {
 
   // Drops per-second buckets that fell out of the window.
   private trim(): void {
-    const oldest = Math.floor(this.latestNs / 1e9) - WINDOW_SECONDS;
+    const oldest = Math.floor(this.latestNs / this.bucketNs) - WINDOW_SECONDS;
     for (const m of [this.perSecond, this.lossPerSecond])
       for (const secs of m.values()) for (const s of secs.keys()) if (s <= oldest) secs.delete(s);
   }

@@ -13,6 +13,8 @@ const COLORS = ['yellow', 'cyan', 'green', 'magenta', 'blue', 'white'];
 export interface DashboardViewOptions {
   /** Title line, e.g. `live` or the capture's path and replay clock. */
   title: string;
+  /** wall ns = event ns + clockOffsetNs (the engine's or the capture's). */
+  clockOffsetNs: number;
   /** Called when the user leaves (q or Esc); the view has already released the terminal. */
   onExit: () => void;
   /** Called on `p` (cycle the probe the top charts show). */
@@ -27,9 +29,6 @@ function tagSafe(s: string): string {
   return blessed.escape(s);
 }
 
-function clock(ns: number): string {
-  return new Date(Math.floor(ns / 1e6)).toISOString().slice(11, 19);
-}
 
 /**
  * The blessed-contrib full-screen dashboard. It owns the terminal from
@@ -58,6 +57,10 @@ export class DashboardView {
     this.layout();
   }
 
+  private clock(ns: number): string {
+    return new Date(Math.floor((ns + this.opts.clockOffsetNs) / 1e6)).toISOString().slice(11, 19);
+  }
+
   /** Draws a snapshot. */
   render(s: DashboardSnapshot): void {
     if (this.destroyed) return;
@@ -68,12 +71,16 @@ export class DashboardView {
     }
     const w = this.widgets;
     const probes = Object.keys(s.rates).sort();
-    const xs = Array.from({ length: s.rates[probes[0] ?? '']?.length ?? 0 }, (_, i) => (i % 20 === 0 ? `-${(s.rates[probes[0]!]!.length - i)}s` : ' '));
+    const n = s.rates[probes[0] ?? '']?.length ?? 0;
+    const ago = (i: number) => ((n - i) * s.bucketNs) / 1e9;
+    const label = (sec: number) => (sec >= 120 ? `${Math.round(sec / 60)}m` : sec >= 10 ? `${Math.round(sec)}s` : `${sec.toFixed(1)}s`);
+    const xs = Array.from({ length: n }, (_, i) => (i % 20 === 0 ? `-${label(ago(i))}` : ' '));
     const series = probes.map((p, i) => ({ title: p, x: xs, y: s.rates[p]!, style: { line: COLORS[i % COLORS.length] } }));
     for (const p of Object.keys(s.losses).sort()) {
       if (s.losses[p]!.some((n) => n > 0)) series.push({ title: `lost ${p}`, x: xs, y: s.losses[p]!, style: { line: 'red' } });
     }
-    w.rate.setLabel(` events/s per probe (${this.opts.title}, ${clock(s.nowNs)}) `);
+    const bucket = s.bucketNs !== 1e9 ? `, ${s.bucketNs >= 1e9 ? `${(s.bucketNs / 1e9).toFixed(0)} s` : `${(s.bucketNs / 1e6).toFixed(0)} ms`} buckets` : '';
+    w.rate.setLabel(` events/s per probe (${this.opts.title}, ${this.clock(s.nowNs)}${bucket}) `);
     if (series.length) w.rate.setData(series);
 
     w.gauge.setLabel(` lost ${s.lossPercent.toFixed(2)}% `);
@@ -103,7 +110,7 @@ export class DashboardView {
     w.connects.setContent(
       tableLines(
         ['time', 'comm', 'pid', 'destination', 'port', 'outcome'],
-        s.recentConnects.map((c) => [clock(c.ts), c.comm, String(c.pid), c.dest, String(c.port), c.outcome === 'ok' ? 'ok' : { text: c.outcome, color: 'red' }]),
+        s.recentConnects.map((c) => [this.clock(c.ts), c.comm, String(c.pid), c.dest, String(c.port), c.outcome === 'ok' ? 'ok' : { text: c.outcome, color: 'red' }]),
         [8, 16, 8, destW, 6, 13],
         tagSafe,
       ).join('\n'),

@@ -1,0 +1,50 @@
+import type { CaptureReader } from '../../store/index.js';
+import { DashboardModel, WINDOW_SECONDS, type Coverage } from './dashboard-model.js';
+
+/** Attach/detach intervals per probe from a capture's journal (open ones end at `endNs`). */
+export function coverageFromJournal(journal: Record<string, unknown>[], endNs: number | null): Coverage[] {
+  const open = new Map<string, number>();
+  const out: Coverage[] = [];
+  for (const j of journal) {
+    const probe = j.probe as string | null;
+    const ts = j.ts as number;
+    if (!probe) continue;
+    if (j.action === 'attach' && !open.has(probe)) open.set(probe, ts);
+    else if (j.action === 'detach' && open.has(probe)) {
+      out.push({ probe, fromNs: open.get(probe)!, toNs: ts });
+      open.delete(probe);
+    }
+  }
+  for (const [probe, from] of open) out.push({ probe, fromNs: from, toNs: endNs });
+  return out;
+}
+
+/**
+ * Builds a dashboard model of a whole capture: buckets sized so its span
+ * fits the chart, every event, every loss row, coverage from the journal.
+ * Streams events, so memory stays bounded whatever the capture's size.
+ */
+export async function modelOfCapture(r: CaptureReader, onProgress?: (events: number) => void): Promise<DashboardModel> {
+  const info = r.info();
+  const end = info.endNs ?? info.gap?.startNs ?? info.startNs;
+  const span = Math.max(1e9, end - info.startNs);
+  const bucket = Math.max(10e6, Math.ceil(span / WINDOW_SECONDS / 10e6) * 10e6); // whole 10 ms steps
+  const model = new DashboardModel(bucket);
+  model.setCoverage(coverageFromJournal(r.journal(), info.endNs));
+  const losses = await r.query('SELECT probe, start_ns, count FROM losses WHERE count > 0 AND probe IS NOT NULL', { maxRows: 1_000_000 });
+  for (const [probe, start, count] of losses.rows) model.addLoss(probe as string, count as number, start as number);
+  let batch = [];
+  let n = 0;
+  for (const e of r.events()) {
+    batch.push(e);
+    if (batch.length === 10_000) {
+      model.add(batch);
+      n += batch.length;
+      batch = [];
+      onProgress?.(n);
+    }
+  }
+  model.add(batch);
+  model.advanceTo(end);
+  return model;
+}
