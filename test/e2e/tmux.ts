@@ -1,0 +1,90 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+
+let counter = 0;
+
+/** One private tmux server (its own socket) holding one session, driven as a responder would. */
+export class Tmux {
+  readonly socket = `ebpfsh-e2e-${process.pid}-${++counter}`;
+  readonly target = 'shell:0.0';
+
+  private tmux(args: string[]): string {
+    return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
+  }
+
+  /** Starts `command` (a shell line) in a session `cols` x `rows`. */
+  start(command: string, cols = 160, rows = 40): void {
+    this.tmux(['-f', '/dev/null', 'new-session', '-d', '-s', 'shell', '-x', String(cols), '-y', String(rows), command]);
+    this.tmux(['set-option', '-t', 'shell', 'remain-on-exit', 'on']);
+  }
+
+  /** Sends literal text (one chunk), then Enter when asked: tmux delivers "text\r" at once. */
+  type(text: string, enter = true): void {
+    this.tmux(['send-keys', '-t', this.target, '-l', text]);
+    if (enter) this.tmux(['send-keys', '-t', this.target, 'Enter']);
+  }
+
+  /** Sends named keys (Enter, Escape, C-c, Up, ...). */
+  keys(...keys: string[]): void {
+    this.tmux(['send-keys', '-t', this.target, ...keys]);
+  }
+
+  /** The visible screen as text (with -e: with the attributes tmux keeps, as escapes). */
+  screen(escapes = false): string {
+    return this.tmux(['capture-pane', '-p', '-t', this.target, ...(escapes ? ['-e'] : [])]);
+  }
+
+  /** A pane/window format value, e.g. #{pane_title}, #{alternate_on}, #{pane_dead}. */
+  display(format: string): string {
+    return this.tmux(['display-message', '-p', '-t', this.target, format]).trim();
+  }
+
+  /** Runs a shell line in another window of the same session (another pane, as a second terminal). */
+  runElsewhere(command: string): void {
+    this.tmux(['new-window', '-d', '-t', 'shell', command]);
+  }
+
+  /** Copies every byte the program writes to the pane into `file`. */
+  pipeTo(file: string): void {
+    this.tmux(['pipe-pane', '-o', '-t', this.target, `cat >> ${file}`]);
+  }
+
+  /** Waits until the screen matches; returns it. */
+  async waitFor(what: string | RegExp, ms = 10_000): Promise<string> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const s = this.screen();
+      if (typeof what === 'string' ? s.includes(what) : what.test(s)) return s;
+      if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what} on screen:\n${s}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  /** Waits until the pane's program has exited; returns its status. */
+  async waitExit(ms = 10_000): Promise<number> {
+    const end = Date.now() + ms;
+    while (this.display('#{pane_dead}') !== '1') {
+      if (Date.now() > end) throw new Error(`the shell did not exit within ${ms} ms:\n${this.screen()}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return Number(this.display('#{pane_dead_status}'));
+  }
+
+  /** Pid of the pane's program. */
+  pid(): number {
+    return Number(this.display('#{pane_pid}'));
+  }
+
+  kill(): void {
+    try {
+      this.tmux(['kill-server']);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Reads a file that may not exist yet. */
+export function readIfExists(path: string): string {
+  return existsSync(path) ? readFileSync(path, 'utf8') : '';
+}
