@@ -1,4 +1,4 @@
-import { CaptureReader, CaptureError } from '../store/index.js';
+import { CaptureReader, CaptureError, queryCaptures } from '../store/index.js';
 import { UsageError } from './errors.js';
 import { QUERY_FORMATS, renderRows, type QueryFormat } from './query-output.js';
 
@@ -29,7 +29,7 @@ export async function runQuery(args: string[], opts: QueryOptions): Promise<numb
     for (const f of files) readers.push(CaptureReader.open(f));
     const result = readers.length === 1
       ? await readers[0]!.query(sql, { timeoutMs: opts.timeout * 1000, maxRows: opts.maxRows })
-      : await readers[0]!.query(sql, { timeoutMs: opts.timeout * 1000, maxRows: opts.maxRows });
+      : await queryCaptures(readers, sql, { timeoutMs: opts.timeout * 1000, maxRows: opts.maxRows });
     const tty = process.stdout.isTTY === true;
     process.stdout.write(renderRows(result, format, { width: tty ? process.stdout.columns : undefined, escapeCsv: tty }));
     if (result.truncated) process.stderr.write(`ebpfsh: only the first ${opts.maxRows} rows are shown (raise --max-rows or add LIMIT/WHERE)\n`);

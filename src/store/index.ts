@@ -7,3 +7,6 @@ export { createV1SchemaSql, migrate } from './migrations.js';
 export { validateCapture } from './validate.js';
 export { scanProcesses } from './proc-seed.js';
 export { eventFromRow } from './rows.js';
+export { queryCaptures, mergeSpec } from './merged-query.js';
+export { forensicViewsSql, FORENSIC_VIEWS } from './forensic-views.js';
+export type { MergeSpec } from './reader.js';

@@ -9,20 +9,29 @@
 const Database = require(process.argv[2]);
 const dbs = new Map();
 
-function open(path) {
-  let db = dbs.get(path);
+function open(path, merge) {
+  const key = merge ? JSON.stringify(merge) : path;
+  let db = dbs.get(key);
   if (db) return db;
-  db = new Database(path, { readonly: true, fileMustExist: true });
+  // Several captures: an empty in-memory database with each validated capture
+  // attached by us (users may not ATTACH), and TEMP views that union them.
+  // One capture: opened read-only, with the ready-made TEMP views.
+  const several = merge && merge.attach.length > 0;
+  db = several ? new Database(':memory:') : new Database(path, { readonly: true, fileMustExist: true });
   db.pragma('trusted_schema = OFF');
   db.pragma('cell_size_check = ON');
+  if (merge) {
+    for (const a of merge.attach) db.prepare(`ATTACH DATABASE ? AS "${a.alias}"`).run(a.path);
+    for (const sql of merge.setup) db.exec(sql); // TEMP views only: the captures stay untouched
+  }
   db.pragma('query_only = ON');
-  dbs.set(path, db);
+  dbs.set(key, db);
   return db;
 }
 
 process.on('message', (/** @type {any} */ m) => {
   try {
-    const db = open(m.path);
+    const db = open(m.path, m.merge);
     const stmt = db.prepare(m.sql); // more than one statement is refused here
     if (!stmt.reader || !stmt.readonly) throw Object.assign(new Error('only one read-only statement that returns rows is allowed (SELECT, WITH, VALUES, EXPLAIN or a reading PRAGMA)'), { code: 'QUERY' });
     stmt.raw(true);

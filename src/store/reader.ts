@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { compileMatcher, type ByteString, type Filters, type ProbeSpec, type TraceEvent } from '../probes/index.js';
 import { asCaptureError } from './capture-file.js';
 import { CaptureError } from './errors.js';
+import { forensicViewsSql } from './forensic-views.js';
 import { migrate } from './migrations.js';
 import { argvOf, byteStringOf, eventFromRow } from './rows.js';
 import { SCHEMA_VERSION, ident } from './schema.js';
@@ -72,6 +73,12 @@ export interface ProcessRow {
   exitNs: number | null;
   exitCode: number | null;
   source: string;
+}
+
+/** Several captures queried as one: what to attach, and the views that union them. */
+export interface MergeSpec {
+  attach: { alias: string; path: string }[];
+  setup: string[];
 }
 
 /** Which events to stream. */
@@ -227,7 +234,7 @@ export class CaptureReader {
    * that is killed when the limit passes). ATTACH, writes and several
    * statements are refused.
    */
-  query(sql: string, opts: { timeoutMs?: number; maxRows?: number; params?: unknown[] } = {}): Promise<QueryResult> {
+  query(sql: string, opts: { timeoutMs?: number; maxRows?: number; params?: unknown[]; merge?: MergeSpec } = {}): Promise<QueryResult> {
     const timeoutMs = opts.timeoutMs ?? 5000;
     const child = this.queryChild();
     const id = ++this.nextId;
@@ -256,7 +263,8 @@ export class CaptureReader {
       }, timeoutMs);
       child.on('message', onMessage);
       child.on('exit', onExit);
-      child.send({ id, path: this.dbPath, sql, params: opts.params ?? [], maxRows: opts.maxRows ?? 10_000 });
+      const merge = opts.merge ?? { attach: [], setup: forensicViewsSql(false) };
+      child.send({ id, path: this.dbPath, sql, params: opts.params ?? [], maxRows: opts.maxRows ?? 10_000, merge });
     });
   }
 

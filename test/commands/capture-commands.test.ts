@@ -102,6 +102,31 @@ describeKernel('info, query, tree and export on a real recording, as an ordinary
     expect(junk.stderr).toMatch(/^ebpfsh: notsqlite\.db is not an ebpfsh capture/);
   });
 
+  it('queries several captures as one, with a host column and aligned wall times, leaving them unchanged', () => {
+    const second = join(dir, 'second.db');
+    copyFileSync(copy, second);
+    chownSync(second, 1000, 1000);
+    const before = [sha256(copy), sha256(second)];
+    const r = ebpfsh(['query', copy, second, 'SELECT host, count(*) AS n, min(wall_ns) AS first FROM exec GROUP BY host ORDER BY host', '-f', 'ndjson'], 1000);
+    expect(r.stderr).toBe('');
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((x) => x.host)).toEqual([expect.stringMatching(/\(copy\.db\)$/), expect.stringMatching(/\(second\.db\)$/)]);
+    expect(rows[0].n).toBe(rows[1].n);
+    expect(rows[0].first).toBe(rows[1].first);
+    expect(Math.abs(rows[0].first / 1e6 - Date.now())).toBeLessThan(10 * 60_000); // wall clock, not monotonic
+    expect([sha256(copy), sha256(second)]).toEqual(before);
+  });
+
+  it('has ready-made views: lineage, connections and files per process', () => {
+    const q = (sql: string) => JSON.parse(ebpfsh(['query', copy, sql, '-f', 'json'], 1000).stdout) as Record<string, unknown>[];
+    const lineage = q(`SELECT depth, ancestor_comm FROM lineage WHERE pid = ${shellPid} ORDER BY depth`);
+    expect(lineage[0]).toEqual({ depth: 0, ancestor_comm: 'sh' });
+    expect(lineage.length).toBeGreaterThan(2); // the parent chain reaches the processes running before recording
+    expect(q("SELECT connects, established, failed FROM connections_per_process WHERE comm = 'python3'")).toEqual([{ connects: 1, established: 1, failed: 0 }]);
+    const files = q(`SELECT opens, failed FROM files_per_process WHERE pid = ${shellPid}`);
+    expect(files.length).toBeGreaterThan(0);
+  });
+
   it('tree shows the workload shell with its children and what they did', () => {
     const r = ebpfsh(['tree', copy, '--pid', String(shellPid)], 1000);
     expect(r.stderr).toBe('');
