@@ -37,7 +37,7 @@ describeKernel('info, query, tree and export on a real recording, as an ordinary
     let err = '';
     rec.stderr.on('data', (d) => (err += d));
     await waitFor(() => err.includes('Ctrl-C to stop'), 15_000, 'the recorder to start');
-    const script = `cat /etc/hostname >/dev/null; cat /nonexistent-${tag} 2>/dev/null; /bin/true ${tag} 'two words'; python3 -c "import socket; socket.create_connection(('127.0.0.1', ${port})).close()"`;
+    const script = `cat /etc/hostname >/dev/null; cat /nonexistent-${tag} 2>/dev/null; /bin/true ${tag} 'two words'; /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', ${port})).close()"`;
     const w = await run('sh', ['-c', script], { uid: 1000 });
     shellPid = w.pid;
     await new Promise((r) => setTimeout(r, 400));

@@ -12,7 +12,7 @@ function listen(host: string): Promise<Server> {
 }
 const portOf = (s: Server) => (s.address() as { port: number }).port;
 const connect = (host: string, port: number) =>
-  run('python3', ['-c', `import socket,sys\ns=socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET)\ntry: s.connect((sys.argv[1], int(sys.argv[2])))\nexcept OSError as e: print(e)`, host, String(port)]);
+  run('/usr/bin/python3', ['-c', `import socket,sys\ns=socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET)\ntry: s.connect((sys.argv[1], int(sys.argv[2])))\nexcept OSError as e: print(e)`, host, String(port)]);
 
 describeKernel('tcpconnect on the real kernel', () => {
   let s: ReturnType<typeof startSession>;

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeKernel, run, waitFor } from '../../helpers/kernel.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/ebpfsh', import.meta.url));
+const tmux = (...args: string[]) => spawnSync('tmux', args, { encoding: 'utf8' });
+
+describeKernel('ebpfsh dash over a recorded capture, in tmux', () => {
+  let dir: string;
+  let cap: string;
+  let server: Server;
+  let workerPid = 0;
+  const comm = `opener${process.pid % 10000}`;
+  const session = `ebpfsh-dash-${process.pid}`;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ebpfsh-dash-'));
+    chmodSync(dir, 0o755);
+    cap = join(dir, 'dash.db');
+    const bin = join(dir, comm);
+    copyFileSync('/bin/dash', bin);
+    server = await new Promise<Server>((res) => {
+      const s = createServer((c) => c.destroy());
+      s.listen(0, '127.0.0.1', () => res(s));
+    });
+    const port = (server.address() as { port: number }).port;
+    const rec = spawn(BIN, ['record', '-w', cap, 'opensnoop,tcpconnect', 'uid=1000'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    rec.stderr.on('data', (d) => (err += d));
+    await waitFor(() => err.includes('Ctrl-C to stop'), 15_000, 'the recorder to start');
+    const w = await run(bin, ['-c', 'i=0; while [ $i -lt 500 ]; do : < /etc/hostname; i=$((i+1)); done'], { uid: 1000 });
+    workerPid = w.pid;
+    await run('/usr/bin/python3', ['-c', `import socket\nfor _ in range(3): socket.create_connection(('127.0.0.1', ${port})).close()`], { uid: 1000 });
+    await new Promise((r) => setTimeout(r, 300));
+    rec.kill('SIGINT');
+    await new Promise((r) => rec.on('close', r));
+  }, 60_000);
+  afterAll(() => {
+    tmux('kill-session', '-t', session);
+    server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows the busiest process, the connections, then q leaves cleanly', async () => {
+    tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '45', `${BIN} dash ${cap}; echo DASH-EXIT=$?; sleep 30`);
+    const screen = await waitFor(() => {
+      const s = tmux('capture-pane', '-t', session, '-p').stdout;
+      return s.includes('recent outbound connections') && s.includes(`${comm}(${workerPid})`) ? s : undefined;
+    }, 15_000, 'the dashboard');
+    const top = screen.split('\n').find((l) => l.includes('top processes'));
+    const firstBar = screen.split('\n')[screen.split('\n').indexOf(top!) + 1]!;
+    expect(firstBar).toMatch(new RegExp(`${comm}\\(${workerPid}\\)\\s+█+\\s+50[0-9]\\b`)); // 500 opens + the loader's
+    const connects = screen.split('\n').filter((l) => /python3\s+\d+\s+127\.0\.0\.1\s+\d+\s+ok/.test(l));
+    expect(connects).toHaveLength(3);
+    expect(screen).toMatch(/127\.0\.0\.1:\d+/);
+    tmux('send-keys', '-t', session, 'q');
+    const after = await waitFor(() => {
+      const s = tmux('capture-pane', '-t', session, '-p').stdout;
+      return s.includes('DASH-EXIT=') ? s : undefined;
+    }, 10_000, 'the dashboard to exit');
+    expect(after).toContain('DASH-EXIT=0');
+    expect(after).not.toContain('recent outbound connections'); // the alternate screen is gone
+  });
+
+  it('says the terminal is too small instead of drawing a broken layout', async () => {
+    const small = `${session}-small`;
+    tmux('new-session', '-d', '-s', small, '-x', '80', '-y', '20', `${BIN} dash ${cap}`);
+    try {
+      const s = await waitFor(() => {
+        const t = tmux('capture-pane', '-t', small, '-p').stdout;
+        return t.includes('terminal too small') ? t : undefined;
+      }, 15_000, 'the too-small message');
+      expect(s).toMatch(/80x20, need at least 100x30/);
+    } finally {
+      tmux('kill-session', '-t', small);
+    }
+  });
+});
