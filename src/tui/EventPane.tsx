@@ -4,7 +4,7 @@ import { guard } from './guard.js';
 import type { ShellModel } from './shell-model.js';
 
 /** The event list: a header and the rows that fit, newest at the bottom; the selection inverse. */
-export function EventPane({ model, height }: { model: ShellModel; height: number }) {
+export function EventPane({ model, height, columns }: { model: ShellModel; height: number; columns: number }) {
   const vp = model.viewport(height - 1);
   return (
     <Box flexDirection="column" height={height}>
@@ -17,7 +17,8 @@ export function EventPane({ model, height }: { model: ShellModel; height: number
       </Text>
       {vp.rows.map((r) => (
         <Text key={r.seq} wrap="truncate-end" inverse={r.seq === vp.selectedSeq}>
-          {guard(model.rowText(r))}
+          {/* cut to the width first: ink's own truncation measures the whole line */}
+          {guard(model.rowText(r).slice(0, columns))}
         </Text>
       ))}
     </Box>

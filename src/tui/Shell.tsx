@@ -28,7 +28,7 @@ export function Shell({ model, columns, rows }: { model: ShellModel; columns?: n
     <Box flexDirection="column" width={size.columns} height={size.rows - 1}>
       <StatusLine model={model} />
       {pane.kind === 'events' ? (
-        <EventPane model={model} height={paneHeight} />
+        <EventPane model={model} height={paneHeight} columns={size.columns} />
       ) : (
         <TextPane title={pane.title} lines={pane.lines} scroll={pane.scroll} height={paneHeight} />
       )}

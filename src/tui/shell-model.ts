@@ -167,7 +167,8 @@ export class ShellModel implements ViewControl {
    */
   ingest(events: TraceEvent[]): void {
     this.ctx.processes.note(events);
-    this.ctx.seen.note(events);
+    // Completion needs recent values, not every one: a sample of a big batch will do.
+    this.ctx.seen.note(events.length > 64 ? events.filter((_, i) => i % Math.ceil(events.length / 64) === 0) : events);
     // Probes the capture attached for itself feed the process book, not the view.
     if (this.ctx.capture.current()) events = events.filter((e) => !this.ctx.capture.isBackground(e.probe));
     if (events.length === 0) return;

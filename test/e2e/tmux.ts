@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 let counter = 0;
 
@@ -14,8 +16,10 @@ export class Tmux {
 
   /** Starts `command` (a shell line) in a session `cols` x `rows`. */
   start(command: string, cols = 160, rows = 40): void {
-    this.tmux(['-f', '/dev/null', 'new-session', '-d', '-s', 'shell', '-x', String(cols), '-y', String(rows), command]);
-    this.tmux(['set-option', '-t', 'shell', 'remain-on-exit', 'on']);
+    // remain-on-exit from the start: a program that exits at once must still leave its status behind.
+    const conf = join(mkdtempSync(join(tmpdir(), 'ebpfsh-tmux-')), 'tmux.conf');
+    writeFileSync(conf, 'set -g remain-on-exit on\n');
+    this.tmux(['-f', conf, 'new-session', '-d', '-s', 'shell', '-x', String(cols), '-y', String(rows), command]);
   }
 
   /** Sends literal text (one chunk), then Enter when asked: tmux delivers "text\r" at once. */

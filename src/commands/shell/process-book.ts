@@ -59,7 +59,13 @@ export class ProcessBook {
 
   /** Notes the processes of a batch of events (cheap: a map update per event). */
   note(events: readonly TraceEvent[]): void {
+    let last: ProcessInfo | undefined;
     for (const e of events) {
+      // A storm usually comes from one process: skip the map for a run of its events.
+      if (last && last.pid === e.pid && last.ppid === e.ppid && e.probe !== 'execsnoop') {
+        last.lastTs = e.ts;
+        continue;
+      }
       let p = this.seen.get(e.pid);
       if (!p) {
         if (this.seen.size >= this.capacity) this.evictOldest();
@@ -78,6 +84,7 @@ export class ProcessBook {
         p.argv = e.fields.argv as ByteString[];
         p.exe = e.fields.exe as ByteString;
       }
+      last = p;
     }
   }
 
