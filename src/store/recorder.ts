@@ -54,25 +54,46 @@ export interface RecorderStats {
   dropped: number;
   queued: number;
   batches: number;
+  /** Wall-clock ms the writer spent in transactions. */
   writeMs: number;
+  /** CPU ms of the writer thread so far (Linux; undefined when unknown): what the writer costs whatever the load. */
+  writerCpuMs?: number;
 }
 
+/** What the writer thread needs to insert a probe table's columnar rows (sent with each batch; small). */
+interface TableDesc {
+  /** Statements with every column ("full") or without the raw twins ("lean"), for 1 and k rows. */
+  lean1: string;
+  leanK: string;
+  full1: string;
+  fullK: string;
+  k: number;
+  nInt: number;
+  nStr: number;
+  leanPlan: number[];
+  fullPlan: number[];
+}
+
+/** A statement with its parameters, or a columnar batch of one probe table. */
 interface Op {
   sql?: string;
   p?: unknown[];
-  sql1?: string;
-  sqlK?: string;
-  k?: number;
-  w?: number;
-  v?: unknown[];
+  d?: TableDesc;
+  rows?: number;
+  ints?: Float64Array;
+  strs?: (string | null)[];
+  raws?: (number | Uint8Array)[];
 }
 
 interface TableBuf {
+  probe: string;
   enc: RowEncoder;
-  sql1: string;
-  sqlK: string;
-  k: number;
-  values: unknown[];
+  d: TableDesc;
+  /** Row capacity of ints. */
+  cap: number;
+  ints: Float64Array;
+  strs: (string | null)[];
+  raws: (number | Uint8Array)[];
   rows: number;
 }
 
@@ -80,6 +101,7 @@ const SQLITE_MODULE = createRequire(import.meta.url).resolve('better-sqlite3');
 // src/store/*.ts and dist/store/*.js are both two levels below the repo root.
 const WORKER_PATH = fileURLToPath(new URL('../../src/store/writer-worker.cjs', import.meta.url));
 const MULTI_ROWS = 32;
+const FIRST_CAPACITY = 1024;
 
 function monoNs(): number {
   return Number(process.hrtime.bigint());
@@ -113,12 +135,12 @@ export class Recorder {
   private pendingRows = 0;
   private inflightRows = 0;
   private readonly inflight = new Map<number, Map<string, number>>();
-  private pendingByProbe = new Map<string, number>();
   private seq = 0;
   private committed = 0;
   private dropped = 0;
   private batches = 0;
   private writeMs = 0;
+  private writerCpuMs: number | undefined;
   private readonly droppedByProbe = new Map<string, number>();
   private flushTimer: NodeJS.Timeout | undefined;
   private lossTimer: NodeJS.Timeout | undefined;
@@ -203,7 +225,7 @@ export class Recorder {
 
   /** Live figures. */
   stats(): RecorderStats {
-    return { rows: this.committed, dropped: this.dropped, queued: this.pendingRows + this.inflightRows, batches: this.batches, writeMs: this.writeMs };
+    return { rows: this.committed, dropped: this.dropped, queued: this.pendingRows + this.inflightRows, batches: this.batches, writeMs: this.writeMs, writerCpuMs: this.writerCpuMs };
   }
 
   /** Journals an attach (`detail`: why, e.g. 'requested' or 'process table'). */
@@ -256,16 +278,22 @@ export class Recorder {
       this.dropped += events.length;
       return;
     }
+    let name = '';
+    let buf: TableBuf | undefined;
+    let n = 0;
     for (const e of events) {
-      const buf = this.table(e.probe);
+      if (e.probe !== name) {
+        name = e.probe;
+        buf = this.table(name);
+      }
       if (!buf) continue;
-      buf.enc.encode(e, buf.values);
-      buf.rows++;
-      this.pendingByProbe.set(e.probe, (this.pendingByProbe.get(e.probe) ?? 0) + 1);
-      if (e.probe === 'procsnoop') this.trackProcess(e);
-      else if (e.probe === 'execsnoop' && e.kind === 0) this.trackExec(e);
+      if (buf.rows === buf.cap) this.grow(buf);
+      buf.enc.encodeInto(e, buf.ints, buf.strs, buf.raws, buf.rows++);
+      n++;
+      if (name === 'procsnoop') this.trackProcess(e);
+      else if (name === 'execsnoop' && e.kind === 0) this.trackExec(e);
     }
-    this.pendingRows += events.length;
+    this.pendingRows += n;
     if (this.pendingRows >= this.opts.batchRows) this.flush();
     else this.scheduleFlush();
   }
@@ -286,15 +314,15 @@ export class Recorder {
     await this.ready.catch(() => undefined);
     const endNs = monoNs();
     this.pollLosses(endNs);
-    const ops = this.takeOps();
+    const { ops, transfer } = this.takeOps();
     this.inflight.clear();
     const end = new Date(Math.floor((endNs + (this.engine?.clock.offsetNs ?? Date.now() * 1e6 - endNs)) / 1e6)).toISOString();
     const clean = this.failure ? 0 : 1;
     ops.push({ sql: "INSERT INTO journal (ts, action, detail) VALUES (?, 'stop', ?)", p: [endNs, reason] });
     ops.push({ sql: 'UPDATE capture SET end_ns = ?, end_time = ?, clean_stop = ?, stop_reason = ?, last_commit_ns = ?', p: [endNs, end, clean, reason, endNs] });
     const final = finalizeIndexSql(PROBES);
-    const done = new Promise<{ mode: string; error?: string; rows?: number }>((resolve) => {
-      const on = (m: { t: string; mode: string; error?: string; rows?: number }) => {
+    const done = new Promise<{ mode: string; error?: string; rows?: number; cpuMs?: number }>((resolve) => {
+      const on = (m: { t: string; mode: string; error?: string; rows?: number; cpuMs?: number }) => {
         if (m.t === 'finished') {
           this.worker.off('message', on);
           resolve(m);
@@ -303,10 +331,11 @@ export class Recorder {
       this.worker.on('message', on);
       this.worker.once('exit', () => resolve({ mode: 'wal', error: 'writer exited' }));
     });
-    this.worker.postMessage({ t: 'finish', ops, final });
+    this.worker.postMessage({ t: 'finish', ops, final }, transfer);
     const fin = await done;
     await this.worker.terminate();
     this.committed += fin.rows ?? 0;
+    if (fin.cpuMs !== undefined) this.writerCpuMs = fin.cpuMs;
     if (!this.failure && fin.error) this.failure = new CaptureError(`capture ${this.path} was not finalized: ${fin.error}`, 'WRITER');
     let bytes = 0;
     try {
@@ -358,14 +387,37 @@ export class Recorder {
     const probe = PROBES.find((p) => p.name === probeName);
     if (!probe) return undefined;
     const enc = new RowEncoder(probe);
-    const cols = enc.columns.map((c) => ident(c.name)).join(', ');
-    const ph = `(${enc.columns.map(() => '?').join(', ')})`;
-    const head = `INSERT INTO ${ident(probe.table)} (${cols}) VALUES `;
+    const statements = (cols: typeof enc.columns) => {
+      const head = `INSERT INTO ${ident(probe.table)} (${cols.map((c) => ident(c.name)).join(', ')}) VALUES `;
+      const ph = `(${cols.map(() => '?').join(', ')})`;
+      return [head + ph, head + Array(k).fill(ph).join(', ')];
+    };
     // Many rows per statement amortise the per-call cost; keep under SQLite's 32766 variables.
     const k = Math.max(1, Math.min(MULTI_ROWS, Math.floor(32766 / enc.columns.length)));
-    t = { enc, sql1: head + ph, sqlK: head + Array(k).fill(ph).join(', '), k, values: [], rows: 0 };
+    const [full1, fullK] = statements(enc.columns) as [string, string];
+    const [lean1, leanK] = statements(enc.columns.filter((c) => c.kind !== 'raw')) as [string, string];
+    const leanPlan: number[] = [];
+    for (let c = 0; c < enc.plan.length; c += 2) if (enc.columns[c / 2]!.kind !== 'raw') leanPlan.push(enc.plan[c]!, enc.plan[c + 1]!);
+    const d: TableDesc = { lean1, leanK, full1, fullK, k, nInt: enc.nInt, nStr: enc.nStr, leanPlan, fullPlan: enc.plan };
+    t = { probe: probeName, enc, d, cap: FIRST_CAPACITY, ints: new Float64Array(FIRST_CAPACITY * enc.nInt), strs: [], raws: [], rows: 0 };
     this.tables.set(probeName, t);
     return t;
+  }
+
+  /** Doubles a table buffer's room for integer columns. */
+  private grow(t: TableBuf): void {
+    const ints = new Float64Array(t.cap * 2 * t.enc.nInt);
+    ints.set(t.ints);
+    t.ints = ints;
+    t.cap *= 2;
+  }
+
+  /** Empties a table buffer (its ints were handed to the writer, or are dropped). */
+  private reset(t: TableBuf): void {
+    t.ints = new Float64Array(t.cap * t.enc.nInt);
+    t.strs = [];
+    t.raws = [];
+    t.rows = 0;
   }
 
   private push(op: Op): void {
@@ -373,17 +425,21 @@ export class Recorder {
     this.ops.push(op);
   }
 
-  private takeOps(): Op[] {
+  /** Everything waiting, as ops for the writer; the ints buffers are transferred, not copied. */
+  private takeOps(): { ops: Op[]; transfer: ArrayBuffer[]; byProbe: Map<string, number> } {
     const ops: Op[] = [];
+    const transfer: ArrayBuffer[] = [];
+    const byProbe = new Map<string, number>();
     for (const t of this.tables.values()) {
       if (!t.rows) continue;
-      ops.push({ sql1: t.sql1, sqlK: t.sqlK, k: t.k, w: t.enc.columns.length, v: t.values });
-      t.values = [];
-      t.rows = 0;
+      ops.push({ d: t.d, rows: t.rows, ints: t.ints, strs: t.strs, raws: t.raws });
+      transfer.push(t.ints.buffer as ArrayBuffer);
+      byProbe.set(t.probe, t.rows);
+      this.reset(t);
     }
     ops.push(...this.ops);
     this.ops = [];
-    return ops;
+    return { ops, transfer, byProbe };
   }
 
   private scheduleFlush(): void {
@@ -395,19 +451,18 @@ export class Recorder {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.failure) return;
-    const ops = this.takeOps();
+    const { ops, transfer, byProbe } = this.takeOps();
     if (!ops.length) return;
     const seq = ++this.seq;
     // The heartbeat: where a gap starts if we die after this commit.
     ops.push({ sql: 'UPDATE capture SET last_commit_ns = ?', p: [monoNs()] });
-    this.inflight.set(seq, this.pendingByProbe);
-    this.pendingByProbe = new Map();
+    this.inflight.set(seq, byProbe);
     this.inflightRows += this.pendingRows;
     this.pendingRows = 0;
-    this.worker.postMessage({ t: 'batch', seq, ops });
+    this.worker.postMessage({ t: 'batch', seq, ops }, transfer);
   }
 
-  private onWorkerMessage(m: { t: string; seq?: number; rows?: number; ms?: number; message?: string; code?: string }): void {
+  private onWorkerMessage(m: { t: string; seq?: number; rows?: number; ms?: number; cpuMs?: number; message?: string; code?: string }): void {
     if (m.t === 'ack') {
       const byProbe = this.inflight.get(m.seq!);
       this.inflight.delete(m.seq!);
@@ -417,6 +472,7 @@ export class Recorder {
       this.committed += m.rows ?? 0;
       this.batches++;
       this.writeMs += m.ms ?? 0;
+      if (m.cpuMs !== undefined) this.writerCpuMs = m.cpuMs;
     } else if (m.t === 'full') {
       this.loseInflight(m.seq!);
       this.fail(new CaptureError(`disk full: recording to ${this.path} stopped (${this.committed} events kept, the loss is recorded); free space and record again`, 'FULL'), 'disk full');
@@ -443,14 +499,12 @@ export class Recorder {
     if (this.failure) return;
     this.failure = err;
     // Whatever waits in memory is lost too; count it before stopping.
-    for (const [p, n] of this.pendingByProbe) {
-      this.droppedByProbe.set(p, (this.droppedByProbe.get(p) ?? 0) + n);
-      this.dropped += n;
-    }
-    this.pendingByProbe.clear();
     for (const t of this.tables.values()) {
-      t.values = [];
-      t.rows = 0;
+      if (t.rows) {
+        this.droppedByProbe.set(t.probe, (this.droppedByProbe.get(t.probe) ?? 0) + t.rows);
+        this.dropped += t.rows;
+      }
+      this.reset(t);
     }
     this.ops = [];
     this.pendingRows = 0;

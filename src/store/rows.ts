@@ -12,7 +12,10 @@ export function textValue(s: ByteString | null | undefined): string | null {
 
 /** Raw twin of a ByteString: its exact bytes when not valid UTF-8, else null. */
 export function rawValue(s: ByteString | null | undefined): Buffer | null {
-  return s instanceof Uint8Array ? Buffer.from(s.buffer, s.byteOffset, s.byteLength) : null;
+  if (!(s instanceof Uint8Array)) return null;
+  // A copy: a view would take its whole underlying buffer along to the writer thread.
+  const c = new Uint8Array(s);
+  return Buffer.from(c.buffer, 0, c.byteLength);
 }
 
 /** argv as stored: JSON array text (lossy where bytes are invalid) and, when any is, the exact NUL-terminated bytes. */
@@ -45,34 +48,111 @@ export function argvOf(text: unknown, raw: unknown): ByteString[] | null {
   return Array.isArray(v) ? v.map(String) : null;
 }
 
-/** Turns events of one probe into flat row values in column order (fast path for the writer). */
+/** Where one table column's value comes from in a columnar batch: an int slot, a string slot, or a raw twin. */
+export const Slot = { Int: 0, Str: 1, Raw: 2 } as const;
+
+/**
+ * Rows of one probe table, columnar, as handed to the writer thread: every
+ * INTEGER column in `ints` (a transferable Float64Array, NaN for NULL), every
+ * TEXT/argv column in `strs`, and the rare exact bytes of invalid UTF-8 in
+ * `raws` (row, column position, bytes; in row order). Transferring the
+ * ArrayBuffer and cloning a flat string array costs a fraction of cloning an
+ * array of mixed row values.
+ */
+export interface ColumnarRows {
+  rows: number;
+  ints: Float64Array;
+  strs: (string | null)[];
+  raws: (number | Uint8Array)[];
+}
+
+type EncodeFn = (e: TraceEvent, I: Float64Array, ib: number, S: (string | null)[], sb: number, R: (number | Uint8Array)[], row: number) => void;
+
+/** Copies bytes out of whatever larger buffer they view (a clone of a view copies its whole buffer). */
+function ownBytes(s: Uint8Array): Uint8Array {
+  return new Uint8Array(s);
+}
+
+function num(v: unknown): number {
+  return typeof v === 'number' ? v : v === null || v === undefined ? NaN : Number(v);
+}
+
+/**
+ * Turns events of one probe into columnar rows (the writer's fast path). The
+ * per-probe encoder is generated once from the column spec, so the hot loop
+ * does plain property loads and typed-array stores, no lookups by name.
+ */
 export class RowEncoder {
   readonly columns: ColumnSpec[];
-  private readonly plan: ((e: TraceEvent, out: unknown[]) => void)[];
+  /** Per column, in table order: [Slot, index] pairs (index into a row's ints or strs; for raw twins, the column position). */
+  readonly plan: number[];
+  /** INTEGER slots per row. */
+  readonly nInt: number;
+  /** TEXT slots per row. */
+  readonly nStr: number;
+  private readonly fn: EncodeFn;
 
   constructor(readonly probe: ProbeSpec) {
     this.columns = probeColumns(probe);
-    // A closure per text/argv column pair so the hot loop does no lookups by name.
-    this.plan = [];
-    for (const c of this.columns) {
-      if (c.kind === 'raw') continue;
-      const src = c.source;
-      if ('header' in src) {
-        const key = src.header as keyof TraceEvent;
-        if (c.kind === 'text') this.plan.push((e, out) => out.push(textValue(e[key] as ByteString), rawValue(e[key] as ByteString)));
-        else this.plan.push((e, out) => out.push(e[key] as number));
-      } else if ('field' in src) {
-        const key = src.field;
-        if (c.kind === 'argv') this.plan.push((e, out) => out.push(...argvValues(e.fields[key] as ByteString[] | null)));
-        else if (c.kind === 'text') this.plan.push((e, out) => out.push(textValue(e.fields[key] as ByteString | null), rawValue(e.fields[key] as ByteString | null)));
-        else this.plan.push((e, out) => out.push(intValue(e.fields[key])));
+    const plan: number[] = [];
+    const code: string[] = ['let v, a; const f = e.fields;'];
+    let ni = 0;
+    let ns = 0;
+    this.columns.forEach((c, pos) => {
+      if (c.kind === 'raw') {
+        plan.push(Slot.Raw, pos);
+        return;
       }
-    }
+      const src = c.source;
+      const get = 'header' in src ? `e[${JSON.stringify(src.header)}]` : 'field' in src ? `f[${JSON.stringify(src.field)}]` : 'null';
+      if (c.kind === 'int') {
+        plan.push(Slot.Int, ni);
+        code.push(`I[ib + ${ni}] = num(${get});`);
+        ni++;
+        return;
+      }
+      // The raw twin follows its text column (probeColumns guarantees it).
+      const rawPos = this.columns[pos + 1]?.kind === 'raw' ? pos + 1 : -1;
+      plan.push(Slot.Str, ns);
+      if (c.kind === 'argv')
+        code.push(`v = ${get}; if (v === null || v === undefined) S[sb + ${ns}] = null; else { a = argvValues(v); S[sb + ${ns}] = a[0]; if (a[1] !== null) R.push(row, ${rawPos}, ownBytes(a[1])); }`);
+      else
+        code.push(`v = ${get}; if (typeof v === 'string') S[sb + ${ns}] = v; else if (v === null || v === undefined) S[sb + ${ns}] = null; else { S[sb + ${ns}] = textValue(v); R.push(row, ${rawPos}, ownBytes(v)); }`);
+      ns++;
+    });
+    this.plan = plan;
+    this.nInt = ni;
+    this.nStr = ns;
+    // Code generated from the probe's own column spec (names JSON-quoted), never from event data.
+    this.fn = new Function('num', 'textValue', 'argvValues', 'ownBytes', `return function encode(e, I, ib, S, sb, R, row) { ${code.join('\n')} };`)(
+      num,
+      textValue,
+      argvValues,
+      ownBytes,
+    ) as EncodeFn;
   }
 
-  /** Appends the row values of `e` to `out`. */
+  /** Appends `e` as row `row` of a batch whose arrays have room for it. */
+  encodeInto(e: TraceEvent, ints: Float64Array, strs: (string | null)[], raws: (number | Uint8Array)[], row: number): void {
+    this.fn(e, ints, row * this.nInt, strs, row * this.nStr, raws, row);
+  }
+
+  /** Appends the row values of `e` to `out`, in column order (raw twins included). */
   encode(e: TraceEvent, out: unknown[]): void {
-    for (const p of this.plan) p(e, out);
+    const ints = new Float64Array(this.nInt);
+    const strs: (string | null)[] = new Array(this.nStr);
+    const raws: (number | Uint8Array)[] = [];
+    this.encodeInto(e, ints, strs, raws, 0);
+    for (let c = 0; c < this.plan.length; c += 2) {
+      const slot = this.plan[c]!;
+      const i = this.plan[c + 1]!;
+      if (slot === Slot.Int) out.push(Number.isNaN(ints[i]) ? null : ints[i]!);
+      else if (slot === Slot.Str) out.push(strs[i]);
+      else {
+        const k = raws.findIndex((x, j) => j % 3 === 1 && x === i);
+        out.push(k >= 0 ? Buffer.from(raws[k + 1] as Uint8Array) : null);
+      }
+    }
   }
 }
 
