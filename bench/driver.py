@@ -637,7 +637,10 @@ def report(s: Settings, env: dict[str, str], have_record: bool, elapsed: float, 
             mine = t.name.startswith('ebpfsh trace > file')
             vs = ratio(slow, ours_slow) if not mine else ''
             cvs = ratio(c, cours) if not mine else ''
-            add(f'| {t.name} | {fmt(v)} | {fmt(slow, 2)}x | {vs} | {fmt(c, 2)} | {fmt(cslow, 2)}x | {cvs} |')
+            bad = [r for r in runs[t.name] if not r.ok]
+            failed = f' ({len(bad)} of {len(runs[t.name])} runs failed: {bad[-1].error[-160:]})' if bad else ''
+            failed = failed.replace('|', '/').replace('\n', ' ')
+            add(f'| {t.name}{failed} | {fmt(v)} | {fmt(slow, 2)}x | {vs} | {fmt(c, 2)} | {fmt(cslow, 2)}x | {cvs} |')
         if not have_record:
             add('| ebpfsh record | not available yet | | |')
         if wname == 'connect':
@@ -811,7 +814,8 @@ def report(s: Settings, env: dict[str, str], have_record: bool, elapsed: float, 
             lp = [max(0.0, (r.ops - r.events) / r.ops * 100) for r in ok if r.events is not None and r.ops]
             bpe = median([r.capture_bytes / r.recorded for r in ok if r.capture_bytes and r.recorded])
             said = '; '.join(sorted({r.reported for r in ok if r.reported})) or 'nothing'
-            add(f'| {wname} | {fmt(med_ops(ok))} | {fmt(median(lp), 3)}, {fmt(max(lp) if lp else None, 3)} | '
+            nbad = len(rs) - len(ok)
+            add(f'| {wname}{f" ({nbad} of {len(rs)} runs failed, see figure 1)" if nbad else ""} | {fmt(med_ops(ok))} | {fmt(median(lp), 3)}, {fmt(max(lp) if lp else None, 3)} | '
                 f'{said[:100]} | {fmt(bpe, 0)} |')
         add('')
     else:
