@@ -6,6 +6,8 @@ import { NO_STORE, historyFile, loadHistory, trimHistory } from '../commands/she
 import { Engine, btfProblem, privilegeProblem } from '../engine/index.js';
 import { escapeTerminal } from '../probes/index.js';
 import { loadCaptureFactory } from './capture-wiring.js';
+import { DashboardView } from './dashboard/dashboard-view.js';
+import { LiveDashboardFeed } from './dashboard/live-feed.js';
 import { Shell } from './Shell.js';
 import { ShellModel } from './shell-model.js';
 
@@ -66,6 +68,9 @@ export async function runShellApp(opts: ShellOptions = {}): Promise<number> {
   }
 
   let instance: Instance | undefined;
+  let dashboard: DashboardView | undefined;
+  // Fed from the start, so :dash shows the recent past, not an empty chart.
+  const feed = new LiveDashboardFeed(engine, (p) => model.ctx.capture.isBackground(p));
   let finish: (code: number) => void = () => {};
   const finished = new Promise<number>((r) => (finish = r));
   let terminalRestored = false;
@@ -76,6 +81,7 @@ export async function runShellApp(opts: ShellOptions = {}): Promise<number> {
     if (terminalRestored) return;
     terminalRestored = true;
     try {
+      dashboard?.destroy();
       instance?.unmount();
     } catch {
       // already unmounted
@@ -105,6 +111,7 @@ export async function runShellApp(opts: ShellOptions = {}): Promise<number> {
       }
     }
     model.dispose();
+    feed.dispose();
     restoreTerminal();
     if (error !== undefined) process.stderr.write(`ebpfsh: ${errorLine(error)}\n`);
     if (error !== undefined && process.env.EBPFSH_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
@@ -160,20 +167,56 @@ export async function runShellApp(opts: ShellOptions = {}): Promise<number> {
       }, 1000)
     : undefined;
 
-  writeTerminal(ALT_SCREEN_ON);
-  instance = render(createElement(Shell, { model }), {
-    exitOnCtrlC: false,
-    patchConsole: true,
-    maxFps: 30,
-    // ink 6.8's incremental mode left a stale first line under tmux (seen here): full frames it is.
-    onRender: (m) => {
-      frames++;
-      renderMs += m.renderTime;
-    },
-  });
-  instance.waitUntilExit().catch((e: unknown) => void shutdown('internal error', 1, e));
+  const mount = () => {
+    writeTerminal(ALT_SCREEN_ON);
+    instance = render(createElement(Shell, { model }), {
+      exitOnCtrlC: false,
+      patchConsole: true,
+      maxFps: 30,
+      // ink 6.8's incremental mode left a stale first line under tmux (seen here): full frames it is.
+      onRender: (m) => {
+        frames++;
+        renderMs += m.renderTime;
+      },
+    });
+    instance.waitUntilExit().catch((e: unknown) => void shutdown('internal error', 1, e));
+  };
+
+  // :dash hands the whole terminal to blessed, then gives it back to ink exactly
+  // where the shell was: one owner of raw mode and input at a time.
+  const feedTimer = setInterval(() => feed.tick(), 1000);
+  model.onDashboard = () =>
+    setImmediate(() => {
+      if (dashboard || closing) return;
+      instance?.unmount();
+      instance = undefined;
+      if (process.stdin.isTTY) process.stdin.setRawMode(false);
+      writeTerminal(ALT_SCREEN_OFF);
+      feed.tick();
+      const view: DashboardView = new DashboardView({
+        title: 'live',
+        clockOffsetNs: engine.clock.offsetNs,
+        onExit: () => {
+          clearInterval(timer);
+          dashboard = undefined;
+          if (closing) return;
+          mount();
+          model.say('back from the dashboard', 'info');
+        },
+        onCycleFocus: () => {
+          feed.model.cycleFocus();
+          view.render(feed.model.snapshot());
+        },
+      });
+      dashboard = view;
+      const timer = setInterval(() => view.render(feed.model.snapshot()), 1000);
+      view.render(feed.model.snapshot());
+    });
+
+  mount();
 
   const code = await finished;
+  clearInterval(feedTimer);
   if (statsTimer) clearInterval(statsTimer);
   for (const [s, h] of handlers) process.off(s, h);
   process.off('uncaughtException', onCrash);

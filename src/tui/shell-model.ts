@@ -96,6 +96,8 @@ export class ShellModel implements ViewControl {
   pageRows = 20;
   /** Called once when the user asks to leave (`:quit`, Ctrl-C). */
   onQuit: (reason: string) => void = () => {};
+  /** Called on `:dash`; null where the UI has no dashboard (e.g. ink tests). */
+  onDashboard: (() => void) | null = null;
 
   private version = 0;
   private readonly listeners = new Set<() => void>();
@@ -555,6 +557,10 @@ export class ShellModel implements ViewControl {
     switch (o.kind) {
       case 'quit':
         this.quit(`:${name}`);
+        return;
+      case 'dashboard':
+        if (this.onDashboard) this.onDashboard();
+        else this.say('the dashboard needs the full terminal UI', 'error');
         return;
       case 'error':
         this.say(o.message, 'error');

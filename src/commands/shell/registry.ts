@@ -4,6 +4,7 @@ import { filterCommand } from './filter.js';
 import { helpCommand } from './help.js';
 import { probesCommand } from './probes.js';
 import { treeCommand } from './tree.js';
+import { dashCommand } from './dash.js';
 import { markCommand, queryCommand, recordCommand, stopCommand } from './capture-commands.js';
 import { clearCommand, pauseCommand, quitCommand, resumeCommand } from './view-commands.js';
 import type { ShellCommand } from './types.js';
@@ -22,6 +23,7 @@ export const SHELL_COMMANDS: readonly ShellCommand[] = [
   stopCommand,
   markCommand,
   queryCommand,
+  dashCommand,
   helpCommand,
   quitCommand,
 ];

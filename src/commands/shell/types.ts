@@ -108,6 +108,8 @@ export type CommandOutcome =
   /** A page of output (help, probes, tree, query), shown in the pager. */
   | { kind: 'page'; title: string; lines: string[] }
   | { kind: 'error'; message: string }
+  /** Switch to the full-screen dashboard (the UI returns to the shell on q/Esc). */
+  | { kind: 'dashboard' }
   | { kind: 'quit' };
 
 /** One `:command`: one object, like gemini-cli's slash commands. */

@@ -1,0 +1,58 @@
+import { monotonicNs } from '../../engine/index.js';
+import type { ShellEngine } from '../../commands/shell/index.js';
+import { DashboardModel, type Coverage } from './dashboard-model.js';
+
+/**
+ * Keeps a dashboard model current from a live engine: every event as it
+ * arrives (so opening the dashboard shows the recent past), loss counter
+ * deltas, and coverage from attach/detach. Updated once a second by tick().
+ */
+export class LiveDashboardFeed {
+  readonly model = new DashboardModel();
+  private readonly unsubscribe: () => void;
+  private readonly lost = new Map<string, number>();
+  private readonly open = new Map<string, number>();
+  private closed: Coverage[] = [];
+
+  constructor(
+    private readonly engine: ShellEngine,
+    /** Probes only a capture wanted (the process table): not shown. */
+    private readonly isBackground: (probe: string) => boolean = () => false,
+  ) {
+    this.unsubscribe = engine.onEvents((events) => {
+      const shown = events.filter((e) => !this.isBackground(e.probe));
+      if (shown.length) this.model.add(shown);
+    });
+  }
+
+  /** Folds in loss deltas and coverage changes, and moves the window to now. */
+  tick(): void {
+    const now = monotonicNs();
+    for (const c of this.engine.counters()) {
+      if (this.isBackground(c.probe)) continue;
+      const total = Object.values(c.losses).reduce((a, b) => a + b, 0) - c.losses.truncated;
+      const prev = this.lost.get(c.probe) ?? 0;
+      if (total > prev) this.model.addLoss(c.probe, total - prev, now);
+      this.lost.set(c.probe, total);
+    }
+    const attached = new Set<string>();
+    for (const a of this.engine.attachments()) {
+      if (this.isBackground(a.probe.name)) continue;
+      attached.add(a.probe.name);
+      if (!this.open.has(a.probe.name)) this.open.set(a.probe.name, a.attachedAt * 1e6 - this.engine.clock.offsetNs);
+    }
+    for (const [probe, from] of this.open) {
+      if (attached.has(probe)) continue;
+      this.closed.push({ probe, fromNs: from, toNs: now });
+      this.open.delete(probe);
+    }
+    this.closed = this.closed.filter((c) => c.toNs === null || now - c.toNs < 10 * 60e9);
+    this.model.setCoverage([...this.closed, ...[...this.open].map(([probe, fromNs]) => ({ probe, fromNs, toNs: null }))]);
+    this.model.advanceTo(now);
+  }
+
+  /** Stops listening to the engine. */
+  dispose(): void {
+    this.unsubscribe();
+  }
+}

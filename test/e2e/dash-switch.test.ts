@@ -1,0 +1,44 @@
+import { afterEach, expect, it } from 'vitest';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeKernel, run } from '../helpers/kernel.js';
+import { Tmux } from './tmux.js';
+
+const BIN = join(new URL('../..', import.meta.url).pathname, 'bin/ebpfsh');
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+describeKernel('the live shell’s :dash (tmux, real kernel)', () => {
+  it('switches to the dashboard showing live data, and q returns to a shell that still takes commands', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ebpfsh-dashsw-'));
+    const comm = `dashw${process.pid % 10000}`;
+    const bin = join(dir, comm);
+    copyFileSync('/bin/dash', bin);
+    const t = new Tmux();
+    cleanups.push(() => t.kill(), () => rmSync(dir, { recursive: true, force: true }));
+    t.start(`exec env EBPFSH_HISTORY= ${BIN}`, 150, 42);
+    await t.waitFor('no probe attached');
+    t.type(`:attach open comm=${comm}`);
+    await t.waitFor(new RegExp(`opensnoop comm=${comm}`));
+    await run(bin, ['-c', 'i=0; while [ $i -lt 300 ]; do : < /etc/hostname; i=$((i+1)); done']);
+
+    t.type(':dash');
+    const dash = await t.waitFor(/top processes \[all\]/);
+    expect(dash).toMatch(new RegExp(`${comm}\\(\\d+\\)\\s+█+\\s+30\\d`));
+    expect(t.display('#{alternate_on}')).toBe('1');
+
+    t.keys('q');
+    await t.waitFor('back from the dashboard');
+    // One keystroke, one character: no input listener left behind by blessed.
+    t.type(':probes', false);
+    await t.waitFor(/^:probes\s*$/m);
+    t.keys('Enter');
+    await t.waitFor(new RegExp(`#1 opensnoop\\s+comm=${comm}`));
+    t.keys('Escape');
+    t.type(':quit');
+    expect(await t.waitExit()).toBe(0);
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { LiveDashboardFeed } from '../../../src/tui/dashboard/live-feed.js';
+import { monotonicNs } from '../../../src/engine/index.js';
+import { execsnoop } from '../../../src/probes/execsnoop.js';
+import { procsnoop } from '../../../src/probes/procsnoop.js';
+import { parseFilters } from '../../../src/probes/index.js';
+import { FakeEngine, execEvent } from '../fake-engine.js';
+
+/** A fake engine whose clock maps wall time to monotonic like the real one. */
+function engineWithClock(): FakeEngine {
+  const e = new FakeEngine();
+  (e.clock as { offsetNs: number }).offsetNs = Date.now() * 1e6 - monotonicNs();
+  return e;
+}
+
+describe('live dashboard feed', () => {
+  it('aggregates events as they arrive, hides background probes, and counts loss deltas (not truncation)', () => {
+    const engine = engineWithClock();
+    engine.attach(execsnoop, parseFilters([], [execsnoop]));
+    engine.attach(procsnoop, parseFilters([], [procsnoop]));
+    const feed = new LiveDashboardFeed(engine, (p) => p === 'procsnoop');
+    const now = monotonicNs();
+    engine.emit([{ ...execEvent({ pid: 7, comm: 'curl' }), ts: now }, { ...execEvent({ pid: 7, comm: 'curl' }), ts: now }]);
+    engine.emit([{ ...execEvent({ pid: 8 }), probe: 'procsnoop', ts: now }]);
+    engine.counts.get('execsnoop')!.losses.ringbuf_full = 5;
+    engine.counts.get('execsnoop')!.losses.truncated = 9;
+    feed.tick();
+    engine.counts.get('execsnoop')!.losses.ringbuf_full = 7;
+    feed.tick();
+    const s = feed.model.snapshot();
+    expect(s.topProcesses).toEqual([['curl(7)', 2]]);
+    expect(s.totals).toEqual({ execsnoop: { events: 2, lost: 7 } });
+    expect(Object.keys(s.coverage)).toEqual(['execsnoop']);
+    expect(s.coverage.execsnoop!.at(-1)).toBe(true);
+    feed.dispose();
+  });
+
+  it('closes a probe’s coverage when it is detached', () => {
+    const engine = engineWithClock();
+    engine.attach(execsnoop, parseFilters([], [execsnoop]));
+    const feed = new LiveDashboardFeed(engine);
+    feed.tick();
+    engine.detach(execsnoop);
+    feed.tick();
+    const row = feed.model.snapshot().coverage.execsnoop!;
+    expect(row.at(-1)).toBe(true); // attached during the current second
+    expect(row.at(-3)).toBe(false);
+  });
+});
