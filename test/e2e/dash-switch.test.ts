@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeKernel, run } from '../helpers/kernel.js';
@@ -40,5 +40,21 @@ describeKernel('the live shell’s :dash (tmux, real kernel)', () => {
     t.keys('Escape');
     t.type(':quit');
     expect(await t.waitExit()).toBe(0);
+  });
+
+  it('restores the terminal and detaches on SIGTERM while the dashboard is up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ebpfsh-dashsig-'));
+    const t = new Tmux();
+    cleanups.push(() => t.kill(), () => rmSync(dir, { recursive: true, force: true }));
+    t.start(`exec env EBPFSH_HISTORY= ${BIN} 2>${dir}/stderr`, 150, 42);
+    await t.waitFor('no probe attached');
+    t.type(':attach exec');
+    await t.waitFor(/execsnoop .*\d/);
+    t.type(':dash');
+    await t.waitFor(/top processes \[all\]/);
+    process.kill(t.pid(), 'SIGTERM');
+    expect(await t.waitExit()).toBe(143);
+    expect(t.display('#{alternate_on}')).toBe('0');
+    expect(readFileSync(join(dir, 'stderr'), 'utf8')).toMatch(/SIGTERM: detached 1 probe/);
   });
 });
