@@ -182,6 +182,11 @@ export async function runShellApp(opts: ShellOptions = {}): Promise<number> {
     instance.waitUntilExit().catch((e: unknown) => void shutdown('internal error', 1, e));
   };
 
+  const recentEvents = function* () {
+    const rows = model.window.allRows();
+    for (let i = 0; i < rows.length; i++) yield rows.at(i)!.event;
+  };
+
   // :dash hands the whole terminal to blessed, then gives it back to ink exactly
   // where the shell was: one owner of raw mode and input at a time.
   const feedTimer = setInterval(() => feed.tick(), 1000);
@@ -192,12 +197,14 @@ export async function runShellApp(opts: ShellOptions = {}): Promise<number> {
       instance = undefined;
       if (process.stdin.isTTY) process.stdin.setRawMode(false);
       writeTerminal(ALT_SCREEN_OFF);
+      feed.show(recentEvents());
       feed.tick();
       const view: DashboardView = new DashboardView({
         title: 'live',
         clockOffsetNs: engine.clock.offsetNs,
         onExit: () => {
           clearInterval(timer);
+          feed.hide();
           dashboard = undefined;
           if (closing) return;
           mount();

@@ -93,23 +93,36 @@ export class DashboardModel {
    */
   constructor(readonly bucketNs = 1e9) {}
 
-  /** Adds a batch of events. */
-  add(events: readonly TraceEvent[]): void {
+  /** Counts a batch per probe per bucket only: cheap enough for every event while the dashboard is hidden. */
+  addRates(events: readonly TraceEvent[]): void {
     for (const e of events) {
       if (e.ts > this.latestNs) this.latestNs = e.ts;
-      const sec = Math.floor(e.ts / this.bucketNs);
-      bump(this.perSecond, e.probe, sec, 1);
+      bump(this.perSecond, e.probe, Math.floor(e.ts / this.bucketNs), 1);
       this.total(e.probe).events++;
-      const proc = `${escapeTerminal(e.comm)}(${e.pid})`;
-      const user = String(e.uid);
-      for (const k of ['all', e.probe]) {
-        counterOf(this.processes, k).add(proc);
-        counterOf(this.users, k).add(user);
-      }
-      if (e.probe === 'tcpconnect') this.addConnect(e);
-      else if (e.probe === 'opensnoop') this.addOpen(e);
     }
+  }
+
+  /** Adds a batch to the rankings, connections and files only (their rates counted already). */
+  addDetail(events: readonly TraceEvent[]): void {
+    for (const e of events) this.addOne(e);
+  }
+
+  /** Adds a batch of events. */
+  add(events: readonly TraceEvent[]): void {
+    this.addRates(events);
+    this.addDetail(events);
     this.trim();
+  }
+
+  private addOne(e: TraceEvent): void {
+    const proc = `${escapeTerminal(e.comm)}(${e.pid})`;
+    const user = String(e.uid);
+    for (const k of ['all', e.probe]) {
+      counterOf(this.processes, k).add(proc);
+      counterOf(this.users, k).add(user);
+    }
+    if (e.probe === 'tcpconnect') this.addConnect(e);
+    else if (e.probe === 'opensnoop') this.addOpen(e);
   }
 
   /** Records `n` events of `probe` lost at time `tsNs`. */

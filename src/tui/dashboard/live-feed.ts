@@ -1,11 +1,14 @@
 import { monotonicNs } from '../../engine/index.js';
 import type { ShellEngine } from '../../commands/shell/index.js';
+import type { TraceEvent } from '../../probes/index.js';
 import { DashboardModel, type Coverage } from './dashboard-model.js';
 
 /**
- * Keeps a dashboard model current from a live engine: every event as it
- * arrives (so opening the dashboard shows the recent past), loss counter
- * deltas, and coverage from attach/detach. Updated once a second by tick().
+ * Keeps a dashboard model current from a live engine: per-second rates of
+ * every event always (so the chart shows the recent past), the rankings,
+ * connections and files only while the dashboard is shown (backfilled from
+ * the shell's event window when it opens: the shell stays light under a
+ * storm), loss counter deltas and coverage from attach/detach.
  */
 export class LiveDashboardFeed {
   readonly model = new DashboardModel();
@@ -13,6 +16,7 @@ export class LiveDashboardFeed {
   private readonly lost = new Map<string, number>();
   private readonly open = new Map<string, number>();
   private closed: Coverage[] = [];
+  private shown = false;
 
   constructor(
     private readonly engine: ShellEngine,
@@ -20,9 +24,23 @@ export class LiveDashboardFeed {
     private readonly isBackground: (probe: string) => boolean = () => false,
   ) {
     this.unsubscribe = engine.onEvents((events) => {
-      const shown = events.filter((e) => !this.isBackground(e.probe));
-      if (shown.length) this.model.add(shown);
+      const mine = events.filter((e) => !this.isBackground(e.probe));
+      if (!mine.length) return;
+      this.model.addRates(mine);
+      if (this.shown) this.model.addDetail(mine);
     });
+  }
+
+  /** The dashboard opens: rank what the shell still holds, then every event as it comes. */
+  show(recent: Iterable<TraceEvent>): void {
+    if (this.shown) return;
+    this.shown = true;
+    this.model.addDetail([...recent].filter((e) => !this.isBackground(e.probe)));
+  }
+
+  /** The dashboard closed: back to counting rates only. */
+  hide(): void {
+    this.shown = false;
   }
 
   /** Folds in loss deltas and coverage changes, and moves the window to now. */

@@ -20,6 +20,9 @@ describe('live dashboard feed', () => {
     engine.attach(procsnoop, parseFilters([], [procsnoop]));
     const feed = new LiveDashboardFeed(engine, (p) => p === 'procsnoop');
     const now = monotonicNs();
+    const before = { ...execEvent({ pid: 9, comm: 'early' }), ts: now };
+    engine.emit([before]);
+    feed.show([before]); // the dashboard opens: what the shell holds is ranked
     engine.emit([{ ...execEvent({ pid: 7, comm: 'curl' }), ts: now }, { ...execEvent({ pid: 7, comm: 'curl' }), ts: now }]);
     engine.emit([{ ...execEvent({ pid: 8 }), probe: 'procsnoop', ts: now }]);
     engine.counts.get('execsnoop')!.losses.ringbuf_full = 5;
@@ -28,8 +31,12 @@ describe('live dashboard feed', () => {
     engine.counts.get('execsnoop')!.losses.ringbuf_full = 7;
     feed.tick();
     const s = feed.model.snapshot();
-    expect(s.topProcesses).toEqual([['curl(7)', 2]]);
-    expect(s.totals).toEqual({ execsnoop: { events: 2, lost: 7 } });
+    expect(s.topProcesses).toEqual([['curl(7)', 2], ['early(9)', 1]]);
+    expect(s.totals).toEqual({ execsnoop: { events: 3, lost: 7 } });
+    feed.hide();
+    engine.emit([{ ...execEvent({ pid: 7, comm: 'curl' }), ts: now }]);
+    expect(feed.model.snapshot().topProcesses[0]).toEqual(['curl(7)', 2]); // hidden: rates only
+    expect(feed.model.snapshot().totals.execsnoop!.events).toBe(4);
     expect(Object.keys(s.coverage)).toEqual(['execsnoop']);
     expect(s.coverage.execsnoop!.at(-1)).toBe(true);
     feed.dispose();
