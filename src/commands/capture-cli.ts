@@ -10,7 +10,7 @@ function positiveInt(v: string): number {
   return n;
 }
 
-/** Adds the commands that read captures (no root needed): info, query, tree, dash, export. */
+/** Adds the commands that read captures (no root needed): info, query, tree, dash, replay, export. */
 export function registerCaptureCommands(program: Command): void {
   program
     .command('info')
@@ -43,6 +43,15 @@ export function registerCaptureCommands(program: Command): void {
     .action(async (path: string) => {
       const { runDashboardOnCapture } = await import('../tui/dashboard/run-dashboard.js');
       process.exit(await runDashboardOnCapture(path));
+    });
+
+  program
+    .command('replay')
+    .description("the shell's screen fed from a capture: play, pause, speed, step, goto a time or note, filter, query, tree, detail")
+    .argument('<capture>', 'capture file')
+    .action(async (path: string) => {
+      const { runReplay } = await import('../tui/replay/run-replay.js');
+      process.exit(await runReplay(path));
     });
 
   program

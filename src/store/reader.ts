@@ -275,8 +275,8 @@ export class CaptureReader {
     const to = q.toNs ?? Number.MAX_SAFE_INTEGER;
     // One connection per table: each iterator keeps its statement open while the others advance.
     const conns: Database.Database[] = [];
+    const heads: { probe: ProbeSpec; it: Iterator<unknown>; cur: Record<string, unknown> | undefined; match: ((e: TraceEvent) => boolean) | null }[] = [];
     try {
-      const heads: { probe: ProbeSpec; it: Iterator<unknown>; cur: Record<string, unknown> | undefined; match: ((e: TraceEvent) => boolean) | null }[] = [];
       for (const p of probes) {
         const db = new Database(this.dbPath, { readonly: true, fileMustExist: true });
         db.pragma('trusted_schema = OFF');
@@ -296,6 +296,8 @@ export class CaptureReader {
         if (!best.match || best.match(ev)) yield ev;
       }
     } finally {
+      // A consumer that stops early (replay seeking) leaves statements running: end them, or close() refuses.
+      for (const h of heads) h.it.return?.();
       for (const c of conns) c.close();
     }
   }

@@ -1,6 +1,7 @@
 import type { Attachment, Clock, ProbeCounters } from '../../engine/index.js';
 import type { Filters, ProbeSpec, TraceEvent } from '../../probes/index.js';
 import type { ProcessBook } from './process-book.js';
+import type { ReplayControl } from './replay-control.js';
 import type { SeenValues } from './seen-values.js';
 
 /** The part of the engine the shell drives; the real Engine satisfies it, tests pass a fake. */
@@ -99,6 +100,8 @@ export interface ShellContext {
   seen: SeenValues;
   capture: CaptureControl;
   commands: readonly ShellCommand[];
+  /** The replay clock and stream in `ebpfsh replay`; absent in the live shell. */
+  replay?: ReplayControl;
 }
 
 /** What a command returns for the UI to show. Errors are lines, never crashes. */

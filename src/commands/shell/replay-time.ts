@@ -1,0 +1,92 @@
+import { UsageError } from '../errors.js';
+import type { ReplayNote } from './replay-control.js';
+
+/** What a `:goto` target is resolved against. */
+export interface GotoContext {
+  now: number;
+  startNs: number;
+  endNs: number;
+  /** wall-clock ns = monotonic ns + offsetNs */
+  offsetNs: number;
+  notes: ReplayNote[];
+}
+
+const UNIT_NS: Record<string, number> = { ms: 1e6, s: 1e9, m: 60e9, min: 60e9, h: 3600e9 };
+
+/** `30s`, `1m30s`, `500ms`, `2h`, `90` (seconds) as ns; null when it is not a duration. */
+export function parseDuration(text: string): number | null {
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1e9;
+  const re = /(\d+(?:\.\d+)?)(ms|min|s|m|h)/gy;
+  let ns = 0;
+  let at = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    ns += Number(m[1]) * UNIT_NS[m[2]!]!;
+    at = re.lastIndex;
+  }
+  return at === text.length && at > 0 ? ns : null;
+}
+
+/** hh:mm:ss.mmm local time of a wall-clock ns (the clock the event pane shows). */
+export function localTime(wallNs: number): string {
+  const d = new Date(Math.floor(wallNs / 1e6));
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+/** Local midnight (ms) of the day holding `ms`. */
+function midnight(ms: number): number {
+  const d = new Date(ms);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+}
+
+/**
+ * Resolves a `:goto` target to capture ns: `14:03:15[.250]` (local time, as
+ * the event pane shows it, on whichever day of the capture holds it), an
+ * ISO date-time, `+30s` / `-10s` / `+1m30s` from the replay position, `50%`,
+ * `start`, `end`, or `note N`. Throws a UsageError that says what is accepted.
+ */
+export function resolveGoto(words: string[], c: GotoContext): number {
+  const text = words.join(' ').trim();
+  const clamp = (ns: number) => Math.max(c.startNs, Math.min(c.endNs, ns));
+  const range = () => `${localTime(c.startNs + c.offsetNs)} -> ${localTime(c.endNs + c.offsetNs)}`;
+  if (!text) throw new UsageError('usage: goto <14:03:15 | +30s | -10s | 50% | note N | start | end>');
+  if (text === 'start') return c.startNs;
+  if (text === 'end') return c.endNs;
+  const note = /^note\s+#?(\d+)$/.exec(text);
+  if (note) {
+    const n = c.notes.find((x) => x.n === Number(note[1]));
+    if (!n) throw new UsageError(c.notes.length ? `no note ${note[1]} (notes 1-${c.notes.length}; :notes lists them)` : 'this capture has no notes');
+    return clamp(n.ts);
+  }
+  const pct = /^(\d+(?:\.\d+)?)%$/.exec(text);
+  if (pct) return clamp(c.startNs + ((c.endNs - c.startNs) * Number(pct[1])) / 100);
+  const rel = /^([+-])\s*(.+)$/.exec(text);
+  if (rel) {
+    const d = parseDuration(rel[2]!);
+    if (d === null) throw new UsageError(`'${text}' is not a duration (e.g. +30s, -10s, +1m30s, +500ms)`);
+    return clamp(c.now + (rel[1] === '+' ? d : -d));
+  }
+  const tod = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/.exec(text);
+  if (tod) {
+    const [, h, m, s, frac] = tod;
+    const inDay = ((Number(h) * 60 + Number(m)) * 60 + Number(s ?? 0)) * 1e3 + Number(((frac ?? '') + '000').slice(0, 3));
+    const startMs = (c.startNs + c.offsetNs) / 1e6;
+    const endMs = (c.endNs + c.offsetNs) / 1e6;
+    // A capture can cross midnight: take the first day on which that time falls inside it.
+    for (let day = midnight(startMs); day <= endMs; day += 86_400_000) {
+      const ms = new Date(day).setHours(0, 0, 0, inDay);
+      // Whole-second targets include the second they name: 14:03:15 finds an event at 14:03:15.400 too.
+      const within = ms >= Math.floor(startMs / 1000) * 1000 && ms <= endMs;
+      if (within) return clamp(ms * 1e6 - c.offsetNs);
+    }
+    throw new UsageError(`${text} is outside the capture (${range()})`);
+  }
+  const iso = Date.parse(text.replace(' ', 'T'));
+  if (/^\d{4}-\d{2}-\d{2}[T ]/.test(text) && Number.isFinite(iso)) {
+    const ns = iso * 1e6 - c.offsetNs;
+    if (ns < c.startNs - 1e9 || ns > c.endNs + 1e9) throw new UsageError(`${text} is outside the capture (${range()})`);
+    return clamp(ns);
+  }
+  throw new UsageError(`'${text}' is not a time (e.g. goto 14:03:15, goto +30s, goto -10s, goto 50%, goto note 2, goto start)`);
+}

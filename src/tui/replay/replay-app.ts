@@ -1,0 +1,152 @@
+import { render, type Instance } from 'ink';
+import { createElement } from 'react';
+import { errorLine, registerUserError } from '../../commands/errors.js';
+import { historyFile, loadHistory, trimHistory } from '../../commands/shell/history.js';
+import { escapeTerminal } from '../../probes/index.js';
+import { CaptureError, CaptureReader } from '../../store/index.js';
+import { replayHeader } from './replay-header.js';
+import { ReplayShell } from './ReplayShell.js';
+import { ReplaySource } from './replay-source.js';
+import { replayModel } from './replay-wiring.js';
+import { loadTimeline, type TimelineData } from './timeline.js';
+
+registerUserError(CaptureError);
+
+const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';
+const ALT_SCREEN_OFF = '\x1b[?1049l';
+const SHOW_CURSOR = '\x1b[?25h';
+/** Events shown at once on opening: the first screen, paused. */
+const FIRST_SCREEN = 60;
+
+function writeTerminal(s: string): void {
+  try {
+    process.stdout.write(s);
+  } catch {
+    // the terminal is gone (SIGHUP)
+  }
+}
+
+/** Everything a replay screen needs, opened from a capture file (also used by the benchmark). */
+export interface OpenReplay {
+  reader: CaptureReader;
+  source: ReplaySource;
+  model: ReturnType<typeof replayModel>;
+  header: ReturnType<typeof replayHeader>;
+  /** The timeline once its losses are read (null until then). */
+  timeline: () => TimelineData | null;
+  close(): void;
+}
+
+/**
+ * Opens a capture for replay: validates it (read-only, never modified),
+ * starts the event stream at its beginning and shows the first screen,
+ * paused. Throws a CaptureError for anything that is not a readable capture.
+ */
+export function openReplay(path: string, opts: { firstScreen?: number } = {}): OpenReplay {
+  const reader = CaptureReader.open(path);
+  try {
+    const source = new ReplaySource(reader);
+    const hist = historyFile();
+    const model = replayModel(source, { historyFile: hist, history: loadHistory(hist) });
+    const header = replayHeader(source.info, source.span().endNs);
+    let timeline: TimelineData | null = null;
+    void loadTimeline(reader, source.span(), source.probes, source.notes()).then((t) => {
+      timeline = t;
+      source.notify();
+    }, () => undefined);
+    source.step(opts.firstScreen ?? FIRST_SCREEN);
+    model.flush();
+    return {
+      reader,
+      source,
+      model,
+      header,
+      timeline: () => timeline,
+      close() {
+        model.dispose();
+        source.close();
+        reader.close();
+      },
+    };
+  } catch (e) {
+    reader.close();
+    throw e;
+  }
+}
+
+/**
+ * `ebpfsh replay FILE`: the shell's screen fed from a capture, as any user,
+ * until `:quit`, Ctrl-C, SIGTERM or SIGHUP; the terminal is restored on each
+ * and on an uncaught error. Returns the exit code.
+ */
+export async function runReplayApp(path: string): Promise<number> {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    process.stderr.write('ebpfsh: replay needs a terminal (stdin and stdout must be a TTY); in scripts use: ebpfsh info FILE, ebpfsh query FILE "SQL", ebpfsh export FILE\n');
+    return 2;
+  }
+  let r: OpenReplay;
+  try {
+    r = openReplay(path);
+  } catch (e) {
+    process.stderr.write(`ebpfsh: ${errorLine(e)}\n`);
+    return 1;
+  }
+  const { model, source } = r;
+  model.say('paused at the start: Space plays, + - speed, . steps, ] [ next/previous note, :goto 14:03:15 | +30s | note 1, :help', 'info');
+
+  let instance: Instance | undefined;
+  let finish: (code: number) => void = () => {};
+  const finished = new Promise<number>((res) => (finish = res));
+  let closing = false;
+  const stopTicking = source.run(33);
+
+  const shutdown = (reason: string, code: number, error?: unknown) => {
+    if (closing) return;
+    closing = true;
+    stopTicking();
+    try {
+      instance?.unmount();
+    } catch {
+      // already unmounted
+    }
+    try {
+      if (process.stdin.isTTY) process.stdin.setRawMode(false);
+      process.stdin.pause();
+      process.stdin.unref();
+    } catch {
+      // stdin closed
+    }
+    writeTerminal(ALT_SCREEN_OFF + SHOW_CURSOR);
+    r.close();
+    trimHistory(historyFile());
+    if (error !== undefined) process.stderr.write(`ebpfsh: ${errorLine(error)}\n`);
+    if (error !== undefined && process.env.EBPFSH_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    process.stderr.write(`ebpfsh: ${reason}: replay of ${escapeTerminal(path)} closed (the capture is unchanged)\n`);
+    finish(code);
+  };
+
+  // Out of ink's input dispatch: unmounting from inside it left stdin referenced.
+  model.onQuit = (reason) => setImmediate(() => shutdown(reason, 0));
+  const handlers: [NodeJS.Signals, () => void][] = [
+    ['SIGINT', () => shutdown('SIGINT', 130)],
+    ['SIGTERM', () => shutdown('SIGTERM', 143)],
+    ['SIGHUP', () => shutdown('SIGHUP', 129)],
+  ];
+  for (const [s, h] of handlers) process.on(s, h);
+  const onCrash = (e: unknown) => shutdown('internal error', 1, e);
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+  const onExit = () => writeTerminal(ALT_SCREEN_OFF + SHOW_CURSOR);
+  process.on('exit', onExit);
+
+  writeTerminal(ALT_SCREEN_ON);
+  instance = render(createElement(ReplayShell, { model, source, header: r.header, timeline: r.timeline }), { exitOnCtrlC: false, patchConsole: true, maxFps: 30 });
+  instance.waitUntilExit().catch((e: unknown) => shutdown('internal error', 1, e));
+
+  const code = await finished;
+  for (const [s, h] of handlers) process.off(s, h);
+  process.off('uncaughtException', onCrash);
+  process.off('unhandledRejection', onCrash);
+  process.off('exit', onExit);
+  return code;
+}

@@ -1,0 +1,42 @@
+import { duration } from '../../commands/capture-time.js';
+import { localTime } from '../../commands/shell/replay-time.js';
+import { escapeTerminal } from '../../probes/index.js';
+import type { CaptureInfo } from '../../store/index.js';
+
+/** The header of a replay: what was recorded where and when, and what to distrust. */
+export interface ReplayHeader {
+  /** host, kernel, span, command line */
+  title: string;
+  /** Losses and an unclean stop, one line each (shown red). */
+  warnings: string[];
+  /** Shown when there is nothing to warn about. */
+  clean: string;
+}
+
+/** Local date and time of a wall-clock ns. */
+function localDate(wallNs: number): string {
+  const d = new Date(Math.floor(wallNs / 1e6));
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+/** Builds the header from `CaptureReader.info()`; every string from the capture escaped. */
+export function replayHeader(info: CaptureInfo, endNs: number): ReplayHeader {
+  const e = escapeTerminal;
+  const off = info.clockOffsetNs;
+  const span = `${localDate(info.startNs + off)} ${localTime(info.startNs + off)} -> ${localTime(endNs + off)} (${duration(endNs - info.startNs)}${info.endNs === null ? ', end unknown' : ''})`;
+  const title = `replay ${e(info.path)} │ host ${e(info.hostname)} │ kernel ${e(info.kernelRelease)} │ ${span} │ ${info.commandLine.map((a) => e(a)).join(' ')}`;
+  const warnings: string[] = [];
+  const lost = info.losses.filter((l) => l.count === null || l.count > 0);
+  if (lost.length) {
+    const total = lost.reduce((s, l) => s + (l.count ?? 0), 0);
+    const unknown = lost.some((l) => l.count === null);
+    warnings.push(`LOSSES: ${total}${unknown ? '+' : ''} events lost: ${lost.map((l) => `${l.probe ?? 'all probes'} ${l.cause} ${l.count ?? '?'}`).join(', ')} (× on the timeline)`);
+  }
+  if (!info.cleanStop) {
+    const gap = info.gap ? `events after ${localTime(info.gap.startNs + off)} may be missing${info.gap.endNs ? ` (until ${localTime(info.gap.endNs + off)})` : ''}` : 'the end may be missing';
+    warnings.push(`UNCLEAN STOP (${e(info.stopReason ?? 'recorder died')}): ${gap} (░ on the timeline)`);
+  }
+  const counts = Object.entries(info.counts).map(([k, n]) => `${k} ${n}`).join(', ');
+  return { title, warnings, clean: `stopped cleanly (${e(info.stopReason ?? 'stop')}), nothing lost │ ${counts || 'no events'}` };
+}

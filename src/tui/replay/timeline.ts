@@ -1,0 +1,107 @@
+import type { ReplayNote } from '../../commands/shell/replay-control.js';
+import type { CaptureReader } from '../../store/index.js';
+import { coverageFromJournal } from '../dashboard/capture-feed.js';
+import type { Coverage } from '../dashboard/dashboard-model.js';
+
+/** A loss interval of the capture (probe null: every probe, e.g. the recorder died). */
+export interface LossSpan {
+  probe: string | null;
+  cause: string;
+  startNs: number;
+  endNs: number | null;
+  count: number | null;
+}
+
+/** What the timeline strip draws: coverage per probe, losses, notes and the recorder's gap. */
+export interface TimelineData {
+  startNs: number;
+  endNs: number;
+  /** Probes in the order their rows appear. */
+  probes: string[];
+  coverage: Coverage[];
+  losses: LossSpan[];
+  notes: ReplayNote[];
+  gap: { startNs: number; endNs: number | null } | null;
+}
+
+/** One row of the strip: a label and one character per cell. */
+export interface TimelineRow {
+  label: string;
+  cells: string;
+  /** Cells that show a loss or the gap (drawn red). */
+  alarm: boolean[];
+}
+
+/** Cell characters. */
+export const CELL = { attached: '█', detached: '·', loss: '×', gap: '░', note: '▼', empty: '─' } as const;
+
+/**
+ * The static part of the timeline: coverage from the journal (synchronous),
+ * loss intervals (through the reader's query process, so it never blocks the
+ * first screen).
+ */
+export async function loadTimeline(reader: CaptureReader, span: { startNs: number; endNs: number }, probes: string[], notes: ReplayNote[]): Promise<TimelineData> {
+  const info = reader.info();
+  const coverage = coverageFromJournal(reader.journal(), info.endNs ?? span.endNs).filter((c) => probes.includes(c.probe));
+  let losses: LossSpan[] = [];
+  try {
+    const r = await reader.query('SELECT probe, cause, start_ns, end_ns, count FROM losses WHERE count IS NULL OR count > 0 ORDER BY start_ns', { maxRows: 100_000 });
+    losses = r.rows.map(([probe, cause, startNs, endNs, count]) => ({ probe: probe as string | null, cause: cause as string, startNs: startNs as number, endNs: endNs as number | null, count: count as number | null }));
+  } catch {
+    // the strip then shows coverage and notes only; :info still lists the losses
+  }
+  const order = [...new Set([...coverage.map((c) => c.probe), ...probes])];
+  return { startNs: span.startNs, endNs: span.endNs, probes: order, coverage, losses, notes, gap: info.gap };
+}
+
+/** The strip's rows for `cells` columns: one per probe (attached or not), then losses, gap and notes. */
+export function timelineRows(d: TimelineData, cells: number): TimelineRow[] {
+  const n = Math.max(1, cells);
+  const span = Math.max(1, d.endNs - d.startNs);
+  const cellOf = (ns: number) => Math.max(0, Math.min(n - 1, Math.floor(((ns - d.startNs) / span) * n)));
+  const paint = (row: string[], from: number, to: number | null, ch: string) => {
+    const a = cellOf(from);
+    const b = cellOf(to ?? d.endNs);
+    for (let i = a; i <= b; i++) row[i] = ch;
+  };
+  const out: TimelineRow[] = [];
+  for (const probe of d.probes) {
+    const row = new Array<string>(n).fill(CELL.detached);
+    for (const c of d.coverage) if (c.probe === probe) paint(row, c.fromNs, c.toNs, CELL.attached);
+    const alarm = new Array<boolean>(n).fill(false);
+    for (const l of d.losses)
+      if (l.probe === probe) {
+        const a = cellOf(l.startNs);
+        const b = cellOf(l.endNs ?? l.startNs);
+        for (let i = a; i <= b; i++) alarm[i] = true;
+      }
+    out.push({ label: probe, cells: row.join(''), alarm });
+  }
+  const marks = new Array<string>(n).fill(CELL.empty);
+  const alarm = new Array<boolean>(n).fill(false);
+  if (d.gap) {
+    const a = cellOf(d.gap.startNs);
+    const b = cellOf(d.gap.endNs ?? d.endNs);
+    for (let i = a; i <= b; i++) {
+      marks[i] = CELL.gap;
+      alarm[i] = true;
+    }
+  }
+  for (const l of d.losses) {
+    const a = cellOf(l.startNs);
+    const b = cellOf(l.endNs ?? l.startNs);
+    for (let i = a; i <= b; i++) {
+      marks[i] = CELL.loss;
+      alarm[i] = true;
+    }
+  }
+  for (const note of d.notes) marks[cellOf(note.ts)] = note.n < 10 ? String(note.n) : CELL.note;
+  out.push({ label: 'losses/notes', cells: marks.join(''), alarm });
+  return out;
+}
+
+/** The cell of the replay position. */
+export function positionCell(d: { startNs: number; endNs: number }, ns: number, cells: number): number {
+  const span = Math.max(1, d.endNs - d.startNs);
+  return Math.max(0, Math.min(cells - 1, Math.floor(((ns - d.startNs) / span) * cells)));
+}
