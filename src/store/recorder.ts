@@ -68,8 +68,8 @@ interface TableDesc {
   full1: string;
   fullK: string;
   k: number;
-  nInt: number;
-  nStr: number;
+  /** Numbers per row in ints. */
+  slots: number;
   leanPlan: number[];
   fullPlan: number[];
 }
@@ -81,7 +81,7 @@ interface Op {
   d?: TableDesc;
   rows?: number;
   ints?: Float64Array;
-  strs?: (string | null)[];
+  strs?: string[];
   raws?: (number | Uint8Array)[];
 }
 
@@ -92,7 +92,9 @@ interface TableBuf {
   /** Row capacity of ints. */
   cap: number;
   ints: Float64Array;
-  strs: (string | null)[];
+  /** This batch's distinct strings, and their indexes. */
+  strs: string[];
+  dict: Map<string, number>;
   raws: (number | Uint8Array)[];
   rows: number;
 }
@@ -288,7 +290,7 @@ export class Recorder {
       }
       if (!buf) continue;
       if (buf.rows === buf.cap) this.grow(buf);
-      buf.enc.encodeInto(e, buf.ints, buf.strs, buf.raws, buf.rows++);
+      buf.enc.encodeInto(e, buf.ints, buf.raws, buf.rows++, buf.dict, buf.strs);
       n++;
       if (name === 'procsnoop') this.trackProcess(e);
       else if (name === 'execsnoop' && e.kind === 0) this.trackExec(e);
@@ -398,15 +400,15 @@ export class Recorder {
     const [lean1, leanK] = statements(enc.columns.filter((c) => c.kind !== 'raw')) as [string, string];
     const leanPlan: number[] = [];
     for (let c = 0; c < enc.plan.length; c += 2) if (enc.columns[c / 2]!.kind !== 'raw') leanPlan.push(enc.plan[c]!, enc.plan[c + 1]!);
-    const d: TableDesc = { lean1, leanK, full1, fullK, k, nInt: enc.nInt, nStr: enc.nStr, leanPlan, fullPlan: enc.plan };
-    t = { probe: probeName, enc, d, cap: FIRST_CAPACITY, ints: new Float64Array(FIRST_CAPACITY * enc.nInt), strs: [], raws: [], rows: 0 };
+    const d: TableDesc = { lean1, leanK, full1, fullK, k, slots: enc.slots, leanPlan, fullPlan: enc.plan };
+    t = { probe: probeName, enc, d, cap: FIRST_CAPACITY, ints: new Float64Array(FIRST_CAPACITY * enc.slots), strs: [], dict: new Map(), raws: [], rows: 0 };
     this.tables.set(probeName, t);
     return t;
   }
 
   /** Doubles a table buffer's room for integer columns. */
   private grow(t: TableBuf): void {
-    const ints = new Float64Array(t.cap * 2 * t.enc.nInt);
+    const ints = new Float64Array(t.cap * 2 * t.enc.slots);
     ints.set(t.ints);
     t.ints = ints;
     t.cap *= 2;
@@ -414,8 +416,9 @@ export class Recorder {
 
   /** Empties a table buffer (its ints were handed to the writer, or are dropped). */
   private reset(t: TableBuf): void {
-    t.ints = new Float64Array(t.cap * t.enc.nInt);
+    t.ints = new Float64Array(t.cap * t.enc.slots);
     t.strs = [];
+    t.dict = new Map();
     t.raws = [];
     t.rows = 0;
   }

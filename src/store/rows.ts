@@ -52,21 +52,23 @@ export function argvOf(text: unknown, raw: unknown): ByteString[] | null {
 export const Slot = { Int: 0, Str: 1, Raw: 2 } as const;
 
 /**
- * Rows of one probe table, columnar, as handed to the writer thread: every
- * INTEGER column in `ints` (a transferable Float64Array, NaN for NULL), every
- * TEXT/argv column in `strs`, and the rare exact bytes of invalid UTF-8 in
- * `raws` (row, column position, bytes; in row order). Transferring the
- * ArrayBuffer and cloning a flat string array costs a fraction of cloning an
- * array of mixed row values.
+ * Rows of one probe table, columnar, as handed to the writer thread. `ints`
+ * (a transferable Float64Array) has `slots` numbers per row, one per column
+ * except the raw twins: the value of an INTEGER column, or for a TEXT/argv
+ * column the index of its string in `strs` (each distinct string once per
+ * batch: comm, syscall and hot paths repeat); NaN is NULL. The rare exact
+ * bytes of invalid UTF-8 are in `raws` as (row, column position, bytes)
+ * triples, in row and column order. Transferring one ArrayBuffer and cloning
+ * only distinct strings costs a fraction of cloning arrays of row values.
  */
 export interface ColumnarRows {
   rows: number;
   ints: Float64Array;
-  strs: (string | null)[];
+  strs: string[];
   raws: (number | Uint8Array)[];
 }
 
-type EncodeFn = (e: TraceEvent, I: Float64Array, ib: number, S: (string | null)[], sb: number, R: (number | Uint8Array)[], row: number) => void;
+type EncodeFn = (e: TraceEvent, I: Float64Array, ib: number, R: (number | Uint8Array)[], row: number, M: Map<string, number>, L: string[]) => void;
 
 /** Copies bytes out of whatever larger buffer they view (a clone of a view copies its whole buffer). */
 function ownBytes(s: Uint8Array): Uint8Array {
@@ -77,6 +79,11 @@ function num(v: unknown): number {
   return typeof v === 'number' ? v : v === null || v === undefined ? NaN : Number(v);
 }
 
+/** Generated code: the index of string expression `s` in the batch's dictionary (L, M), into slot `n`. */
+function internCode(s: string, n: number): string {
+  return `x = M.get(${s}); if (x === undefined) { x = L.length; L.push(${s}); M.set(${s}, x); } I[ib + ${n}] = x;`;
+}
+
 /**
  * Turns events of one probe into columnar rows (the writer's fast path). The
  * per-probe encoder is generated once from the column spec, so the hot loop
@@ -84,20 +91,17 @@ function num(v: unknown): number {
  */
 export class RowEncoder {
   readonly columns: ColumnSpec[];
-  /** Per column, in table order: [Slot, index] pairs (index into a row's ints or strs; for raw twins, the column position). */
+  /** Per column, in table order: [Slot, index] pairs (index of the row's slot in ints; for raw twins, the column position). */
   readonly plan: number[];
-  /** INTEGER slots per row. */
-  readonly nInt: number;
-  /** TEXT slots per row. */
-  readonly nStr: number;
+  /** Slots per row in ints (every column but the raw twins). */
+  readonly slots: number;
   private readonly fn: EncodeFn;
 
   constructor(readonly probe: ProbeSpec) {
     this.columns = probeColumns(probe);
     const plan: number[] = [];
-    const code: string[] = ['let v, a; const f = e.fields;'];
-    let ni = 0;
-    let ns = 0;
+    const code: string[] = ['let v, a, t, x; const f = e.fields;'];
+    let n = 0;
     this.columns.forEach((c, pos) => {
       if (c.kind === 'raw') {
         plan.push(Slot.Raw, pos);
@@ -106,25 +110,24 @@ export class RowEncoder {
       const src = c.source;
       const get = 'header' in src ? `e[${JSON.stringify(src.header)}]` : 'field' in src ? `f[${JSON.stringify(src.field)}]` : 'null';
       if (c.kind === 'int') {
-        plan.push(Slot.Int, ni);
-        code.push(`I[ib + ${ni}] = num(${get});`);
-        ni++;
+        plan.push(Slot.Int, n);
+        code.push(`I[ib + ${n}] = num(${get});`);
+        n++;
         return;
       }
       // The raw twin follows its text column (probeColumns guarantees it).
       const rawPos = this.columns[pos + 1]?.kind === 'raw' ? pos + 1 : -1;
-      plan.push(Slot.Str, ns);
+      plan.push(Slot.Str, n);
       if (c.kind === 'argv')
-        code.push(`v = ${get}; if (v === null || v === undefined) S[sb + ${ns}] = null; else { a = argvValues(v); S[sb + ${ns}] = a[0]; if (a[1] !== null) R.push(row, ${rawPos}, ownBytes(a[1])); }`);
+        code.push(`v = ${get}; if (v === null || v === undefined) I[ib + ${n}] = NaN; else { a = argvValues(v); t = a[0]; ${internCode('t', n)} if (a[1] !== null) R.push(row, ${rawPos}, ownBytes(a[1])); }`);
       else
-        code.push(`v = ${get}; if (typeof v === 'string') S[sb + ${ns}] = v; else if (v === null || v === undefined) S[sb + ${ns}] = null; else { S[sb + ${ns}] = textValue(v); R.push(row, ${rawPos}, ownBytes(v)); }`);
-      ns++;
+        code.push(`v = ${get}; if (typeof v === 'string') { ${internCode('v', n)} } else if (v === null || v === undefined) I[ib + ${n}] = NaN; else { t = textValue(v); ${internCode('t', n)} R.push(row, ${rawPos}, ownBytes(v)); }`);
+      n++;
     });
     this.plan = plan;
-    this.nInt = ni;
-    this.nStr = ns;
+    this.slots = n;
     // Code generated from the probe's own column spec (names JSON-quoted), never from event data.
-    this.fn = new Function('num', 'textValue', 'argvValues', 'ownBytes', `return function encode(e, I, ib, S, sb, R, row) { ${code.join('\n')} };`)(
+    this.fn = new Function('num', 'textValue', 'argvValues', 'ownBytes', `return function encode(e, I, ib, R, row, M, L) { ${code.join('\n')} };`)(
       num,
       textValue,
       argvValues,
@@ -132,22 +135,27 @@ export class RowEncoder {
     ) as EncodeFn;
   }
 
-  /** Appends `e` as row `row` of a batch whose arrays have room for it. */
-  encodeInto(e: TraceEvent, ints: Float64Array, strs: (string | null)[], raws: (number | Uint8Array)[], row: number): void {
-    this.fn(e, ints, row * this.nInt, strs, row * this.nStr, raws, row);
+  /**
+   * Writes `e` as row `row` of a batch: its slots into `ints` (which must
+   * have room), new strings into the dictionary (`dict`, `strs`), exact bytes
+   * into `raws`.
+   */
+  encodeInto(e: TraceEvent, ints: Float64Array, raws: (number | Uint8Array)[], row: number, dict: Map<string, number>, strs: string[]): void {
+    this.fn(e, ints, row * this.slots, raws, row, dict, strs);
   }
 
   /** Appends the row values of `e` to `out`, in column order (raw twins included). */
   encode(e: TraceEvent, out: unknown[]): void {
-    const ints = new Float64Array(this.nInt);
-    const strs: (string | null)[] = new Array(this.nStr);
+    const ints = new Float64Array(this.slots);
     const raws: (number | Uint8Array)[] = [];
-    this.encodeInto(e, ints, strs, raws, 0);
+    const strs: string[] = [];
+    this.encodeInto(e, ints, raws, 0, new Map(), strs);
     for (let c = 0; c < this.plan.length; c += 2) {
       const slot = this.plan[c]!;
       const i = this.plan[c + 1]!;
-      if (slot === Slot.Int) out.push(Number.isNaN(ints[i]) ? null : ints[i]!);
-      else if (slot === Slot.Str) out.push(strs[i]);
+      const v = ints[i]!;
+      if (slot === Slot.Int) out.push(Number.isNaN(v) ? null : v);
+      else if (slot === Slot.Str) out.push(Number.isNaN(v) ? null : strs[v]);
       else {
         const k = raws.findIndex((x, j) => j % 3 === 1 && x === i);
         out.push(k >= 0 ? Buffer.from(raws[k + 1] as Uint8Array) : null);
