@@ -45,7 +45,10 @@ export function replayKey(model: ShellModel, source: ReplaySource, input: string
 
 /** Key handling of the replay screen: replay keys, then the shell's own. */
 export function replayInput(model: ShellModel, source: ReplaySource, input: string, key: Key): void {
-  if (!replayKey(model, source, input, key)) model.input(input, key);
+  // Keys pressed quickly can arrive as one chunk ("++"): when every one is a replay key, take each.
+  const each = input.length > 1 && /^[ .+\-[\]]+$/.test(input) && model.mode === 'events' && model.pane.kind === 'events';
+  if (each) for (const ch of input) replayKey(model, source, ch, key);
+  else if (!replayKey(model, source, input, key)) model.input(input, key);
   // The detail pane is the live one; in replay its ancestry comes from the capture.
   if (model.pane.kind === 'detail') {
     const i = model.pane.lines.indexOf(LIVE_ANCESTRY);
