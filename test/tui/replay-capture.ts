@@ -80,7 +80,7 @@ export async function renderReplay(path: string, opts: { rows?: number; firstScr
   const model = replayModel(source, { flushMs: 1, procRoot: '/nonexistent-proc' });
   const quits: string[] = [];
   model.onQuit = (r) => quits.push(r);
-  const timeline = await loadTimeline(reader, source.span(), source.probes, source.notes());
+  const timeline = await loadTimeline(reader, source.info, source.span(), source.probes, source.notes());
   const head = replayHeader(source.info, source.span().endNs);
   if (opts.firstScreen) source.step(opts.firstScreen);
   const app = render(createElement(ReplayShell, { model, source, header: head, timeline: () => timeline, columns: 120, rows: opts.rows ?? 40 }));

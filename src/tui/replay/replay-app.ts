@@ -50,7 +50,7 @@ export function openReplay(path: string, opts: { firstScreen?: number } = {}): O
     const model = replayModel(source, { historyFile: hist, history: loadHistory(hist) });
     const header = replayHeader(source.info, source.span().endNs);
     let timeline: TimelineData | null = null;
-    void loadTimeline(reader, source.span(), source.probes, source.notes()).then((t) => {
+    void loadTimeline(reader, source.info, source.span(), source.probes, source.notes()).then((t) => {
       timeline = t;
       source.notify();
     }, () => undefined);

@@ -1,5 +1,5 @@
 import type { ReplayNote } from '../../commands/shell/replay-control.js';
-import type { CaptureReader } from '../../store/index.js';
+import type { CaptureInfo, CaptureReader } from '../../store/index.js';
 import { coverageFromJournal } from '../dashboard/capture-feed.js';
 import type { Coverage } from '../dashboard/dashboard-model.js';
 
@@ -38,10 +38,9 @@ export const CELL = { attached: '█', detached: '·', loss: '×', gap: '░', n
 /**
  * The static part of the timeline: coverage from the journal (synchronous),
  * loss intervals (through the reader's query process, so it never blocks the
- * first screen).
+ * first screen). `info` is the reader's, already read: it counts every table.
  */
-export async function loadTimeline(reader: CaptureReader, span: { startNs: number; endNs: number }, probes: string[], notes: ReplayNote[]): Promise<TimelineData> {
-  const info = reader.info();
+export async function loadTimeline(reader: CaptureReader, info: CaptureInfo, span: { startNs: number; endNs: number }, probes: string[], notes: ReplayNote[]): Promise<TimelineData> {
   const coverage = coverageFromJournal(reader.journal(), info.endNs ?? span.endNs).filter((c) => probes.includes(c.probe));
   let losses: LossSpan[] = [];
   try {
