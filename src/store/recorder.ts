@@ -414,8 +414,11 @@ export class Recorder {
     t.cap *= 2;
   }
 
-  /** Empties a table buffer (its ints were handed to the writer, or are dropped). */
+  /** Empties a table buffer (its ints were handed to the writer, or are dropped); room as the last batch needed. */
   private reset(t: TableBuf): void {
+    let cap = FIRST_CAPACITY;
+    while (cap < t.rows) cap *= 2;
+    t.cap = cap;
     t.ints = new Float64Array(t.cap * t.enc.slots);
     t.strs = [];
     t.dict = new Map();
