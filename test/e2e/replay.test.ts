@@ -1,0 +1,179 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { describeKernel, hasCommand, run, waitFor } from '../helpers/kernel.js';
+import { sha256 } from '../store/helpers.js';
+import { Tmux, readIfExists } from './tmux.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const BIN = join(ROOT, 'bin/ebpfsh');
+const AS_USER = 'setpriv --reuid=1000 --regid=1000 --clear-groups';
+const sessions: Tmux[] = [];
+
+afterEach(() => {
+  for (const t of sessions.splice(0)) t.kill();
+});
+
+describeKernel('ebpfsh replay end to end (a real recording, replayed in tmux by an ordinary user)', () => {
+  let dir: string;
+  let copy: string;
+  let server: Server;
+  const tag = `replay${process.pid}`;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ebpfsh-replay-e2e-'));
+    chmodSync(dir, 0o755);
+    const cap = join(dir, 'incident.db');
+    server = await new Promise<Server>((res) => {
+      const s = createServer((c) => c.destroy());
+      s.listen(0, '127.0.0.1', () => res(s));
+    });
+    const port = (server.address() as { port: number }).port;
+    const rec = spawn(BIN, ['record', '-w', cap, 'execsnoop,opensnoop,tcpconnect', 'uid=1000'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    rec.stderr.on('data', (d) => (err += d));
+    await waitFor(() => err.includes('Ctrl-C to stop'), 15_000, 'the recorder to start');
+    const script = `cat /etc/hostname >/dev/null; /bin/true ${tag} 'two words'; /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', ${port})).close()"`;
+    const w = await run('sh', ['-c', script], { uid: 1000 });
+    expect(w.code).toBe(0);
+    await new Promise((r) => setTimeout(r, 400));
+    rec.kill('SIGINT');
+    await new Promise((r) => rec.on('close', r));
+    // The analyst's copy, owned by the analyst.
+    copy = join(dir, 'copy.db');
+    copyFileSync(cap, copy);
+    chownSync(copy, 1000, 1000);
+    mkdirSync(join(dir, 'home'));
+    chownSync(join(dir, 'home'), 1000, 1000);
+    writeFileSync(join(dir, 'notsqlite.db'), 'hello, I am not a capture\n');
+    chmodSync(join(dir, 'notsqlite.db'), 0o644);
+  }, 60_000);
+  afterAll(() => {
+    server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  function startReplay(file: string): Tmux {
+    const t = new Tmux();
+    sessions.push(t);
+    t.start(`cd ${dir} && exec ${AS_USER} env HOME=${dir}/home EBPFSH_HISTORY=${dir}/home/history ${BIN} replay ${file} 2>${dir}/home/stderr`);
+    return t;
+  }
+
+  it('header and timeline first; play, seek, :filter, detail with ancestry from the capture, :query, :tree, then :quit; the file is unchanged', async () => {
+    expect(hasCommand('tmux')).toBe(true);
+    const before = sha256(copy);
+    const t = startReplay('copy.db');
+    const first = await t.waitFor('paused at the start');
+    const lines = first.split('\n');
+    expect(lines[0]).toMatch(/^replay copy\.db │ host \S+ │ kernel \S+ │ \d{4}-\d\d-\d\d [\d:.]+ -> [\d:.]+/);
+    expect(lines[1]).toMatch(/^stopped cleanly \(\w+\), nothing lost │ exec \d+, open \d+, connect 1/);
+    expect(first).toMatch(/❚❚ paused \(1x\) │ [\d:.]+ \(\d+%\)/);
+    await t.waitFor(/execsnoop\s+[·█]+/);
+    expect(t.screen()).toMatch(/tcpconnect\s+[·█]+/);
+    expect(t.screen()).toMatch(/losses\/notes/);
+
+    // play it all as fast as possible
+    t.type(':play max');
+    await t.waitFor('■ end of capture');
+    expect(t.screen()).toMatch(/\(100%\)/);
+    const CONNECT = /connect\s+\d+\s+\d+\s+1000 python3\s+127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+ ok/;
+    await t.waitFor(CONNECT);
+
+    // seek: to the start (an empty view), then to the end again, then relative
+    t.type(':goto start');
+    await t.waitFor(/at [\d:.]+ \(0%\)/);
+    t.type(':goto end');
+    await t.waitFor(/at [\d:.]+ \(100%\)/);
+    await t.waitFor(CONNECT); // back-filled: the events just before the end
+    t.type(':goto -10s');
+    await t.waitFor(/at [\d:.]+ \(\d+%\)/);
+    t.type(':goto end');
+    await t.waitFor(CONNECT);
+
+    // the same view filter as live
+    t.type(':filter comm=true');
+    await t.waitFor('view: comm=true');
+    const filtered = t.screen();
+    expect(filtered).toMatch(new RegExp(`exec\\s+\\d+\\s+\\d+\\s+1000 true\\s+0 /bin/true /bin/true ${tag} 'two words'`));
+    expect(filtered).not.toMatch(/ python3 /);
+
+    // detail pane: every field, ancestry from the capture's process table
+    t.type(`/${tag}`);
+    await t.waitFor(`/${tag}: found`);
+    t.keys('Enter');
+    const detail = await t.waitFor("ancestry (the capture's process table");
+    expect(detail).toMatch(/execsnoop pid \d+/);
+    expect(detail).toMatch(new RegExp(`\\[1\\] ${tag}`));
+    expect(detail).toMatch(/\[2\] two words/);
+    expect(detail).toMatch(/filename\s+\/bin\/true/);
+    expect(detail).toMatch(/└─ \d+ sh \[uid 1000\] sh -c/); // the parent shell, from the process table
+    t.keys('Escape');
+    await t.waitFor('TIME');
+
+    // :query against this capture, read-only
+    t.type(':query SELECT count(*) AS n FROM connect WHERE ret = 0');
+    await t.waitFor('(1 row)');
+    expect(t.screen()).toMatch(/^n\s*$/m);
+    expect(t.screen()).toMatch(/^1\s*$/m);
+    t.keys('q');
+    t.type(':query DELETE FROM exec');
+    await t.waitFor(/read-only/);
+
+    // :tree of the parent shell, from the capture
+    const pid = /\n(\d+) sh \[uid 1000\]|└─ (\d+) sh \[uid 1000\]/.exec(detail);
+    const shPid = pid?.[1] ?? pid?.[2];
+    expect(shPid).toBeDefined();
+    t.type(`:tree ${shPid}`);
+    await t.waitFor('process and descendants:');
+    expect(t.screen()).toMatch(new RegExp(`exec .*/bin/true .*${tag}`));
+    t.keys('q');
+
+    // live-only commands say so
+    t.type(':attach execve uid=1000');
+    await t.waitFor(':attach does not apply to a capture');
+    t.type(':mark "x"');
+    await t.waitFor(':mark does not apply to a capture');
+
+    t.type(':quit');
+    expect(await t.waitExit()).toBe(0);
+    expect(readIfExists(join(dir, 'home/stderr'))).toMatch(/:quit: replay of copy\.db closed \(the capture is unchanged\)/);
+    expect(sha256(copy)).toBe(before);
+    expect(existsSync(`${copy}-wal`) || existsSync(`${copy}-shm`) || existsSync(`${copy}-journal`)).toBe(false);
+    expect(readIfExists(join(dir, 'home/history'))).toContain(':play max\n');
+  });
+
+  it('Ctrl-C leaves and restores the terminal', async () => {
+    const t = startReplay('copy.db');
+    await t.waitFor('paused at the start');
+    expect(t.display('#{alternate_on}')).toBe('1');
+    t.keys('C-c');
+    expect(await t.waitExit()).toBe(0);
+    expect(t.display('#{alternate_on}')).toBe('0');
+  });
+
+  it('bad input: one clear line and a non-zero exit', async () => {
+    const as = (args: string[], input?: string) => {
+      const r = spawnSync('setpriv', ['--reuid=1000', '--regid=1000', '--clear-groups', BIN, ...args], { encoding: 'utf8', timeout: 20_000, input, cwd: dir });
+      return { code: r.status, stderr: r.stderr };
+    };
+    const missing = as(['replay', join(dir, 'nope.db')]);
+    expect(missing.code).not.toBe(0);
+    const notSqlite = as(['replay', join(dir, 'notsqlite.db')]);
+    expect(notSqlite.code).not.toBe(0);
+    const noTty = as(['replay', copy], '');
+    expect(noTty.code).toBe(2);
+    expect(noTty.stderr).toMatch(/^ebpfsh: replay needs a terminal .*ebpfsh query FILE/);
+    // Each problem is one line, checked for a terminal first: run those two in tmux.
+    for (const [file, msg] of [['nope.db', /nope\.db: no such file/], ['notsqlite.db', /not an ebpfsh capture \(not a SQLite database\)/]] as const) {
+      const t = startReplay(file);
+      expect(await t.waitExit()).toBe(1);
+      const err = readIfExists(join(dir, 'home/stderr'));
+      expect(err).toMatch(msg);
+      expect(err.trim().split('\n')).toHaveLength(1);
+    }
+  });
+});
