@@ -1,6 +1,6 @@
 import { bindMembers, memberOffset, type BoundMember, type Layouts } from './layout.js';
-import { cString, toByteString } from './bytes.js';
-import type { EventHeader, MemberType, ProbeSpec, RawRecord, TraceEvent } from './types.js';
+import { cStringAt, splitNulAt, stringAt } from './bytes.js';
+import type { EventHeader, FieldValue, MemberType, ProbeSpec, RawRecord, TraceEvent } from './types.js';
 
 /** The header members the engine reads, with their C types. */
 export const HEADER_MEMBERS: Record<string, MemberType> = {
@@ -23,23 +23,26 @@ export class DecodeError extends Error {
   override name = 'DecodeError';
 }
 
-function readMember(buf: Buffer, base: number, m: BoundMember): number | Uint8Array {
-  const at = base + m.offset;
+type Reader = (buf: Buffer, base: number) => number | Uint8Array;
+
+/** A reader for one member, bound to its offset once (the hot path does no dispatch). */
+function memberReader(m: BoundMember): Reader {
+  const o = m.offset;
   switch (m.type) {
     case 'u8':
-      return buf[at]!;
+      return (buf, base) => buf[base + o]!;
     case 'u16':
-      return buf.readUInt16LE(at);
+      return (buf, base) => buf.readUInt16LE(base + o);
     case 'u32':
-      return buf.readUInt32LE(at);
+      return (buf, base) => buf.readUInt32LE(base + o);
     case 'i32':
-      return buf.readInt32LE(at);
+      return (buf, base) => buf.readInt32LE(base + o);
     case 'u64':
-      return buf.readUInt32LE(at) + buf.readUInt32LE(at + 4) * 0x1_0000_0000;
+      return (buf, base) => buf.readUInt32LE(base + o) + buf.readUInt32LE(base + o + 4) * 0x1_0000_0000;
     case 'i64':
-      return Number(buf.readBigInt64LE(at));
+      return (buf, base) => Number(buf.readBigInt64LE(base + o));
     case 'bytes':
-      return buf.subarray(at, at + m.size);
+      return (buf, base) => buf.subarray(base + o, base + o + m.size);
   }
 }
 
@@ -47,13 +50,17 @@ function readMember(buf: Buffer, base: number, m: BoundMember): number | Uint8Ar
 export class HeaderDecoder {
   readonly size: number;
   readonly probeIdOffset: number;
-  private readonly m: Record<string, BoundMember>;
+  readonly kindOffset: number;
+  private readonly o: Record<keyof typeof HEADER_MEMBERS, number>;
+  private readonly commSize: number;
 
   constructor(layouts: Layouts) {
     const bound = bindMembers(layouts, 'event_header', HEADER_MEMBERS);
-    this.m = Object.fromEntries(bound.map((b) => [b.name, b]));
+    this.o = Object.fromEntries(bound.map((b) => [b.name, b.offset])) as Record<keyof typeof HEADER_MEMBERS, number>;
+    this.commSize = bound.find((b) => b.name === 'comm')!.size;
     this.size = layouts.structs.event_header!.size;
-    this.probeIdOffset = this.m.probe_id!.offset;
+    this.probeIdOffset = this.o.probe_id!;
+    this.kindOffset = this.o.kind!;
   }
 
   /** The probe id of the record at `base`. */
@@ -62,29 +69,56 @@ export class HeaderDecoder {
   }
 
   decode(buf: Buffer, base: number): EventHeader {
-    const m = this.m;
+    return this.event(buf, base, '', {}) as EventHeader;
+  }
+
+  /** The whole event in one object literal (one hidden class for every event). */
+  event(buf: Buffer, base: number, probe: string, fields: Record<string, FieldValue>): TraceEvent {
+    const o = this.o;
+    const comm = base + o.comm!;
     return {
-      ts: readMember(buf, base, m.ts_ns!) as number,
-      kind: buf.readUInt16LE(base + m.kind!.offset),
-      pid: buf.readUInt32LE(base + m.tgid!.offset),
-      tid: buf.readUInt32LE(base + m.tid!.offset),
-      ppid: buf.readUInt32LE(base + m.ppid!.offset),
-      uid: buf.readUInt32LE(base + m.uid!.offset),
-      gid: buf.readUInt32LE(base + m.gid!.offset),
-      cgroup: readMember(buf, base, m.cgroup_id!) as number,
-      pidns: buf.readUInt32LE(base + m.pidns!.offset),
-      nspid: buf.readUInt32LE(base + m.ns_tgid!.offset),
-      comm: toByteString(cString(readMember(buf, base, m.comm!) as Uint8Array)),
+      probe,
+      ts: buf.readUInt32LE(base + o.ts_ns!) + buf.readUInt32LE(base + o.ts_ns! + 4) * 0x1_0000_0000,
+      kind: buf.readUInt16LE(base + o.kind!),
+      pid: buf.readUInt32LE(base + o.tgid!),
+      tid: buf.readUInt32LE(base + o.tid!),
+      ppid: buf.readUInt32LE(base + o.ppid!),
+      uid: buf.readUInt32LE(base + o.uid!),
+      gid: buf.readUInt32LE(base + o.gid!),
+      cgroup: buf.readUInt32LE(base + o.cgroup_id!) + buf.readUInt32LE(base + o.cgroup_id! + 4) * 0x1_0000_0000,
+      pidns: buf.readUInt32LE(base + o.pidns!),
+      nspid: buf.readUInt32LE(base + o.ns_tgid!),
+      comm: cStringAt(buf, comm, this.commSize),
+      fields,
     };
+  }
+}
+
+/** The RawRecord a decoder hands its probe: offsets into the batch, reused record to record. */
+class Segments implements RawRecord {
+  buf: Buffer = Buffer.alloc(0);
+  members: Record<string, number | Uint8Array> = {};
+  readonly starts: number[] = [];
+  readonly ends: number[] = [];
+  text(i: number) {
+    return stringAt(this.buf, this.starts[i]!, this.ends[i]!);
+  }
+  list(i: number) {
+    return splitNulAt(this.buf, this.starts[i]!, this.ends[i]!);
+  }
+  size(i: number) {
+    return this.ends[i]! - this.starts[i]!;
   }
 }
 
 /** Decodes one probe's records: header, members, data[] segments, fields. */
 export class RecordDecoder {
   private readonly members: BoundMember[];
+  private readonly readers: [string, Reader][];
   private readonly segmentLens: BoundMember[];
   private readonly dataOffset: number;
   private readonly fixedSize: number;
+  private readonly raw = new Segments();
 
   constructor(
     readonly probe: ProbeSpec,
@@ -93,6 +127,7 @@ export class RecordDecoder {
   ) {
     const rec = probe.record;
     this.members = bindMembers(layouts, rec.struct, rec.members);
+    this.readers = this.members.map((m) => [m.name, memberReader(m)]);
     const segs = rec.segments ?? [];
     this.segmentLens = this.members.filter((m) => segs.includes(m.name));
     if (this.segmentLens.length !== segs.length)
@@ -105,24 +140,22 @@ export class RecordDecoder {
   /** Decodes the record of `len` bytes at `base` in `buf`. */
   decode(buf: Buffer, base: number, len: number): TraceEvent {
     if (len < this.fixedSize) throw new DecodeError(`${this.probe.name}: record of ${len} bytes is shorter than ${this.fixedSize}`);
-    const hdr = this.header.decode(buf, base);
     const members: Record<string, number | Uint8Array> = {};
-    for (const m of this.members) members[m.name] = readMember(buf, base, m);
-    const segments: Uint8Array[] = [];
+    for (const [name, read] of this.readers) members[name] = read(buf, base);
+    const raw = this.raw;
+    raw.buf = buf;
+    raw.members = members;
     let at = base + this.dataOffset;
     const end = base + len;
-    for (const s of this.segmentLens) {
+    for (let i = 0; i < this.segmentLens.length; i++) {
+      const s = this.segmentLens[i]!;
       const n = members[s.name] as number;
       if (at + n > end) throw new DecodeError(`${this.probe.name}: segment ${s.name}=${n} runs past the record`);
-      let seg = buf.subarray(at, at + n);
-      if (n > 0 && seg[n - 1] === 0) seg = seg.subarray(0, n - 1);
-      segments.push(seg);
+      raw.starts[i] = at;
+      raw.ends[i] = n > 0 && buf[at + n - 1] === 0 ? at + n - 1 : at + n;
       at += n;
     }
-    const raw: RawRecord = { members, segments };
-    const ev = hdr as TraceEvent;
-    ev.probe = this.probe.name;
-    ev.fields = this.probe.decode(raw, hdr.kind);
-    return ev;
+    const kind = buf.readUInt16LE(base + this.header.kindOffset);
+    return this.header.event(buf, base, this.probe.name, this.probe.decode(raw, kind));
   }
 }

@@ -1,4 +1,3 @@
-import { splitNul, toByteString } from './bytes.js';
 import { formatRet } from './errno.js';
 import { anyPathMatches, parsePathPattern, type PathPattern } from './path-match.js';
 import type { ByteString, ProbeSpec } from './types.js';
@@ -59,15 +58,16 @@ export const execsnoop: ProbeSpec = {
       match: (e, values) => anyPathMatches([e.fields.filename as ByteString, e.fields.exe as ByteString], values as PathPattern[]),
     },
   },
-  decode({ members, segments }) {
+  decode(raw) {
+    const { members } = raw;
     const flags = members.flags as number;
-    const argv = splitNul(segments[2]!);
+    const argv = raw.list(2);
     const argc = members.argc as number;
     const truncated = (flags & (ARGS_TRUNCATED | FILENAME_TRUNCATED | EXE_TRUNCATED)) !== 0;
     return {
       ret: members.ret as number,
-      filename: toByteString(segments[0]!),
-      exe: toByteString(segments[1]!),
+      filename: raw.text(0),
+      exe: raw.text(1),
       argv,
       argc: argc !== ARGC_UNKNOWN ? argc : truncated || flags & ARGS_FAULT ? null : argv.length,
       args_size: members.args_size as number,

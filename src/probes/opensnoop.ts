@@ -1,4 +1,3 @@
-import { toByteString } from './bytes.js';
 import { formatRet } from './errno.js';
 import { formatOpenFlags, parseFlagTest, type FlagTest } from './open-flags.js';
 import { anyPathMatches, parsePathPattern, type PathPattern } from './path-match.js';
@@ -64,9 +63,10 @@ export const opensnoop: ProbeSpec = {
       match: (e, values) => (values as FlagTest[]).some((t) => t.test(e.fields.flags as number)),
     },
   },
-  decode({ members, segments }, kind) {
-    const raw = toByteString(segments[0]!);
-    const abs = segments[1]!.length ? toByteString(segments[1]!) : raw;
+  decode(rec, kind) {
+    const { members } = rec;
+    const raw = rec.text(0);
+    const abs = rec.size(1) ? rec.text(1) : raw;
     const evFlags = members.ev_flags as number;
     return {
       ret: members.ret as number,

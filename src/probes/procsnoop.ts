@@ -1,4 +1,3 @@
-import { splitNul, toByteString } from './bytes.js';
 import { FilterError } from './filter-error.js';
 import type { ByteString, ProbeSpec } from './types.js';
 
@@ -83,7 +82,8 @@ export const procsnoop: ProbeSpec = {
       match: (e, values) => values.includes(e.fields.event),
     },
   },
-  decode({ members, segments }, kind) {
+  decode(raw, kind) {
+    const { members } = raw;
     const event = KINDS[kind] ?? `kind${kind}`;
     const code = members.exit_code as number;
     const isExit = event === 'exit';
@@ -96,8 +96,8 @@ export const procsnoop: ProbeSpec = {
       parent_pid: members.parent_pid as number,
       start_ticks: startTicks(members.start_ns as number),
       parent_start_ticks: startTicks(members.parent_start_ns as number),
-      exe: isExec ? toByteString(segments[0]!) : null,
-      argv: isExec ? splitNul(segments[1]!) : null,
+      exe: isExec ? raw.text(0) : null,
+      argv: isExec ? raw.list(1) : null,
       truncated: flags & (EXE_TRUNCATED | ARGS_TRUNCATED) ? 1 : 0,
     };
   },

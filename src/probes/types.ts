@@ -55,11 +55,18 @@ export interface HookSpec {
   optional?: boolean;
 }
 
-/** Raw members and variable-length segments of one record, ready to map to fields. */
+/**
+ * Raw members and variable-length data[] segments of one record, ready to map
+ * to fields. Valid only during decode(): the decoder reuses it for the next record.
+ */
 export interface RawRecord {
   members: Record<string, number | Uint8Array>;
-  /** data[] segments, in the order of `record.segments`, trailing NUL removed. */
-  segments: Uint8Array[];
+  /** Segment i (in the order of `record.segments`, trailing NUL removed) as a string: text when UTF-8, else exact bytes. */
+  text(i: number): ByteString;
+  /** Segment i split at NULs (argv). */
+  list(i: number): ByteString[];
+  /** Bytes in segment i. */
+  size(i: number): number;
 }
 
 /** A probe-specific filter key. */
