@@ -3,6 +3,8 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -55,6 +57,18 @@ void SetRodata(Napi::Env env, bpf_object *obj, bpf_map *map, const Napi::Object 
   }
   int err = bpf_map__set_initial_value(map, data.data(), data.size());
   if (err) ThrowErrno(env, "set rodata", err);
+}
+
+// The verifier gives up with EAGAIN when a signal is pending (a profiler's
+// SIGPROF, a resize): hold signals for this thread while loading; they are
+// delivered right after.
+int LoadBlockingSignals(bpf_object *obj) {
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  int err = bpf_object__load(obj);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  return err;
 }
 
 }  // namespace
@@ -154,7 +168,7 @@ Napi::Value Session::Load(const Napi::CallbackInfo &info) {
         bpf_map__set_max_entries(map, max_entries.Get(name).As<Napi::Number>().Uint32Value());
       }
     }
-    int err = bpf_object__load(obj);
+    int err = LoadBlockingSignals(obj);
     if (err) ThrowErrno(env, "load", err, path);
 
     bpf_object__for_each_map(map, obj) {

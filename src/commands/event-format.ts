@@ -1,11 +1,20 @@
 import { escapeTerminal, findProbe, safeJson, type ByteString, type DescribePart, type TraceEvent } from '../probes/index.js';
 import type { Clock } from '../engine/index.js';
 
-/** hh:mm:ss.mmm local time of a kernel timestamp. */
+let cachedSecond = NaN;
+let cachedPrefix = '';
+
+/** hh:mm:ss.mmm local time of a kernel timestamp (the hh:mm:ss part is built once per second). */
 export function clockTime(clock: Clock, ts: number): string {
-  const d = new Date(Math.floor((ts + clock.offsetNs) / 1e6));
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+  const ms = Math.floor((ts + clock.offsetNs) / 1e6);
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    const d = new Date(second * 1000);
+    const p = (n: number) => String(n).padStart(2, '0');
+    cachedPrefix = `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.`;
+    cachedSecond = second;
+  }
+  return cachedPrefix + String(ms - second * 1000).padStart(3, '0');
 }
 
 /** One escaped argv word; quoted when it is empty or holds a space. */

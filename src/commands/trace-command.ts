@@ -85,13 +85,13 @@ export async function runTrace(probeArg: string, filterWords: string[], opts: Tr
   out.on('error', () => stopping?.()); // EPIPE: reader went away (| head)
 
   engine.onEvents((events) => {
-    let text = '';
+    const lines: string[] = [];
     for (const e of events) {
       if (opts.count !== undefined && printed >= opts.count) break;
-      text += (opts.json ? formatEventJson(e, engine.clock) : formatEventLine(e, engine.clock)) + '\n';
+      lines.push(opts.json ? formatEventJson(e, engine.clock) : formatEventLine(e, engine.clock));
       printed++;
     }
-    if (text) out.write(text);
+    if (lines.length) out.write(lines.join('\n') + '\n');
     if (opts.count !== undefined && printed >= opts.count) stopping?.();
   });
 
