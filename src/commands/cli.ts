@@ -2,7 +2,6 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { readFileSync } from 'node:fs';
 import { checkProbes, describeProbes } from './probes-command.js';
 import { runTrace } from './trace-command.js';
-import { runRecord } from './record-command.js';
 import { reportAndExit } from './errors.js';
 import { registerCaptureCommands } from './capture-cli.js';
 
@@ -57,6 +56,8 @@ export function buildProgram(): Command {
     .argument('[filters...]', 'filters: uid=1000 comm=vi,vim path=/etc/ follow=4242 failed ...')
     .addOption(new Option('-d, --duration <seconds>', 'stop after this many seconds').argParser(positiveNumber))
     .action(async (probes: string, filters: string[], o: { write: string; duration?: number }) => {
+      // Loaded on use: the store (and SQLite) costs start-up time trace and probes do not need.
+      const { runRecord } = await import('./record-command.js');
       process.exitCode = await runRecord(probes, filters, { ...o, version: VERSION });
     });
 
