@@ -128,6 +128,33 @@ struct {
 	__type(value, __u64);
 } loss_counts SEC(".maps");
 
+/*
+ * A per-CPU buffer to build a variable-length record in (the BPF stack holds
+ * 512 bytes); each probe declares its own with DEFINE_SCRATCH(name), so two
+ * probes never write into one buffer.
+ */
+#define SCRATCH_SIZE	16384
+
+struct scratch {
+	char buf[SCRATCH_SIZE];
+};
+
+#define DEFINE_SCRATCH(name)					\
+	struct {						\
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);	\
+		__uint(max_entries, 1);				\
+		__type(key, __u32);				\
+		__type(value, struct scratch);			\
+	} name SEC(".maps")
+
+/* This CPU's scratch buffer of `map` (NULL never happens for index 0, but the verifier wants the check). */
+static __always_inline void *scratch_of(void *map)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(map, &zero);
+}
+
 static __always_inline void count_loss(enum loss_cause cause)
 {
 	__u32 key = targ_probe_id * LOSS_CAUSES + cause;

@@ -7,19 +7,9 @@
 #include "common.h"
 #include "execsnoop.h"
 
-#define SCRATCH_SIZE	16384
 #define DATA_MASK	1023	/* filename + exe always end below this */
 
-struct scratch {
-	char buf[SCRATCH_SIZE];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct scratch);
-} exec_scratch SEC(".maps");
+DEFINE_SCRATCH(exec_scratch);
 
 struct exec_args {
 	const char *filename;
@@ -37,9 +27,7 @@ const struct exec_event *unused_exec_event __attribute__((unused));
 
 static __always_inline struct exec_event *scratch_event(void)
 {
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&exec_scratch, &zero);
+	return scratch_of(&exec_scratch);
 }
 
 /* Append the exe path (from the task's mm) at data[off]; returns new off. */

@@ -7,19 +7,9 @@
 #include "common.h"
 #include "opensnoop.h"
 
-#define SCRATCH_SIZE	16384
 #define AT_FDCWD	-100
 
-struct scratch {
-	char buf[SCRATCH_SIZE];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct scratch);
-} open_scratch SEC(".maps");
+DEFINE_SCRATCH(open_scratch);
 
 struct open_args {
 	const char *path;
@@ -109,12 +99,12 @@ static __always_inline int handle_exit(long ret)
 	struct open_args *a = bpf_map_lookup_elem(&open_pending, &tid);
 	struct open_event *e;
 	struct path base;
-	__u32 zero = 0, off;
+	__u32 off;
 	long n;
 
 	if (!a)
 		return 0;
-	e = bpf_map_lookup_elem(&open_scratch, &zero);
+	e = scratch_of(&open_scratch);
 	if (!e)
 		goto out;
 	fill_header(&e->hdr, a->kind);

@@ -7,19 +7,9 @@
 #include "common.h"
 #include "procsnoop.h"
 
-#define SCRATCH_SIZE	16384
 #define ARGS_OFF_MASK	1023	/* exe always ends below this */
 
-struct scratch {
-	char buf[SCRATCH_SIZE];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct scratch);
-} proc_scratch SEC(".maps");
+DEFINE_SCRATCH(proc_scratch);
 
 const struct proc_life_event *unused_proc_life_event __attribute__((unused));
 
@@ -111,13 +101,13 @@ static __always_inline int handle_exec(void)
 	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
 	unsigned long arg_start, arg_end;
 	struct proc_life_event *e;
-	__u32 zero = 0, start, len, off = 0;
+	__u32 start, len, off = 0;
 	bool truncated = false;
 	char *tmp;
 
 	if (!should_trace())
 		return 0;
-	e = bpf_map_lookup_elem(&proc_scratch, &zero);
+	e = scratch_of(&proc_scratch);
 	if (!e)
 		return 0;
 	tmp = (char *)e + 8192;	/* 2 * PATH_MAX_LEN of room in the upper half */
