@@ -75,6 +75,10 @@ export const playCommand: ShellCommand = {
   aliases: ['resume'],
   usage: 'play [speed]',
   summary: 'play the capture from the replay position (Space toggles)',
+  help: [
+    'keys in the event pane: Space play/pause, . or Right step one event, + and - speed (1x, 10x, 100x, max),',
+    '] and [ the next/previous note; the timeline shows what was attached when (█), losses (×), the recorder gap (░), notes (1-9)',
+  ],
   run(ctx, args) {
     const r = replayOf(ctx);
     if (args[0]) r.setSpeed(parseSpeed(args[0]));
