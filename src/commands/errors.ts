@@ -1,12 +1,13 @@
 import { ProbeError } from '../engine/index.js';
 import { FilterError, LayoutError } from '../probes/index.js';
+import { CaptureError } from '../store/errors.js';
 
 /** A usage or input problem found by a command itself. */
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-const KNOWN: (new (...a: never[]) => Error)[] = [ProbeError, FilterError, LayoutError, UsageError];
+const KNOWN: (new (...a: never[]) => Error)[] = [ProbeError, FilterError, LayoutError, CaptureError, UsageError];
 
 /** Registers an error class whose message is meant for the user as it is. */
 export function registerUserError(cls: new (...a: never[]) => Error): void {

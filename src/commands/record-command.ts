@@ -1,10 +1,9 @@
 import { Engine, type ProbeCounters } from '../engine/index.js';
 import { explainFilters, findProbe } from '../probes/index.js';
 import { CaptureError, Recorder, type StopResult } from '../store/index.js';
-import { UsageError, registerUserError } from './errors.js';
+import { UsageError } from './errors.js';
 import { attachAll, attachedLine, lossLines, planTrace, summaryLine } from './trace-command.js';
 
-registerUserError(CaptureError);
 
 /** Options of `ebpfsh record`. */
 export interface RecordOptions {

@@ -1,12 +1,10 @@
 import { statSync } from 'node:fs';
 import { VERSION } from '../commands/cli.js';
-import { registerUserError } from '../commands/errors.js';
 import type { CaptureFactory, CaptureSink, ShellEngine } from '../commands/shell/index.js';
 import { Engine } from '../engine/index.js';
 import { findProbe } from '../probes/index.js';
 import { CaptureError, CaptureReader, Recorder } from '../store/index.js';
 
-registerUserError(CaptureError);
 
 function sizeOf(path: string): number {
   let n = 0;
