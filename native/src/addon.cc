@@ -2,6 +2,7 @@
 // over the system libbpf. JS validates and owns the API.
 #include <bpf/libbpf.h>
 #include <napi.h>
+#include <unistd.h>
 
 #include "errors.h"
 #include "session.h"
@@ -11,6 +12,12 @@ namespace {
 
 Napi::Value PossibleCpus(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), libbpf_num_possible_cpus());
+}
+
+// exitNow(code): _exit without atexit handlers. Node's own exit restores the
+// terminal's modes and aborts when the terminal is gone (tcsetattr: EIO).
+Napi::Value ExitNow(const Napi::CallbackInfo &info) {
+  _exit(info[0].As<Napi::Number>().Int32Value());
 }
 
 Napi::Value LibbpfVersion(const Napi::CallbackInfo &info) {
@@ -23,6 +30,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ensureTracefs", Napi::Function::New(env, ebpfsh::EnsureTracefs));
   exports.Set("possibleCpus", Napi::Function::New(env, PossibleCpus));
   exports.Set("libbpfVersion", Napi::Function::New(env, LibbpfVersion));
+  exports.Set("exitNow", Napi::Function::New(env, ExitNow));
   return exports;
 }
 

@@ -7,12 +7,8 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-const KNOWN: (new (...a: never[]) => Error)[] = [ProbeError, FilterError, LayoutError, CaptureError, UsageError];
-
-/** Registers an error class whose message is meant for the user as it is. */
-export function registerUserError(cls: new (...a: never[]) => Error): void {
-  KNOWN.push(cls);
-}
+/** Errors whose message is meant for the user as it is. */
+const KNOWN: readonly (new (...a: never[]) => Error)[] = [ProbeError, FilterError, LayoutError, CaptureError, UsageError];
 
 /** The one line to show for an error: its message for known errors, a short note otherwise. */
 export function errorLine(e: unknown): string {

@@ -58,13 +58,13 @@ interface Addon {
   Session: new () => NativeSession;
   ensureTracefs(): { path: string; mounted: boolean };
   possibleCpus(): number;
+  exitNow(code: number): never;
 }
 
 const ADDON_PATH = '../../native/build/Release/ebpfsh_native.node';
 let addon: Addon | undefined;
 
-/** The real backend over the native addon (loaded on first use). */
-export function nativeBackend(): Backend {
+function loadAddon(): Addon {
   if (!addon) {
     try {
       addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
@@ -72,7 +72,25 @@ export function nativeBackend(): Backend {
       throw new ProbeError(`the native addon is not built (run: npm run build): ${(e as Error).message.split('\n')[0]}`, 'ENOENT');
     }
   }
-  const a = addon;
+  return addon;
+}
+
+/**
+ * Ends the process now with `code`, skipping Node's exit-time terminal reset,
+ * which aborts when the terminal has hung up. Only after every cleanup is done.
+ */
+export function exitWithoutTerminal(code: number): never {
+  try {
+    return loadAddon().exitNow(code);
+  } catch {
+    process.kill(process.pid, 'SIGKILL');
+    throw new Error('unreachable');
+  }
+}
+
+/** The real backend over the native addon (loaded on first use). */
+export function nativeBackend(): Backend {
+  const a = loadAddon();
   return {
     createSession: () => new a.Session(),
     ensureTracefs: () => a.ensureTracefs(),

@@ -1,14 +1,11 @@
 import type { ShellOptions } from './shell-app.js';
+import { prepareInk } from './terminal.js';
 
 export type { ShellOptions };
 
-/**
- * Starts the interactive shell (see shell-app.ts). React and ink load only
- * here, in production mode: React's development build costs several times
- * more per render, and nothing in a responder's terminal needs its checks.
- */
+/** Starts the interactive shell (see shell-app.ts); React and ink load only here. */
 export async function runShell(opts: ShellOptions = {}): Promise<number> {
-  process.env.NODE_ENV ??= 'production';
+  prepareInk();
   const { runShellApp } = await import('./shell-app.js');
   return runShellApp(opts);
 }

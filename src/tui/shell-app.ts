@@ -3,11 +3,13 @@ import { appendFileSync } from 'node:fs';
 import { createElement } from 'react';
 import { errorLine } from '../commands/errors.js';
 import { NO_STORE, historyFile, loadHistory, trimHistory } from '../commands/shell/index.js';
-import { Engine, btfProblem, privilegeProblem } from '../engine/index.js';
+import { Engine, btfProblem, exitWithoutTerminal, privilegeProblem } from '../engine/index.js';
 import { escapeTerminal } from '../probes/index.js';
 import { loadCaptureFactory } from './capture-wiring.js';
-import { DashboardView } from './dashboard/dashboard-view.js';
+import { openDashboard } from './dashboard/dashboard-switch.js';
+import type { DashboardView } from './dashboard/dashboard-view.js';
 import { LiveDashboardFeed } from './dashboard/live-feed.js';
+import { ALT_SCREEN_OFF, ALT_SCREEN_ON, SHOW_CURSOR, writeTerminal } from './terminal.js';
 import { Shell } from './Shell.js';
 import { ShellModel } from './shell-model.js';
 
@@ -17,9 +19,6 @@ export interface ShellOptions {
   write?: string;
 }
 
-const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';
-const ALT_SCREEN_OFF = '\x1b[?1049l';
-const SHOW_CURSOR = '\x1b[?25h';
 
 /** Why the shell cannot start here (with what to do instead), or null. */
 export function shellProblem(stdin: { isTTY?: boolean } = process.stdin, stdout: { isTTY?: boolean } = process.stdout): string | null {
@@ -27,14 +26,6 @@ export function shellProblem(stdin: { isTTY?: boolean } = process.stdin, stdout:
     return 'the interactive shell needs a terminal (stdin and stdout must be a TTY); in scripts and pipes use: ebpfsh trace <probes> [filters], e.g. ebpfsh trace execsnoop uid=1000';
   const p = privilegeProblem() ?? btfProblem();
   return p ? `cannot start the shell: ${p}` : null;
-}
-
-function writeTerminal(s: string): void {
-  try {
-    process.stdout.write(s);
-  } catch {
-    // the terminal is gone (SIGHUP): nothing left to restore
-  }
 }
 
 /**
@@ -124,6 +115,9 @@ export async function runShellApp(opts: ShellOptions = {}): Promise<number> {
     engine.close();
     trimHistory(hist);
     process.stderr.write(`ebpfsh: ${reason}: detached ${attached.length} probe${attached.length === 1 ? '' : 's'}${notes.length ? '; ' + notes.join('; ') : ''}\n`);
+    // A hung-up terminal makes Node's own exit abort while resetting it (EIO):
+    // everything is finalized by now, so leave without that reset.
+    if (reason === 'SIGHUP') exitWithoutTerminal(code);
     finish(code);
   };
 
@@ -187,37 +181,27 @@ export async function runShellApp(opts: ShellOptions = {}): Promise<number> {
     for (let i = 0; i < rows.length; i++) yield rows.at(i)!.event;
   };
 
-  // :dash hands the whole terminal to blessed, then gives it back to ink exactly
-  // where the shell was: one owner of raw mode and input at a time.
   const feedTimer = setInterval(() => feed.tick(), 1000);
   model.onDashboard = () =>
     setImmediate(() => {
       if (dashboard || closing) return;
-      instance?.unmount();
-      instance = undefined;
-      if (process.stdin.isTTY) process.stdin.setRawMode(false);
-      writeTerminal(ALT_SCREEN_OFF);
-      feed.show(recentEvents());
-      feed.tick();
-      const view: DashboardView = new DashboardView({
-        title: 'live',
-        clockOffsetNs: engine.clock.offsetNs,
-        onExit: () => {
-          clearInterval(timer);
-          feed.hide();
+      const host = {
+        unmount: () => {
+          instance?.unmount();
+          instance = undefined;
+        },
+        mount: () => {
           dashboard = undefined;
-          if (closing) return;
           mount();
-          model.say('back from the dashboard', 'info');
         },
-        onCycleFocus: () => {
-          feed.model.cycleFocus();
-          view.render(feed.model.snapshot());
-        },
-      });
-      dashboard = view;
-      const timer = setInterval(() => view.render(feed.model.snapshot()), 1000);
-      view.render(feed.model.snapshot());
+        closing: () => closing,
+        say: (text: string) => model.say(text, 'info'),
+      };
+      dashboard = openDashboard(
+        host,
+        { model: () => feed.model, tick: () => feed.tick(), opened: () => feed.show(recentEvents()), closed: () => feed.hide() },
+        { title: 'live', clockOffsetNs: engine.clock.offsetNs },
+      );
     });
 
   mount();

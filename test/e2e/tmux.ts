@@ -14,12 +14,19 @@ export class Tmux {
     return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
   }
 
+  private statusFile = '';
+
   /** Starts `command` (a shell line) in a session `cols` x `rows`. */
   start(command: string, cols = 160, rows = 40): void {
-    // remain-on-exit from the start: a program that exits at once must still leave its status behind.
-    const conf = join(mkdtempSync(join(tmpdir(), 'ebpfsh-tmux-')), 'tmux.conf');
+    // remain-on-exit from the start: a program that exits at once must still leave its screen behind.
+    const dir = mkdtempSync(join(tmpdir(), 'ebpfsh-tmux-'));
+    const conf = join(dir, 'tmux.conf');
     writeFileSync(conf, 'set -g remain-on-exit on\n');
-    this.tmux(['-f', conf, 'new-session', '-d', '-s', 'shell', '-x', String(cols), '-y', String(rows), command]);
+    // The status goes through a file: tmux 3.3 sometimes never fills in
+    // #{pane_dead_status} when the pty closes before the program is reaped.
+    this.statusFile = join(dir, 'status');
+    const quoted = `'${command.replace(/'/g, `'\\''`)}'`;
+    this.tmux(['-f', conf, 'new-session', '-d', '-s', 'shell', '-x', String(cols), '-y', String(rows), `sh -c ${quoted}; echo $? > ${this.statusFile}`]);
   }
 
   /** Sends literal text (one chunk), then Enter when asked: tmux delivers "text\r" at once. */
@@ -64,19 +71,22 @@ export class Tmux {
     }
   }
 
-  /** Waits until the pane's program has exited; returns its status. */
+  /** Waits until the program has exited; returns its status (128 + signal when a signal killed it). */
   async waitExit(ms = 10_000): Promise<number> {
     const end = Date.now() + ms;
-    while (this.display('#{pane_dead}') !== '1') {
+    for (;;) {
+      const status = existsSync(this.statusFile) ? readFileSync(this.statusFile, 'utf8').trim() : '';
+      if (status !== '') return Number(status);
       if (Date.now() > end) throw new Error(`the shell did not exit within ${ms} ms:\n${this.screen()}`);
       await new Promise((r) => setTimeout(r, 25));
     }
-    return Number(this.display('#{pane_dead_status}'));
   }
 
-  /** Pid of the pane's program. */
+  /** Pid of the program (the child of the pane's `sh -c` that records the status). */
   pid(): number {
-    return Number(this.display('#{pane_pid}'));
+    const sh = this.display('#{pane_pid}');
+    const child = execFileSync('pgrep', ['-P', sh], { encoding: 'utf8' }).trim().split('\n')[0];
+    return Number(child);
   }
 
   kill(): void {

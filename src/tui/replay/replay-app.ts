@@ -1,16 +1,15 @@
 import { render, type Instance } from 'ink';
 import { createElement } from 'react';
-import { errorLine, registerUserError } from '../../commands/errors.js';
+import { errorLine } from '../../commands/errors.js';
 import { historyFile, loadHistory, trimHistory } from '../../commands/shell/history.js';
+import { exitWithoutTerminal } from '../../engine/index.js';
 import { escapeTerminal } from '../../probes/index.js';
-import { CaptureError, CaptureReader } from '../../store/index.js';
+import { CaptureReader } from '../../store/index.js';
 import { replayHeader } from './replay-header.js';
 import { ReplayShell } from './ReplayShell.js';
 import { ReplaySource } from './replay-source.js';
 import { replayModel } from './replay-wiring.js';
 import { loadTimeline, type TimelineData } from './timeline.js';
-
-registerUserError(CaptureError);
 
 const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';
 const ALT_SCREEN_OFF = '\x1b[?1049l';
@@ -122,6 +121,9 @@ export async function runReplayApp(path: string): Promise<number> {
     if (error !== undefined) process.stderr.write(`ebpfsh: ${errorLine(error)}\n`);
     if (error !== undefined && process.env.EBPFSH_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.stderr.write(`ebpfsh: ${reason}: replay of ${escapeTerminal(path)} closed (the capture is unchanged)\n`);
+    // A hung-up terminal makes Node's own exit abort while resetting it (EIO):
+    // everything is finalized by now, so leave without that reset.
+    if (reason === 'SIGHUP') exitWithoutTerminal(code);
     finish(code);
   };
 

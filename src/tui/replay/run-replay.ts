@@ -1,9 +1,8 @@
-/**
- * Starts `ebpfsh replay FILE` (see replay-app.ts). React and ink load only
- * here, in production mode, as for the live shell.
- */
+import { prepareInk } from '../terminal.js';
+
+/** Starts `ebpfsh replay FILE` (see replay-app.ts); React and ink load only here, as for the live shell. */
 export async function runReplay(path: string): Promise<number> {
-  process.env.NODE_ENV ??= 'production';
+  prepareInk();
   const { runReplayApp } = await import('./replay-app.js');
   return runReplayApp(path);
 }
