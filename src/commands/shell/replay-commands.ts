@@ -1,3 +1,4 @@
+import { dashCommand } from './dash.js';
 import { escapeTerminal } from '../../probes/index.js';
 import { UsageError } from '../errors.js';
 import { formatInfo } from '../info-command.js';
@@ -183,6 +184,7 @@ export const REPLAY_COMMANDS: readonly ShellCommand[] = [
   queryCommand,
   replayTreeCommand,
   infoCommand,
+  dashCommand,
   clearCommand,
   helpCommand,
   quitCommand,

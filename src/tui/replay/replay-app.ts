@@ -5,25 +5,18 @@ import { historyFile, loadHistory, trimHistory } from '../../commands/shell/hist
 import { exitWithoutTerminal } from '../../engine/index.js';
 import { escapeTerminal } from '../../probes/index.js';
 import { CaptureReader } from '../../store/index.js';
+import { openDashboard } from '../dashboard/dashboard-switch.js';
+import type { DashboardView } from '../dashboard/dashboard-view.js';
+import { ReplayDashboardFeed } from '../dashboard/replay-feed.js';
+import { ALT_SCREEN_OFF, ALT_SCREEN_ON, SHOW_CURSOR, writeTerminal } from '../terminal.js';
 import { replayHeader } from './replay-header.js';
 import { ReplayShell } from './ReplayShell.js';
 import { ReplaySource } from './replay-source.js';
 import { replayModel } from './replay-wiring.js';
 import { loadTimeline, type TimelineData } from './timeline.js';
 
-const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';
-const ALT_SCREEN_OFF = '\x1b[?1049l';
-const SHOW_CURSOR = '\x1b[?25h';
 /** Events shown at once on opening: the first screen, paused. */
 const FIRST_SCREEN = 60;
-
-function writeTerminal(s: string): void {
-  try {
-    process.stdout.write(s);
-  } catch {
-    // the terminal is gone (SIGHUP)
-  }
-}
 
 /** Everything a replay screen needs, opened from a capture file (also used by the benchmark). */
 export interface OpenReplay {
@@ -94,6 +87,9 @@ export async function runReplayApp(path: string): Promise<number> {
   model.say('paused at the start: Space plays, + - speed, . steps, ] [ next/previous note, :goto 14:03:15 | +30s | note 1, :help', 'info');
 
   let instance: Instance | undefined;
+  let dashboard: DashboardView | undefined;
+  // Follows the replay clock from the start, like the view does.
+  const feed = new ReplayDashboardFeed(source, r.reader, (p) => source.background.has(p));
   let finish: (code: number) => void = () => {};
   const finished = new Promise<number>((res) => (finish = res));
   let closing = false;
@@ -103,7 +99,9 @@ export async function runReplayApp(path: string): Promise<number> {
     if (closing) return;
     closing = true;
     stopTicking();
+    feed.dispose();
     try {
+      dashboard?.destroy();
       instance?.unmount();
     } catch {
       // already unmounted
@@ -141,9 +139,29 @@ export async function runReplayApp(path: string): Promise<number> {
   const onExit = () => writeTerminal(ALT_SCREEN_OFF + SHOW_CURSOR);
   process.on('exit', onExit);
 
-  writeTerminal(ALT_SCREEN_ON);
-  instance = render(createElement(ReplayShell, { model, source, header: r.header, timeline: r.timeline }), { exitOnCtrlC: false, patchConsole: true, maxFps: 30 });
-  instance.waitUntilExit().catch((e: unknown) => shutdown('internal error', 1, e));
+  const mount = () => {
+    writeTerminal(ALT_SCREEN_ON);
+    instance = render(createElement(ReplayShell, { model, source, header: r.header, timeline: r.timeline }), { exitOnCtrlC: false, patchConsole: true, maxFps: 30 });
+    instance.waitUntilExit().catch((e: unknown) => shutdown('internal error', 1, e));
+  };
+  model.onDashboard = () =>
+    setImmediate(() => {
+      if (dashboard || closing) return;
+      const host = {
+        unmount: () => {
+          instance?.unmount();
+          instance = undefined;
+        },
+        mount: () => {
+          dashboard = undefined;
+          mount();
+        },
+        closing: () => closing,
+        say: (text: string) => model.say(text, 'info'),
+      };
+      dashboard = openDashboard(host, { model: () => feed.model(), tick: () => feed.tick() }, { title: `replay ${escapeTerminal(path)}`, clockOffsetNs: source.span().offsetNs });
+    });
+  mount();
 
   const code = await finished;
   for (const [s, h] of handlers) process.off(s, h);
