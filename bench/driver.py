@@ -827,12 +827,15 @@ def report(s: Settings, env: dict[str, str], have_record: bool, elapsed: float, 
         add('')
 
     # 7
-    add('## 7. Query figures (to be filled by the lead)')
+    add('## 7. Replay and query figures on a generated 10M-event capture')
     add('')
-    add('The documented forensic queries and replay open time on a generated 10M-event capture come from the store '
-        'work (`bench/writer-bench.*`); not measured by this runner.')
+    add('From `node bench/replay-bench.mjs` in this run: a 10M-event capture (opens, execs, connects and a '
+        'process table) written through the real `Recorder` (cached in `bench/.cache/`), then replay opened in '
+        'fresh processes and the documented forensic queries run through `ebpfsh query`.')
     add('')
-    add('| query | time | notes |\n|---|---:|---|\n| _to be filled_ | | |')
+    add('```')
+    add(replay_bench_output(s).rstrip())
+    add('```')
     add('')
 
     add('## Targets (issue 7)')
@@ -847,6 +850,17 @@ def report(s: Settings, env: dict[str, str], have_record: bool, elapsed: float, 
         add(notes.read_text().rstrip())
         add('')
     return '\n'.join(L) + '\n'
+
+
+def replay_bench_output(s: Settings) -> str:
+    """Runs bench/replay-bench.mjs (builds its 10M-event capture the first time) and returns what it printed."""
+    if s.quick:
+        return 'skipped in --quick (run node bench/replay-bench.mjs, or bench/run without --quick)'
+    try:
+        r = subprocess.run(['node', str(ROOT / 'bench' / 'replay-bench.mjs')], cwd=ROOT, capture_output=True, text=True, timeout=900)
+        return r.stdout if r.returncode == 0 else f'replay bench failed (exit {r.returncode}):\n{r.stdout}{r.stderr[-2000:]}'
+    except subprocess.TimeoutExpired:
+        return 'replay bench: timed out after 900 s'
 
 
 # ---------------------------------------------------------------- main
