@@ -9,7 +9,7 @@ import { loadCaptureFactory } from './capture-wiring.js';
 import { openDashboard } from './dashboard/dashboard-switch.js';
 import type { DashboardView } from './dashboard/dashboard-view.js';
 import { LiveDashboardFeed } from './dashboard/live-feed.js';
-import { ALT_SCREEN_OFF, ALT_SCREEN_ON, SHOW_CURSOR, writeTerminal } from './terminal.js';
+import { ALT_SCREEN_ON, releaseTerminal, writeTerminal } from './terminal.js';
 import { Shell } from './Shell.js';
 import { ShellModel } from './shell-model.js';
 
@@ -71,21 +71,10 @@ export async function runShellApp(opts: ShellOptions = {}): Promise<number> {
   const restoreTerminal = () => {
     if (terminalRestored) return;
     terminalRestored = true;
-    try {
+    releaseTerminal(() => {
       dashboard?.destroy();
       instance?.unmount();
-    } catch {
-      // already unmounted
-    }
-    try {
-      if (process.stdin.isTTY) process.stdin.setRawMode(false);
-      // ink leaves stdin flowing after unmount, which would keep the process alive.
-      process.stdin.pause();
-      process.stdin.unref();
-    } catch {
-      // stdin closed
-    }
-    writeTerminal(ALT_SCREEN_OFF + SHOW_CURSOR);
+    });
   };
 
   // Kernel state first (probes detached even if the rest fails), then the terminal, then the capture.

@@ -25,3 +25,24 @@ export function prepareInk(): void {
   }
   process.env.NODE_ENV ??= 'production';
 }
+
+/**
+ * Gives the terminal back after ink (and the dashboard): unmounts them,
+ * leaves raw mode, releases stdin (ink leaves it flowing, which would keep
+ * the process alive), then the main screen and the cursor.
+ */
+export function releaseTerminal(unmount: () => void): void {
+  try {
+    unmount();
+  } catch {
+    // already unmounted
+  }
+  try {
+    if (process.stdin.isTTY) process.stdin.setRawMode(false);
+    process.stdin.pause();
+    process.stdin.unref();
+  } catch {
+    // stdin closed
+  }
+  writeTerminal(ALT_SCREEN_OFF + SHOW_CURSOR);
+}

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { describeKernel, run, waitFor } from '../helpers/kernel.js';
+import { describeKernel, run } from '../helpers/kernel.js';
+import { BIN, listener, recordWhile } from '../helpers/recording.js';
 import { sha256 } from '../store/helpers.js';
 
-const BIN = fileURLToPath(new URL('../../bin/ebpfsh', import.meta.url));
 
 function ebpfsh(args: string[], uid?: number) {
   const argv = uid !== undefined ? ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', BIN, ...args] : [BIN, ...args];
@@ -28,21 +27,12 @@ describeKernel('info, query, tree and export on a real recording, as an ordinary
     dir = mkdtempSync(join(tmpdir(), 'ebpfsh-capcmd-'));
     chmodSync(dir, 0o755);
     cap = join(dir, 'incident.db');
-    server = await new Promise<Server>((res) => {
-      const s = createServer((c) => c.destroy());
-      s.listen(0, '127.0.0.1', () => res(s));
-    });
+    server = await listener();
     const port = (server.address() as { port: number }).port;
-    const rec = spawn(BIN, ['record', '-w', cap, 'execsnoop,opensnoop,tcpconnect', 'uid=1000'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    rec.stderr.on('data', (d) => (err += d));
-    await waitFor(() => err.includes('Ctrl-C to stop'), 15_000, 'the recorder to start');
-    const script = `cat /etc/hostname >/dev/null; cat /nonexistent-${tag} 2>/dev/null; /bin/true ${tag} 'two words'; /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', ${port})).close()"`;
-    const w = await run('sh', ['-c', script], { uid: 1000 });
-    shellPid = w.pid;
-    await new Promise((r) => setTimeout(r, 400));
-    rec.kill('SIGINT');
-    await new Promise((r) => rec.on('close', r));
+    await recordWhile(cap, ['execsnoop,opensnoop,tcpconnect', 'uid=1000'], async () => {
+      const script = `cat /etc/hostname >/dev/null; cat /nonexistent-${tag} 2>/dev/null; /bin/true ${tag} 'two words'; /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', ${port})).close()"`;
+      shellPid = (await run('sh', ['-c', script], { uid: 1000 })).pid;
+    });
     copy = join(dir, 'copy.db');
     copyFileSync(cap, copy);
     chownSync(copy, 1000, 1000);

@@ -1,9 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { listener, recordWhile } from '../helpers/recording.js';
 import { describeKernel, hasCommand, run, waitFor } from '../helpers/kernel.js';
 import { sha256 } from '../store/helpers.js';
 import { Tmux, readIfExists } from './tmux.js';
@@ -28,21 +29,13 @@ describeKernel('ebpfsh replay end to end (a real recording, replayed in tmux by 
     dir = mkdtempSync(join(tmpdir(), 'ebpfsh-replay-e2e-'));
     chmodSync(dir, 0o755);
     const cap = join(dir, 'incident.db');
-    server = await new Promise<Server>((res) => {
-      const s = createServer((c) => c.destroy());
-      s.listen(0, '127.0.0.1', () => res(s));
-    });
+    server = await listener();
     port = (server.address() as { port: number }).port;
-    const rec = spawn(BIN, ['record', '-w', cap, 'execsnoop,opensnoop,tcpconnect', 'uid=1000'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    rec.stderr.on('data', (d) => (err += d));
-    await waitFor(() => err.includes('Ctrl-C to stop'), 15_000, 'the recorder to start');
-    const script = `cat /etc/hostname >/dev/null; /bin/true ${tag} 'two words'; /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', ${port})).close()"`;
-    const w = await run('sh', ['-c', script], { uid: 1000 });
-    expect(w.code).toBe(0);
-    await new Promise((r) => setTimeout(r, 400));
-    rec.kill('SIGINT');
-    await new Promise((r) => rec.on('close', r));
+    await recordWhile(cap, ['execsnoop,opensnoop,tcpconnect', 'uid=1000'], async () => {
+      const script = `cat /etc/hostname >/dev/null; /bin/true ${tag} 'two words'; /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', ${port})).close()"`;
+      const w = await run('sh', ['-c', script], { uid: 1000 });
+      expect(w.code).toBe(0);
+    });
     // The analyst's copy, owned by the analyst.
     copy = join(dir, 'copy.db');
     copyFileSync(cap, copy);

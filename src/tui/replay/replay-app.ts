@@ -8,7 +8,7 @@ import { CaptureReader } from '../../store/index.js';
 import { openDashboard } from '../dashboard/dashboard-switch.js';
 import type { DashboardView } from '../dashboard/dashboard-view.js';
 import { ReplayDashboardFeed } from '../dashboard/replay-feed.js';
-import { ALT_SCREEN_OFF, ALT_SCREEN_ON, SHOW_CURSOR, writeTerminal } from '../terminal.js';
+import { ALT_SCREEN_OFF, ALT_SCREEN_ON, SHOW_CURSOR, releaseTerminal, writeTerminal } from '../terminal.js';
 import { replayHeader } from './replay-header.js';
 import { ReplayShell } from './ReplayShell.js';
 import { ReplaySource } from './replay-source.js';
@@ -100,20 +100,10 @@ export async function runReplayApp(path: string): Promise<number> {
     closing = true;
     stopTicking();
     feed.dispose();
-    try {
+    releaseTerminal(() => {
       dashboard?.destroy();
       instance?.unmount();
-    } catch {
-      // already unmounted
-    }
-    try {
-      if (process.stdin.isTTY) process.stdin.setRawMode(false);
-      process.stdin.pause();
-      process.stdin.unref();
-    } catch {
-      // stdin closed
-    }
-    writeTerminal(ALT_SCREEN_OFF + SHOW_CURSOR);
+    });
     r.close();
     trimHistory(historyFile());
     if (error !== undefined) process.stderr.write(`ebpfsh: ${errorLine(error)}\n`);

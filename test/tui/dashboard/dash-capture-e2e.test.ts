@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describeKernel, run, waitFor } from '../../helpers/kernel.js';
+import { BIN, listener, recordWhile } from '../../helpers/recording.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/ebpfsh', import.meta.url));
 const tmux = (...args: string[]) => spawnSync('tmux', args, { encoding: 'utf8' });
 
 describeKernel('ebpfsh dash over a recorded capture, in tmux', () => {
@@ -24,21 +23,12 @@ describeKernel('ebpfsh dash over a recorded capture, in tmux', () => {
     cap = join(dir, 'dash.db');
     const bin = join(dir, comm);
     copyFileSync('/bin/dash', bin);
-    server = await new Promise<Server>((res) => {
-      const s = createServer((c) => c.destroy());
-      s.listen(0, '127.0.0.1', () => res(s));
-    });
+    server = await listener();
     const port = (server.address() as { port: number }).port;
-    const rec = spawn(BIN, ['record', '-w', cap, 'opensnoop,tcpconnect', 'uid=1000'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    rec.stderr.on('data', (d) => (err += d));
-    await waitFor(() => err.includes('Ctrl-C to stop'), 15_000, 'the recorder to start');
-    const w = await run(bin, ['-c', 'i=0; while [ $i -lt 500 ]; do : < /etc/hostname; i=$((i+1)); done'], { uid: 1000 });
-    workerPid = w.pid;
-    await run('/usr/bin/python3', ['-c', `import socket\nfor _ in range(3): socket.create_connection(('127.0.0.1', ${port})).close()`], { uid: 1000 });
-    await new Promise((r) => setTimeout(r, 300));
-    rec.kill('SIGINT');
-    await new Promise((r) => rec.on('close', r));
+    await recordWhile(cap, ['opensnoop,tcpconnect', 'uid=1000'], async () => {
+      workerPid = (await run(bin, ['-c', 'i=0; while [ $i -lt 500 ]; do : < /etc/hostname; i=$((i+1)); done'], { uid: 1000 })).pid;
+      await run('/usr/bin/python3', ['-c', `import socket\nfor _ in range(3): socket.create_connection(('127.0.0.1', ${port})).close()`], { uid: 1000 });
+    });
   }, 60_000);
   afterAll(() => {
     tmux('kill-session', '-t', session);

@@ -1,0 +1,35 @@
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from './kernel.js';
+
+/** The real binary. */
+export const BIN = fileURLToPath(new URL('../../bin/ebpfsh', import.meta.url));
+
+/** A TCP listener on `host` that closes every connection it accepts. */
+export function listener(host = '127.0.0.1'): Promise<Server & { port: number }> {
+  return new Promise((resolve) => {
+    const srv = createServer((c) => c.destroy());
+    srv.listen(0, host, () => resolve(Object.assign(srv, { port: (srv.address() as { port: number }).port })));
+  });
+}
+
+/**
+ * Records `path` with the real `ebpfsh record -w path <args>` while
+ * `workload` runs, then stops it as a responder would (Ctrl-C) once what the
+ * workload did has had time to reach the capture.
+ */
+export async function recordWhile(path: string, args: string[], workload: () => Promise<void>): Promise<void> {
+  const rec = spawn(BIN, ['record', '-w', path, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  rec.stderr.on('data', (d) => (err += d));
+  const closed = new Promise((r) => rec.on('close', r));
+  await waitFor(() => err.includes('Ctrl-C to stop'), 15_000, `the recorder to start (${err.trim()})`);
+  try {
+    await workload();
+    await new Promise((r) => setTimeout(r, 400));
+  } finally {
+    rec.kill('SIGINT');
+    await closed;
+  }
+}
