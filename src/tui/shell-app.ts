@@ -6,8 +6,7 @@ import { NO_STORE, historyFile, loadHistory, trimHistory } from '../commands/she
 import { Engine, btfProblem, exitWithoutTerminal, privilegeProblem } from '../engine/index.js';
 import { escapeTerminal } from '../probes/index.js';
 import { loadCaptureFactory } from './capture-wiring.js';
-import { openDashboard } from './dashboard/dashboard-switch.js';
-import type { DashboardView } from './dashboard/dashboard-view.js';
+import { wireDashboard } from './dashboard/dashboard-switch.js';
 import { LiveDashboardFeed } from './dashboard/live-feed.js';
 import { ALT_SCREEN_ON, releaseTerminal, writeTerminal } from './terminal.js';
 import { Shell } from './Shell.js';
@@ -59,7 +58,7 @@ export async function runShellApp(opts: ShellOptions = {}): Promise<number> {
   }
 
   let instance: Instance | undefined;
-  let dashboard: DashboardView | undefined;
+  let dashboard: { destroy(): void } | undefined;
   // Fed from the start, so :dash shows the recent past, not an empty chart.
   const feed = new LiveDashboardFeed(engine, (p) => model.ctx.capture.isBackground(p));
   let finish: (code: number) => void = () => {};
@@ -171,27 +170,18 @@ export async function runShellApp(opts: ShellOptions = {}): Promise<number> {
   };
 
   const feedTimer = setInterval(() => feed.tick(), 1000);
-  model.onDashboard = () =>
-    setImmediate(() => {
-      if (dashboard || closing) return;
-      const host = {
-        unmount: () => {
-          instance?.unmount();
-          instance = undefined;
-        },
-        mount: () => {
-          dashboard = undefined;
-          mount();
-        },
-        closing: () => closing,
-        say: (text: string) => model.say(text, 'info'),
-      };
-      dashboard = openDashboard(
-        host,
-        { model: () => feed.model, tick: () => feed.tick(), opened: () => feed.show(recentEvents()), closed: () => feed.hide() },
-        { title: 'live', clockOffsetNs: engine.clock.offsetNs },
-      );
-    });
+  dashboard = wireDashboard({
+    model,
+    unmount: () => {
+      instance?.unmount();
+      instance = undefined;
+    },
+    mount,
+    closing: () => closing,
+    feed: { model: () => feed.model, tick: () => feed.tick(), opened: () => feed.show(recentEvents()), closed: () => feed.hide() },
+    title: 'live',
+    clockOffsetNs: engine.clock.offsetNs,
+  });
 
   mount();
 

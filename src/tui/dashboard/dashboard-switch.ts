@@ -57,3 +57,40 @@ export function openDashboard(host: InkHost, feed: DashboardFeed, opts: { title:
   view.render(feed.model().snapshot());
   return view;
 }
+
+/** The parts of an ink app `:dash` needs. */
+export interface DashboardWiring {
+  /** The shell model: its onDashboard hook is set, and the return is said in its transcript. */
+  model: { onDashboard: (() => void) | null; say(text: string, tone: 'info'): void };
+  /** Unmounts the app's ink instance. */
+  unmount(): void;
+  /** Mounts the app's ink instance again. */
+  mount(): void;
+  closing(): boolean;
+  feed: DashboardFeed;
+  title: string;
+  clockOffsetNs: number;
+}
+
+/**
+ * Makes `:dash` switch the app to the dashboard (out of ink's input
+ * dispatch) and back. Returns destroy(), for shutdown while it is up.
+ */
+export function wireDashboard(w: DashboardWiring): { destroy(): void } {
+  let view: DashboardView | undefined;
+  w.model.onDashboard = () =>
+    setImmediate(() => {
+      if (view || w.closing()) return;
+      const host: InkHost = {
+        unmount: w.unmount,
+        mount: () => {
+          view = undefined;
+          w.mount();
+        },
+        closing: w.closing,
+        say: (text) => w.model.say(text, 'info'),
+      };
+      view = openDashboard(host, w.feed, { title: w.title, clockOffsetNs: w.clockOffsetNs });
+    });
+  return { destroy: () => view?.destroy() };
+}

@@ -5,8 +5,7 @@ import { historyFile, loadHistory, trimHistory } from '../../commands/shell/hist
 import { exitWithoutTerminal } from '../../engine/index.js';
 import { escapeTerminal } from '../../probes/index.js';
 import { CaptureReader } from '../../store/index.js';
-import { openDashboard } from '../dashboard/dashboard-switch.js';
-import type { DashboardView } from '../dashboard/dashboard-view.js';
+import { wireDashboard } from '../dashboard/dashboard-switch.js';
 import { ReplayDashboardFeed } from '../dashboard/replay-feed.js';
 import { ALT_SCREEN_OFF, ALT_SCREEN_ON, SHOW_CURSOR, releaseTerminal, writeTerminal } from '../terminal.js';
 import { replayHeader } from './replay-header.js';
@@ -87,7 +86,7 @@ export async function runReplayApp(path: string): Promise<number> {
   model.say('paused at the start: Space plays, + - speed, . steps, ] [ next/previous note, :goto 14:03:15 | +30s | note 1, :help', 'info');
 
   let instance: Instance | undefined;
-  let dashboard: DashboardView | undefined;
+  let dashboard: { destroy(): void } | undefined;
   // Follows the replay clock from the start, like the view does.
   const feed = new ReplayDashboardFeed(source, r.reader, (p) => source.background.has(p));
   let finish: (code: number) => void = () => {};
@@ -134,23 +133,18 @@ export async function runReplayApp(path: string): Promise<number> {
     instance = render(createElement(ReplayShell, { model, source, header: r.header, timeline: r.timeline }), { exitOnCtrlC: false, patchConsole: true, maxFps: 30 });
     instance.waitUntilExit().catch((e: unknown) => shutdown('internal error', 1, e));
   };
-  model.onDashboard = () =>
-    setImmediate(() => {
-      if (dashboard || closing) return;
-      const host = {
-        unmount: () => {
-          instance?.unmount();
-          instance = undefined;
-        },
-        mount: () => {
-          dashboard = undefined;
-          mount();
-        },
-        closing: () => closing,
-        say: (text: string) => model.say(text, 'info'),
-      };
-      dashboard = openDashboard(host, { model: () => feed.model(), tick: () => feed.tick() }, { title: `replay ${escapeTerminal(path)}`, clockOffsetNs: source.span().offsetNs });
-    });
+  dashboard = wireDashboard({
+    model,
+    unmount: () => {
+      instance?.unmount();
+      instance = undefined;
+    },
+    mount,
+    closing: () => closing,
+    feed: { model: () => feed.model(), tick: () => feed.tick() },
+    title: `replay ${escapeTerminal(path)}`,
+    clockOffsetNs: source.span().offsetNs,
+  });
   mount();
 
   const code = await finished;
