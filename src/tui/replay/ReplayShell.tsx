@@ -1,11 +1,8 @@
 import { Box, Text, useInput, type Key } from 'ink';
 import { useCallback, useSyncExternalStore } from 'react';
 import { positionText, speedText } from '../../commands/shell/replay-commands.js';
-import { CommandLine } from '../CommandLine.js';
-import { EventPane } from '../EventPane.js';
 import { guard } from '../guard.js';
-import { TextPane } from '../TextPane.js';
-import { Transcript } from '../Transcript.js';
+import { ShellBody, TRANSCRIPT_ROWS } from '../ShellBody.js';
 import { useModel } from '../use-model.js';
 import { useTerminalSize } from '../use-terminal-size.js';
 import type { ShellModel } from '../shell-model.js';
@@ -14,7 +11,6 @@ import type { ReplaySource } from './replay-source.js';
 import { positionCell, timelineRows, type TimelineData } from './timeline.js';
 
 const LABEL = 13;
-const TRANSCRIPT_ROWS = 2;
 const LIVE_ANCESTRY = 'ancestry (events seen, else /proc now):';
 
 /**
@@ -141,20 +137,12 @@ export function ReplayShell({ model, source, header, timeline, columns, rows }: 
   const data = timeline();
   const chrome = 1 + Math.max(1, header.warnings.length) + 1 + (data ? data.probes.length + 1 : 1) + TRANSCRIPT_ROWS + 1 + 1;
   const paneHeight = Math.max(3, size.rows - chrome);
-  model.pageRows = paneHeight - 1;
-  const pane = model.pane;
   return (
     <Box flexDirection="column" width={size.columns} height={size.rows - 1}>
       <Header header={header} />
       <Status model={model} source={source} />
       <Timeline data={data} source={source} columns={size.columns} />
-      {pane.kind === 'events' ? (
-        <EventPane model={model} height={paneHeight} columns={size.columns} />
-      ) : (
-        <TextPane title={pane.title} lines={pane.lines} scroll={pane.scroll} height={paneHeight} />
-      )}
-      <Transcript model={model} height={TRANSCRIPT_ROWS} />
-      <CommandLine model={model} />
+      <ShellBody model={model} paneHeight={paneHeight} columns={size.columns} />
     </Box>
   );
 }
