@@ -1,6 +1,8 @@
+import { wallTime } from '../engine/index.js';
+
 /** `2026-11-21 06:40:01.123Z` for a kernel timestamp of a capture with this clock offset. */
 export function wallClock(ns: number, offsetNs: number): string {
-  return new Date(Math.floor((ns + offsetNs) / 1e6)).toISOString().replace('T', ' ');
+  return wallTime({ offsetNs }, ns).toISOString().replace('T', ' ');
 }
 
 /** `1m02.5s` style duration. */

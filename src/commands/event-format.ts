@@ -1,5 +1,5 @@
 import { escapeTerminal, findProbe, safeJson, type ByteString, type DescribePart, type TraceEvent } from '../probes/index.js';
-import type { Clock } from '../engine/index.js';
+import { wallTime, type Clock } from '../engine/index.js';
 
 let cachedSecond = NaN;
 let cachedPrefix = '';
@@ -49,7 +49,7 @@ export function formatEventLine(e: TraceEvent, clock: Clock): string {
 /** The event as a flat JSON-able object (wall time, header, then fields). */
 export function eventRecord(e: TraceEvent, clock: Clock): Record<string, unknown> {
   return {
-    time: new Date(Math.floor((e.ts + clock.offsetNs) / 1e6)).toISOString(),
+    time: wallTime(clock, e.ts).toISOString(),
     ts_ns: e.ts,
     probe: e.probe,
     pid: e.pid,

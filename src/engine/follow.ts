@@ -23,11 +23,6 @@ export class FollowTracker {
     private readonly loadOptions: Omit<LoadOptions, 'programs'>,
   ) {}
 
-  /** Attach points in use, for `probes`. */
-  get attachPoints(): string[] {
-    return this.objectId === undefined ? [] : ['tp_btf/sched_process_fork', 'tp_btf/sched_process_exit'];
-  }
-
   /** Follows each root; returns the mask of their bits. */
   acquire(roots: number[]): bigint {
     for (const r of roots) if (!existsSync(`/proc/${r}`)) throw new FilterError(`follow: no process ${r} is running`);

@@ -227,19 +227,9 @@ export class Engine {
     return out;
   }
 
-  /** Native reader figures (batches, bytes, pending). */
-  readerStats() {
-    return this.native?.stats() ?? null;
-  }
-
   /** Test hook: hold the reader back so the kernel ring fills. */
   pauseReader(paused: boolean): void {
     this.native?.setPaused(paused);
-  }
-
-  /** Attach points of the follow tracker, when loaded. */
-  followAttachPoints(): string[] {
-    return this.follow?.attachPoints ?? [];
   }
 
   /** Detaches everything and releases every kernel handle. */

@@ -3,10 +3,15 @@ import type { ByteString } from './types.js';
 
 const utf8 = new TextDecoder('utf-8');
 
+/** A Buffer view of the same bytes (no copy). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+}
+
 /** Text when the bytes are valid UTF-8, else a copy of the exact bytes. */
 export function toByteString(bytes: Uint8Array): ByteString {
   if (bytes.length === 0) return '';
-  const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const b = asBuffer(bytes);
   // Most paths and comms are ASCII: a native check and a native slice, nothing else.
   if (isAscii(b)) return b.toString('latin1');
   return isUtf8(b) ? b.toString('utf8') : Uint8Array.from(b);
@@ -43,24 +48,9 @@ export function splitNulAt(buf: Buffer, start: number, end: number): ByteString[
   return out;
 }
 
-/** Bytes up to the first NUL (C strings in fixed arrays). */
-export function cString(bytes: Uint8Array): Uint8Array {
-  const nul = bytes.indexOf(0);
-  return nul < 0 ? bytes : bytes.subarray(0, nul);
-}
-
 /** Splits NUL-separated strings (argv), ignoring one trailing NUL. */
 export function splitNul(bytes: Uint8Array): ByteString[] {
-  const out: ByteString[] = [];
-  let start = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] === 0) {
-      out.push(toByteString(bytes.subarray(start, i)));
-      start = i + 1;
-    }
-  }
-  if (start < bytes.length) out.push(toByteString(bytes.subarray(start)));
-  return out;
+  return splitNulAt(asBuffer(bytes), 0, bytes.length);
 }
 
 /** Exact bytes of a ByteString. */

@@ -1,6 +1,6 @@
 import { bindMembers, memberOffset, type BoundMember, type Layouts } from './layout.js';
 import { cStringAt, splitNulAt, stringAt } from './bytes.js';
-import type { EventHeader, FieldValue, MemberType, ProbeSpec, RawRecord, TraceEvent } from './types.js';
+import type { FieldValue, MemberType, ProbeSpec, RawRecord, TraceEvent } from './types.js';
 
 /** The header members the engine reads, with their C types. */
 export const HEADER_MEMBERS: Record<string, MemberType> = {
@@ -66,10 +66,6 @@ export class HeaderDecoder {
   /** The probe id of the record at `base`. */
   probeId(buf: Buffer, base: number): number {
     return buf.readUInt16LE(base + this.probeIdOffset);
-  }
-
-  decode(buf: Buffer, base: number): EventHeader {
-    return this.event(buf, base, '', {}) as EventHeader;
   }
 
   /** The whole event in one object literal (one hidden class for every event). */

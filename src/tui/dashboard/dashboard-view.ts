@@ -1,5 +1,6 @@
 import blessed from 'blessed';
 import contrib from 'blessed-contrib';
+import { wallTime } from '../../engine/index.js';
 import type { DashboardSnapshot } from './dashboard-model.js';
 import { barLines, tableLines } from './panel-text.js';
 
@@ -58,7 +59,7 @@ export class DashboardView {
   }
 
   private clock(ns: number): string {
-    return new Date(Math.floor((ns + this.opts.clockOffsetNs) / 1e6)).toISOString().slice(11, 19);
+    return wallTime({ offsetNs: this.opts.clockOffsetNs }, ns).toISOString().slice(11, 19);
   }
 
   /** Draws a snapshot. */
