@@ -147,13 +147,13 @@ export class Engine {
     const followMask = followRoots.length ? this.followTracker().acquire(followRoots) : 0n;
     let loaded: { objectId: number; links: number[]; points: string[]; missing: string[] };
     try {
-      loaded = this.loadAndAttach(probe, objectPath, () =>
-        writeKernelFilters(native, this.layouts, id, filters, { active: false, followMask }),
-      );
+      loaded = this.loadAndAttach(probe, objectPath);
     } catch (e) {
       if (followRoots.length) this.follow?.release(followRoots);
       throw e;
     }
+    // The probe's entry is off until now (zeroed, or cleared by detach), so the
+    // programs emit nothing until this writes the sets and then turns it on.
     writeKernelFilters(native, this.layouts, id, filters, { active: true, followMask });
     this.matchers.set(id, compileMatcher(filters, probe));
     this.startReader();
@@ -180,7 +180,7 @@ export class Engine {
     assertCanTrace(`load ${probe.name}`);
     const started = performance.now();
     this.ensureTracefs(probe);
-    const loaded = this.loadAndAttach(probe, this.objectPath(probe.object), () => {});
+    const loaded = this.loadAndAttach(probe, this.objectPath(probe.object));
     this.session().unload(loaded.objectId);
     return { attachPoints: loaded.points, missing: loaded.missing, attachMs: performance.now() - started };
   }
@@ -288,7 +288,7 @@ export class Engine {
    * (load or attach), moves that hook to its next choice, or drops it if
    * optional, and tries again. Returns what is in use.
    */
-  private loadAndAttach(probe: ProbeSpec, objectPath: string, beforeAttach: () => void) {
+  private loadAndAttach(probe: ProbeSpec, objectPath: string) {
     const native = this.session();
     const choice = probe.hooks.map(() => 0);
     const missing: string[] = [];
@@ -301,7 +301,6 @@ export class Engine {
       let err: NativeError | undefined;
       try {
         objectId = native.load(objectPath, { programs, ...this.loadBase(probeId(probe)) });
-        beforeAttach();
         const links: number[] = [];
         for (const p of programs) {
           failedProgram = p;
