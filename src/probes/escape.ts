@@ -2,9 +2,12 @@ import type { ByteString } from './types.js';
 
 /**
  * The one function that makes traced-system strings safe for a terminal:
- * C0/DEL, C1 (e.g. 0x9B CSI), bidi controls, line/paragraph separators and
- * invalid UTF-8 become visible escapes; a backslash is doubled so the result
- * is unambiguous. Stored data is never escaped, only what is shown.
+ * C0/DEL, C1 (e.g. 0x9B CSI), every Unicode format character (category Cf:
+ * bidi controls, zero-width space/joiners, U+2060-U+2064, BOM, soft hyphen,
+ * tag characters U+E0001-U+E007F, ...), line/paragraph separators, lone
+ * surrogates and invalid UTF-8 become visible escapes; a backslash is doubled
+ * so the result is unambiguous. `/etc/pass\u200dwd` never looks like
+ * `/etc/passwd`. Stored data is never escaped, only what is shown.
  */
 export function escapeTerminal(value: ByteString): string {
   if (typeof value === 'string') return escapeText(value);
@@ -13,19 +16,14 @@ export function escapeTerminal(value: ByteString): string {
 
 const NAMED: Record<number, string> = { 0x09: '\\t', 0x0a: '\\n', 0x0d: '\\r', 0x1b: '\\e', 0x5c: '\\\\' };
 
+/** Invisible or reordering code points above C1: format (Cf), separators (Zl, Zp), lone surrogates (Cs). */
+const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+/** Everything escapeText escapes, for one pass over a string. */
+const UNSAFE_TEXT = /[\u0000-\u001f\\\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
 function needsEscape(cp: number): boolean {
-  return (
-    cp < 0x20 ||
-    cp === 0x5c ||
-    (cp >= 0x7f && cp <= 0x9f) ||
-    cp === 0x061c ||
-    cp === 0x200e ||
-    cp === 0x200f ||
-    (cp >= 0x2028 && cp <= 0x202e) ||
-    (cp >= 0x2066 && cp <= 0x2069) ||
-    cp === 0xfeff ||
-    (cp >= 0xd800 && cp <= 0xdfff) // lone surrogates
-  );
+  if (cp < 0x20 || cp === 0x5c || (cp >= 0x7f && cp <= 0x9f)) return true;
+  return cp >= 0xad && INVISIBLE.test(String.fromCodePoint(cp));
 }
 
 function escapeCodePoint(cp: number): string {
@@ -46,20 +44,8 @@ function escapeText(s: string): string {
     }
   }
   if (clean) return s;
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        out += s[i]! + s[i + 1]!;
-        i++;
-        continue;
-      }
-    }
-    out += needsEscape(c) ? escapeCodePoint(c) : s[i]!;
-  }
-  return out;
+  // One pass by code point (the u flag): astral format characters (tags) and lone surrogates included.
+  return s.replace(UNSAFE_TEXT, (ch) => escapeCodePoint(ch.codePointAt(0)!));
 }
 
 // Decodes UTF-8 by hand so each invalid byte shows as \xNN.
@@ -107,15 +93,21 @@ function escapeBytes(b: Uint8Array): string {
   return out;
 }
 
+/** What safeJson escapes beyond JSON.stringify: DEL, C1, format characters (Cf) and separators. */
+const UNSAFE_JSON = /[\u007f-\u009f\p{Cf}\u2028\u2029]/gu;
+
 /**
  * JSON for machine output that is also safe to print: JSON.stringify already
- * escapes C0; this also escapes C1, bidi and separators as \uXXXX.
+ * escapes C0 and lone surrogates; this also escapes DEL, C1, every format
+ * character (bidi, zero-width, tags: as a \uXXXX surrogate pair) and the
+ * separators, so the same value parses back.
  */
 export function safeJson(value: unknown): string {
-  return JSON.stringify(value, jsonReplacer).replace(
-    /[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g,
-    (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'),
-  );
+  return JSON.stringify(value, jsonReplacer).replace(UNSAFE_JSON, (ch) => {
+    let out = '';
+    for (let i = 0; i < ch.length; i++) out += '\\u' + ch.charCodeAt(i).toString(16).padStart(4, '0');
+    return out;
+  });
 }
 
 /** Invalid-UTF-8 strings travel in JSON as {"base64": ...}, exact bytes. */

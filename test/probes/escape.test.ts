@@ -28,6 +28,20 @@ describe('escapeTerminal', () => {
     expect(escapeTerminal(bytes)).toBe('a\\xffé\\x9b\\xe2\\x82\\e');
   });
 
+  it('shows zero-width and every other format character (Cf), so /etc/pass<ZWJ>wd never looks like /etc/passwd', () => {
+    expect(escapeTerminal('/etc/pass\u200dwd')).toBe('/etc/pass\\u{200d}wd');
+    const invisible = ['\u00ad', '\u061c', '\u180e', '\u200b', '\u200c', '\u200d', '\u2060', '\u2061', '\u2064', '\ufeff', '\u{e0001}', '\u{e0041}', '\u{e007f}'];
+    for (const ch of invisible) {
+      const cp = ch.codePointAt(0)!.toString(16);
+      expect(escapeTerminal(`a${ch}b`), cp).toBe(`a\\u{${cp}}b`);
+      expect(escapeTerminal(Buffer.from(`a${ch}b`)), cp).toBe(`a\\u{${cp}}b`);
+      expect(escapeTerminal(Uint8Array.from([...Buffer.from(`a${ch}b`), 0xff])), cp).toBe(`a\\u{${cp}}b\\xff`);
+    }
+    // Visible non-ASCII text, astral letters and emoji stay as they are.
+    expect(escapeTerminal('日本 ✓ 𝔸 😀')).toBe('日本 ✓ 𝔸 😀');
+    expect(escapeTerminal('a\ud800b')).toBe('a\\u{d800}b');
+  });
+
   it('doubles backslashes so an escape cannot be forged', () => {
     expect(escapeTerminal('\\e[31m')).toBe('\\\\e[31m');
   });
@@ -38,5 +52,12 @@ describe('safeJson', () => {
     const j = safeJson({ a: Uint8Array.from([0xff, 0x00]), b: 'x\u009by\u202e' });
     expect(j).toBe('{"a":{"base64":"/wA="},"b":"x\\u009by\\u202e"}');
     expect(JSON.parse(j).b).toBe('x\u009by\u202e');
+  });
+
+  it('escapes zero-width, soft hyphen and tag characters too, and they parse back', () => {
+    const v = 'pass\u200dwd\u00ad\u2060\u{e0041}\u2028';
+    const j = safeJson({ v });
+    expect(j).toBe('{"v":"pass\\u200dwd\\u00ad\\u2060\\udb40\\udc41\\u2028"}');
+    expect(JSON.parse(j).v).toBe(v);
   });
 });
