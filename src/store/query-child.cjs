@@ -9,22 +9,38 @@
 const Database = require(process.argv[2]);
 const dbs = new Map();
 
+const ALIAS = /^c[1-9][0-9]*$/;
+const SETUP = /^CREATE TEMP VIEW "?[a-z_]+"? AS\s/;
+
 function open(path, merge) {
-  const key = merge ? JSON.stringify(merge) : path;
+  const key = JSON.stringify([path, merge]);
   let db = dbs.get(key);
   if (db) return db;
-  // Several captures: an empty in-memory database with each validated capture
-  // attached by us (users may not ATTACH), and TEMP views that union them.
-  // One capture: opened read-only, with the ready-made TEMP views.
-  const several = merge && merge.attach.length > 0;
-  db = several ? new Database(':memory:') : new Database(path, { readonly: true, fileMustExist: true });
-  db.pragma('trusted_schema = OFF');
-  db.pragma('cell_size_check = ON');
-  if (merge) {
-    for (const a of merge.attach) db.prepare(`ATTACH DATABASE ? AS "${a.alias}"`).run(a.path);
-    for (const sql of merge.setup) db.exec(sql); // TEMP views only: the captures stay untouched
+  // The main capture is opened read-only: SQLite gives every database ATTACHed
+  // to this connection the same flags, so an attached capture is read-only
+  // too and an ATTACH of a missing path fails instead of creating a file.
+  // (This better-sqlite3 is built with SQLITE_USE_URI=0 and opens without
+  // SQLITE_OPEN_URI: `file:...?immutable=1` would be a literal file name.)
+  db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('trusted_schema = OFF');
+    db.pragma('cell_size_check = ON');
+    for (const a of merge.attach) {
+      if (!ALIAS.test(a.alias)) throw new Error(`bad alias ${a.alias}`);
+      db.prepare(`ATTACH DATABASE ? AS ${a.alias}`).run(a.path);
+    }
+    // One statement per prepare (prepare refuses a second one), and only our
+    // TEMP views: nothing here can write a file. query_only would refuse the
+    // TEMP views themselves, so it comes right after them.
+    for (const sql of merge.setup) {
+      if (!SETUP.test(sql)) throw new Error('set-up may only create TEMP views');
+      db.prepare(sql).run();
+    }
+    db.pragma('query_only = ON');
+  } catch (e) {
+    db.close();
+    throw e;
   }
-  db.pragma('query_only = ON');
   dbs.set(key, db);
   return db;
 }

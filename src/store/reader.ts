@@ -10,9 +10,9 @@ import { asCaptureError } from './capture-file.js';
 import { CaptureError } from './errors.js';
 import { forensicViewsSql } from './forensic-views.js';
 import { migrate } from './migrations.js';
-import { argvOf, byteStringOf, eventFromRow } from './rows.js';
+import { argvOf, byteStringOf, eventFromRow, intOf, intOrNull } from './rows.js';
 import { SCHEMA_VERSION, ident } from './schema.js';
-import { validateCapture, type ValidatedSchema } from './validate.js';
+import { validateCapture, validateCaptureRow, type ValidatedSchema } from './validate.js';
 
 /** How to open a capture. */
 export interface ReaderOptions {
@@ -75,11 +75,25 @@ export interface ProcessRow {
   source: string;
 }
 
-/** Several captures queried as one: what to attach, and the views that union them. */
+/**
+ * How the query process opens the captures: `main` is opened read-only (so
+ * every database ATTACHed to it is read-only too, and none can be created),
+ * each of `attach` is attached under its alias (`c1`, `c2`, ...), then each
+ * `setup` statement (a CREATE TEMP VIEW built from our own names only, no
+ * value from any capture) is prepared on its own, then query_only is set.
+ */
 export interface MergeSpec {
+  main?: string;
   attach: { alias: string; path: string }[];
   setup: string[];
 }
+
+/**
+ * Bounds of the reader's synchronous calls (a hostile capture may hold
+ * millions of journal rows, loss causes or children of one process, or a
+ * parent chain that loops): what they return is cut there, never unbounded.
+ */
+export const READ_BOUNDS = { journal: 10_000, notes: 10_000, lossGroups: 1_000, ancestors: 1_000, children: 1_000 } as const;
 
 /** Which events to stream. */
 export interface EventQuery {
@@ -171,7 +185,7 @@ export class CaptureReader {
       this.db.pragma('cell_size_check = ON');
       this.db.pragma('query_only = ON');
       this.schema = validateCapture(this.db, name);
-      this.db.prepare('SELECT count(*) FROM capture').get();
+      validateCaptureRow(this.db, name, this.schema.version);
     } catch (e) {
       this.cleanup();
       throw asCaptureError(e, name);
@@ -190,8 +204,10 @@ export class CaptureReader {
       if (!c) throw new CaptureError(`${basename(this.path)} has no capture record (damaged)`, 'CORRUPT');
       const counts: Record<string, number> = {};
       for (const p of this.schema.probes) counts[p.table] = this.db.prepare(`SELECT count(*) FROM ${ident(p.table)}`).pluck().get() as number;
-      const losses = this.db.prepare('SELECT probe, cause, sum(count) AS count FROM losses GROUP BY probe, cause ORDER BY probe, cause').all() as CaptureInfo['losses'];
-      const died = this.db.prepare("SELECT start_ns AS startNs, end_ns AS endNs FROM losses WHERE cause = 'recorder_died' ORDER BY id DESC LIMIT 1").get() as CaptureInfo['gap'] | undefined;
+      const losses = (this.db.prepare('SELECT probe, cause, sum(count) AS count FROM losses GROUP BY probe, cause ORDER BY probe, cause LIMIT ?').all(READ_BOUNDS.lossGroups) as Record<string, unknown>[])
+        .map((l) => ({ probe: l.probe === null ? null : String(l.probe), cause: String(l.cause), count: intOrNull(l.count) }));
+      const diedRow = this.db.prepare("SELECT start_ns AS startNs, end_ns AS endNs FROM losses WHERE cause = 'recorder_died' ORDER BY id DESC LIMIT 1").get() as Record<string, unknown> | undefined;
+      const died = diedRow ? { startNs: intOf(diedRow.startNs), endNs: intOrNull(diedRow.endNs) } : undefined;
       const unclean = c.end_ns === null;
       const gap = died ?? (unclean ? { startNs: (c.last_commit_ns as number | null) ?? (c.start_ns as number), endNs: null } : null);
       return {
@@ -219,14 +235,24 @@ export class CaptureReader {
     }
   }
 
-  /** Journal rows in order (attach/detach/filter/start/stop/recovered). */
-  journal(): Record<string, unknown>[] {
-    return this.db.prepare('SELECT * FROM journal ORDER BY id').all() as Record<string, unknown>[];
+  /** The capture's host name (validated text), without info()'s counts. */
+  hostname(): string {
+    return this.db.prepare('SELECT hostname FROM capture').pluck().get() as string;
   }
 
-  /** Investigator notes in time order. */
+  /** Journal rows in order (attach/detach/filter/start/stop/recovered), at most READ_BOUNDS.journal; `ts` always a number. */
+  journal(): Record<string, unknown>[] {
+    const rows = this.db.prepare('SELECT * FROM journal ORDER BY id LIMIT ?').all(READ_BOUNDS.journal) as Record<string, unknown>[];
+    for (const r of rows) r.ts = intOf(r.ts);
+    return rows;
+  }
+
+  /** Investigator notes in time order, at most READ_BOUNDS.notes. */
   notes(): { ts: number; text: string }[] {
-    return this.db.prepare('SELECT ts, text FROM notes ORDER BY ts, id').all() as { ts: number; text: string }[];
+    return (this.db.prepare('SELECT ts, text FROM notes ORDER BY ts, id LIMIT ?').all(READ_BOUNDS.notes) as Record<string, unknown>[]).map((n) => ({
+      ts: intOf(n.ts),
+      text: typeof n.text === 'string' ? n.text : String(n.text),
+    }));
   }
 
   /**
@@ -264,7 +290,7 @@ export class CaptureReader {
       child.on('message', onMessage);
       child.on('exit', onExit);
       const merge = opts.merge ?? { attach: [], setup: forensicViewsSql(false) };
-      child.send({ id, path: this.dbPath, sql, params: opts.params ?? [], maxRows: opts.maxRows ?? 10_000, merge });
+      child.send({ id, path: merge.main ?? this.dbPath, sql, params: opts.params ?? [], maxRows: opts.maxRows ?? 10_000, merge });
     });
   }
 
@@ -310,13 +336,13 @@ export class CaptureReader {
     return row ? processRow(row as Record<string, unknown>) : undefined;
   }
 
-  /** The parent chain of a process, nearest first (stops where the capture knows no parent). */
+  /** The parent chain of a process, nearest first (stops where the capture knows no parent, at a loop, or after READ_BOUNDS.ancestors). */
   ancestors(p: ProcessRow): ProcessRow[] {
     const out: ProcessRow[] = [];
     const seen = new Set<number>([p.id]);
     let cur: ProcessRow | undefined = p;
-    const stmt = this.db.prepare('SELECT * FROM processes WHERE pid = ? AND start_ticks = ?');
-    while (cur && cur.parentPid !== null && cur.parentStartTicks !== null) {
+    const stmt = this.db.prepare('SELECT * FROM processes WHERE pid = ? AND start_ticks = ? LIMIT 1');
+    while (cur && cur.parentPid !== null && cur.parentStartTicks !== null && out.length < READ_BOUNDS.ancestors) {
       const row = stmt.get(cur.parentPid, cur.parentStartTicks) as Record<string, unknown> | undefined;
       if (!row) break;
       cur = processRow(row);
@@ -327,9 +353,9 @@ export class CaptureReader {
     return out;
   }
 
-  /** Direct children of a process lifetime, in start order. */
-  children(p: ProcessRow): ProcessRow[] {
-    return (this.db.prepare('SELECT * FROM processes WHERE parent_pid = ? AND parent_start_ticks = ? ORDER BY start_ticks, pid').all(p.pid, p.startTicks) as Record<string, unknown>[]).map(processRow);
+  /** Direct children of a process lifetime, in start order: at most `limit` (READ_BOUNDS.children). */
+  children(p: ProcessRow, limit: number = READ_BOUNDS.children): ProcessRow[] {
+    return (this.db.prepare('SELECT * FROM processes WHERE parent_pid = ? AND parent_start_ticks = ? ORDER BY start_ticks, pid LIMIT ?').all(p.pid, p.startTicks, limit) as Record<string, unknown>[]).map(processRow);
   }
 
   /** Closes the capture (and removes a private copy). */
@@ -367,18 +393,18 @@ function queryError(message: string, code?: string): CaptureError {
 
 function processRow(r: Record<string, unknown>): ProcessRow {
   return {
-    id: r.id as number,
-    pid: r.pid as number,
-    startTicks: r.start_ticks as number,
-    parentPid: (r.parent_pid as number | null) ?? null,
-    parentStartTicks: (r.parent_start_ticks as number | null) ?? null,
-    uid: (r.uid as number | null) ?? null,
+    id: intOf(r.id),
+    pid: intOf(r.pid),
+    startTicks: intOf(r.start_ticks),
+    parentPid: intOrNull(r.parent_pid),
+    parentStartTicks: intOrNull(r.parent_start_ticks),
+    uid: intOrNull(r.uid),
     comm: byteStringOf(r.comm, r.comm_raw),
     exe: byteStringOf(r.exe, r.exe_raw),
     argv: argvOf(r.argv, r.argv_raw),
-    startNs: (r.start_ns as number | null) ?? null,
-    exitNs: (r.exit_ns as number | null) ?? null,
-    exitCode: (r.exit_code as number | null) ?? null,
-    source: r.source as string,
+    startNs: intOrNull(r.start_ns),
+    exitNs: intOrNull(r.exit_ns),
+    exitCode: intOrNull(r.exit_code),
+    source: String(r.source),
   };
 }

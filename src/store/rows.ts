@@ -40,12 +40,22 @@ export function byteStringOf(text: unknown, raw: unknown): ByteString | null {
   return typeof text === 'string' ? text : String(text);
 }
 
-/** argv back from storage. */
+/**
+ * argv back from storage. Text that is not a JSON array (a damaged or hostile
+ * capture) comes back as one word holding the stored text, shown escaped like
+ * any other: never a parse error that would quote it raw.
+ */
 export function argvOf(text: unknown, raw: unknown): ByteString[] | null {
   if (raw instanceof Uint8Array) return splitNul(raw);
-  if (typeof text !== 'string') return null;
-  const v = JSON.parse(text) as unknown;
-  return Array.isArray(v) ? v.map(String) : null;
+  if (text === null || text === undefined) return null;
+  if (typeof text !== 'string') return [String(text)];
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (Array.isArray(v)) return v.map((a) => (typeof a === 'string' ? a : JSON.stringify(a) ?? String(a)));
+  } catch {
+    // not JSON: the stored text as it is
+  }
+  return [text];
 }
 
 /** Where one table column's value comes from in a columnar batch: an int slot, a string slot, or a raw twin. */
@@ -168,25 +178,42 @@ function intValue(v: FieldValue | undefined): number | null {
   return typeof v === 'number' ? v : v === null || v === undefined ? null : Number(v);
 }
 
-/** Rebuilds a TraceEvent from a probe table row (as better-sqlite3 returns it). */
+/**
+ * An INTEGER column's value as a number. SQLite keeps whatever a hostile
+ * capture put in the column (text, a blob): such a value becomes NaN, which
+ * every screen shows as `NaN`, so no byte of it reaches a terminal as if it
+ * were a pid or a port. `ebpfsh query` still shows the stored value, escaped.
+ */
+export function intOf(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  return NaN;
+}
+
+/** intOf, keeping NULL as null. */
+export function intOrNull(v: unknown): number | null {
+  return v === null || v === undefined ? null : intOf(v);
+}
+
+/** Rebuilds a TraceEvent from a probe table row (as better-sqlite3 returns it); INTEGER columns always come back as numbers (see intOf). */
 export function eventFromRow(probe: ProbeSpec, row: Record<string, unknown>): TraceEvent {
   const fields: Record<string, FieldValue> = {};
   for (const f of probe.fields) {
-    if (f.type === 'int') fields[f.name] = (row[f.name] as number | null) ?? null;
+    if (f.type === 'int') fields[f.name] = intOrNull(row[f.name]);
     else if (f.type === 'argv') fields[f.name] = argvOf(row[f.name], row[`${f.name}_raw`]);
     else fields[f.name] = byteStringOf(row[f.name], row[`${f.name}_raw`]);
   }
   return {
-    ts: row.ts as number,
-    kind: row.kind as number,
-    pid: row.pid as number,
-    tid: row.tid as number,
-    ppid: row.ppid as number,
-    uid: row.uid as number,
-    gid: row.gid as number,
-    cgroup: row.cgroup as number,
-    pidns: row.pidns as number,
-    nspid: row.nspid as number,
+    ts: intOf(row.ts),
+    kind: intOf(row.kind),
+    pid: intOf(row.pid),
+    tid: intOf(row.tid),
+    ppid: intOf(row.ppid),
+    uid: intOf(row.uid),
+    gid: intOf(row.gid),
+    cgroup: intOf(row.cgroup),
+    pidns: intOf(row.pidns),
+    nspid: intOf(row.nspid),
     comm: byteStringOf(row.comm, row.comm_raw) ?? '',
     probe: probe.name,
     fields,

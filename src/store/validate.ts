@@ -71,3 +71,68 @@ export function validateCapture(db: Database.Database, name: string): ValidatedS
   if (!view || view.sql !== eventsViewSql(ordered)) throw refuse(view ? 'events view' : 'missing events view');
   return { version, probes: ordered };
 }
+
+/** One column of the capture row: its SQLite storage class(es) and a check of the value. */
+interface RowRule {
+  types: readonly string[];
+  check?: (v: unknown) => boolean;
+  what: string;
+}
+
+const MAX_NS = 2 ** 62; // kernel monotonic ns far beyond any uptime; wall = ns + offset stays a valid date
+const text = (max: number) => (v: unknown) => typeof v === 'string' && Buffer.byteLength(v) <= max;
+const ns = (v: unknown) => typeof v === 'number' && v >= 0 && v <= MAX_NS;
+
+const CAPTURE_ROW: Record<string, RowRule> = {
+  id: { types: ['integer'], check: (v) => v === 1, what: 'must be 1' },
+  tool: { types: ['text'], check: (v) => v === 'ebpfsh', what: "must be 'ebpfsh'" },
+  tool_version: { types: ['text'], check: text(64), what: 'text of at most 64 bytes' },
+  schema_version: { types: ['integer'], what: 'an integer' },
+  hostname: { types: ['text'], check: text(255), what: 'text of at most 255 bytes' },
+  kernel_release: { types: ['text'], check: text(255), what: 'text of at most 255 bytes' },
+  boot_id: { types: ['text'], check: text(64), what: 'text of at most 64 bytes' },
+  clock_offset_ns: { types: ['integer'], check: (v) => typeof v === 'number' && Math.abs(v) <= MAX_NS, what: `an integer of at most 2^62` },
+  start_ns: { types: ['integer'], check: ns, what: 'an integer from 0 to 2^62' },
+  start_time: { types: ['text'], check: text(64), what: 'text of at most 64 bytes' },
+  end_ns: { types: ['integer', 'null'], check: (v) => v === null || ns(v), what: 'an integer from 0 to 2^62, or NULL' },
+  end_time: { types: ['text', 'null'], check: (v) => v === null || text(64)(v), what: 'text of at most 64 bytes, or NULL' },
+  clean_stop: { types: ['integer'], check: (v) => v === 0 || v === 1, what: '0 or 1' },
+  stop_reason: { types: ['text', 'null'], check: (v) => v === null || text(1024)(v), what: 'text of at most 1024 bytes, or NULL' },
+  command_line: { types: ['text'], check: isArgvJson, what: 'a JSON array of strings' },
+  recorder_pid: { types: ['integer'], check: (v) => typeof v === 'number' && v > 0 && v <= 4_194_304, what: 'a pid (1 to 4194304)' },
+  last_commit_ns: { types: ['integer', 'null'], check: (v) => v === null || ns(v), what: 'an integer from 0 to 2^62, or NULL' },
+};
+
+function isArgvJson(v: unknown): boolean {
+  if (typeof v !== 'string' || v.length > 1 << 20) return false;
+  try {
+    const a = JSON.parse(v) as unknown;
+    return Array.isArray(a) && a.every((x) => typeof x === 'string');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks every value of the one `capture` row before anything uses it: its
+ * SQLite storage class (an INTEGER column holding text or a real is refused),
+ * and its range. Everything later reads these values as the types they claim
+ * to be: a clock offset is a number, never text that could reach SQL or a screen.
+ */
+export function validateCaptureRow(db: Database.Database, name: string, version: number): void {
+  const bad = (what: string) => new CaptureError(`${name}: damaged capture record (${what}); refusing to read it`, 'SCHEMA');
+  const n = db.prepare('SELECT count(*) FROM capture').pluck().get() as number;
+  if (n !== 1) throw bad(`${n} rows instead of 1`);
+  const cols = coreTablesOf(version).find((t) => t.name === 'capture')!.columns.map((c) => c.name);
+  // Column names are ours (the allow-list), never the capture's.
+  const row = db.prepare(`SELECT ${cols.map((c) => `typeof(${c}), ${c}`).join(', ')} FROM capture`).raw(true).get() as unknown[];
+  cols.forEach((c, i) => {
+    const rule = CAPTURE_ROW[c];
+    if (!rule) return;
+    const type = row[2 * i] as string;
+    const v = row[2 * i + 1];
+    if (!rule.types.includes(type) || (rule.check && !rule.check(v))) throw bad(`capture.${c} must be ${rule.what} (it holds ${rule.types.includes(type) ? 'a value out of range' : type})`);
+  });
+  const sv = row[2 * cols.indexOf('schema_version') + 1];
+  if (sv !== version) throw bad(`capture.schema_version must be ${version}, as user_version (it holds ${String(sv)})`);
+}
