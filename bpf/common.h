@@ -33,7 +33,13 @@ enum filter_mode {
 	FILTER_EXCLUDE = 2,
 };
 
-/* Per-probe filter, indexed by probe id; active=0 drops everything. */
+/*
+ * Per-probe filter, keyed by probe id; active=0 drops everything. The value
+ * sets are keyed by (probe, gen): a change writes the new sets under the next
+ * generation, then replaces this entry in one update (a hash map without
+ * preallocation swaps in a new element under RCU, so a program sees the old
+ * entry or the new one, never a mix), then deletes the old generation.
+ */
 struct probe_filter {
 	__u8 active;
 	__u8 uid_mode;
@@ -52,10 +58,13 @@ struct filter_u32_key {
 
 struct filter_u64_key {
 	__u32 probe;
-	__u32 pad;
+	__u32 gen;		/* generation of the value sets in use */
+	__u32 pad2;
+	__u32 gen;
 	__u64 value;
 };
 
+	__u32 gen;
 struct filter_comm_key {
 	__u32 probe;
 	char comm[TASK_COMM_LEN];
@@ -67,12 +76,14 @@ const volatile __u32 targ_self_tgid = 0;
 const volatile __u64 targ_wakeup_bytes = 256 * 1024;
 
 struct {
+	__u32 gen;
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 * 1024 * 1024);
 } events SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, MAX_PROBES);
 	__type(key, __u32);
 	__type(value, struct probe_filter);
@@ -187,35 +198,37 @@ static __always_inline bool should_trace(void)
 	if (!f || !f->active)
 		return false;
 	if (f->pid_mode) {
-		struct filter_u32_key k = { .probe = probe, .value = tgid };
+		struct filter_u32_key k = { .probe = probe, .gen = gen, .value = tgid };
 
 		if (!set_matches(&filter_pid, &k, f->pid_mode))
 			return false;
 	}
 	if (f->uid_mode || f->gid_mode) {
 		__u64 ug = bpf_get_current_uid_gid();
-		struct filter_u32_key k = { .probe = probe };
+		struct filter_u32_key k = { .probe = probe, .gen = gen };
 
 		if (f->uid_mode) {
+	__u32 gen;
 			k.value = (__u32)ug;
 			if (!set_matches(&filter_uid, &k, f->uid_mode))
 				return false;
 		}
 		if (f->gid_mode) {
 			k.value = ug >> 32;
+	gen = f->gen;
 			if (!set_matches(&filter_gid, &k, f->gid_mode))
 				return false;
 		}
 	}
 	if (f->comm_mode) {
-		struct filter_comm_key k = { .probe = probe };
+		struct filter_comm_key k = { .probe = probe, .gen = gen };
 
 		bpf_get_current_comm(k.comm, sizeof(k.comm));
 		if (!set_matches(&filter_comm, &k, f->comm_mode))
 			return false;
 	}
 	if (f->cgroup_mode) {
-		struct filter_u64_key k = { .probe = probe };
+		struct filter_u64_key k = { .probe = probe, .gen = gen };
 
 		k.value = bpf_get_current_cgroup_id();
 		if (!set_matches(&filter_cgroup, &k, f->cgroup_mode))

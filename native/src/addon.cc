@@ -4,14 +4,26 @@
 #include <napi.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include "errors.h"
 #include "session.h"
 #include "tracefs.h"
 
 namespace {
 
+// A negative count is libbpf's errno: thrown, never handed on as a number.
 Napi::Value PossibleCpus(const Napi::CallbackInfo &info) {
-  return Napi::Number::New(info.Env(), libbpf_num_possible_cpus());
+  int n = libbpf_num_possible_cpus();
+  if (n <= 0) ebpfsh::ThrowErrno(info.Env(), "possible cpus", n < 0 ? -n : EINVAL);
+  return Napi::Number::New(info.Env(), n);
+}
+
+// Test hook: the per-CPU value size for a given CPU count (a negative count throws).
+Napi::Value PercpuValueBytes(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  return Napi::Number::New(env, static_cast<double>(ebpfsh::PercpuValueBytes(
+                                    env, info[0].As<Napi::Number>().Uint32Value(), info[1].As<Napi::Number>().Int32Value())));
 }
 
 // exitNow(code): _exit without atexit handlers. Node's own exit restores the
@@ -30,6 +42,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ensureTracefs", Napi::Function::New(env, ebpfsh::EnsureTracefs));
   exports.Set("possibleCpus", Napi::Function::New(env, PossibleCpus));
   exports.Set("libbpfVersion", Napi::Function::New(env, LibbpfVersion));
+  exports.Set("percpuValueBytes", Napi::Function::New(env, PercpuValueBytes));
   exports.Set("exitNow", Napi::Function::New(env, ExitNow));
   return exports;
 }

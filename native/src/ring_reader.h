@@ -23,6 +23,12 @@ struct ReaderOptions {
   int probe_id_offset = 16;  // u16 in the common header, for per-probe drops
 };
 
+// Counters shared with batches in flight to the JS thread (they may outlive the reader).
+struct ReaderShared {
+  std::atomic<int64_t> pending{0};
+  std::atomic<uint64_t> callback_errors{0};
+};
+
 class RingReader {
  public:
   RingReader(int map_fd, Napi::ThreadSafeFunction tsfn, ReaderOptions opts);
@@ -30,9 +36,14 @@ class RingReader {
   RingReader(const RingReader &) = delete;
   RingReader &operator=(const RingReader &) = delete;
 
-  // Throws (returns errno) if libbpf cannot set up the ring.
+  // Returns an errno if libbpf cannot set up the ring (the ThreadSafeFunction is released then).
   int Start();
+  // Stops the thread, drains what is left in the kernel ring into a last
+  // batch, and releases the ThreadSafeFunction (queued batches still arrive).
   void Stop();
+  // Asks the thread to drain the ring now; returns a ticket that Stats'
+  // `flushed` reaches once everything in the ring at this call was handed over.
+  uint64_t RequestFlush() { return ++flush_requested_; }
   // Test hook: a paused reader leaves records in the kernel ring.
   void SetPaused(bool paused) { paused_ = paused; }
   Napi::Object Stats(Napi::Env env) const;
@@ -40,19 +51,26 @@ class RingReader {
  private:
   static int OnSample(void *ctx, void *data, size_t size);
   void Loop();
+  void DrainAll();
   void Flush();
+  void NoteError(int n);
 
   int map_fd_;
   Napi::ThreadSafeFunction tsfn_;
+  bool released_ = false;
   ReaderOptions opts_;
   ring_buffer *rb_ = nullptr;
   std::thread thread_;
   std::atomic<bool> running_{false};
   std::atomic<bool> paused_{false};
   std::vector<uint8_t> batch_;
-  std::shared_ptr<std::atomic<int64_t>> pending_;
+  std::shared_ptr<ReaderShared> shared_;
   std::atomic<uint64_t> batches_{0}, records_{0}, bytes_{0};
+  std::atomic<uint64_t> flush_requested_{0}, flushed_{0};
+  std::atomic<uint64_t> poll_errors_{0};
+  std::atomic<int> last_poll_errno_{0};
   std::atomic<uint64_t> drops_[kMaxProbes] = {};
+  std::atomic<uint64_t> handoff_drops_[kMaxProbes] = {};
 };
 
 }  // namespace ebpfsh

@@ -3,7 +3,10 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <linux/membarrier.h>
 #include <pthread.h>
+#include <sys/syscall.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -73,6 +76,13 @@ int LoadBlockingSignals(bpf_object *obj) {
 
 }  // namespace
 
+// Bytes of one per-CPU lookup: one value per possible CPU, each padded to 8.
+// libbpf reports a failure as a negative CPU count: an error, never a size.
+size_t PercpuValueBytes(Napi::Env env, uint32_t value_size, int cpus) {
+  if (cpus <= 0) ThrowErrno(env, "possible cpus", cpus < 0 ? -cpus : EINVAL, "(cannot size a per-cpu value)");
+  return static_cast<size_t>((value_size + 7) & ~7u) * static_cast<size_t>(cpus);
+}
+
 Napi::Function Session::Define(Napi::Env env) {
   return DefineClass(env, "Session",
                      {
@@ -85,6 +95,8 @@ Napi::Function Session::Define(Napi::Env env) {
                          InstanceMethod("mapLookup", &Session::MapLookup),
                          InstanceMethod("mapKeys", &Session::MapKeys),
                          InstanceMethod("start", &Session::Start),
+                         InstanceMethod("requestFlush", &Session::RequestFlush),
+                         InstanceMethod("waitForPrograms", &Session::WaitForPrograms),
                          InstanceMethod("setPaused", &Session::SetPaused),
                          InstanceMethod("stats", &Session::Stats),
                          InstanceMethod("close", &Session::Close),
@@ -110,11 +122,13 @@ void Session::CleanupHook(void *arg) {
   self->DestroyAll();
 }
 
+// Links first, so nothing new is emitted; then the reader drains what the
+// ring still holds and hands it over before it stops.
 void Session::DestroyAll() {
-  if (reader_) reader_->Stop();
-  reader_.reset();
   for (auto &[id, l] : links_) bpf_link__destroy(l.link);
   links_.clear();
+  // Stopped, not freed: its counters stay readable after close().
+  if (reader_) reader_->Stop();
   for (auto &[id, obj] : objects_) bpf_object__close(obj);
   objects_.clear();
   for (auto &[name, m] : shared_) close(m.fd);
@@ -174,7 +188,8 @@ Napi::Value Session::Load(const Napi::CallbackInfo &info) {
     bpf_object__for_each_map(map, obj) {
       std::string name = bpf_map__name(map);
       if (!shared.count(name) || shared_.count(name)) continue;
-      int fd = dup(bpf_map__fd(map));
+      // Close-on-exec like every fd libbpf makes: a child we run must not inherit the maps.
+      int fd = fcntl(bpf_map__fd(map), F_DUPFD_CLOEXEC, 0);
       if (fd < 0) ThrowErrno(env, "load", errno, "(dup map " + name + ")");
       bpf_map_type type = bpf_map__type(map);
       bool percpu = type == BPF_MAP_TYPE_PERCPU_ARRAY || type == BPF_MAP_TYPE_PERCPU_HASH ||
@@ -278,7 +293,7 @@ Napi::Value Session::MapLookup(const Napi::CallbackInfo &info) {
   const MapInfo &m = SharedMap(env, name);
   auto key = info[1].As<Napi::Buffer<uint8_t>>();
   CheckSize(env, name + " key", key.Length(), m.key_size);
-  size_t size = m.percpu ? ((m.value_size + 7) & ~7u) * libbpf_num_possible_cpus() : m.value_size;
+  size_t size = m.percpu ? PercpuValueBytes(env, m.value_size, libbpf_num_possible_cpus()) : m.value_size;
   std::vector<uint8_t> value(size);
   if (bpf_map_lookup_elem(m.fd, key.Data(), value.data())) {
     if (errno == ENOENT) return env.Null();
@@ -321,9 +336,26 @@ Napi::Value Session::Start(const Napi::CallbackInfo &info) {
   reader_ = std::make_unique<RingReader>(m.fd, tsfn, opts);
   int err = reader_->Start();
   if (err) {
+    // Stop releases the function: an unreleased one would keep Node alive forever.
     reader_.reset();
     ThrowErrno(env, "start reader", err, name);
   }
+  return env.Undefined();
+}
+
+// requestFlush() -> ticket; stats().flushed reaches it once the ring held at this call was handed over.
+Napi::Value Session::RequestFlush(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!reader_) return Napi::Number::New(env, 0);
+  return Napi::Number::New(env, static_cast<double>(reader_->RequestFlush()));
+}
+
+// Waits until every program run that started before this call has returned
+// (an RCU grace period: BPF programs run under rcu_read_lock). After it, no
+// program can still be using a filter entry replaced before the call.
+Napi::Value Session::WaitForPrograms(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) != 0) ThrowErrno(env, "membarrier", errno, "(wait for bpf programs)");
   return env.Undefined();
 }
 

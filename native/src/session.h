@@ -16,6 +16,9 @@ struct bpf_link;
 
 namespace ebpfsh {
 
+// Bytes of a per-CPU map value for `cpus` CPUs; throws on a CPU count <= 0.
+size_t PercpuValueBytes(Napi::Env env, uint32_t value_size, int cpus);
+
 class Session : public Napi::ObjectWrap<Session> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -43,6 +46,8 @@ class Session : public Napi::ObjectWrap<Session> {
   Napi::Value MapLookup(const Napi::CallbackInfo &info);
   Napi::Value MapKeys(const Napi::CallbackInfo &info);
   Napi::Value Start(const Napi::CallbackInfo &info);
+  Napi::Value RequestFlush(const Napi::CallbackInfo &info);
+  Napi::Value WaitForPrograms(const Napi::CallbackInfo &info);
   Napi::Value SetPaused(const Napi::CallbackInfo &info);
   Napi::Value Stats(const Napi::CallbackInfo &info);
   Napi::Value Close(const Napi::CallbackInfo &info);

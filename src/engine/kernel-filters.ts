@@ -16,55 +16,76 @@ const SETS: Record<SetKey, { map: string; struct: string; encode(v: unknown): Re
 const ONE = Buffer.from([1]);
 
 /**
- * Writes one probe's kernel-side filter: the value sets first, then the
- * probe_filter entry that turns them on, then removes stale set entries.
- * Changing filters this way needs no reload.
+ * Writes one probe's kernel-side filter as generation `gen`, atomically as
+ * the programs see it: the value sets go in under `gen` (entries the running
+ * filter never looks at), then the probe_filter entry naming `gen` replaces
+ * the old one in one update, then, once no program can still be running with
+ * the old entry, the other generations' sets are deleted. If any write fails,
+ * the new generation is removed and the old filter stays in force.
  */
 export function writeKernelFilters(
   native: NativeSession,
   layouts: Layouts,
   probeId: number,
   filters: Filters,
-  opts: { active: boolean; followMask: bigint },
+  opts: { active: boolean; followMask: bigint; gen: number },
 ): void {
   const kernel = new Map<string, Clause>();
   for (const c of filters.clauses) if (c.where === 'kernel') kernel.set(c.key, c);
-  const wanted = new Map<string, Set<string>>();
-  for (const [key, set] of Object.entries(SETS)) {
-    const keep = new Set<string>();
-    for (const v of kernel.get(key)?.values ?? []) {
-      const k = encodeStruct(layouts, set.struct, { probe: probeId, ...set.encode(v) });
-      native.mapUpdate(set.map, k, ONE);
-      keep.add(k.toString('hex'));
+  try {
+    for (const [key, set] of Object.entries(SETS)) {
+      for (const v of kernel.get(key)?.values ?? []) {
+        native.mapUpdate(set.map, encodeStruct(layouts, set.struct, { probe: probeId, gen: opts.gen, ...set.encode(v) }), ONE);
+      }
     }
-    wanted.set(key, keep);
+    const mode = (key: SetKey) => {
+      const c = kernel.get(key);
+      return c ? (c.negate ? FILTER_EXCLUDE : FILTER_INCLUDE) : 0;
+    };
+    const pf = encodeStruct(layouts, 'probe_filter', {
+      active: opts.active ? 1 : 0,
+      uid_mode: mode('uid'),
+      gid_mode: mode('gid'),
+      pid_mode: mode('pid'),
+      comm_mode: mode('comm'),
+      cgroup_mode: mode('cgroup'),
+      follow_mask: opts.followMask,
+      gen: opts.gen,
+    });
+    native.mapUpdate(MAPS.probeFilters, u32(probeId), pf);
+  } catch (e) {
+    removeSets(native, layouts, probeId, (gen) => gen === opts.gen);
+    throw e;
   }
-  const mode = (key: SetKey) => {
-    const c = kernel.get(key);
-    return c ? (c.negate ? FILTER_EXCLUDE : FILTER_INCLUDE) : 0;
-  };
-  const pf = encodeStruct(layouts, 'probe_filter', {
-    active: opts.active ? 1 : 0,
-    uid_mode: mode('uid'),
-    gid_mode: mode('gid'),
-    pid_mode: mode('pid'),
-    comm_mode: mode('comm'),
-    cgroup_mode: mode('cgroup'),
-    follow_mask: opts.followMask,
-  });
-  native.mapUpdate(MAPS.probeFilters, u32(probeId), pf);
-  for (const [key, set] of Object.entries(SETS)) removeStale(native, layouts, set.map, set.struct, probeId, wanted.get(key)!);
+  waitForPrograms(native);
+  removeSets(native, layouts, probeId, (gen) => gen !== opts.gen);
 }
 
 /** Turns a probe off in the kernel (nothing more is emitted) and clears its sets. */
 export function clearKernelFilters(native: NativeSession, layouts: Layouts, probeId: number): void {
   native.mapUpdate(MAPS.probeFilters, u32(probeId), encodeStruct(layouts, 'probe_filter', {}));
-  for (const set of Object.values(SETS)) removeStale(native, layouts, set.map, set.struct, probeId, new Set());
+  waitForPrograms(native);
+  removeSets(native, layouts, probeId, () => true);
 }
 
-function removeStale(native: NativeSession, layouts: Layouts, map: string, struct: string, probeId: number, keep: Set<string>) {
-  for (const k of native.mapKeys(map)) {
-    if (readU32(layouts, struct, 'probe', k) === probeId && !keep.has(k.toString('hex'))) native.mapDelete(map, k);
+/**
+ * Waits out programs that may still hold the replaced probe_filter entry.
+ * Where the kernel cannot say (membarrier refused), deleting the old sets
+ * anyway is the lesser harm: a leftover generation would fill the maps.
+ */
+function waitForPrograms(native: NativeSession): void {
+  try {
+    native.waitForPrograms();
+  } catch {
+    // see above
+  }
+}
+
+function removeSets(native: NativeSession, layouts: Layouts, probeId: number, drop: (gen: number) => boolean): void {
+  for (const set of Object.values(SETS)) {
+    for (const k of native.mapKeys(set.map)) {
+      if (readU32(layouts, set.struct, 'probe', k) === probeId && drop(readU32(layouts, set.struct, 'gen', k))) native.mapDelete(set.map, k);
+    }
   }
 }
 

@@ -22,6 +22,15 @@ export interface ReaderStats {
   pendingBytes: number;
   /** Records dropped because JS had too much pending, by probe id. */
   queueDrops: number[];
+  /** Records of batches the reader could not hand to JS (shutting down), by probe id. */
+  handoffDrops?: number[];
+  /** The last flush ticket (requestFlush) the reader has honoured. */
+  flushed?: number;
+  /** Batches whose JS callback threw (their budget is released all the same). */
+  callbackErrors?: number;
+  /** Failed ring_buffer polls or consumes, and the errno of the last one. */
+  pollErrors?: number;
+  lastPollErrno?: number;
 }
 
 /** Options of the ring reader thread. */
@@ -42,6 +51,10 @@ export interface NativeSession {
   mapLookup(map: string, key: Buffer): Buffer | null;
   mapKeys(map: string): Buffer[];
   start(ringMap: string, onBatch: (batch: Buffer) => void, opts: ReaderOptions): void;
+  /** Asks the reader to drain the ring now; stats().flushed reaches the ticket once it has. */
+  requestFlush(): number;
+  /** Returns once every BPF program run that began before the call has ended (RCU grace period). */
+  waitForPrograms(): void;
   setPaused(paused: boolean): void;
   stats(): ReaderStats | null;
   close(): void;
@@ -59,6 +72,11 @@ interface Addon {
   ensureTracefs(): { path: string; mounted: boolean };
   possibleCpus(): number;
   exitNow(code: number): never;
+}
+
+/** The addon's test hook for per-CPU value sizing (throws on a CPU count <= 0). */
+export function percpuValueBytes(valueSize: number, cpus: number): number {
+  return (loadAddon() as Addon & { percpuValueBytes(v: number, c: number): number }).percpuValueBytes(valueSize, cpus);
 }
 
 const ADDON_PATH = '../../native/build/Release/ebpfsh_native.node';

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import {
   BPF_BUILD_DIR,
-  DecodeError,
   HeaderDecoder,
   PROBES,
   RecordDecoder,
@@ -19,13 +18,11 @@ import { ProbeError, isNativeError, type NativeError } from './errors.js';
 import { FollowTracker } from './follow.js';
 import { clearKernelFilters, u32, writeKernelFilters } from './kernel-filters.js';
 import { KERNEL_LOSS_CAUSES, LOSS_STRIDE, MAPS, SHARED_MAPS } from './maps.js';
-import { nativeBackend, type Backend, type LoadOptions, type NativeSession } from './native.js';
+import { LOSS_CAUSES, type LossCause } from './losses.js';
+import { nativeBackend, type Backend, type LoadOptions, type NativeSession, type ReaderStats } from './native.js';
 import { assertCanTrace } from './preflight.js';
 
-/** Every way an event can be lost or damaged, counted per probe. */
-export const LOSS_CAUSES = [...KERNEL_LOSS_CAUSES, 'queue_overflow', 'decode_error'] as const;
-/** One loss cause. */
-export type LossCause = (typeof LOSS_CAUSES)[number];
+export { LOSS_CAUSES, DELIVERED_CAUSES, SESSION_LOSS_CAUSES, isDeliveredCause, lostTotal, degradedTotal, type LossCause } from './losses.js';
 
 /** A probe attached in this session. */
 export interface Attachment {
@@ -75,6 +72,19 @@ interface Live {
 
 type Listener = (events: TraceEvent[]) => void;
 
+/** Health of the path from the ring to the listeners, for the journal: what failed without losing a known event. */
+export interface ReaderHealth {
+  /** Records whose framing (length or probe id) was bad: lost, probe unknown. */
+  framingErrors: number;
+  /** Failed ring_buffer polls or consumes, and the errno of the last one. */
+  pollErrors: number;
+  lastPollErrno: number;
+  /** Listener calls that threw (the events are counted as listener_error against their probe). */
+  listenerErrors: number;
+  /** The message of the last listener error. */
+  lastListenerError: string;
+}
+
 /**
  * A live tracing session: the single source of truth for what is attached,
  * with which filters, and what was seen and lost. No React, no SQL.
@@ -89,7 +99,14 @@ export class Engine {
   private readonly decoders = new Map<number, RecordDecoder>();
   private readonly matchers = new Map<number, ((e: TraceEvent) => boolean) | null>();
   private readonly live = new Map<number, Live>();
-  private readonly counts = new Map<number, { events: number; filtered: number; decode: number }>();
+  private readonly counts = new Map<number, { events: number; filtered: number; decode: number; listener: number }>();
+  private readonly gens = new Map<number, number>();
+  private framingErrors = 0;
+  private listenerErrors = 0;
+  private lastListenerError = '';
+  /** Kernel loss counters and reader stats as they were at close (the maps are gone after it). */
+  private closedKernel: Map<number, number> | undefined;
+  private closedStats: ReaderStats | null = null;
   private readonly listeners = new Set<Listener>();
   private follow: FollowTracker | undefined;
   private readerStarted = false;
@@ -154,7 +171,20 @@ export class Engine {
     }
     // The probe's entry is off until now (zeroed, or cleared by detach), so the
     // programs emit nothing until this writes the sets and then turns it on.
-    writeKernelFilters(native, this.layouts, id, filters, { active: true, followMask });
+    // If that write fails the probe is attached but unusable: unload it, so no
+    // object or link outlives the error.
+    try {
+      writeKernelFilters(native, this.layouts, id, filters, { active: true, followMask, gen: this.nextGen(id) });
+    } catch (e) {
+      native.unload(loaded.objectId);
+      try {
+        clearKernelFilters(native, this.layouts, id);
+      } catch {
+        // the entry stays off: nothing was turned on
+      }
+      if (followRoots.length) this.follow?.release(followRoots);
+      throw this.filterError(probe, e);
+    }
     this.matchers.set(id, compileMatcher(filters, probe));
     this.startReader();
     const attachment: Attachment = {
@@ -166,7 +196,7 @@ export class Engine {
       attachMs: performance.now() - started,
     };
     this.live.set(id, { attachment, objectId: loaded.objectId, links: loaded.links, followRoots });
-    if (!this.counts.has(id)) this.counts.set(id, { events: 0, filtered: 0, decode: 0 });
+    if (!this.counts.has(id)) this.counts.set(id, { events: 0, filtered: 0, decode: 0, listener: 0 });
     return attachment;
   }
 
@@ -192,7 +222,13 @@ export class Engine {
     if (!l) throw new ProbeError(`${probe.name} is not attached (attach it first)`);
     const roots = (filters.clauses.find((c) => c.key === 'follow')?.values as number[] | undefined) ?? [];
     const mask = roots.length ? this.followTracker().acquire(roots) : 0n;
-    writeKernelFilters(this.session(), this.layouts, id, filters, { active: true, followMask: mask });
+    try {
+      writeKernelFilters(this.session(), this.layouts, id, filters, { active: true, followMask: mask, gen: this.nextGen(id) });
+    } catch (e) {
+      // The old filter is still in force (see writeKernelFilters).
+      if (roots.length) this.follow?.release(roots);
+      throw this.filterError(probe, e);
+    }
     if (l.followRoots.length) this.follow?.release(l.followRoots);
     l.followRoots = roots;
     this.matchers.set(id, compileMatcher(filters, probe));
@@ -215,16 +251,54 @@ export class Engine {
 
   /** Per-probe counters (every probe that was ever attached in this session). */
   counters(): ProbeCounters[] {
-    const stats = this.native?.stats() ?? null;
+    const stats = this.readerStats();
     const out: ProbeCounters[] = [];
     for (const [id, c] of this.counts) {
       const losses = Object.fromEntries(LOSS_CAUSES.map((k) => [k, 0])) as Record<LossCause, number>;
       KERNEL_LOSS_CAUSES.forEach((cause, i) => (losses[cause] = this.kernelCounter(id * LOSS_STRIDE + i)));
       losses.queue_overflow = stats?.queueDrops[id] ?? 0;
+      losses.handoff_failed = stats?.handoffDrops?.[id] ?? 0;
       losses.decode_error = c.decode;
+      losses.listener_error = c.listener;
       out.push({ probe: probeById(id)!.name, events: c.events, filtered: c.filtered, losses });
     }
     return out;
+  }
+
+  /** Losses that belong to no probe, by cause (framing_error: a record whose length or probe id was bad). */
+  sessionLosses(): Record<'framing_error', number> {
+    return { framing_error: this.framingErrors };
+  }
+
+  /** Health of the reader path (poll errors, listener errors, framing). */
+  readerHealth(): ReaderHealth {
+    const s = this.readerStats();
+    return {
+      framingErrors: this.framingErrors,
+      pollErrors: s?.pollErrors ?? 0,
+      lastPollErrno: s?.lastPollErrno ?? 0,
+      listenerErrors: this.listenerErrors,
+      lastListenerError: this.lastListenerError,
+    };
+  }
+
+  /**
+   * Waits until every record in the kernel ring at this call has been
+   * decoded and handed to the listeners. Resolves false when that did not
+   * happen within `timeoutMs` (a paused or wedged reader). Call after
+   * detaching and before finalizing a capture, so nothing in flight is lost.
+   */
+  async drain(timeoutMs = 5000): Promise<boolean> {
+    const native = this.native;
+    if (!native || !this.readerStarted || this.closed) return true;
+    const ticket = native.requestFlush();
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const s = native.stats();
+      if (!s || ((s.flushed ?? ticket) >= ticket && s.pendingBytes <= 0)) return true;
+      if (performance.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 2));
+    }
   }
 
   /** Test hook: hold the reader back so the kernel ring fills. */
@@ -232,13 +306,25 @@ export class Engine {
     this.native?.setPaused(paused);
   }
 
-  /** Detaches everything and releases every kernel handle. */
+  /**
+   * Detaches everything and releases every kernel handle. Records still in
+   * the ring are drained by the reader and still reach the listeners (on a
+   * later tick): nothing is dropped by closing. Counters stay readable.
+   */
   close(): void {
     if (this.closed) return;
+    if (this.native) {
+      // Programs first, so the kernel counters are final when read; the
+      // reader stops (draining the ring) in close() and keeps its stats.
+      for (const l of this.live.values()) this.native.unload(l.objectId);
+      this.closedKernel = new Map();
+      for (const id of this.counts.keys())
+        for (let i = 0; i < KERNEL_LOSS_CAUSES.length; i++) this.closedKernel.set(id * LOSS_STRIDE + i, this.kernelCounter(id * LOSS_STRIDE + i));
+      this.native.close();
+      this.closedStats = this.native.stats() ?? this.closedStats;
+    }
     this.closed = true;
-    this.native?.close();
     this.live.clear();
-    this.listeners.clear();
   }
 
   private session(): NativeSession {
@@ -342,7 +428,31 @@ export class Engine {
     return new ProbeError(`cannot attach ${probe.name}: ${e.message}`, e.code, e.details);
   }
 
+  /** The reader's stats, live or as they were at close. */
+  private readerStats(): ReaderStats | null {
+    if (this.closed) return this.closedStats;
+    const s = this.native?.stats() ?? null;
+    if (s) this.closedStats = s;
+    return s;
+  }
+
+  private nextGen(id: number): number {
+    const g = ((this.gens.get(id) ?? 0) + 1) >>> 0;
+    this.gens.set(id, g);
+    return g;
+  }
+
+  private filterError(probe: ProbeSpec, e: unknown): ProbeError {
+    if (e instanceof ProbeError) return e;
+    if (isNativeError(e)) {
+      const full = e.code === 'E2BIG' || e.code === 'ENOSPC' || e.code === 'ENOMEM';
+      return new ProbeError(`cannot set the kernel filter of ${probe.name}: ${e.message}${full ? ' (too many filter values: narrow the filter)' : ''}`, e.code, e.details);
+    }
+    return new ProbeError(`cannot set the kernel filter of ${probe.name}: ${(e as Error).message}`);
+  }
+
   private kernelCounter(key: number): number {
+    if (this.closed) return this.closedKernel?.get(key) ?? 0;
     const v = this.native?.mapLookup(MAPS.losses, u32(key));
     if (!v) return 0;
     let sum = 0;
@@ -360,29 +470,40 @@ export class Engine {
     });
   }
 
-  /** Decodes one flushed batch of framed records ([u32 len][record][pad to 8]). */
+  /**
+   * Decodes one flushed batch of framed records ([u32 len][record][pad to 8])
+   * and hands it to every listener. A bad frame is counted (framing_error);
+   * a listener that throws is counted (listener_error, once per event) and
+   * the others still get the batch: nothing here may throw into the reader.
+   */
   private onBatch(batch: Buffer): void {
     const out: TraceEvent[] = [];
-    for (let at = 0; at + 4 <= batch.length; ) {
+    const ids: number[] = [];
+    for (let at = 0; at < batch.length; ) {
+      if (at + 4 > batch.length) {
+        this.framingErrors++;
+        break;
+      }
       const len = batch.readUInt32LE(at);
       const base = at + 4;
       at += (4 + len + 7) & ~7;
       if (len < this.header.size || base + len > batch.length) {
-        this.countDecodeError(0);
-        continue;
+        // The length cannot be trusted, so neither can the rest of the batch.
+        this.framingErrors++;
+        break;
       }
       const id = this.header.probeId(batch, base);
       const decoder = this.decoders.get(id);
       const c = this.counts.get(id);
       if (!decoder || !c) {
-        this.countDecodeError(id);
+        this.framingErrors++;
         continue;
       }
       let ev: TraceEvent;
       try {
         ev = decoder.decode(batch, base, len);
-      } catch (e) {
-        if (!(e instanceof DecodeError)) throw e;
+      } catch {
+        // A DecodeError, or a decoder bug on hostile bytes: either way this record is lost, and counted.
         c.decode++;
         continue;
       }
@@ -393,12 +514,19 @@ export class Engine {
       }
       c.events++;
       out.push(ev);
+      ids.push(id);
     }
-    if (out.length) for (const l of this.listeners) l(out);
-  }
-
-  private countDecodeError(id: number): void {
-    const c = this.counts.get(id);
-    if (c) c.decode++;
+    if (!out.length) return;
+    let failed = false;
+    for (const l of this.listeners) {
+      try {
+        l(out);
+      } catch (e) {
+        failed = true;
+        this.listenerErrors++;
+        this.lastListenerError = e instanceof Error ? e.message : String(e);
+      }
+    }
+    if (failed) for (const id of ids) this.counts.get(id)!.listener++;
   }
 }

@@ -12,6 +12,20 @@ export class FakeSession implements NativeSession {
   readonly attached = new Set<string>();
   onBatch: ((b: Buffer) => void) | undefined;
   queueDrops = new Array(64).fill(0);
+  handoffDrops = new Array(64).fill(0);
+  /** Makes the next map writes that match fail like a full kernel map (E2BIG). */
+  failMapUpdate: ((map: string, key: Buffer) => boolean) | undefined;
+  /** Called after every map write or delete: lets a test look at what the kernel would see in between. */
+  onMapWrite: (() => void) | undefined;
+  /** Grace periods waited for (waitForPrograms calls). */
+  graceWaits = 0;
+  /** Objects loaded and not unloaded, and links alive: what would leak. */
+  liveObjects(): number {
+    return this.objects.size;
+  }
+  liveLinks(): number {
+    return this.links.size;
+  }
   private nextId = 1;
   private readonly objects = new Map<number, string[]>();
   private readonly links = new Map<number, string>();
@@ -53,10 +67,15 @@ export class FakeSession implements NativeSession {
     return m;
   }
   mapUpdate(name: string, key: Buffer, value: Buffer): void {
-    this.map(name).set(key.toString('hex'), Buffer.from(value));
+    const m = this.map(name);
+    if (this.failMapUpdate?.(name, key)) throw nativeError('map update', 'E2BIG', `map update ${name}: argument list too long`);
+    m.set(key.toString('hex'), Buffer.from(value));
+    this.onMapWrite?.();
   }
   mapDelete(name: string, key: Buffer): boolean {
-    return this.map(name).delete(key.toString('hex'));
+    const gone = this.map(name).delete(key.toString('hex'));
+    this.onMapWrite?.();
+    return gone;
   }
   mapLookup(name: string, key: Buffer): Buffer | null {
     return this.map(name).get(key.toString('hex')) ?? null;
@@ -67,9 +86,16 @@ export class FakeSession implements NativeSession {
   start(_map: string, onBatch: (b: Buffer) => void, _opts: ReaderOptions): void {
     this.onBatch = onBatch;
   }
+  private tickets = 0;
+  requestFlush(): number {
+    return ++this.tickets;
+  }
+  waitForPrograms(): void {
+    this.graceWaits++;
+  }
   setPaused(): void {}
   stats(): ReaderStats {
-    return { batches: 0, records: 0, bytes: 0, pendingBytes: 0, queueDrops: this.queueDrops };
+    return { batches: 0, records: 0, bytes: 0, pendingBytes: 0, queueDrops: this.queueDrops, handoffDrops: this.handoffDrops, flushed: this.tickets };
   }
   close(): void {
     this.objects.clear();
