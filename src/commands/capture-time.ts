@@ -1,8 +1,9 @@
 import { wallTime } from '../engine/index.js';
 
-/** `2026-11-21 06:40:01.123Z` for a kernel timestamp of a capture with this clock offset. */
+/** `2026-11-21 06:40:01.123Z` for a kernel timestamp of a capture with this clock offset; `(invalid time)` for a value no date has (a damaged capture). */
 export function wallClock(ns: number, offsetNs: number): string {
-  return wallTime({ offsetNs }, ns).toISOString().replace('T', ' ');
+  const d = wallTime({ offsetNs }, ns);
+  return Number.isNaN(d.getTime()) ? '(invalid time)' : d.toISOString().replace('T', ' ');
 }
 
 /** `1m02.5s` style duration. */

@@ -46,10 +46,16 @@ export function formatEventLine(e: TraceEvent, clock: Clock): string {
   );
 }
 
+/** ISO wall time of a kernel timestamp, or null when it has none (a damaged capture's ts). */
+function isoTime(clock: Clock, ts: number): string | null {
+  const d = wallTime(clock, ts);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
+
 /** The event as a flat JSON-able object (wall time, header, then fields). */
 export function eventRecord(e: TraceEvent, clock: Clock): Record<string, unknown> {
   return {
-    time: wallTime(clock, e.ts).toISOString(),
+    time: isoTime(clock, e.ts),
     ts_ns: e.ts,
     probe: e.probe,
     pid: e.pid,

@@ -39,10 +39,12 @@ export async function runExport(path: string, filterWords: string[], opts: Expor
       const head = HEADER.map((c) => rec[c]);
       return single ? [...head, ...single.fields.map((f) => csvValue(e.fields[f.name]))] : [...head, safeJson(e.fields)];
     };
-    let buf = opts.format === 'csv' ? csvLine(columns) : '';
+    // A terminal gets every cell escaped; a file gets spreadsheet-safe cells (csvLine).
+    const tty = (out as { isTTY?: boolean }).isTTY === true;
+    let buf = opts.format === 'csv' ? csvLine(columns, tty) : '';
     let n = 0;
     for (const e of r.events({ probes: probes.map((p) => p.name), filters })) {
-      buf += opts.format === 'csv' ? csvLine(toRow(e)) : safeJson(eventRecord(e, clock)) + '\n';
+      buf += opts.format === 'csv' ? csvLine(toRow(e), tty) : safeJson(eventRecord(e, clock)) + '\n';
       n++;
       if (buf.length > 1 << 16) {
         if (!out.write(buf)) await new Promise((res) => out.once('drain', res));

@@ -2,23 +2,36 @@ import { escapeTerminal } from '../probes/index.js';
 import { CaptureReader, type CaptureInfo } from '../store/index.js';
 import { duration, wallClock } from './capture-time.js';
 
+/** A journal row as the reader returns it: from a capture, so any column may hold any type. */
 interface JournalRow {
   ts: number;
-  action: string;
-  probe: string | null;
-  filters: string | null;
-  clauses: string | null;
-  attach_points: string | null;
-  detail: string | null;
+  action: unknown;
+  probe: unknown;
+  filters: unknown;
+  clauses: unknown;
+  attach_points: unknown;
+  detail: unknown;
+}
+
+/** Parsed JSON, or undefined: a capture's text is never trusted to parse (a parse error would quote it raw). */
+function parseJson(v: unknown): unknown {
+  if (typeof v !== 'string') return undefined;
+  try {
+    return JSON.parse(v) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Text of a capture value (any type), unescaped: callers escape it. */
+function str(v: unknown): string {
+  return v === null || v === undefined ? '' : v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : String(v);
 }
 
 function clauseText(row: JournalRow): string {
-  try {
-    const clauses = JSON.parse(row.clauses ?? '[]') as { clause: string; where: string }[];
-    return clauses.length ? clauses.map((c) => `${c.clause} [${c.where}]`).join(' ') : 'every event';
-  } catch {
-    return row.filters || 'every event';
-  }
+  const clauses = parseJson(row.clauses ?? '[]');
+  if (!Array.isArray(clauses)) return str(row.filters) || 'every event';
+  return clauses.length ? clauses.map((c: { clause?: unknown; where?: unknown }) => `${str(c?.clause)} [${str(c?.where)}]`).join(' ') : 'every event';
 }
 
 /** The text of `ebpfsh info`: where, when, what was watched (journal), what was lost, notes. */
@@ -40,20 +53,21 @@ export function formatInfo(info: CaptureInfo, journal: JournalRow[], notes: { ts
   lines.push(`events    ${Object.entries(info.counts).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
   lines.push('watched   (journal: what was attached, with which filters, and where they ran)');
   for (const j of journal) {
-    const what = j.probe ? `${j.action} ${j.probe}` : j.action;
+    const what = j.probe ? `${str(j.action)} ${str(j.probe)}` : str(j.action);
     let detail = '';
     if (j.action === 'attach' || j.action === 'filter') {
-      const points = j.attach_points ? (JSON.parse(j.attach_points) as string[]).join(', ') : '';
+      const parsed = parseJson(j.attach_points);
+      const points = Array.isArray(parsed) ? parsed.map(str).join(', ') : str(j.attach_points);
       detail = ` ${clauseText(j)}${points ? ` via ${points}` : ''}`;
     }
-    if (j.detail) detail += ` (${j.detail})`;
+    if (j.detail) detail += ` (${str(j.detail)})`;
     lines.push(`  ${t(j.ts)}  ${e(what)}${e(detail)}`);
   }
   const losses = info.losses.filter((l) => l.count === null || l.count > 0);
   if (losses.length === 0) lines.push('losses    none: every event the kernel produced was recorded');
   else {
     lines.push('LOSSES    (per probe and cause)');
-    for (const l of losses) lines.push(`  ${(l.probe ?? 'all probes').padEnd(12)} ${l.cause.padEnd(15)} ${l.count ?? 'unknown number of'} events`);
+    for (const l of losses) lines.push(`  ${e(l.probe ?? 'all probes').padEnd(12)} ${e(l.cause).padEnd(15)} ${l.count ?? 'unknown number of'} events`);
   }
   if (notes.length) {
     lines.push('notes');

@@ -15,7 +15,7 @@ export interface Rows {
 export interface RenderOptions {
   /** Terminal width to truncate table lines to (undefined: no truncation). */
   width?: number;
-  /** Escape control characters in CSV (when printing to a terminal). */
+  /** Escape control characters in CSV (when printing to a terminal); otherwise CSV is made spreadsheet-safe (see csvLine). */
   escapeCsv?: boolean;
 }
 
@@ -57,18 +57,27 @@ export function renderTable(r: Rows, opts: RenderOptions = {}): string {
       .trimEnd();
     return opts.width ? clip(text, opts.width) : text;
   };
-  const out = [line(r.columns.map(escapeTerminal)), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)];
+  const out = [line(r.columns.map((c) => escapeTerminal(String(c)))), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)];
   return out.join('\n') + '\n';
 }
+
+/** A text cell a spreadsheet would run as a formula (OWASP "CSV injection"): =, +, -, @, and tab/CR that hide them. */
+const FORMULA = /^[=+\-@\t\r]/;
 
 function csvField(v: unknown, escape: boolean): string {
   if (v === null || v === undefined) return '';
   let s = isBytes(v) ? Buffer.from(v).toString('base64') : String(v);
   if (escape) s = escapeTerminal(s);
+  // To a file: text (never a number, never base64) that starts like a formula gets a leading ' so a spreadsheet shows it as text.
+  else if (typeof v === 'string' && FORMULA.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** One CSV line (with its CRLF). */
+/**
+ * One CSV line (with its CRLF). `escape` (output to a terminal): every text
+ * escaped with escapeTerminal. Otherwise (a file): spreadsheet-safe, text
+ * cells that begin with =, +, -, @, tab or CR are prefixed with '.
+ */
 export function csvLine(values: unknown[], escape = false): string {
   return values.map((v) => csvField(v, escape)).join(',') + '\r\n';
 }
@@ -88,7 +97,7 @@ function record(columns: string[], row: unknown[]): Record<string, unknown> {
   return o;
 }
 
-/** One JSON array of objects (BLOBs as {"base64": ...}; C1 and bidi escaped). */
+/** One JSON array of objects (BLOBs as {"base64": ...}; C1 and format characters escaped). */
 export function renderJson(r: Rows): string {
   return '[' + r.rows.map((row) => '\n' + safeJson(record(r.columns, row))).join(',') + (r.rows.length ? '\n' : '') + ']\n';
 }

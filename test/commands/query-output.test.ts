@@ -35,6 +35,15 @@ describe('query output', () => {
     expect(renderRows(rows, 'csv', { escapeCsv: true })).toContain('"evil\\e[2J,""x"""');
   });
 
+  it('CSV for a file is spreadsheet-safe: text that starts like a formula (=, +, -, @, tab, CR) is prefixed with \'', () => {
+    const f = { columns: ['cell', 'n'], rows: [['=HYPERLINK("http://x","y")', -2], ['+1+cmd|calc', 0], ['-rf', 1], ['@SUM(A1)', 2], ['\t=1', 3], ['/etc/passwd', 4]] };
+    expect(renderRows(f, 'csv')).toBe(
+      'cell,n\r\n"\'=HYPERLINK(""http://x"",""y"")",-2\r\n\'+1+cmd|calc,0\r\n\'-rf,1\r\n\'@SUM(A1),2\r\n\'\t=1,3\r\n/etc/passwd,4\r\n',
+    );
+    // To a terminal the cells are escaped instead (no quote added: nothing there runs formulas).
+    expect(renderRows(f, 'csv', { escapeCsv: true })).toContain('\\t=1,3');
+  });
+
   it('writes JSON and NDJSON with exact values', () => {
     const nd = renderRows(rows, 'ndjson').trim().split('\n').map((l) => JSON.parse(l));
     expect(nd[1]).toEqual({ comm: 'evil\x1b[2J,"x"', n: 12, raw: { base64: '/xs=' } });
