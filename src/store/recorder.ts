@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Attachment, Engine, ProbeCounters } from '../engine/index.js';
+import type { Attachment, Engine, ProbeCounters, ReaderHealth } from '../engine/index.js';
 import { explainFilters, filtersText, PROBES, type ByteString, type Filters, type ProbeSpec, type TraceEvent } from '../probes/index.js';
 import { createCapture, reservePath } from './capture-file.js';
 import { CaptureError } from './errors.js';
@@ -147,7 +147,12 @@ export class Recorder {
   private flushTimer: NodeJS.Timeout | undefined;
   private lossTimer: NodeJS.Timeout | undefined;
   private lossPrev = new Map<string, ProbeCounters>();
+  private sessionPrev: Record<string, number> = {};
+  private healthPrev: ReaderHealth | undefined;
   private lossSince: number;
+  /** Set once the last batch was taken: an event after that cannot reach the capture. */
+  private finalTaken = false;
+  private ackWaiters: (() => void)[] = [];
   private unsubscribe: (() => void) | undefined;
   private stopping: Promise<StopResult> | undefined;
   private stopListeners = new Set<(r: StopResult) => void>();
@@ -194,6 +199,10 @@ export class Recorder {
     this.worker.on('message', (m) => this.onWorkerMessage(m));
     this.worker.on('error', (e) => this.fail(new CaptureError(`capture writer failed: ${e.message} (the capture holds what was committed)`, 'WRITER')));
     if (engine) {
+      // A recording started mid-session counts only the losses from its own start.
+      this.lossPrev = new Map(engine.counters().map((c) => [c.probe, structuredClone(c)]));
+      this.sessionPrev = { ...engine.sessionLosses() };
+      this.healthPrev = engine.readerHealth();
       this.unsubscribe = engine.onEvents((events) => this.record(events));
       this.lossTimer = setInterval(() => this.pollLosses(), this.opts.lossIntervalMs);
       this.lossTimer.unref();
@@ -241,6 +250,12 @@ export class Recorder {
     this.journal('detach', probe, undefined, undefined, detail);
   }
 
+  /** Journals a failure in an evidence path that lost no known event (e.g. a probe the capture wanted could not attach). */
+  journalError(detail: string, probe?: ProbeSpec): void {
+    this.push({ sql: "INSERT INTO journal (ts, action, probe, detail) VALUES (?, 'error', ?, ?)", p: [monoNs(), probe?.name ?? null, detail] });
+    this.scheduleFlush();
+  }
+
   /** Journals a filter change of an attached probe. */
   journalFilter(a: Attachment, detail = 'requested'): void {
     this.journal('filter', a.probe, a.filters, a.attachPoints, detail);
@@ -273,11 +288,14 @@ export class Recorder {
 
   /** Queues decoded events (the Engine subscription calls this; replay and tests may too). */
   record(events: TraceEvent[]): void {
-    if (this.stopping) return;
+    if (this.finalTaken || this.failure) {
+      // Too late for the capture, or the writer failed: counted, never dropped in silence.
+      this.countDropped(events);
+      return;
+    }
     if (this.pendingRows + this.inflightRows + events.length > this.opts.maxQueueRows) {
       // SQLite is not keeping up: drop and count rather than grow without bound.
-      for (const e of events) this.droppedByProbe.set(e.probe, (this.droppedByProbe.get(e.probe) ?? 0) + 1);
-      this.dropped += events.length;
+      this.countDropped(events);
       return;
     }
     let name = '';
@@ -310,13 +328,17 @@ export class Recorder {
   }
 
   private async finish(reason: string): Promise<StopResult> {
-    this.unsubscribe?.();
     if (this.lossTimer) clearInterval(this.lossTimer);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     await this.ready.catch(() => undefined);
+    // Every batch in flight is acknowledged (committed, or counted lost) before
+    // the final loss rows are computed; events still arriving meanwhile join the last batch.
+    await this.allAcked();
     const endNs = monoNs();
     this.pollLosses(endNs);
     const { ops, transfer } = this.takeOps();
+    this.finalTaken = true;
+    this.unsubscribe?.();
     this.inflight.clear();
     const end = new Date(Math.floor((endNs + (this.engine?.clock.offsetNs ?? Date.now() * 1e6 - endNs)) / 1e6)).toISOString();
     const clean = this.failure ? 0 : 1;
@@ -427,8 +449,29 @@ export class Recorder {
   }
 
   private push(op: Op): void {
-    if (this.stopping) return;
+    if (this.finalTaken) return;
     this.ops.push(op);
+  }
+
+  private countDropped(events: TraceEvent[]): void {
+    for (const e of events) this.droppedByProbe.set(e.probe, (this.droppedByProbe.get(e.probe) ?? 0) + 1);
+    this.dropped += events.length;
+  }
+
+  /** Resolves once no batch is in flight (or the writer is gone). */
+  private allAcked(): Promise<void> {
+    if (this.inflight.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.ackWaiters.push(resolve);
+      this.worker.once('exit', () => resolve());
+    });
+  }
+
+  private settleAcks(): void {
+    if (this.inflight.size > 0) return;
+    const w = this.ackWaiters;
+    this.ackWaiters = [];
+    for (const r of w) r();
   }
 
   /** Everything waiting, as ops for the writer; the ints buffers are transferred, not copied. */
@@ -449,7 +492,7 @@ export class Recorder {
   }
 
   private scheduleFlush(): void {
-    if (this.flushTimer || this.stopping) return;
+    if (this.flushTimer || this.stopping || this.finalTaken) return;
     this.flushTimer = setTimeout(() => this.flush(), this.opts.batchMs);
   }
 
@@ -468,8 +511,11 @@ export class Recorder {
     this.worker.postMessage({ t: 'batch', seq, ops }, transfer);
   }
 
-  private onWorkerMessage(m: { t: string; seq?: number; rows?: number; ms?: number; cpuMs?: number; message?: string; code?: string }): void {
-    if (m.t === 'ack') {
+  private onWorkerMessage(m: { t: string; seq?: number; rows?: number; ms?: number; cpuMs?: number; message?: string; code?: string; lost?: boolean }): void {
+    if (m.t === 'ack' && m.lost) {
+      // Written off by the worker after disk full: these rows never committed.
+      this.loseInflight(m.seq!);
+    } else if (m.t === 'ack') {
       const byProbe = this.inflight.get(m.seq!);
       this.inflight.delete(m.seq!);
       let n = 0;
@@ -486,19 +532,23 @@ export class Recorder {
       this.loseInflight(m.seq!);
       this.fail(new CaptureError(`cannot write ${this.path}: ${m.message} (recording stopped; the capture holds what was committed)`, 'WRITER'), 'writer failed');
     }
+    this.settleAcks();
   }
 
-  /** Counts the rows of a batch that did not commit as losses. */
+  /**
+   * Counts the rows of batch `seq`, which did not commit, as losses. Only
+   * that batch: the ones after it get their own answer (a later batch can
+   * still commit, and must not be counted both kept and lost).
+   */
   private loseInflight(seq: number): void {
-    for (const [s, byProbe] of [...this.inflight]) {
-      if (s < seq) continue;
-      for (const [p, n] of byProbe) {
-        this.droppedByProbe.set(p, (this.droppedByProbe.get(p) ?? 0) + n);
-        this.dropped += n;
-        this.inflightRows -= n;
-      }
-      this.inflight.delete(s);
+    const byProbe = this.inflight.get(seq);
+    if (!byProbe) return;
+    for (const [p, n] of byProbe) {
+      this.droppedByProbe.set(p, (this.droppedByProbe.get(p) ?? 0) + n);
+      this.dropped += n;
+      this.inflightRows -= n;
     }
+    this.inflight.delete(seq);
   }
 
   private fail(err: CaptureError, reason = 'writer failed'): void {
@@ -529,6 +579,14 @@ export class Recorder {
         }
       }
       this.lossPrev = new Map(counters.map((c) => [c.probe, structuredClone(c)]));
+      // Losses whose probe cannot be known (a bad frame): probe NULL.
+      const session = this.engine.sessionLosses() as Record<string, number>;
+      for (const [cause, n] of Object.entries(session)) {
+        const d = n - (this.sessionPrev[cause] ?? 0);
+        if (d > 0) this.ops.push({ sql: 'INSERT INTO losses (probe, cause, start_ns, end_ns, count) VALUES (NULL, ?, ?, ?, ?)', p: [cause, this.lossSince, now, d] });
+      }
+      this.sessionPrev = { ...session };
+      this.journalHealth(now);
     }
     for (const [p, n] of this.droppedByProbe) {
       if (n > 0) this.ops.push({ sql: 'INSERT INTO losses (probe, cause, start_ns, end_ns, count) VALUES (?, ?, ?, ?, ?)', p: [p, this.failure?.code === 'FULL' ? 'disk_full' : 'writer', this.lossSince, now, n] });
@@ -536,5 +594,16 @@ export class Recorder {
     this.droppedByProbe.clear();
     this.lossSince = now;
     this.scheduleFlush();
+  }
+
+  /** Journals reader failures that lost no known event (poll errors, listener errors) as they happen. */
+  private journalHealth(now: number): void {
+    const h = this.engine!.readerHealth();
+    const prev = this.healthPrev;
+    this.healthPrev = h;
+    const polls = h.pollErrors - (prev?.pollErrors ?? 0);
+    if (polls > 0) this.ops.push({ sql: "INSERT INTO journal (ts, action, detail) VALUES (?, 'error', ?)", p: [now, `ring buffer poll failed ${polls} times (last errno ${h.lastPollErrno})`] });
+    const listeners = h.listenerErrors - (prev?.listenerErrors ?? 0);
+    if (listeners > 0) this.ops.push({ sql: "INSERT INTO journal (ts, action, detail) VALUES (?, 'error', ?)", p: [now, `an event consumer failed ${listeners} times (last: ${h.lastListenerError}); its events are counted as listener_error`] });
   }
 }
