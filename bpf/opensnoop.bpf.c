@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * opensnoop: open, openat, openat2 and creat. sys_enter keeps the arguments,
- * sys_exit emits with the result; a relative path is resolved to an absolute
- * one from the opened file (or the cwd when the open failed).
+ * sys_exit emits with the result and up to three paths: the raw path as the
+ * caller's memory holds it at sys_exit, a relative one made absolute from
+ * its base directory, and, for a successful open, the path of the file the
+ * kernel actually opened (walked from the new fd), which a second thread
+ * rewriting the caller's buffer cannot change.
  */
 #include "common.h"
 #include "opensnoop.h"
@@ -13,14 +16,21 @@ DEFINE_SCRATCH(open_scratch);
 
 struct open_args {
 	const char *path;
+	const void *how;	/* openat2 only */
 	__u64 flags;
 	__u32 mode;
 	__s32 dfd;
 	__u16 kind;
+	__u16 how_fault;	/* openat2: `how` was unreadable at sys_enter */
 };
 
+/*
+ * Not an LRU map: an LRU evicts a pending open without a trace. A thread has
+ * one entry at most (keyed by tid, overwritten by its next open) and sys_exit
+ * deletes it; when the map is full the open is counted as pending_full.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 10240);
 	__type(key, __u32);
 	__type(value, struct open_args);
@@ -28,78 +38,114 @@ struct {
 
 const struct open_event *unused_open_event __attribute__((unused));
 
-static __always_inline int stash_open(__u16 kind, int dfd, const char *path, __u64 flags, __u32 mode)
+static __always_inline int stash_open(struct open_args *a)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (bpf_map_update_elem(&open_pending, &tid, a, BPF_ANY))
+		count_loss(LOSS_PENDING_FULL);
+	return 0;
+}
+
+static __always_inline int enter_open_common(__u16 kind, int dfd, const char *path, __u64 flags, __u32 mode)
+{
 	struct open_args a = { .path = path, .flags = flags, .mode = mode, .dfd = dfd, .kind = kind };
 
 	if (!should_trace())
 		return 0;
-	bpf_map_update_elem(&open_pending, &tid, &a, BPF_ANY);
-	return 0;
+	return stash_open(&a);
 }
 
 SEC("tracepoint/syscalls/sys_enter_openat")
 int enter_openat(struct trace_event_raw_sys_enter *ctx)
 {
-	return stash_open(OPEN_KIND_OPENAT, (int)ctx->args[0], (const char *)ctx->args[1],
-			  ctx->args[2], ctx->args[3]);
+	return enter_open_common(OPEN_KIND_OPENAT, (int)ctx->args[0], (const char *)ctx->args[1],
+				 ctx->args[2], ctx->args[3]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_openat2")
 int enter_openat2(struct trace_event_raw_sys_enter *ctx)
 {
+	struct open_args a = {
+		.path = (const char *)ctx->args[1],
+		.how = (const void *)ctx->args[2],
+		.dfd = (int)ctx->args[0],
+		.kind = OPEN_KIND_OPENAT2,
+	};
 	struct open_how how = {};
 
-	bpf_probe_read_user(&how, sizeof(how), (void *)ctx->args[2]);
-	return stash_open(OPEN_KIND_OPENAT2, (int)ctx->args[0], (const char *)ctx->args[1],
-			  how.flags, how.mode);
+	if (!should_trace())
+		return 0;
+	/* a page not yet faulted in reads as a fault here: retried at sys_exit */
+	if (bpf_probe_read_user(&how, sizeof(how), a.how))
+		a.how_fault = 1;
+	a.flags = how.flags;
+	a.mode = how.mode;
+	return stash_open(&a);
 }
 
 SEC("tracepoint/syscalls/sys_enter_open")
 int enter_open(struct trace_event_raw_sys_enter *ctx)
 {
-	return stash_open(OPEN_KIND_OPEN, AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], ctx->args[2]);
+	return enter_open_common(OPEN_KIND_OPEN, AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], ctx->args[2]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_creat")
 int enter_creat(struct trace_event_raw_sys_enter *ctx)
 {
 	/* creat(p, m) is open(p, O_CREAT|O_WRONLY|O_TRUNC, m) */
-	return stash_open(OPEN_KIND_CREAT, AT_FDCWD, (const char *)ctx->args[0], 01 | 0100 | 01000,
-			  ctx->args[1]);
+	return enter_open_common(OPEN_KIND_CREAT, AT_FDCWD, (const char *)ctx->args[0], 01 | 0100 | 01000,
+				 ctx->args[1]);
 }
 
-/* Where a relative path was resolved from: the new fd's file, else the cwd. */
-static __always_inline bool resolve_base(int fd, int dfd, struct path *out)
+/* The path of the file behind `fd` in the current task's table. */
+static __always_inline bool fd_path(int fd, struct path *out)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	unsigned int max_fds = BPF_CORE_READ(fdt, max_fds);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+
+	/* bounds-checked, not masked: a masked fd could name another file */
+	if (fd < 0 || (unsigned int)fd >= max_fds)
+		return false;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	if (!f)
+		return false;
+	bpf_core_read(out, sizeof(*out), &f->f_path);
+	return true;
+}
+
+/* The directory a relative path was resolved against: dfd's file, or the cwd. */
+static __always_inline bool base_dir(int dfd, struct path *out)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fs_struct *fs;
 
-	if (fd >= 0) {
-		struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
-		struct file *f = NULL;
-
-		bpf_probe_read_kernel(&f, sizeof(f), &fds[fd & 0xfffff]);
-		if (!f)
-			return false;
-		bpf_core_read(out, sizeof(*out), &f->f_path);
-		return true;
-	}
 	if (dfd != AT_FDCWD)
-		return false;
+		return fd_path(dfd, out);
 	fs = BPF_CORE_READ(task, fs);
 	bpf_core_read(out, sizeof(*out), &fs->pwd);
 	return true;
+}
+
+static __always_inline void damaged(enum damage *d, enum damage worse)
+{
+	if (worse > *d)
+		*d = worse;
 }
 
 static __always_inline int handle_exit(long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct open_args *a = bpf_map_lookup_elem(&open_pending, &tid);
+	enum damage damage = DAMAGE_NONE;
 	struct open_event *e;
-	struct path base;
-	__u32 off;
+	__u32 off, start, len;
+	struct path p;
+	char *walk;
+	bool cut;
 	long n;
 
 	if (!a)
@@ -107,49 +153,85 @@ static __always_inline int handle_exit(long ret)
 	e = scratch_of(&open_scratch);
 	if (!e)
 		goto out;
+	walk = (char *)e + SCRATCH_WALK;
 	fill_header(&e->hdr, a->kind);
 	e->ret = ret;
 	e->dfd = a->dfd;
 	e->flags = a->flags;
 	e->mode = a->mode;
 	e->ev_flags = 0;
+	e->path_len = 0;
 	e->abs_len = 0;
+	e->real_len = 0;
+	e->pad[0] = 0;
+	e->pad[1] = 0;
+	if (a->how_fault) {
+		struct open_how how = {};
+
+		/* the kernel has copied it by now, so its page is present */
+		if (bpf_probe_read_user(&how, sizeof(how), a->how)) {
+			e->ev_flags |= OPEN_F_FLAGS_FAULT;
+			damaged(&damage, DAMAGE_FAULT);
+		}
+		e->flags = how.flags;
+		e->mode = how.mode;
+	}
+
 	n = bpf_probe_read_user_str(e->data, OPEN_PATH_MAX, a->path);
 	if (n <= 0) {
 		e->ev_flags |= OPEN_F_PATH_FAULT;
-		count_loss(LOSS_STRING_FAULT);
+		damaged(&damage, DAMAGE_FAULT);
 		e->data[0] = 0;
 		n = 1;
-	} else if (n == OPEN_PATH_MAX) {
-		e->ev_flags |= OPEN_F_PATH_TRUNCATED;
-		count_loss(LOSS_TRUNCATED);
+	} else if (n >= OPEN_PATH_MAX) {
+		char c = 0;
+
+		/* a full read is a 4095-byte path if its last byte is the NUL, else cut */
+		n = OPEN_PATH_MAX;
+		if (bpf_probe_read_user(&c, 1, a->path + OPEN_PATH_MAX - 1) || c) {
+			e->ev_flags |= OPEN_F_PATH_TRUNCATED;
+			damaged(&damage, DAMAGE_TRUNCATED);
+		}
 	}
 	e->path_len = n;
-	off = n & (OPEN_PATH_MAX - 1);
-	if (n > 1 && e->data[0] != '/' && resolve_base(ret, a->dfd, &base)) {
-		char *tmp = (char *)e + 8192;
-		bool truncated;
-		__u32 start, len;
+	off = n;
 
-		start = build_path(base.dentry, base.mnt, tmp, &truncated);
-		len = PATH_MAX_LEN - (start & PATH_MASK);
-		if (truncated)
+	/* relative: base + "/" + the raw bytes already read (never a second user read) */
+	if (n > 1 && e->data[0] != '/' && base_dir(a->dfd, &p)) {
+		start = build_path(p.dentry, p.mnt, walk, &cut);
+		len = PATH_MAX_LEN - start;
+		if (cut) {
 			e->ev_flags |= OPEN_F_ABS_TRUNCATED;
-		if (ret < 0) {
-			/* cwd + "/" + raw path: the base ends in NUL, make it a '/' */
-			tmp[PATH_MAX_LEN - 1] = '/';
-			if (len == 2)	/* cwd is "/" */
-				len = 1;
-			bpf_probe_read_kernel(&e->data[off], len & PATH_MASK, &tmp[start & PATH_MASK]);
-			bpf_probe_read_user_str(&e->data[(off + len) & 4095], OPEN_PATH_MAX, a->path);
-			len += n;
-		} else {
-			bpf_probe_read_kernel(&e->data[off], len & PATH_MASK, &tmp[start & PATH_MASK]);
+			damaged(&damage, DAMAGE_TRUNCATED);
 		}
-		e->abs_len = len;
+		walk[PATH_MAX_LEN - 1] = '/';	/* the base's NUL becomes the separator */
+		if (len == 2)			/* the base is "/" */
+			len = 1;
+		if (off > OPEN_PATH_MAX || len > PATH_MAX_LEN || start > PATH_MASK)
+			goto out;		/* unreachable: bounds for the verifier */
+		bpf_probe_read_kernel(&e->data[off], len, &walk[start]);
+		bpf_probe_read_kernel(&e->data[off + len], n, e->data);
+		e->abs_len = len + n;
+		off += len + n;
+	}
+
+	/* success: the file the kernel opened, whatever the caller's buffer says now */
+	if (ret >= 0 && fd_path(ret, &p)) {
+		start = build_path(p.dentry, p.mnt, walk, &cut);
+		len = PATH_MAX_LEN - start;
+		if (cut) {
+			e->ev_flags |= OPEN_F_REAL_TRUNCATED;
+			damaged(&damage, DAMAGE_TRUNCATED);
+		}
+		if (off > 3 * PATH_MAX_LEN || len > PATH_MAX_LEN || start > PATH_MASK)
+			goto out;		/* unreachable: bounds for the verifier */
+		bpf_probe_read_kernel(&e->data[off], len, &walk[start]);
+		e->real_len = len;
 		off += len;
 	}
-	emit(e, (__builtin_offsetof(struct open_event, data) + off) & 8191);
+	if (off > 4 * PATH_MAX_LEN)
+		goto out;			/* unreachable: bounds for the verifier */
+	emit_damaged(e, __builtin_offsetof(struct open_event, data) + off, damage);
 out:
 	bpf_map_delete_elem(&open_pending, &tid);
 	return 0;

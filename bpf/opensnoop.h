@@ -2,7 +2,12 @@
 #ifndef EBPFSH_OPENSNOOP_H
 #define EBPFSH_OPENSNOOP_H
 
-#define OPEN_PATH_MAX	1024	/* raw path as passed; power of two */
+/*
+ * The raw path as passed, NUL included: the kernel's PATH_MAX, so any path
+ * the kernel accepts arrives whole (a longer one fails with ENAMETOOLONG and
+ * arrives cut, flagged OPEN_F_PATH_TRUNCATED).
+ */
+#define OPEN_PATH_MAX	4096
 
 enum open_kind {
 	OPEN_KIND_OPENAT = 0,
@@ -12,9 +17,11 @@ enum open_kind {
 };
 
 enum open_event_flags {
-	OPEN_F_PATH_TRUNCATED = 1,
-	OPEN_F_ABS_TRUNCATED = 2,
-	OPEN_F_PATH_FAULT = 4,
+	OPEN_F_PATH_TRUNCATED = 1,	/* raw path over OPEN_PATH_MAX - 1 bytes */
+	OPEN_F_ABS_TRUNCATED = 2,	/* the base directory's path did not fit */
+	OPEN_F_PATH_FAULT = 4,		/* the raw path could not be read */
+	OPEN_F_REAL_TRUNCATED = 8,	/* the opened file's path did not fit */
+	OPEN_F_FLAGS_FAULT = 16,	/* openat2: struct open_how could not be read, flags and mode unknown */
 };
 
 struct open_event {
@@ -24,10 +31,11 @@ struct open_event {
 	__u64 flags;		/* open flags (O_*) */
 	__u32 mode;
 	__u16 ev_flags;		/* enum open_event_flags */
-	__u16 path_len;		/* raw path */
-	__u16 abs_len;		/* absolute path when the raw one was relative */
-	__u16 pad[3];
-	char data[];		/* path, abs */
+	__u16 path_len;		/* raw path, as the caller's memory held it at sys_exit */
+	__u16 abs_len;		/* relative raw path only: base directory + "/" + raw path */
+	__u16 real_len;		/* successful open only: path of the file the kernel opened */
+	__u16 pad[2];
+	char data[];		/* path, abs, real: each NUL-terminated */
 };
 
 #endif

@@ -7,6 +7,43 @@ import type { ByteString, ProbeSpec } from './types.js';
 const SYSCALLS = ['openat', 'openat2', 'open', 'creat'];
 const PATH_TRUNCATED = 1;
 const ABS_TRUNCATED = 2;
+const REAL_TRUNCATED = 8;
+const FLAGS_FAULT = 16;
+
+/** Components of a path with empty ones, `.` and `x/..` folded lexically (a `..` left at the front of a relative path stays). */
+function lexicalParts(p: string): string[] {
+  const out: string[] = [];
+  const abs = p.startsWith('/');
+  for (const c of p.split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c === '..' && out.length && out[out.length - 1] !== '..') out.pop();
+    else if (c !== '..' || !abs) out.push(c);
+  }
+  return out;
+}
+
+/** The bytes of a ByteString as a latin1 string, so comparisons are byte-exact. */
+const byteText = (s: ByteString) => (typeof s === 'string' ? Buffer.from(s, 'utf8').toString('latin1') : Buffer.from(s).toString('latin1'));
+
+/**
+ * True when a successful open's `path` (the file the kernel opened) is not
+ * where its `raw_path` (the caller's bytes, read after the call) points,
+ * compared lexically: an absolute raw path must name the same components; a
+ * relative one must be the tail of the opened path. Another thread rewriting
+ * the caller's buffer during the call makes them differ, and so do symlinks,
+ * `..` after a symlink, a chroot or another mount namespace. Computed from the
+ * two stored columns, so live events and captures agree.
+ */
+export function openedElsewhere(ret: number, path: ByteString, raw: ByteString): boolean {
+  if (ret < 0 || path === raw) return false;
+  const p = lexicalParts(byteText(path));
+  const r = lexicalParts(byteText(raw));
+  const absolute = typeof raw === 'string' ? raw.startsWith('/') : raw[0] === 0x2f;
+  if (!absolute) while (r[0] === '..') r.shift();
+  if (absolute ? r.length !== p.length : r.length > p.length) return true;
+  for (let i = 1; i <= r.length; i++) if (r[r.length - i] !== p[p.length - i]) return true;
+  return false;
+}
 
 /** opensnoop: every open/openat/openat2/creat with path, flags and result. */
 export const opensnoop: ProbeSpec = {
@@ -15,35 +52,36 @@ export const opensnoop: ProbeSpec = {
   table: 'open',
   summary: 'file opens (open, openat, openat2, creat): path, flags, mode, fd or error',
   object: 'opensnoop',
+  // exit before enter: once an enter stashes an open, its exit is there to emit and delete it
   hooks: [
-    { name: 'openat', choices: [{ programs: ['enter_openat', 'exit_openat'], attach: 'tracepoint/syscalls/sys_{enter,exit}_openat' }] },
+    { name: 'openat', choices: [{ programs: ['exit_openat', 'enter_openat'], attach: 'tracepoint/syscalls/sys_{enter,exit}_openat' }] },
     {
       name: 'openat2',
       optional: true,
-      choices: [{ programs: ['enter_openat2', 'exit_openat2'], attach: 'tracepoint/syscalls/sys_{enter,exit}_openat2' }],
+      choices: [{ programs: ['exit_openat2', 'enter_openat2'], attach: 'tracepoint/syscalls/sys_{enter,exit}_openat2' }],
     },
     {
       name: 'open',
       optional: true,
-      choices: [{ programs: ['enter_open', 'exit_open'], attach: 'tracepoint/syscalls/sys_{enter,exit}_open' }],
+      choices: [{ programs: ['exit_open', 'enter_open'], attach: 'tracepoint/syscalls/sys_{enter,exit}_open' }],
     },
     {
       name: 'creat',
       optional: true,
-      choices: [{ programs: ['enter_creat', 'exit_creat'], attach: 'tracepoint/syscalls/sys_{enter,exit}_creat' }],
+      choices: [{ programs: ['exit_creat', 'enter_creat'], attach: 'tracepoint/syscalls/sys_{enter,exit}_creat' }],
     },
   ],
   record: {
     struct: 'open_event',
-    members: { ret: 'i32', dfd: 'i32', flags: 'u64', mode: 'u32', ev_flags: 'u16', path_len: 'u16', abs_len: 'u16' },
-    segments: ['path_len', 'abs_len'],
+    members: { ret: 'i32', dfd: 'i32', flags: 'u64', mode: 'u32', ev_flags: 'u16', path_len: 'u16', abs_len: 'u16', real_len: 'u16' },
+    segments: ['path_len', 'abs_len', 'real_len'],
   },
   fields: [
     { name: 'ret', type: 'int', doc: 'the new fd, or -errno', width: 7 },
-    { name: 'path', type: 'text', doc: 'absolute path where the kernel could tell, else as passed' },
-    { name: 'raw_path', type: 'text', doc: 'the path exactly as the process passed it' },
-    { name: 'flags', type: 'int', doc: 'open flags (O_*)' },
-    { name: 'mode', type: 'int', doc: 'mode for O_CREAT/O_TMPFILE' },
+    { name: 'path', type: 'text', doc: 'success: path of the file the kernel opened; failure: the raw path, made absolute when relative' },
+    { name: 'raw_path', type: 'text', doc: 'the path as the caller\'s memory held it when the call returned' },
+    { name: 'flags', type: 'int', doc: 'open flags (O_*); null when openat2\'s struct open_how could not be read' },
+    { name: 'mode', type: 'int', doc: 'mode for O_CREAT/O_TMPFILE; null when unknown, as flags' },
     { name: 'dfd', type: 'int', doc: 'directory fd a relative path was resolved against (-100 = cwd)' },
     { name: 'syscall', type: 'text', doc: 'openat, openat2, open or creat' },
     { name: 'truncated', type: 'int', doc: '1 when a path was cut to fit the record' },
@@ -60,28 +98,33 @@ export const opensnoop: ProbeSpec = {
       doc: 'an access mode (O_RDONLY, O_WRONLY, O_RDWR) or a flag that must be set (O_CREAT, O_TRUNC, ...)',
       example: 'flags=O_CREAT',
       parse: parseFlagTest,
-      match: (e, values) => (values as FlagTest[]).some((t) => t.test(e.fields.flags as number)),
+      // unknown flags match: an unreadable open_how must not hide an open from flags=
+      match: (e, values) => e.fields.flags === null || (values as FlagTest[]).some((t) => t.test(e.fields.flags as number)),
     },
   },
   decode(rec, kind) {
     const { members } = rec;
     const raw = rec.text(0);
-    const abs = rec.size(1) ? rec.text(1) : raw;
+    // the opened file's path, else the raw path made absolute, else as passed
+    const path = rec.size(2) ? rec.text(2) : rec.size(1) ? rec.text(1) : raw;
     const evFlags = members.ev_flags as number;
+    const flagsKnown = (evFlags & FLAGS_FAULT) === 0;
     return {
       ret: members.ret as number,
-      path: abs,
+      path,
       raw_path: raw,
-      flags: members.flags as number,
-      mode: members.mode as number,
+      flags: flagsKnown ? (members.flags as number) : null,
+      mode: flagsKnown ? (members.mode as number) : null,
       dfd: members.dfd as number,
       syscall: SYSCALLS[kind] ?? `kind${kind}`,
-      truncated: evFlags & (PATH_TRUNCATED | ABS_TRUNCATED) ? 1 : 0,
+      truncated: evFlags & (PATH_TRUNCATED | ABS_TRUNCATED | REAL_TRUNCATED) ? 1 : 0,
     };
   },
   describe(e) {
     const f = e.fields;
-    const parts = [formatRet(f.ret as number).padStart(6) + ' ', { data: f.path as ByteString }, ' ' + formatOpenFlags(f.flags as number)];
+    const flags = f.flags === null ? 'flags?' : formatOpenFlags(f.flags as number);
+    const parts: ReturnType<ProbeSpec['describe']> = [formatRet(f.ret as number).padStart(6) + ' ', { data: f.path as ByteString }, ' ' + flags];
+    if (openedElsewhere(f.ret as number, f.path as ByteString, f.raw_path as ByteString)) parts.push(' [passed: ', { data: f.raw_path as ByteString }, ']');
     if (f.truncated) parts.push(' [truncated]');
     return parts;
   },

@@ -34,19 +34,24 @@ export function execRecord(probeId: number, o: { ret: number; filename: Buffer; 
   return buf;
 }
 
-/** struct open_event with data = path\0 [abs\0]. */
-export function openRecord(probeId: number, o: { ret: number; path: Buffer; abs?: Buffer; flags: number; mode: number; kind: number }): Buffer {
+/** struct open_event with data = path\0 [abs\0] [real\0]. */
+export function openRecord(
+  probeId: number,
+  o: { ret: number; path: Buffer; abs?: Buffer; real?: Buffer; flags: number; mode: number; kind: number; evFlags?: number },
+): Buffer {
   const abs = o.abs ? Buffer.concat([o.abs, Buffer.from([0])]) : Buffer.alloc(0);
-  const data = Buffer.concat([o.path, Buffer.from([0]), abs]);
+  const real = o.real ? Buffer.concat([o.real, Buffer.from([0])]) : Buffer.alloc(0);
+  const data = Buffer.concat([o.path, Buffer.from([0]), abs, real]);
   const buf = Buffer.alloc(96 + data.length);
   header(buf, probeId, o.kind, 'vi');
   buf.writeInt32LE(o.ret, 64);
   buf.writeInt32LE(-100, 68); // dfd
   buf.writeBigUInt64LE(BigInt(o.flags), 72);
   buf.writeUInt32LE(o.mode, 80);
-  buf.writeUInt16LE(0, 84); // ev_flags
+  buf.writeUInt16LE(o.evFlags ?? 0, 84);
   buf.writeUInt16LE(o.path.length + 1, 86);
   buf.writeUInt16LE(abs.length, 88);
+  buf.writeUInt16LE(real.length, 90);
   data.copy(buf, 96);
   return buf;
 }
