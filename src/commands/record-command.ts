@@ -2,7 +2,7 @@ import { Engine, type ProbeCounters } from '../engine/index.js';
 import { explainFilters, findProbe } from '../probes/index.js';
 import { CaptureError, Recorder, type StopResult } from '../store/index.js';
 import { UsageError } from './errors.js';
-import { attachAll, attachedLine, lossLines, planTrace, summaryLine } from './trace-command.js';
+import { attachAll, attachedLine, lossLines, planTrace, sessionLossLines, summaryLine } from './trace-command.js';
 
 
 /** Options of `ebpfsh record`. */
@@ -50,7 +50,9 @@ export async function runRecord(probeArg: string, filterWords: string[], opts: R
         recorder.journalAttach(a, 'process table');
         err(`${attachedLine(a)} (for the process table)`);
       } catch (e) {
-        err(`the process table will only hold processes running now: ${(e as Error).message}`);
+        const why = `the process table will only hold processes running now: ${(e as Error).message}`;
+        err(why);
+        recorder.journalError(`procsnoop could not attach: ${why}`, proc);
       }
     }
     recorder.seedProcesses();
@@ -74,13 +76,20 @@ export async function runRecord(probeArg: string, filterWords: string[], opts: R
   process.on('SIGHUP', onSignal);
   const timer = opts.duration ? setTimeout(() => stopping?.('duration'), opts.duration * 1000) : undefined;
   let prev = new Map<string, ProbeCounters>();
+  let prevSession: Record<string, number> = {};
   let lastRows = 0;
   let ticks = 0;
   const every = opts.statusEvery ?? 5;
-  const status = setInterval(() => {
+  const reportLosses = () => {
     const now = engine.counters();
-    for (const l of lossLines(now, prev)) err(l);
+    const session = engine.sessionLosses();
+    for (const l of [...lossLines(now, prev), ...sessionLossLines(session, prevSession)]) err(l);
     prev = new Map(now.map((c) => [c.probe, c]));
+    prevSession = { ...session };
+    return now;
+  };
+  const status = setInterval(() => {
+    reportLosses();
     if (++ticks % every === 0) {
       const s = recorder.stats();
       err(`${s.rows} events written (${Math.round((s.rows - lastRows) / every)}/s), ${s.queued} queued, ${s.dropped} dropped`);
@@ -95,11 +104,14 @@ export async function runRecord(probeArg: string, filterWords: string[], opts: R
     engine.detach(a.probe);
     recorder.journalDetach(a, reason);
   }
-  // Let records already in the ring arrive before the last batch.
-  await new Promise((r) => setTimeout(r, 50));
+  // The kernel ring, then the reader's queue, then the writer: the capture is finalized last.
+  if (!(await engine.drain())) {
+    const why = 'the reader did not drain the ring within 5 s: records it still held are not in the capture';
+    err(why);
+    recorder.journalError(why);
+  }
   const result = await recorder.stop(reason);
-  const final = engine.counters();
-  for (const l of lossLines(final, prev)) err(l);
+  const final = reportLosses();
   for (const c of final) err(summaryLine(c));
   engine.close();
   process.off('SIGINT', onSignal);

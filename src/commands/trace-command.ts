@@ -1,4 +1,4 @@
-import { Engine, type Attachment, type ProbeCounters } from '../engine/index.js';
+import { Engine, isDeliveredCause, type Attachment, type ProbeCounters } from '../engine/index.js';
 import { explainFilters, parseFilters, type Filters, type ProbeSpec } from '../probes/index.js';
 import { TEXT_HEADER, formatEventJson, formatEventLine } from './event-format.js';
 import { parseProbeList } from './probe-list.js';
@@ -48,24 +48,42 @@ export function attachedLine(a: Attachment): string {
   return `attached ${a.probe.name} via ${a.attachPoints.join(', ')} in ${a.attachMs.toFixed(0)} ms${miss}`;
 }
 
-/** Per-probe loss summary lines for what moved since `prev`. */
+/**
+ * Per-probe loss summary lines for what moved since `prev`. string_fault and
+ * truncated events were delivered (degraded), so they are never called lost.
+ */
 export function lossLines(now: ProbeCounters[], prev: Map<string, ProbeCounters>): string[] {
   const out: string[] = [];
   for (const c of now) {
     const p = prev.get(c.probe);
     for (const [cause, n] of Object.entries(c.losses)) {
       const before = p?.losses[cause as keyof typeof c.losses] ?? 0;
-      if (n > before) out.push(`${c.probe}: ${n - before} ${cause === 'truncated' ? 'events truncated' : 'events lost'} (${cause}; ${n} in all)`);
+      if (n <= before) continue;
+      const what = isDeliveredCause(cause) ? 'events delivered degraded' : 'events lost';
+      out.push(`${c.probe}: ${n - before} ${what} (${cause}; ${n} in all)`);
     }
   }
   return out;
 }
 
-/** `execsnoop: 12 events, 0 filtered in userspace, lost: none` */
+/** Lines for losses that belong to no probe (records whose framing was bad), since `prev`. */
+export function sessionLossLines(now: Record<string, number>, prev: Record<string, number>): string[] {
+  const out: string[] = [];
+  for (const [cause, n] of Object.entries(now)) if (n > (prev[cause] ?? 0)) out.push(`${n - (prev[cause] ?? 0)} records lost, probe unknown (${cause}; ${n} in all)`);
+  return out;
+}
+
+/**
+ * `execsnoop: 12 events (1 degraded: 1 string_fault), 0 filtered in userspace, losses: none`:
+ * each event counted once, degraded ones among the delivered, never among the losses.
+ */
 export function summaryLine(c: ProbeCounters): string {
-  const losses = Object.entries(c.losses).filter(([, n]) => n > 0);
-  const lost = losses.length ? losses.map(([k, n]) => `${n} ${k}`).join(', ') : 'none';
-  return `${c.probe}: ${c.events} events, ${c.filtered} filtered in userspace, losses: ${lost}`;
+  const moved = Object.entries(c.losses).filter(([, n]) => n > 0);
+  const lostList = moved.filter(([k]) => !isDeliveredCause(k));
+  const degraded = moved.filter(([k]) => isDeliveredCause(k));
+  const lost = lostList.length ? lostList.map(([k, n]) => `${n} ${k}`).join(', ') : 'none';
+  const deg = degraded.length ? ` (${degraded.reduce((s, [, n]) => s + n, 0)} degraded: ${degraded.map(([k, n]) => `${n} ${k}`).join(', ')})` : '';
+  return `${c.probe}: ${c.events} events${deg}, ${c.filtered} filtered in userspace, losses: ${lost}`;
 }
 
 /** Runs `ebpfsh trace` until Ctrl-C, SIGTERM, --duration or --count. */
@@ -105,11 +123,16 @@ export async function runTrace(probeArg: string, filterWords: string[], opts: Tr
   process.stderr.write(`ebpfsh: filters: ${explainFilters(plan.filters)}; Ctrl-C to stop\n`);
 
   let prev = new Map<string, ProbeCounters>();
-  const lossTimer = setInterval(() => {
+  let prevSession: Record<string, number> = {};
+  const reportLosses = () => {
     const now = engine.counters();
-    for (const l of lossLines(now, prev)) process.stderr.write(`ebpfsh: ${l}\n`);
+    const session = engine.sessionLosses();
+    for (const l of [...lossLines(now, prev), ...sessionLossLines(session, prevSession)]) process.stderr.write(`ebpfsh: ${l}\n`);
     prev = new Map(now.map((c) => [c.probe, c]));
-  }, 1000);
+    prevSession = { ...session };
+    return now;
+  };
+  const lossTimer = setInterval(reportLosses, 1000);
   const onSignal = () => stopping?.();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -120,10 +143,9 @@ export async function runTrace(probeArg: string, filterWords: string[], opts: Tr
   clearInterval(lossTimer);
   if (timer) clearTimeout(timer);
   for (const a of engine.attachments()) engine.detach(a.probe);
-  // Let records already in the ring arrive before the summary.
-  await new Promise((r) => setTimeout(r, 50));
-  const final = engine.counters();
-  for (const l of lossLines(final, prev)) process.stderr.write(`ebpfsh: ${l}\n`);
+  // Records already in the ring and the reader's queue arrive before the summary.
+  if (!(await engine.drain())) process.stderr.write('ebpfsh: the reader did not drain the ring within 5 s; what it still held is not in this output\n');
+  const final = reportLosses();
   for (const c of final) process.stderr.write(`ebpfsh: ${summaryLine(c)}\n`);
   engine.close();
   process.off('SIGINT', onSignal);

@@ -161,7 +161,7 @@ export const CORE_TABLES: readonly CoreTable[] = [
     columns: [
       { name: 'id', type: 'INTEGER', constraint: 'PRIMARY KEY', doc: 'order' },
       { name: 'probe', type: 'TEXT', doc: 'probe name (NULL: every probe, e.g. recorder_died)' },
-      { name: 'cause', type: 'TEXT', constraint: 'NOT NULL', doc: 'ringbuf_full, string_fault, truncated, queue_overflow, decode_error, writer, disk_full, recorder_died' },
+      { name: 'cause', type: 'TEXT', constraint: 'NOT NULL', doc: 'lost (the event is not in the capture): ringbuf_full, queue_overflow, handoff_failed, decode_error, listener_error, framing_error (probe NULL), writer, disk_full, recorder_died, and the kernel causes pending_full, follow_full; delivered degraded (the event is in the capture, flagged, counted once among the events, never a loss): string_fault, truncated' },
       { name: 'start_ns', type: 'INTEGER', constraint: 'NOT NULL', doc: 'interval start, kernel monotonic ns' },
       { name: 'end_ns', type: 'INTEGER', doc: 'interval end, kernel monotonic ns (NULL: unknown, the recorder died)' },
       { name: 'count', type: 'INTEGER', doc: 'events in the interval (NULL: unknown)' },

@@ -3,7 +3,7 @@ import { formatBytes, formatDuration, formatRate } from '../commands/shell/index
 import { guard } from './guard.js';
 import type { ShellModel } from './shell-model.js';
 
-/** One line: attached probes with filters, events/s and losses, view filter, capture, follow state. */
+/** One line: attached probes with filters, events/s, losses and degraded deliveries (apart), view filter, capture, follow state. */
 export function StatusLine({ model }: { model: ShellModel }) {
   const probes = model.probeStatus();
   const view = model.filter();
@@ -27,6 +27,7 @@ export function StatusLine({ model }: { model: ShellModel }) {
                 lost {p.lost}
               </Text>
             ) : null}
+            {p.degraded > 0 ? <Text color="yellow"> degraded {p.degraded}</Text> : null}
           </Text>
         ))
       )}

@@ -35,8 +35,9 @@ async function openCapture(path: string, argv: string[], engine: ShellEngine): P
     try {
       rec.journalAttach(engine.attach(proc, { clauses: [] }), 'process table');
       background.push(proc.name);
-    } catch {
-      // the process table then holds what /proc shows now; events still record
+    } catch (e) {
+      // The process table then holds what /proc shows now; events still record. Said in the capture, not silent.
+      rec.journalError(`procsnoop could not attach: the process table will only hold processes running now (${(e as Error).message})`, proc);
     }
   }
   rec.seedProcesses();
@@ -70,10 +71,10 @@ async function openCapture(path: string, argv: string[], engine: ShellEngine): P
           rec.journalDetach(a, 'capture stopped');
         }
       }
-      unsubscribe?.();
       reader?.close();
-      // Records already in the ring arrive before the last batch.
-      await new Promise((r) => setTimeout(r, 50));
+      // The kernel ring, then the reader's queue, then the writer: the capture is finalized last.
+      if (real && !(await real.drain())) rec.journalError('the reader did not drain the ring within 5 s: records it still held are not in the capture');
+      unsubscribe?.();
       await rec.stop('user');
     },
   };

@@ -27,6 +27,9 @@ export function shellProblem(stdin: { isTTY?: boolean } = process.stdin, stdout:
   return p ? `cannot start the shell: ${p}` : null;
 }
 
+/** How long quitting waits for the capture to be finalized (EBPFSH_FINALIZE_MS overrides, for tests). */
+const FINALIZE_BUDGET_MS = Number(process.env.EBPFSH_FINALIZE_MS) > 0 ? Number(process.env.EBPFSH_FINALIZE_MS) : 10_000;
+
 /**
  * Runs the interactive shell until `:quit`, Ctrl-C, SIGTERM, SIGHUP or an
  * uncaught error; on every one of them every probe is detached, the capture
@@ -95,8 +98,14 @@ export async function runShellApp(opts: ShellOptions = {}): Promise<number> {
     if (error !== undefined) process.stderr.write(`ebpfsh: ${errorLine(error)}\n`);
     if (error !== undefined && process.env.EBPFSH_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     try {
-      const stats = await Promise.race([model.ctx.capture.stop(), new Promise<null>((r) => setTimeout(() => r(null), 10_000))]);
-      if (stats) notes.push(`capture ${escapeTerminal(stats.path)} finalized (${stats.events} events)`);
+      const recording = model.ctx.capture.current()?.path;
+      const budget = Symbol('budget');
+      let timer: NodeJS.Timeout | undefined;
+      const stats = await Promise.race([model.ctx.capture.stop(), new Promise<typeof budget>((r) => (timer = setTimeout(() => r(budget), FINALIZE_BUDGET_MS)))]);
+      clearTimeout(timer);
+      if (stats === budget && recording !== undefined)
+        notes.push(`capture ${escapeTerminal(recording)} not finalized within ${FINALIZE_BUDGET_MS / 1000} s: it holds what was committed and is finalized the next time it is opened (ebpfsh info ${escapeTerminal(recording)})`);
+      else if (stats && stats !== budget) notes.push(`capture ${escapeTerminal(stats.path)} finalized (${stats.events} events)`);
     } catch (e) {
       notes.push(`capture: ${errorLine(e)}`);
     }

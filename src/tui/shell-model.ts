@@ -19,6 +19,7 @@ import {
   type ViewControl,
   type ViewFilter,
 } from '../commands/shell/index.js';
+import { degradedTotal, lostTotal } from '../engine/losses.js';
 import type { TraceEvent } from '../probes/index.js';
 import { detailLines } from './detail-lines.js';
 import { EventWindow, type Ring, type Row } from './event-window.js';
@@ -44,7 +45,10 @@ export interface ProbeStatus {
   name: string;
   filters: string;
   rate: number;
+  /** Events lost (never delivered). */
   lost: number;
+  /** Events delivered degraded (string_fault, truncated): shown apart, never as lost. */
+  degraded: number;
   /** True when a loss counter moved in the last few seconds. */
   lossMoving: boolean;
 }
@@ -117,7 +121,7 @@ export class ShellModel implements ViewControl {
   private lastSearch = '';
   private queue: string[] = [];
   private quitting = false;
-  private lastCounts = new Map<string, { at: number; events: number; lost: number; movedAt: number; rate: number }>();
+  private lastCounts = new Map<string, { at: number; events: number; lost: number; degraded: number; movedAt: number; rate: number }>();
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly opts: ShellModelOptions) {
@@ -205,12 +209,12 @@ export class ShellModel implements ViewControl {
   /** Samples engine counters (once a second): events/s and loss movement per probe. */
   sampleCounters(now = Date.now()): void {
     for (const c of this.opts.engine.counters()) {
-      const lost = Object.values(c.losses).reduce((s, n) => s + n, 0);
+      const lost = lostTotal(c.losses);
       const prev = this.lastCounts.get(c.probe);
       const dt = prev ? now - prev.at : 0;
       const rate = prev && dt > 0 ? ((c.events - prev.events) * 1000) / dt : 0;
       const movedAt = prev ? (lost > prev.lost ? now : prev.movedAt) : lost > 0 ? now : 0;
-      this.lastCounts.set(c.probe, { at: now, events: c.events, lost, movedAt, rate });
+      this.lastCounts.set(c.probe, { at: now, events: c.events, lost, degraded: degradedTotal(c.losses), movedAt, rate });
     }
     this.captureStats = this.ctx.capture.current()?.stats() ?? null;
     this.changed();
@@ -225,6 +229,7 @@ export class ShellModel implements ViewControl {
         filters: a.filters.clauses.map((cl) => cl.text).join(' '),
         rate: c?.rate ?? 0,
         lost: c?.lost ?? 0,
+        degraded: c?.degraded ?? 0,
         lossMoving: !!c && c.movedAt > 0 && now - c.movedAt < LOSS_HOT_MS,
       };
     });
