@@ -1,14 +1,19 @@
 import type { CaptureReader } from '../../store/index.js';
 import { DashboardModel, WINDOW_SECONDS, type Coverage } from './dashboard-model.js';
 
+/** Loss rows a chart can place: integer start and count, a probe. */
+export const LOSS_ROWS_SQL =
+  "SELECT probe, start_ns, count FROM losses WHERE typeof(count) = 'integer' AND count > 0 AND typeof(start_ns) = 'integer' AND probe IS NOT NULL ORDER BY start_ns";
+
 /** Attach/detach intervals per probe from a capture's journal (open ones end at `endNs`). */
 export function coverageFromJournal(journal: Record<string, unknown>[], endNs: number | null): Coverage[] {
   const open = new Map<string, number>();
   const out: Coverage[] = [];
   for (const j of journal) {
-    const probe = j.probe as string | null;
+    // A capture's values: any type. Labels are escaped where they are drawn.
+    const probe = j.probe === null || j.probe === undefined ? null : String(j.probe);
     const ts = j.ts as number;
-    if (!probe) continue;
+    if (!probe || typeof ts !== 'number') continue;
     if (j.action === 'attach' && !open.has(probe)) open.set(probe, ts);
     else if (j.action === 'detach' && open.has(probe)) {
       out.push({ probe, fromNs: open.get(probe)!, toNs: ts });
@@ -31,8 +36,9 @@ export async function modelOfCapture(r: CaptureReader, onProgress?: (events: num
   const bucket = Math.max(10e6, Math.ceil(span / WINDOW_SECONDS / 10e6) * 10e6); // whole 10 ms steps
   const model = new DashboardModel(bucket);
   model.setCoverage(coverageFromJournal(r.journal(), info.endNs));
-  const losses = await r.query('SELECT probe, start_ns, count FROM losses WHERE count > 0 AND probe IS NOT NULL', { maxRows: 1_000_000 });
-  for (const [probe, start, count] of losses.rows) model.addLoss(probe as string, count as number, start as number);
+  // Only well-typed rows are charted (text sorts above every number in SQLite); `ebpfsh info` lists every loss row.
+  const losses = await r.query(LOSS_ROWS_SQL, { maxRows: 1_000_000 });
+  for (const [probe, start, count] of losses.rows) model.addLoss(String(probe), count as number, start as number);
   let batch = [];
   let n = 0;
   for (const e of r.events()) {

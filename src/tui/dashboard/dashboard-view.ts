@@ -1,6 +1,7 @@
 import blessed from 'blessed';
 import contrib from 'blessed-contrib';
 import { wallTime } from '../../engine/index.js';
+import { escapeTerminal } from '../../probes/index.js';
 import type { DashboardSnapshot } from './dashboard-model.js';
 import { barLines, tableLines } from './panel-text.js';
 
@@ -28,6 +29,11 @@ export interface DashboardViewOptions {
 /** Escapes text for a blessed widget with tags on (the data is already terminal-escaped). */
 function tagSafe(s: string): string {
   return blessed.escape(s);
+}
+
+/** A probe name as shown: from a capture's journal or losses it is any text, so escaped (for the terminal, then for tags). */
+function probeLabel(p: string): string {
+  return tagSafe(escapeTerminal(p));
 }
 
 
@@ -59,7 +65,8 @@ export class DashboardView {
   }
 
   private clock(ns: number): string {
-    return wallTime({ offsetNs: this.opts.clockOffsetNs }, ns).toISOString().slice(11, 19);
+    const d = wallTime({ offsetNs: this.opts.clockOffsetNs }, ns);
+    return Number.isNaN(d.getTime()) ? '--:--:--' : d.toISOString().slice(11, 19);
   }
 
   /** Draws a snapshot. */
@@ -76,12 +83,12 @@ export class DashboardView {
     const ago = (i: number) => ((n - i) * s.bucketNs) / 1e9;
     const label = (sec: number) => (sec >= 120 ? `${Math.round(sec / 60)}m` : sec >= 10 ? `${Math.round(sec)}s` : `${sec.toFixed(1)}s`);
     const xs = Array.from({ length: n }, (_, i) => (i % 20 === 0 ? `-${label(ago(i))}` : ' '));
-    const series = probes.map((p, i) => ({ title: p, x: xs, y: s.rates[p]!, style: { line: COLORS[i % COLORS.length] } }));
+    const series = probes.map((p, i) => ({ title: probeLabel(p), x: xs, y: s.rates[p]!, style: { line: COLORS[i % COLORS.length] } }));
     for (const p of Object.keys(s.losses).sort()) {
-      if (s.losses[p]!.some((n) => n > 0)) series.push({ title: `lost ${p}`, x: xs, y: s.losses[p]!, style: { line: 'red' } });
+      if (s.losses[p]!.some((n) => n > 0)) series.push({ title: `lost ${probeLabel(p)}`, x: xs, y: s.losses[p]!, style: { line: 'red' } });
     }
     const bucket = s.bucketNs !== 1e9 ? `, ${s.bucketNs >= 1e9 ? `${(s.bucketNs / 1e9).toFixed(0)} s` : `${(s.bucketNs / 1e6).toFixed(0)} ms`} buckets` : '';
-    w.rate.setLabel(` events/s per probe (${this.opts.title}, ${this.clock(s.nowNs)}${bucket}) `);
+    w.rate.setLabel(` events/s per probe (${escapeTerminal(this.opts.title)}, ${this.clock(s.nowNs)}${bucket}) `);
     if (series.length) w.rate.setData(series);
 
     w.gauge.setLabel(` lost ${s.lossPercent.toFixed(2)}% `);
@@ -89,14 +96,14 @@ export class DashboardView {
     w.totals.setContent(
       Object.entries(s.totals)
         .sort()
-        .map(([p, t]) => `${p.padEnd(11)} ${String(t.events).padStart(9)} ev  ${t.lost ? `{red-fg}${t.lost} lost{/red-fg}` : '0 lost'}`)
+        .map(([p, t]) => `${probeLabel(p).padEnd(11)} ${String(t.events).padStart(9)} ev  ${t.lost ? `{red-fg}${t.lost} lost{/red-fg}` : '0 lost'}`)
         .join('\n'),
     );
 
     const inner = (widget: any) => Math.max(10, (widget.width as number) - 3); // eslint-disable-line @typescript-eslint/no-explicit-any
-    w.procs.setLabel(` top processes [${s.focus}] (p: switch) `);
+    w.procs.setLabel(` top processes [${escapeTerminal(s.focus)}] (p: switch) `);
     w.procs.setContent(barLines(s.topProcesses.slice(0, 8), inner(w.procs), tagSafe).join('\n'));
-    w.users.setLabel(` top users (uid) [${s.focus}] `);
+    w.users.setLabel(` top users (uid) [${escapeTerminal(s.focus)}] `);
     w.users.setContent(barLines(s.topUsers.slice(0, 8), inner(w.users), tagSafe).join('\n'));
     const pathW = Math.max(10, inner(w.files) - 14);
     w.files.setContent(
@@ -125,7 +132,7 @@ export class DashboardView {
           const step = row.length / width;
           let bar = '';
           for (let i = 0; i < width; i++) bar += row[Math.floor(i * step)] ? '█' : '-';
-          return `${p.padEnd(11)} ${bar}`;
+          return `${escapeTerminal(p).padEnd(11)} ${bar}`;
         })
         .join('\n') || 'no probe attached in this window',
     );

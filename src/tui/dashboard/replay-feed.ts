@@ -1,6 +1,6 @@
 import type { TraceEvent } from '../../probes/index.js';
 import type { CaptureReader } from '../../store/index.js';
-import { coverageFromJournal } from './capture-feed.js';
+import { LOSS_ROWS_SQL, coverageFromJournal } from './capture-feed.js';
 import { DashboardModel } from './dashboard-model.js';
 import type { DashboardFeed } from './dashboard-switch.js';
 
@@ -31,8 +31,8 @@ export class ReplayDashboardFeed implements DashboardFeed {
     this.coverage = coverageFromJournal(reader.journal(), info.endNs ?? info.gap?.startNs ?? null).filter((c) => !background(c.probe));
     this.current.setCoverage(this.coverage);
     void reader
-      .query('SELECT probe, start_ns, count FROM losses WHERE count > 0 AND probe IS NOT NULL ORDER BY start_ns', { maxRows: 1_000_000 })
-      .then((r) => (this.losses = r.rows.map(([probe, start, count]) => ({ probe: probe as string, start: start as number, count: count as number }))))
+      .query(LOSS_ROWS_SQL, { maxRows: 1_000_000 })
+      .then((r) => (this.losses = r.rows.map(([probe, start, count]) => ({ probe: String(probe), start: start as number, count: count as number }))))
       .catch(() => undefined);
     this.unsubscribe = clock.onBatch((events, reset) => {
       if (reset) this.restart();

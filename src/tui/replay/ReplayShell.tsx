@@ -1,6 +1,8 @@
 import { Box, Text, useInput, type Key } from 'ink';
 import { useCallback, useSyncExternalStore } from 'react';
 import { positionText, speedText } from '../../commands/shell/replay-commands.js';
+import { errorLine } from '../../commands/errors.js';
+import { escapeTerminal } from '../../probes/index.js';
 import { guard } from '../guard.js';
 import { ShellBody, TRANSCRIPT_ROWS } from '../ShellBody.js';
 import { useModel } from '../use-model.js';
@@ -32,8 +34,8 @@ export function replayKey(model: ShellModel, source: ReplaySource, input: string
     if (!note) model.say(source.notes().length ? `no ${input === ']' ? 'later' : 'earlier'} note` : 'this capture has no notes', 'error');
     else
       void source.seek(note.ts).then(
-        () => model.say(`note ${note.n} at ${positionText(source, note.ts)}: ${note.text}`, 'info'),
-        (e: unknown) => model.say(`cannot seek: ${(e as Error).message}`, 'error'),
+        () => model.say(`note ${note.n} at ${positionText(source, note.ts)}: ${escapeTerminal(note.text)}`, 'info'),
+        (e: unknown) => model.say(`cannot seek: ${errorLine(e)}`, 'error'),
       );
   } else return false;
   return true;

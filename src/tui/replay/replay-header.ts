@@ -31,7 +31,7 @@ export function replayHeader(info: CaptureInfo, endNs: number): ReplayHeader {
   if (lost.length) {
     const total = lost.reduce((s, l) => s + (l.count ?? 0), 0);
     const unknown = lost.some((l) => l.count === null);
-    warnings.push(`LOSSES: ${total}${unknown ? '+' : ''} events lost: ${lost.map((l) => `${l.probe ?? 'all probes'} ${l.cause} ${l.count ?? '?'}`).join(', ')} (× on the timeline)`);
+    warnings.push(`LOSSES: ${total}${unknown ? '+' : ''} events lost: ${lost.map((l) => `${e(l.probe ?? 'all probes')} ${e(l.cause)} ${l.count ?? '?'}`).join(', ')} (× on the timeline)`);
   }
   if (!info.cleanStop) {
     const gap = info.gap ? `events after ${localTime(info.gap.startNs + off)} may be missing${info.gap.endNs ? ` (until ${localTime(info.gap.endNs + off)})` : ''}` : 'the end may be missing';

@@ -1,4 +1,5 @@
 import type { ReplayNote } from '../../commands/shell/replay-control.js';
+import { escapeTerminal } from '../../probes/index.js';
 import type { CaptureInfo, CaptureReader } from '../../store/index.js';
 import { coverageFromJournal } from '../dashboard/capture-feed.js';
 import type { Coverage } from '../dashboard/dashboard-model.js';
@@ -44,8 +45,8 @@ export async function loadTimeline(reader: CaptureReader, info: CaptureInfo, spa
   const coverage = coverageFromJournal(reader.journal(), info.endNs ?? span.endNs).filter((c) => probes.includes(c.probe));
   let losses: LossSpan[] = [];
   try {
-    const r = await reader.query('SELECT probe, cause, start_ns, end_ns, count FROM losses WHERE count IS NULL OR count > 0 ORDER BY start_ns', { maxRows: 100_000 });
-    losses = r.rows.map(([probe, cause, startNs, endNs, count]) => ({ probe: probe as string | null, cause: cause as string, startNs: startNs as number, endNs: endNs as number | null, count: count as number | null }));
+    const r = await reader.query("SELECT probe, cause, start_ns, end_ns, count FROM losses WHERE (count IS NULL OR count > 0) AND typeof(start_ns) = 'integer' ORDER BY start_ns", { maxRows: 100_000 });
+    losses = r.rows.map(([probe, cause, startNs, endNs, count]) => ({ probe: probe === null ? null : String(probe), cause: String(cause), startNs: startNs as number, endNs: typeof endNs === 'number' ? endNs : null, count: typeof count === 'number' ? count : null }));
   } catch {
     // the strip then shows coverage and notes only; :info still lists the losses
   }
@@ -74,7 +75,7 @@ export function timelineRows(d: TimelineData, cells: number): TimelineRow[] {
         const b = cellOf(l.endNs ?? l.startNs);
         for (let i = a; i <= b; i++) alarm[i] = true;
       }
-    out.push({ label: probe, cells: row.join(''), alarm });
+    out.push({ label: escapeTerminal(probe), cells: row.join(''), alarm });
   }
   const marks = new Array<string>(n).fill(CELL.empty);
   const alarm = new Array<boolean>(n).fill(false);
