@@ -19,12 +19,21 @@
 #define FILTER_ENTRIES	4096
 #define FOLLOW_ENTRIES	65536
 
-/* Loss causes counted in the kernel; userspace adds its own after these. */
+/*
+ * Loss causes counted in the kernel; userspace adds its own after these.
+ * Every event that reaches a hook (and passes the filter) is delivered or
+ * counted under exactly one cause: RINGBUF_FULL, PENDING_FULL and FOLLOW_FULL
+ * count events that were not delivered; STRING_FAULT and TRUNCATED count
+ * delivered events that are damaged (flagged on the event), once per event,
+ * and only once it was delivered.
+ */
 enum loss_cause {
 	LOSS_RINGBUF_FULL = 0,
-	LOSS_STRING_FAULT = 1,
-	LOSS_TRUNCATED = 2,
-	LOSS_CAUSES = 4,
+	LOSS_STRING_FAULT = 1,	/* delivered: a string could not be read */
+	LOSS_TRUNCATED = 2,	/* delivered: a field was cut to fit */
+	LOSS_PENDING_FULL = 3,	/* a syscall in flight could not be tracked (its map was full) */
+	LOSS_FOLLOW_FULL = 4,	/* a new process could not be followed (the follow map was full) */
+	LOSS_CAUSES = 8,	/* slots per probe in loss_counts */
 };
 
 enum filter_mode {
@@ -142,9 +151,12 @@ struct {
 /*
  * A per-CPU buffer to build a variable-length record in (the BPF stack holds
  * 512 bytes); each probe declares its own with DEFINE_SCRATCH(name), so two
- * probes never write into one buffer.
+ * probes never write into one buffer. A record uses [0, SCRATCH_WALK) and a
+ * path walk (build_path) the 2 * PATH_MAX_LEN bytes from SCRATCH_WALK, so the
+ * two never overlap. 32 KiB is the largest per-CPU value the kernel allows.
  */
-#define SCRATCH_SIZE	16384
+#define SCRATCH_SIZE	32768
+#define SCRATCH_WALK	20480
 
 struct scratch {
 	char buf[SCRATCH_SIZE];
@@ -166,13 +178,18 @@ static __always_inline void *scratch_of(void *map)
 	return bpf_map_lookup_elem(map, &zero);
 }
 
-static __always_inline void count_loss(enum loss_cause cause)
+static __always_inline void count_loss_for(__u32 probe, enum loss_cause cause)
 {
-	__u32 key = targ_probe_id * LOSS_CAUSES + cause;
+	__u32 key = probe * LOSS_CAUSES + cause;
 	__u64 *n = bpf_map_lookup_elem(&loss_counts, &key);
 
 	if (n)
 		*n += 1;
+}
+
+static __always_inline void count_loss(enum loss_cause cause)
+{
+	count_loss_for(targ_probe_id, cause);
 }
 
 static __always_inline bool set_matches(void *map, void *key, __u8 mode)
@@ -274,23 +291,52 @@ static __always_inline void fill_header(struct event_header *h, __u16 kind)
  * Submit without waking the reader unless a lot is pending: the reader also
  * drains on a short timer, and per-event wakeups cost ~6 us per event here.
  */
-static __always_inline void emit(void *data, __u64 size)
+static __always_inline bool emit(void *data, __u64 size)
 {
 	__u64 flags = BPF_RB_NO_WAKEUP;
 
 	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= targ_wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
-	if (bpf_ringbuf_output(&events, data, size, flags))
+	if (bpf_ringbuf_output(&events, data, size, flags)) {
 		count_loss(LOSS_RINGBUF_FULL);
+		return false;
+	}
+	return true;
 }
 
-#define PATH_MAX_LEN	4096
+/* What was wrong with a record's strings, worst first: counted once, as one cause. */
+enum damage {
+	DAMAGE_NONE = 0,
+	DAMAGE_TRUNCATED = 1,
+	DAMAGE_FAULT = 2,
+};
+
+/*
+ * Emit, then count the event's damage only if it was delivered: an event
+ * that was not delivered is counted as ringbuf_full and nothing else.
+ */
+static __always_inline void emit_damaged(void *data, __u64 size, enum damage damage)
+{
+	if (!emit(data, size))
+		return;
+	if (damage == DAMAGE_FAULT)
+		count_loss(LOSS_STRING_FAULT);
+	else if (damage == DAMAGE_TRUNCATED)
+		count_loss(LOSS_TRUNCATED);
+}
+
+#define PATH_MAX_LEN	4096	/* the kernel's PATH_MAX, NUL included */
 #define PATH_MASK	(PATH_MAX_LEN - 1)
-#define PATH_DEPTH	64
+/*
+ * Steps of a path walk: one per component or mount crossing. A path that fits
+ * PATH_MAX_LEN has at most 2048 components, so a walk stops for lack of room,
+ * never for lack of steps; a step costs nothing once the walk is done.
+ */
+#define PATH_DEPTH	4096
 
 struct path_walk {
 	struct dentry *dentry;
-	struct vfsmount *vfsmnt;
+	struct dentry *mnt_root;	/* of the mount being walked: read once per mount, not per step */
 	struct mount *mnt;
 	char *buf;
 	__u32 off;
@@ -304,8 +350,7 @@ static long path_step(__u32 i, void *ctx)
 	/* locals: CO-RE relocations must not cover fields of struct path_walk */
 	struct dentry *dentry = w->dentry;
 	struct mount *mnt = w->mnt;
-	struct vfsmount *vfsmnt = w->vfsmnt;
-	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	struct dentry *mnt_root = w->mnt_root;
 	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
 	struct qstr name;
 	__u32 len, off;
@@ -319,13 +364,13 @@ static long path_step(__u32 i, void *ctx)
 		}
 		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
 		w->mnt = mnt_parent;
-		w->vfsmnt = &mnt_parent->mnt;
+		w->mnt_root = BPF_CORE_READ(mnt_parent, mnt.mnt_root);
 		return 0;
 	}
 	name = BPF_CORE_READ(dentry, d_name);
-	len = name.len & 255;
+	len = name.len;
 	off = w->off;
-	if (len + 1 > off)
+	if (len > 255 || len + 1 > off)	/* NAME_MAX; or no room left: truncated */
 		return 1;
 	off -= len;
 	bpf_probe_read_kernel(&w->buf[off & PATH_MASK], len, name.name);
@@ -338,16 +383,18 @@ static long path_step(__u32 i, void *ctx)
 
 /*
  * Build the absolute path of (dentry, vfsmount) backwards into buf, which
- * must be 2 * PATH_MAX_LEN long. Returns the offset where the path starts
- * (it ends at PATH_MAX_LEN - 1 with a NUL), and sets *truncated when the
- * walk ran out of depth or room.
+ * must be 2 * PATH_MAX_LEN long. Returns the offset where the path starts, in
+ * [0, PATH_MAX_LEN - 2]; it ends at PATH_MAX_LEN - 1 with a NUL, so its
+ * length with the NUL is PATH_MAX_LEN - start, in [2, PATH_MAX_LEN] (never
+ * mask that length with PATH_MASK: a 4095-byte path would become 0). Sets
+ * *truncated when the walk ran out of room (the leading components are cut).
  */
 static __always_inline __u32 build_path(struct dentry *dentry, struct vfsmount *vfsmnt,
 					char *buf, bool *truncated)
 {
 	struct path_walk w = {
 		.dentry = dentry,
-		.vfsmnt = vfsmnt,
+		.mnt_root = BPF_CORE_READ(vfsmnt, mnt_root),
 		.mnt = container_of(vfsmnt, struct mount, mnt),
 		.buf = buf,
 		.off = PATH_MAX_LEN - 1,

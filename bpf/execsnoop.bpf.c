@@ -7,8 +7,6 @@
 #include "common.h"
 #include "execsnoop.h"
 
-#define DATA_MASK	1023	/* filename + exe always end below this */
-
 DEFINE_SCRATCH(exec_scratch);
 
 struct exec_args {
@@ -16,8 +14,14 @@ struct exec_args {
 	const char *const *argv;
 };
 
+/*
+ * Not an LRU map: an LRU evicts a pending exec without a trace. Keyed by tid,
+ * deleted at sys_exit, and at sched_process_exec too (a thread other than the
+ * leader that execs takes the leader's tid, so its own entry would have no
+ * sys_exit); when the map is full the exec is counted as pending_full.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 10240);
 	__type(key, __u32);
 	__type(value, struct exec_args);
@@ -25,56 +29,56 @@ struct {
 
 const struct exec_event *unused_exec_event __attribute__((unused));
 
-static __always_inline struct exec_event *scratch_event(void)
+static __always_inline void damaged(enum damage *d, enum damage worse)
 {
-	return scratch_of(&exec_scratch);
+	if (worse > *d)
+		*d = worse;
 }
 
-/* Append the exe path (from the task's mm) at data[off]; returns new off. */
-static __always_inline __u32 append_exe(struct exec_event *e, char *buf, __u32 off)
+/* Bytes of a string at most EXEC_FILENAME_MAX long (with its NUL) read into dst: never 0, never wraps. */
+static __always_inline __u32 read_filename(struct exec_event *e, const char *src, bool user, enum damage *d)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
-	char *tmp = buf + 8192;	/* 2 * PATH_MAX_LEN of room in the upper half */
-	bool truncated;
-	__u32 start, len;
-
-	if (!exe)
-		return off;
-	start = build_path(BPF_CORE_READ(exe, f_path.dentry), BPF_CORE_READ(exe, f_path.mnt),
-			   tmp, &truncated);
-	if (truncated)
-		e->flags |= EXEC_F_EXE_TRUNCATED;
-	len = PATH_MAX_LEN - (start & PATH_MASK);
-	if (len > EXEC_FILENAME_MAX) {
-		start += len - EXEC_FILENAME_MAX;
-		len = EXEC_FILENAME_MAX;
-		e->flags |= EXEC_F_EXE_TRUNCATED;
-	}
-	bpf_probe_read_kernel(&e->data[off & DATA_MASK], len & (EXEC_FILENAME_MAX | (EXEC_FILENAME_MAX - 1)),
-			      &tmp[start & PATH_MASK]);
-	e->exe_len = len;
-	return off + len;
-}
-
-static __always_inline void emit_exec(struct exec_event *e, __u32 off)
-{
-	emit(e, (__builtin_offsetof(struct exec_event, data) + off) & (SCRATCH_SIZE - 1));
-}
-
-static __always_inline int handle_exec(const char *filename)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct exec_event *e;
-	unsigned long arg_start, arg_end;
-	__u32 off = 0, len;
+	char c = 0;
 	long n;
 
+	n = user ? bpf_probe_read_user_str(e->data, EXEC_FILENAME_MAX, src)
+		 : bpf_probe_read_kernel_str(e->data, EXEC_FILENAME_MAX, src);
+	if (n <= 0) {
+		e->flags |= EXEC_F_FILENAME_FAULT;
+		damaged(d, DAMAGE_FAULT);
+		e->data[0] = 0;
+		return 1;
+	}
+	if (n < EXEC_FILENAME_MAX)
+		return n;
+	/* a full read is a 4095-byte name if its last byte is the NUL, else cut */
+	if ((user ? bpf_probe_read_user(&c, 1, src + EXEC_FILENAME_MAX - 1)
+		  : bpf_probe_read_kernel(&c, 1, src + EXEC_FILENAME_MAX - 1)) || c) {
+		e->flags |= EXEC_F_FILENAME_TRUNCATED;
+		damaged(d, DAMAGE_TRUNCATED);
+	}
+	return EXEC_FILENAME_MAX;
+}
+
+static __always_inline int handle_exec(const char *filename, __u32 old_tid)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	enum damage damage = DAMAGE_NONE;
+	unsigned long arg_start, arg_end, size;
+	struct exec_event *e;
+	struct file *exe;
+	__u32 off, start, len;
+	char *walk;
+	bool cut;
+
+	/* this exec succeeded: its pending entry (under the tid it had) is done */
+	bpf_map_delete_elem(&exec_pending, &old_tid);
 	if (!should_trace())
 		return 0;
-	e = scratch_event();
+	e = scratch_of(&exec_scratch);
 	if (!e)
 		return 0;
+	walk = (char *)e + SCRATCH_WALK;
 	fill_header(&e->hdr, EXEC_KIND_EXEC);
 	e->ret = 0;
 	e->argc = 0xffffffff;
@@ -82,42 +86,51 @@ static __always_inline int handle_exec(const char *filename)
 	e->exe_len = 0;
 	e->args_len = 0;
 
-	n = bpf_probe_read_kernel_str(e->data, EXEC_FILENAME_MAX, filename);
-	if (n < 0) {
-		count_loss(LOSS_STRING_FAULT);
-		n = 1;
-		e->data[0] = 0;
-	} else if (n == EXEC_FILENAME_MAX) {
-		e->flags |= EXEC_F_FILENAME_TRUNCATED;
+	/* bprm->filename is the kernel's copy: the caller cannot rewrite it */
+	off = read_filename(e, filename, false, &damage);
+	e->filename_len = off;
+
+	exe = BPF_CORE_READ(task, mm, exe_file);
+	if (exe) {
+		start = build_path(BPF_CORE_READ(exe, f_path.dentry), BPF_CORE_READ(exe, f_path.mnt), walk, &cut);
+		len = PATH_MAX_LEN - start;
+		if (cut) {
+			e->flags |= EXEC_F_EXE_TRUNCATED;
+			damaged(&damage, DAMAGE_TRUNCATED);
+		}
+		if (off > EXEC_FILENAME_MAX || len > PATH_MAX_LEN || start > PATH_MASK)
+			return 0;	/* unreachable: bounds for the verifier */
+		bpf_probe_read_kernel(&e->data[off], len, &walk[start]);
+		e->exe_len = len;
+		off += len;
 	}
-	e->filename_len = n;
-	off = n & DATA_MASK;
-	off = append_exe(e, (char *)e, off);
 
 	arg_start = BPF_CORE_READ(task, mm, arg_start);
 	arg_end = BPF_CORE_READ(task, mm, arg_end);
-	e->args_size = arg_end - arg_start;
-	len = e->args_size;
-	if (len > EXEC_ARGS_MAX - 1) {
+	size = arg_end - arg_start;
+	e->args_size = size > 0xffffffff ? 0xffffffff : size;
+	len = size;
+	if (size > EXEC_ARGS_MAX - 1) {
 		len = EXEC_ARGS_MAX - 1;
 		e->flags |= EXEC_F_ARGS_TRUNCATED;
-		count_loss(LOSS_TRUNCATED);
+		damaged(&damage, DAMAGE_TRUNCATED);
 	}
-	off &= DATA_MASK;
-	if (bpf_probe_read_user(&e->data[off], len & (EXEC_ARGS_MAX - 1), (void *)arg_start)) {
+	if (off > EXEC_FILENAME_MAX + PATH_MAX_LEN)
+		return 0;		/* unreachable: bounds for the verifier */
+	if (bpf_probe_read_user(&e->data[off], len, (void *)arg_start)) {
 		e->flags |= EXEC_F_ARGS_FAULT;
-		count_loss(LOSS_STRING_FAULT);
+		damaged(&damage, DAMAGE_FAULT);
 		len = 0;
 	}
 	e->args_len = len;
-	emit_exec(e, off + len);
+	emit_damaged(e, __builtin_offsetof(struct exec_event, data) + off + len, damage);
 	return 0;
 }
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	return handle_exec(BPF_CORE_READ(bprm, filename));
+	return handle_exec(BPF_CORE_READ(bprm, filename), old_pid);
 }
 
 SEC("tracepoint/sched/sched_process_exec")
@@ -125,7 +138,7 @@ int exec_tp(struct trace_event_raw_sched_process_exec *ctx)
 {
 	unsigned short loc = ctx->__data_loc_filename & 0xFFFF;
 
-	return handle_exec((const char *)ctx + loc);
+	return handle_exec((const char *)ctx + loc, ctx->old_pid);
 }
 
 static __always_inline int stash_exec(const char *filename, const char *const *argv)
@@ -135,7 +148,8 @@ static __always_inline int stash_exec(const char *filename, const char *const *a
 
 	if (!should_trace())
 		return 0;
-	bpf_map_update_elem(&exec_pending, &tid, &a, BPF_ANY);
+	if (bpf_map_update_elem(&exec_pending, &tid, &a, BPF_ANY))
+		count_loss(LOSS_PENDING_FULL);
 	return 0;
 }
 
@@ -151,35 +165,48 @@ int enter_execveat(struct trace_event_raw_sys_enter *ctx)
 	return stash_exec((const char *)ctx->args[1], (const char *const *)ctx->args[2]);
 }
 
+#define FAILED_ARGS_END	(EXEC_FILENAME_MAX + EXEC_FAILED_ARGS * EXEC_FAILED_ARG_MAX)
+
 struct argv_walk {
 	const char *const *argv;
 	struct exec_event *e;
 	__u32 off;
 	__u32 argc;
+	bool fault;
+	bool truncated;
 };
 
 static long argv_step(__u32 i, void *ctx)
 {
 	struct argv_walk *w = ctx;
 	const char *arg = NULL;
+	__u32 off = w->off;
+	char c = 0;
 	long n;
 
-	if (bpf_probe_read_user(&arg, sizeof(arg), &w->argv[i]) || !arg)
+	if (bpf_probe_read_user(&arg, sizeof(arg), &w->argv[i])) {
+		w->fault = true;	/* an unreadable argv pointer: the rest is unknown */
+		return 1;
+	}
+	if (!arg)
 		return 1;
 	if (i == EXEC_FAILED_ARGS) {	/* one more than we keep */
-		w->e->flags |= EXEC_F_ARGS_TRUNCATED;
-		count_loss(LOSS_TRUNCATED);
+		w->truncated = true;
 		return 1;
 	}
-	n = bpf_probe_read_user_str(&w->e->data[w->off & 4095], EXEC_FAILED_ARG_MAX, arg);
+	if (off > FAILED_ARGS_END - EXEC_FAILED_ARG_MAX)
+		return 1;		/* unreachable: bounds for the verifier */
+	n = bpf_probe_read_user_str(&w->e->data[off], EXEC_FAILED_ARG_MAX, arg);
 	if (n <= 0) {
-		w->e->flags |= EXEC_F_ARGS_FAULT;
-		count_loss(LOSS_STRING_FAULT);
+		w->fault = true;
 		return 1;
 	}
-	if (n == EXEC_FAILED_ARG_MAX)
-		w->e->flags |= EXEC_F_ARGS_TRUNCATED;
-	w->off += n;
+	if (n >= EXEC_FAILED_ARG_MAX) {
+		n = EXEC_FAILED_ARG_MAX;
+		if (bpf_probe_read_user(&c, 1, arg + EXEC_FAILED_ARG_MAX - 1) || c)
+			w->truncated = true;
+	}
+	w->off = off + n;
 	w->argc++;
 	return 0;
 }
@@ -189,38 +216,42 @@ static __always_inline int handle_exit(long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct exec_args *a = bpf_map_lookup_elem(&exec_pending, &tid);
+	enum damage damage = DAMAGE_NONE;
 	struct argv_walk w = {};
 	struct exec_event *e;
-	long n;
+	__u32 n;
 
 	if (!a)
 		return 0;
-	if (ret >= 0 || !(e = scratch_event())) {
-		bpf_map_delete_elem(&exec_pending, &tid);
-		return 0;
-	}
+	if (ret >= 0 || !(e = scratch_of(&exec_scratch)))
+		goto out;
 	fill_header(&e->hdr, EXEC_KIND_FAILED);
 	e->ret = ret;
 	e->flags = 0;
 	e->exe_len = 0;
-	n = bpf_probe_read_user_str(e->data, EXEC_FILENAME_MAX, a->filename);
-	if (n < 0) {
-		count_loss(LOSS_STRING_FAULT);
-		n = 1;
-		e->data[0] = 0;
-	} else if (n == EXEC_FILENAME_MAX) {
-		e->flags |= EXEC_F_FILENAME_TRUNCATED;
-	}
+	n = read_filename(e, a->filename, true, &damage);
 	e->filename_len = n;
 	w.argv = a->argv;
 	w.e = e;
-	w.off = n & DATA_MASK;
-	bpf_loop(EXEC_FAILED_ARGS + 1, argv_step, &w, 0);
-	e->argc = (e->flags & EXEC_F_ARGS_TRUNCATED) ? 0xffffffff : w.argc;
-	e->args_len = w.off - (n & DATA_MASK);
+	w.off = n;
+	if (w.argv)	/* execve(path, NULL, ...) is a valid empty argv */
+		bpf_loop(EXEC_FAILED_ARGS + 1, argv_step, &w, 0);
+	if (w.fault) {
+		e->flags |= EXEC_F_ARGS_FAULT;
+		damaged(&damage, DAMAGE_FAULT);
+	}
+	if (w.truncated) {
+		e->flags |= EXEC_F_ARGS_TRUNCATED;
+		damaged(&damage, DAMAGE_TRUNCATED);
+	}
+	e->argc = (w.fault || w.truncated) ? 0xffffffff : w.argc;
+	if (w.off < n || w.off > FAILED_ARGS_END)
+		goto out;		/* unreachable: bounds for the verifier */
+	e->args_len = w.off - n;
 	e->args_size = e->args_len;
+	emit_damaged(e, __builtin_offsetof(struct exec_event, data) + w.off, damage);
+out:
 	bpf_map_delete_elem(&exec_pending, &tid);
-	emit(e, (__builtin_offsetof(struct exec_event, data) + w.off) & 8191);
 	return 0;
 }
 

@@ -2,8 +2,8 @@
 #ifndef EBPFSH_EXECSNOOP_H
 #define EBPFSH_EXECSNOOP_H
 
-#define EXEC_FILENAME_MAX	512
-#define EXEC_ARGS_MAX		4096	/* power of two: used as a mask */
+#define EXEC_FILENAME_MAX	4096	/* the kernel's PATH_MAX, NUL included: any accepted filename fits */
+#define EXEC_ARGS_MAX		4096
 #define EXEC_FAILED_ARGS	20	/* argv entries read for a failed exec */
 #define EXEC_FAILED_ARG_MAX	128
 
@@ -16,7 +16,8 @@ enum exec_flags {
 	EXEC_F_ARGS_TRUNCATED = 1,
 	EXEC_F_FILENAME_TRUNCATED = 2,
 	EXEC_F_EXE_TRUNCATED = 4,
-	EXEC_F_ARGS_FAULT = 8,
+	EXEC_F_ARGS_FAULT = 8,		/* an argv pointer or string could not be read */
+	EXEC_F_FILENAME_FAULT = 16,	/* the filename could not be read */
 };
 
 struct exec_event {
@@ -25,6 +26,7 @@ struct exec_event {
 	__u32 argc;		/* 0xffffffff when the kernel could not tell */
 	__u32 args_size;	/* bytes of argv before truncation */
 	__u16 flags;		/* enum exec_flags */
+	/* bytes with the NUL: filename and exe up to EXEC_FILENAME_MAX, args up to EXEC_ARGS_MAX - 1 */
 	__u16 filename_len;
 	__u16 exe_len;
 	__u16 args_len;

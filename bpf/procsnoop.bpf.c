@@ -7,8 +7,6 @@
 #include "common.h"
 #include "procsnoop.h"
 
-#define ARGS_OFF_MASK	1023	/* exe always ends below this */
-
 DEFINE_SCRATCH(proc_scratch);
 
 const struct proc_life_event *unused_proc_life_event __attribute__((unused));
@@ -100,6 +98,7 @@ static __always_inline int handle_exec(void)
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
 	unsigned long arg_start, arg_end;
+	enum damage damage = DAMAGE_NONE;
 	struct proc_life_event *e;
 	__u32 start, len, off = 0;
 	bool truncated = false;
@@ -110,7 +109,7 @@ static __always_inline int handle_exec(void)
 	e = scratch_of(&proc_scratch);
 	if (!e)
 		return 0;
-	tmp = (char *)e + 8192;	/* 2 * PATH_MAX_LEN of room in the upper half */
+	tmp = (char *)e + SCRATCH_WALK;
 	fill_header(&e->hdr, PROC_KIND_EXEC);
 	e->start_ns = process_start(task);
 	e->parent_pid = e->hdr.ppid;
@@ -128,27 +127,34 @@ static __always_inline int handle_exec(void)
 			len = PROC_EXE_MAX;
 			truncated = true;
 		}
-		if (truncated)
+		if (truncated) {
 			e->flags |= PROC_F_EXE_TRUNCATED;
-		bpf_probe_read_kernel(e->data, len & (PROC_EXE_MAX | (PROC_EXE_MAX - 1)), &tmp[start & PATH_MASK]);
+			damage = DAMAGE_TRUNCATED;
+		}
+		if (len > PROC_EXE_MAX || start > PATH_MASK)
+			return 0;	/* unreachable: bounds for the verifier */
+		bpf_probe_read_kernel(e->data, len, &tmp[start]);
 		e->exe_len = len;
 		off = len;
 	}
 	arg_start = BPF_CORE_READ(task, mm, arg_start);
 	arg_end = BPF_CORE_READ(task, mm, arg_end);
 	len = arg_end - arg_start;
-	if (len > PROC_ARGS_MAX - 1) {
+	if (arg_end - arg_start > PROC_ARGS_MAX - 1) {
 		len = PROC_ARGS_MAX - 1;
 		e->flags |= PROC_F_ARGS_TRUNCATED;
+		damage = DAMAGE_TRUNCATED;
 	}
-	off &= ARGS_OFF_MASK;
-	if (bpf_probe_read_user(&e->data[off], len & (PROC_ARGS_MAX - 1), (void *)arg_start)) {
+	if (off > PROC_EXE_MAX || len > PROC_ARGS_MAX - 1)
+		return 0;	/* unreachable: bounds for the verifier */
+	if (bpf_probe_read_user(&e->data[off], len, (void *)arg_start)) {
 		e->flags |= PROC_F_ARGS_FAULT;
-		count_loss(LOSS_STRING_FAULT);
+		damage = DAMAGE_FAULT;
 		len = 0;
 	}
 	e->args_len = len;
-	emit(e, (__builtin_offsetof(struct proc_life_event, data) + off + len) & (SCRATCH_SIZE - 1));
+	/* a cut exe or argv is counted once, as truncated, and only if delivered */
+	emit_damaged(e, __builtin_offsetof(struct proc_life_event, data) + off + len, damage);
 	return 0;
 }
 

@@ -12,8 +12,14 @@
 #define IPPROTO_TCP	6
 #define ECONNREFUSED	111
 
+/*
+ * Not an LRU map: an LRU evicts a connect in progress without a trace. Keyed
+ * by socket; every SYN_SENT socket leaves that state (established, or closed
+ * on error or timeout), which deletes the entry. When the map is full the
+ * connect is counted as pending_full.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
 	__type(value, struct connect_event);
@@ -62,7 +68,8 @@ static __always_inline int handle_state(const struct sock *sk, int oldstate, int
 		e->family = family;
 		e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 		read_addrs(sk, e);
-		bpf_map_update_elem(&connect_pending, &key, e, BPF_ANY);
+		if (bpf_map_update_elem(&connect_pending, &key, e, BPF_ANY))
+			count_loss(LOSS_PENDING_FULL);
 		return 0;
 	}
 	if (oldstate != TCP_SYN_SENT)

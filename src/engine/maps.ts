@@ -15,8 +15,8 @@ export const MAPS = {
 export const SHARED_MAPS: string[] = Object.values(MAPS);
 
 /** Kernel loss causes, in `enum loss_cause` order (bpf/common.h); LOSS_STRIDE slots per probe. */
-export const KERNEL_LOSS_CAUSES = ['ringbuf_full', 'string_fault', 'truncated'] as const;
-export const LOSS_STRIDE = 4;
+export const KERNEL_LOSS_CAUSES = ['ringbuf_full', 'string_fault', 'truncated', 'pending_full', 'follow_full'] as const;
+export const LOSS_STRIDE = 8;
 export const MAX_PROBES = 64;
 
 /** `enum filter_mode` in bpf/common.h. */

@@ -16,6 +16,7 @@ export const execsnoop: ProbeSpec = {
   table: 'exec',
   summary: 'process executions: filename, exe path, full argv; failed execs with their error',
   object: 'execsnoop',
+  // exit before enter: once an enter stashes an exec, its exit is there to delete it
   hooks: [
     {
       name: 'exec',
@@ -27,12 +28,12 @@ export const execsnoop: ProbeSpec = {
     {
       name: 'execve failures',
       optional: true,
-      choices: [{ programs: ['enter_execve', 'exit_execve'], attach: 'tracepoint/syscalls/sys_{enter,exit}_execve' }],
+      choices: [{ programs: ['exit_execve', 'enter_execve'], attach: 'tracepoint/syscalls/sys_{enter,exit}_execve' }],
     },
     {
       name: 'execveat failures',
       optional: true,
-      choices: [{ programs: ['enter_execveat', 'exit_execveat'], attach: 'tracepoint/syscalls/sys_{enter,exit}_execveat' }],
+      choices: [{ programs: ['exit_execveat', 'enter_execveat'], attach: 'tracepoint/syscalls/sys_{enter,exit}_execveat' }],
     },
   ],
   record: {
