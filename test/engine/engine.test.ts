@@ -22,7 +22,7 @@ describe('engine against a fake kernel', () => {
     const engine = new Engine({ backend: b });
     const a = engine.attach(execsnoop, parseFilters([], [execsnoop]));
     expect(a.attachPoints[0]).toBe('tp_btf/sched_process_exec');
-    expect(b.session.loads[0]!.opts.programs).toEqual(['exec_btf', 'enter_execve', 'exit_execve', 'enter_execveat', 'exit_execveat']);
+    expect(b.session.loads[0]!.opts.programs).toEqual(['exec_btf', 'exit_execve', 'enter_execve', 'exit_execveat', 'enter_execveat']);
     expect(b.session.loads[0]!.opts.rodata).toMatchObject({ targ_probe_id: probeId(execsnoop), targ_self_tgid: process.pid });
   });
 
