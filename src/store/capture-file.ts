@@ -1,6 +1,9 @@
 import Database from 'better-sqlite3';
-import { closeSync, constants, fchmodSync, openSync, statSync, unlinkSync, writeSync, accessSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fchmodSync, lstatSync, openSync, realpathSync, statSync, unlinkSync, writeSync, accessSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PROBES } from '../probes/index.js';
 import { CaptureError } from './errors.js';
 import { hostFacts } from './host.js';
@@ -19,7 +22,7 @@ export interface CaptureMeta {
 /** Mode of every file a capture creates: the evidence is for root's eyes only. */
 export const CAPTURE_FILE_MODE = 0o600;
 
-/** The reserve file released on disk full so the loss row and the stop record still fit. */
+/** Where recorders before unnamed reserves kept the disk-full reserve (recovery removes a dead one's). */
 export function reservePath(path: string): string {
   return `${path}.reserve`;
 }
@@ -44,38 +47,199 @@ function dirError(path: string, e: NodeJS.ErrnoException): CaptureError {
   }
 }
 
-/** Creates a file exclusively with mode 0600 whatever the umask (umask only removes bits; fchmod sets them back). */
-function createPrivate(path: string, bytes = 0): void {
-  const fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, CAPTURE_FILE_MODE);
+/** The identity checks shared with the writer thread (CommonJS: see same-file.cjs). */
+interface SameFile {
+  fileKey(st: { dev: bigint; ino: bigint }): string;
+  openFileKeys(): Map<number, string>;
+  assertOpenedOurs(before: Map<number, string>, want: FileWant[], dir: string): void;
+  sha256OfFd(fd: number): string;
+}
+// src/store/*.ts and dist/store/*.js are both two levels below the repo root (as the writer worker's path).
+const sameFile = createRequire(import.meta.url)(fileURLToPath(new URL('../../src/store/same-file.cjs', import.meta.url))) as SameFile;
+
+/** One file SQLite must be found holding after its open: its name (for the message) and "dev:ino". */
+export interface FileWant {
+  name: string;
+  key: string;
+}
+
+/** What the writer thread checks after its own open of the capture (see same-file.cjs verifyWriterOpen). */
+export interface WriterFiles {
+  /** The capture's directory, for the message. */
+  dir: string;
+  /** Our fd of the capture: its bytes are compared with `sha256`. */
+  dbFd: number;
+  /** sha256 of the capture as creation left it. */
+  sha256: string;
+  /** The capture, -wal and -shm, in that order. */
+  want: FileWant[];
+}
+
+/** A new capture, and the fds held until the writer thread has proven it opened the same files. */
+export interface CreatedCapture {
+  /** Hand to the writer thread. */
+  writer: WriterFiles;
+  /** The disk-full reserve: an fd of an already unlinked file (no name to swap or leave behind), -1 for none. The writer closes it to free the space. */
+  reserveFd: number;
+  /** Closes the held fds; `writerFailed`: the writer never started, so the reserve is closed here too. Idempotent. */
+  release(writerFailed: boolean): void;
+}
+
+/** Test seam: runs just before SQLite opens the new capture by path ('create': this thread; 'writer': the writer thread), where a directory's owner could swap it. */
+export const captureOpenHooks: { beforeOpen?: (stage: 'create' | 'writer', path: string) => void } = {};
+
+/** Users whose directories a capture may go in: root, us, and under sudo the user who ran it (the operator). */
+function trustedOwners(): Set<number> {
+  const owners = new Set([0, process.geteuid?.() ?? 0]);
+  const sudo = Number(process.env.SUDO_UID);
+  if (process.env.SUDO_UID && Number.isInteger(sudo)) owners.add(sudo);
+  return owners;
+}
+
+/**
+ * Refuses a directory (or any directory above it) that someone else can
+ * rename entries in: writable by group or others without the sticky bit, or
+ * owned by another user. There, files can be swapped under root between its
+ * opens, and SQLite opens its -journal by path and plays back any "hot" one,
+ * which can even delete an arbitrary file named in it. A sticky directory
+ * owned by root (/tmp, /var/tmp) is fine: others cannot remove or rename our
+ * files there, and the names they could plant first are refused by the
+ * exclusive creates below.
+ */
+function checkDirectory(path: string): void {
+  let dir: string;
   try {
-    fchmodSync(fd, CAPTURE_FILE_MODE);
-    const chunk = Buffer.alloc(Math.min(bytes, 1 << 20));
-    for (let left = bytes; left > 0; left -= chunk.length) writeSync(fd, chunk, 0, Math.min(chunk.length, left));
-  } finally {
+    dir = realpathSync(dirname(resolve(path)));
+  } catch (e) {
+    throw dirError(path, e as NodeJS.ErrnoException);
+  }
+  const trusted = trustedOwners();
+  for (let d = dir; ; d = dirname(d)) {
+    const st = statSync(d);
+    const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
+    if ((st.mode & 0o022) !== 0 && (st.mode & S_ISVTX) === 0) {
+      throw new CaptureError(`cannot record to ${path}: ${d} can be written by other users (mode ${mode}, no sticky bit), who could swap the capture; choose a directory only root can write`, 'UNSAFEDIR');
+    }
+    if (!trusted.has(st.uid)) {
+      throw new CaptureError(`cannot record to ${path}: ${d} belongs to uid ${st.uid}, who could swap the capture's files while root writes them; choose a directory root owns`, 'UNSAFEDIR');
+    }
+    if (d === dirname(d)) break;
+  }
+}
+
+/** Creates a file exclusively (never through a symlink) with mode 0600 whatever the umask; returns its fd. */
+function createExclusive(path: string): number {
+  const fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW | constants.O_RDWR, CAPTURE_FILE_MODE);
+  try {
+    fchmodSync(fd, CAPTURE_FILE_MODE); // umask only removes bits; fchmod sets them back
+  } catch (e) {
     closeSync(fd);
+    throw e;
+  }
+  return fd;
+}
+
+/** The sticky bit: in such a directory only an entry's owner (or root) may remove or rename it. */
+const S_ISVTX = 0o1000;
+
+/** The companion files SQLite opens by path next to a capture. */
+const COMPANIONS = ['-journal', '-wal', '-shm'] as const;
+
+/**
+ * Creates a capture's -journal, -wal and -shm exclusively, so SQLite finds
+ * ours (empty: nothing to replay) and never one planted before it. Returns
+ * their fds in COMPANIONS order; `keepJournal`: our -journal from before is
+ * still there (its fd), so only -wal and -shm are made.
+ */
+function createCompanions(path: string, created: string[], keepJournal?: number): number[] {
+  const fds: number[] = keepJournal === undefined ? [] : [keepJournal];
+  try {
+    for (const suffix of keepJournal === undefined ? COMPANIONS : COMPANIONS.slice(1)) {
+      const name = `${path}${suffix}`;
+      try {
+        fds.push(createExclusive(name));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+          throw new CaptureError(`cannot record to ${path}: ${name} already exists (left by another program, or planted); remove it or choose a new file name`, 'EEXIST');
+        }
+        throw e;
+      }
+      created.push(name);
+    }
+    return fds;
+  } catch (e) {
+    for (const fd of fds) closeSync(fd);
+    throw e;
   }
 }
 
 /**
- * Creates a new capture at `path`: directory checks, a 0600 file (SQLite gives
- * its -wal/-shm the database file's mode), the schema, the capture row, WAL,
- * and the disk-full reserve. Synchronous so a bad path fails before any probe
- * is attached.
+ * The disk-full reserve: `bytes` allocated in the capture's file system and
+ * held by an fd of an unlinked file. No name survives the call, so none can
+ * be planted, swapped or left behind by a crash, and freeing it is a close.
  */
-export function createCapture(path: string, meta: CaptureMeta, reserveBytes: number): void {
+function createReserve(path: string, bytes: number): number {
+  const name = `${path}.reserve-${randomBytes(6).toString('hex')}`;
+  const fd = createExclusive(name);
   try {
-    accessSync(dirname(resolve(path)), constants.W_OK | constants.X_OK);
-    createPrivate(path);
+    unlinkSync(name);
+    const chunk = Buffer.alloc(Math.min(bytes, 1 << 20));
+    for (let left = bytes, pos = 0; left > 0; left -= chunk.length, pos += chunk.length) writeSync(fd, chunk, 0, Math.min(chunk.length, left), pos);
+    return fd;
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+}
+
+function keyOf(fd: number): string {
+  return sameFile.fileKey(fstatBig(fd));
+}
+
+function fstatBig(fd: number): { dev: bigint; ino: bigint } {
+  return statSync(`/proc/self/fd/${fd}`, { bigint: true });
+}
+
+/**
+ * Creates a new capture at `path`: directory checks, the capture and its
+ * -journal/-wal/-shm created exclusively with mode 0600, the schema, the
+ * capture row, WAL, and the disk-full reserve; SQLite's open is verified to
+ * be of our files. Synchronous so a bad path fails before any probe is
+ * attached. The caller hands `writer` and `reserveFd` to the writer thread
+ * and calls `release` once it is ready (or failed).
+ */
+export function createCapture(path: string, meta: CaptureMeta, reserveBytes: number): CreatedCapture {
+  checkDirectory(path);
+  const dir = dirname(resolve(path));
+  const created: string[] = [];
+  const held: number[] = [];
+  let reserveFd = -1;
+  let dbFd: number;
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK);
+    dbFd = createExclusive(path);
   } catch (e) {
     throw dirError(path, e as NodeJS.ErrnoException);
   }
+  created.push(path);
+  held.push(dbFd);
   let db: Database.Database | undefined;
   try {
+    const dbKey = keyOf(dbFd);
+    let companions = createCompanions(path, created);
+    held.push(...companions);
+    captureOpenHooks.beforeOpen?.('create', path);
+    const before = sameFile.openFileKeys();
     db = new Database(path, { fileMustExist: true });
+    sameFile.assertOpenedOurs(before, [{ name: path, key: dbKey }], dir);
     // 16 KiB pages: fewer page writes per commit and B-tree splits than 4 KiB; ~10% less writer CPU per row here.
     db.pragma('page_size = 16384');
-    db.pragma(`application_id = ${APPLICATION_ID}`);
+    // No rollback journal file at all on the way to WAL: its first lock (an empty file) deletes our -journal.
+    db.pragma('journal_mode = MEMORY');
     db.pragma('journal_mode = WAL');
+    // The first write opens the -wal and -shm: check them before any statement that could fire a trigger.
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+    sameFile.assertOpenedOurs(before, [{ name: `${path}-wal`, key: keyOf(companions[1]!) }, { name: `${path}-shm`, key: keyOf(companions[2]!) }], dir);
     db.pragma('synchronous = NORMAL');
     const host = hostFacts();
     db.transaction(() => {
@@ -88,19 +252,58 @@ export function createCapture(path: string, meta: CaptureMeta, reserveBytes: num
       db!.prepare("INSERT INTO journal (ts, action, detail) VALUES (?, 'start', ?)").run(meta.startNs, `recording by ${meta.commandLine.join(' ')}`);
       db!.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
-    db.close();
+    db.close(); // checkpoints into the capture and removes the -wal and -shm (and the -journal went at the first lock)
     db = undefined;
-    if (reserveBytes > 0) createPrivate(reservePath(path), reserveBytes);
+    // The writer's own open: fresh -wal and -shm again. Its first lock looks for a hot -journal
+    // before it knows the file is WAL; ours is empty, and nobody else can replace it here.
+    const journalFd = companions[0]!;
+    let journalKept: number | undefined;
+    try {
+      if (sameFile.fileKey(lstatSync(`${path}-journal`, { bigint: true })) === keyOf(journalFd)) journalKept = journalFd;
+    } catch {
+      // SQLite removed it: made again below
+    }
+    for (const fd of companions) if (fd !== journalKept) closeSync(fd);
+    held.splice(1);
+    created.splice(1);
+    if (journalKept !== undefined) created.push(`${path}-journal`);
+    const sha256 = sameFile.sha256OfFd(dbFd);
+    companions = createCompanions(path, created, journalKept);
+    held.push(...companions);
+    if (reserveBytes > 0) reserveFd = createReserve(path, reserveBytes);
+    captureOpenHooks.beforeOpen?.('writer', path);
+    const want = [{ name: path, key: dbKey }, { name: `${path}-wal`, key: keyOf(companions[1]!) }, { name: `${path}-shm`, key: keyOf(companions[2]!) }];
+    let released = false;
+    return {
+      writer: { dir, dbFd, sha256, want },
+      reserveFd,
+      release: (writerFailed) => {
+        if (released) return;
+        released = true;
+        for (const fd of held) closeSync(fd);
+        if (writerFailed && reserveFd >= 0) closeSync(reserveFd);
+      },
+    };
   } catch (e) {
-    db?.close();
-    for (const f of [path, `${path}-wal`, `${path}-shm`, reservePath(path)]) {
-      try {
-        unlinkSync(f);
-      } catch {
-        // not created
+    try {
+      db?.close();
+    } catch {
+      // closing is best effort on the way out
+    }
+    for (const fd of held) closeSync(fd);
+    if (reserveFd >= 0) closeSync(reserveFd);
+    // Only names we created; when ours was swapped away (SWAPPED) the name is not ours: leave it.
+    if ((e as NodeJS.ErrnoException).code !== 'SWAPPED') {
+      for (const f of created) {
+        try {
+          unlinkSync(f);
+        } catch {
+          // not there
+        }
       }
     }
     if (e instanceof CaptureError) throw e;
+    if ((e as NodeJS.ErrnoException).code === 'SWAPPED') throw new CaptureError((e as Error).message, 'SWAPPED');
     throw dirError(path, e as NodeJS.ErrnoException);
   }
 }
@@ -158,16 +361,26 @@ export function recoverCapture(path: string, nowNs: number = Number(process.hrti
     })();
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.pragma('journal_mode = DELETE');
-    try {
-      unlinkSync(reservePath(path)); // a dead recorder's disk-full reserve
-    } catch {
-      // none
-    }
+    removeLegacyReserve(path);
     return { wasUnclean, gapStartNs: gapStart, fromVersion: version };
   } catch (e) {
     throw asCaptureError(e, basename(path));
   } finally {
     db.close();
+  }
+}
+
+/**
+ * Removes the named disk-full reserve an older recorder that died left next
+ * to its capture (reserves are unnamed now). Only a plain file of ours with
+ * one link: never something another user put there.
+ */
+function removeLegacyReserve(path: string): void {
+  try {
+    const st = lstatSync(reservePath(path));
+    if (st.isFile() && st.nlink === 1 && st.uid === (process.geteuid?.() ?? st.uid)) unlinkSync(reservePath(path));
+  } catch {
+    // none
   }
 }
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Attachment, Engine, ProbeCounters, ReaderHealth } from '../engine/index.js';
 import { explainFilters, filtersText, PROBES, type ByteString, type Filters, type ProbeSpec, type TraceEvent } from '../probes/index.js';
-import { createCapture, reservePath } from './capture-file.js';
+import { createCapture } from './capture-file.js';
 import { CaptureError } from './errors.js';
 import { bootOffsetNs, hostFacts } from './host.js';
 import { scanProcesses } from './proc-seed.js';
@@ -181,7 +181,7 @@ export class Recorder {
     };
     this.startNs = monoNs();
     this.lossSince = this.startNs;
-    createCapture(path, {
+    const created = createCapture(path, {
       toolVersion: opts.toolVersion,
       commandLine: opts.commandLine ?? process.argv.slice(1),
       clockOffsetNs: opts.clockOffsetNs ?? engine?.clock.offsetNs ?? Date.now() * 1e6 - this.startNs,
@@ -189,13 +189,14 @@ export class Recorder {
     }, this.opts.reserveBytes);
     this.bootId = hostFacts().bootId;
     this.worker = new Worker(WORKER_PATH, {
-      workerData: { sqlite: SQLITE_MODULE, path, reservePath: this.opts.reserveBytes > 0 ? reservePath(path) : '', synchronous: this.opts.synchronous },
+      workerData: { sqlite: SQLITE_MODULE, path, files: created.writer, reserveFd: created.reserveFd, synchronous: this.opts.synchronous },
     });
     this.ready = new Promise((resolve, reject) => {
       this.worker.once('message', (m: { t: string }) => (m.t === 'ready' ? resolve() : reject(new CaptureError('capture writer did not start'))));
       this.worker.once('error', (e) => reject(new CaptureError(`capture writer failed: ${e.message}`)));
     });
-    this.ready.catch(() => undefined);
+    // Held until the writer proved it opened our files; the reserve is the writer's once it started.
+    this.ready.then(() => created.release(false), () => created.release(true));
     this.worker.on('message', (m) => this.onWorkerMessage(m));
     this.worker.on('error', (e) => this.fail(new CaptureError(`capture writer failed: ${e.message} (the capture holds what was committed)`, 'WRITER')));
     if (engine) {

@@ -11,7 +11,11 @@ const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const Database = require(workerData.sqlite);
 
+// Proof that SQLite opened the files the main thread created, before anything runs in them (same-file.cjs).
+const sameFile = require('./same-file.cjs');
+const fdsBefore = sameFile.openFileKeys();
 const db = new Database(workerData.path, { fileMustExist: true });
+sameFile.verifyWriterOpen(db, fdsBefore, workerData.files);
 // Set on every open: these do not persist in the file.
 db.pragma(`synchronous = ${workerData.synchronous}`);
 db.pragma('cache_size = -32768');
@@ -131,9 +135,14 @@ function isFull(e) {
   return e && (e.code === 'SQLITE_FULL' || e.code === 'ENOSPC' || /SQLITE_FULL|database or disk is full/.test(String(e.message)));
 }
 
+let reserveFd = workerData.reserveFd;
+
 function releaseReserve() {
   try {
-    if (workerData.reservePath) fs.unlinkSync(workerData.reservePath);
+    // An fd of an unlinked file (capture-file.ts createReserve): closing it frees the space.
+    const fd = reserveFd;
+    reserveFd = -1;
+    if (fd >= 0) fs.closeSync(fd);
   } catch {
     // already gone
   }
