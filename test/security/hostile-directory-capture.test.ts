@@ -1,0 +1,165 @@
+import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { captureOpenHooks } from '../../src/store/capture-file.js';
+import { CaptureReader, Recorder } from '../../src/store/index.js';
+import { sha256 } from '../store/helpers.js';
+
+/*
+ * The attacker is uid 1000, a real unprivileged user, acting on a directory
+ * root records into with `-w`. Root is us (the test runs as root).
+ */
+const USER = 1000;
+const BIN = join(__dirname, '../../bin/ebpfsh');
+
+/** Runs a shell command as the unprivileged user, synchronously (hooks run inside createCapture). */
+function asUser(script: string, cwd: string): void {
+  const r = spawnSync('setpriv', [`--reuid=${USER}`, `--regid=${USER}`, '--clear-groups', 'sh', '-c', script], { cwd, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`as uid ${USER}: ${script}: ${r.stderr}`);
+}
+
+/** A SQLite file with a trigger that would fire on the recorder's own inserts. */
+function evilCapture(path: string): void {
+  const db = new Database(path);
+  db.exec(`CREATE TABLE journal (ts, action, detail); CREATE TABLE capture (id); CREATE TABLE pwned (n);
+    CREATE TRIGGER t AFTER INSERT ON journal BEGIN INSERT INTO pwned VALUES (1); END;`);
+  db.close();
+  chownSync(path, USER, USER);
+}
+
+const base = mkdtempSync(join(tmpdir(), 'ebpfsh-hostile-dir-'));
+chmodSync(base, 0o755);
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+afterEach(() => {
+  delete captureOpenHooks.beforeOpen;
+  delete process.env.SUDO_UID;
+});
+
+/** A directory of `owner` with `mode` (chmod after mkdir: the umask does not apply). */
+function dir(name: string, owner: number, mode: number): string {
+  const d = join(base, name);
+  mkdirSync(d);
+  chownSync(d, owner, owner);
+  chmodSync(d, mode);
+  return d;
+}
+
+describe('recording into a directory others can rename files in is refused', () => {
+  it('a world-writable directory without the sticky bit: refused before anything is created (ebpfsh record -w)', () => {
+    const d = dir('world', 0, 0o777);
+    const r = spawnSync(BIN, ['record', '-w', join(d, 'incident.db'), 'execsnoop', '--duration', '1'], { encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/^ebpfsh: cannot record to .*incident\.db: .*world can be written by other users \(mode 0777, no sticky bit\), who could swap the capture; choose a directory only root can write\n$/);
+    expect(existsSync(join(d, 'incident.db'))).toBe(false);
+  });
+
+  it('a world-writable directory above the target: refused too', () => {
+    const d = dir('world-above', 0, 0o777);
+    mkdirSync(join(d, 'sub'), { mode: 0o700 });
+    expect(() => Recorder.create(join(d, 'sub', 'x.db'), undefined, { toolVersion: 't' })).toThrow(/world-above can be written by other users/);
+  });
+
+  it("another user's own directory: refused (they could swap the files or plant a hot journal between root's opens)", () => {
+    const d = dir('users', USER, 0o755);
+    expect(() => Recorder.create(join(d, 'x.db'), undefined, { toolVersion: 't' })).toThrow(/users belongs to uid 1000, who could swap the capture's files while root writes them; choose a directory root owns/);
+    expect(existsSync(join(d, 'x.db'))).toBe(false);
+  });
+
+  it('a sticky world-writable directory owned by root (like /tmp) is allowed', async () => {
+    const d = dir('sticky-ok', 0, 0o1777);
+    const rec = Recorder.create(join(d, 'x.db'), undefined, { toolVersion: 't', reserveBytes: 0 });
+    await rec.whenReady();
+    expect((await rec.stop()).journalMode).toBe('delete');
+  });
+});
+
+describe('names planted before root creates the capture (sticky directory, like /tmp)', () => {
+  let d: string;
+  beforeAll(() => {
+    d = dir('sticky', 0, 0o1777);
+  });
+
+  for (const suffix of ['-wal', '-shm', '-journal']) {
+    it(`a planted x${suffix} is refused, never opened or replayed`, () => {
+      const name = `p${suffix.slice(1)}.db`;
+      asUser(`printf 'planted by the user' > ${name}${suffix}`, d);
+      const before = sha256(join(d, `${name}${suffix}`));
+      expect(() => Recorder.create(join(d, name), undefined, { toolVersion: 't' })).toThrow(new RegExp(`${name}${suffix} already exists \\(left by another program, or planted\\); remove it or choose a new file name`));
+      expect(sha256(join(d, `${name}${suffix}`))).toBe(before);
+      expect(lstatSync(join(d, `${name}${suffix}`)).uid).toBe(USER);
+      // What root created on the way is removed; the planted file is not.
+      expect(existsSync(join(d, name))).toBe(false);
+    });
+  }
+
+  it('a planted FILE.reserve does not delete the new capture, and a symlink there is not followed', async () => {
+    const victim = join(base, 'victim');
+    writeFileSync(victim, 'root data\n', { mode: 0o600 });
+    asUser(`ln -s ${victim} r.db.reserve && printf x > r2.db.reserve`, d);
+    for (const name of ['r.db', 'r2.db']) {
+      const rec = Recorder.create(join(d, name), undefined, { toolVersion: 't', reserveBytes: 1 << 20 });
+      await rec.whenReady();
+      const res = await rec.stop();
+      expect(res.error).toBeUndefined();
+      const r = CaptureReader.open(join(d, name));
+      expect(r.info().cleanStop).toBe(true);
+      r.close();
+    }
+    expect(readFileSync(victim, 'utf8')).toBe('root data\n');
+    expect(readlinkSync(join(d, 'r.db.reserve'))).toBe(victim);
+    expect(readFileSync(join(d, 'r2.db.reserve'), 'utf8')).toBe('x');
+  });
+});
+
+describe("the operator's own directory under sudo: a swap between root's opens is caught by file identity", () => {
+  let d: string;
+  let evil: string;
+  beforeAll(() => {
+    d = dir('operator', USER, 0o755);
+    evil = join(d, 'evil.db');
+    evilCapture(evil);
+  });
+
+  it('the capture swapped for a SQLite file with triggers before the writer thread opens it: refused, nothing runs in it', async () => {
+    process.env.SUDO_UID = String(USER);
+    const evilHash = sha256(evil);
+    captureOpenHooks.beforeOpen = (stage) => {
+      if (stage === 'writer') asUser('mv w.db w.db.mine && cp evil.db w.db', d);
+    };
+    const rec = Recorder.create(join(d, 'w.db'), undefined, { toolVersion: 't', reserveBytes: 0 });
+    await expect(rec.whenReady()).rejects.toThrow(/w\.db was replaced while it was being opened \(someone else can rename files in .*operator\): nothing was written to it; record to a directory only root can write/);
+    expect(sha256(join(d, 'w.db'))).toBe(evilHash);
+    const db = new Database(join(d, 'w.db'), { readonly: true });
+    expect(db.prepare('SELECT count(*) FROM pwned').pluck().get()).toBe(0);
+    db.close();
+  });
+
+  it('the capture swapped before root itself opens it to write the schema: refused at once', () => {
+    process.env.SUDO_UID = String(USER);
+    const evilHash = sha256(evil);
+    captureOpenHooks.beforeOpen = (stage) => {
+      if (stage === 'create') asUser('mv c.db c.db.mine && cp evil.db c.db', d);
+    };
+    expect(() => Recorder.create(join(d, 'c.db'), undefined, { toolVersion: 't', reserveBytes: 0 })).toThrow(/c\.db was replaced while it was being opened/);
+    expect(sha256(join(d, 'c.db'))).toBe(evilHash);
+  });
+
+  it('the -wal swapped for one of the user\'s before the writer opens it: refused', async () => {
+    process.env.SUDO_UID = String(USER);
+    captureOpenHooks.beforeOpen = (stage) => {
+      if (stage === 'writer') asUser('mv v.db-wal v.db-wal.mine && printf planted > v.db-wal', d);
+    };
+    const rec = Recorder.create(join(d, 'v.db'), undefined, { toolVersion: 't', reserveBytes: 0 });
+    await expect(rec.whenReady()).rejects.toThrow(/v\.db-wal was replaced while it was being opened/);
+  });
+
+  it('no swap: the operator records into their own directory', async () => {
+    process.env.SUDO_UID = String(USER);
+    const rec = Recorder.create(join(d, 'ok.db'), undefined, { toolVersion: 't', reserveBytes: 0 });
+    await rec.whenReady();
+    expect((await rec.stop()).error).toBeUndefined();
+  });
+});
