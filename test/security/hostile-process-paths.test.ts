@@ -1,0 +1,270 @@
+// A hostile process tries to make its file activity vanish or lie: paths at
+// every length boundary up to and past PATH_MAX, absolute, relative and
+// failing; a path rewritten by a second thread while the kernel uses it; a
+// binary run from a directory deeper than the record once allowed. The rule
+// checked: every open that reaches the hook is delivered with the right bytes
+// and flags, or counted under exactly one cause.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TraceEvent } from '../../src/engine/index.js';
+import { opensnoop, openedElsewhere } from '../../src/probes/opensnoop.js';
+import { describeKernel, run, waitFor } from '../helpers/kernel.js';
+import { startSession, str } from '../engine/kernel-session.js';
+
+const COMM = 'ebpfsh-hostile';
+const BOUNDARIES = [0, 1, 511, 512, 1022, 1023, 1024, 4095, 4096];
+
+/** Opens each path (hex, exact bytes) in order under comm COMM; prints each result (fd or -errno). */
+const OPENER = `
+import ctypes, json, os, sys
+ctypes.CDLL(None).prctl(15, b"${COMM}", 0, 0, 0)
+os.chdir(sys.argv[1])
+out = []
+for h in json.load(sys.stdin):
+    try:
+        fd = os.open(bytes.fromhex(h), os.O_RDONLY)
+        out.append(fd)
+        os.close(fd)
+    except OSError as e:
+        out.append(-e.errno)
+print(json.dumps(out))
+`;
+
+/**
+ * Thread A opens a FIFO by a path in a buffer and blocks in the kernel after
+ * the lookup; thread B, seeing A asleep in openat, rewrites the buffer to an
+ * innocent path and only then opens the FIFO's other end, so A's open returns
+ * with the buffer lying about what the kernel opened.
+ */
+const REWRITER = `
+import ctypes, os, sys, threading
+libc = ctypes.CDLL(None, use_errno=True)
+libc.prctl(15, b"${COMM}", 0, 0, 0)
+fifo, innocent = sys.argv[1].encode(), sys.argv[2].encode()
+buf = ctypes.create_string_buffer(fifo, 4096)
+res = {}
+def opener():
+    res['tid'] = threading.get_native_id()
+    res['fd'] = libc.open(buf, os.O_RDONLY)
+a = threading.Thread(target=opener)
+a.start()
+while 'tid' not in res:
+    pass
+task = '/proc/self/task/%d/' % res['tid']
+while True:
+    with open(task + 'syscall') as f:
+        nr = f.read().split(' ')[0]
+    with open(task + 'stat') as f:
+        state = f.read().rsplit(')', 1)[1].split()[0]
+    if nr == '257' and state == 'S':
+        break
+ctypes.memmove(buf, innocent + b'\\0', len(innocent) + 1)
+w = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+a.join()
+os.close(w)
+print(res['tid'], res['fd'])
+`;
+
+/** Runs python3 with a script and stdin; returns stdout. */
+function python(script: string, args: string[], input = ''): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('python3', ['-c', script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`python3 exited ${code}: ${err}`))));
+    p.stdin.end(input);
+  });
+}
+
+/** `n` bytes of path: `base` (absolute or relative) padded with redundant slashes after its first byte, or null when it cannot be that short. */
+function padded(base: string, n: number): string | null {
+  if (n === 0) return '';
+  if (base.length > n) return null;
+  return base[0] + '/'.repeat(n - base.length) + base.slice(1);
+}
+
+/** A directory whose absolute path, plus `/t`, is exactly `total` bytes. */
+function deepFile(root: string, total: number): string {
+  let dir = root;
+  while (dir.length + 2 < total) {
+    const room = total - 2 - dir.length - 1;
+    dir = join(dir, 'd'.repeat(Math.max(1, Math.min(200, room))));
+  }
+  mkdirSync(dir, { recursive: true });
+  const file = `${dir}/t`;
+  if (file.length !== total) throw new Error(`deep file is ${file.length} bytes, not ${total}`);
+  writeFileSync(file, 'x');
+  return file;
+}
+
+describeKernel('a hostile process cannot make its opens vanish or lie (real kernel)', () => {
+  let dir: string;
+  let s: ReturnType<typeof startSession>;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ebpfsh-hostile-'));
+    writeFileSync(join(dir, 't'), 'x');
+    s = startSession(opensnoop, [`comm=${COMM}`]);
+  });
+  afterAll(() => {
+    s.engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const counters = () => s.engine.counters().find((c) => c.probe === 'opensnoop')!;
+
+  it('delivers every open at every path length 0-4096, absolute, relative and failing, with its exact bytes and flags', async () => {
+    const target = join(dir, 't');
+    const deep = deepFile(join(dir, 'deep'), 4095);
+    type Case = { what: string; raw: string; real?: string };
+    const cases: Case[] = [];
+    for (const n of BOUNDARIES) {
+      const abs = n === 1 ? '/' : padded(target, n);
+      if (abs !== null) cases.push({ what: `absolute ${n}`, raw: abs, real: n === 1 ? '/' : target });
+      const rel = n === 1 ? 't' : padded('./t', n);
+      if (rel !== null) cases.push({ what: `relative ${n}`, raw: rel, real: target });
+      const absMissing = padded(join(dir, 'missing'), n);
+      if (absMissing !== null) cases.push({ what: `absolute missing ${n}`, raw: absMissing });
+      const relMissing = n === 1 ? 'm' : padded('./missing', n);
+      if (relMissing !== null) cases.push({ what: `relative missing ${n}`, raw: relMissing });
+    }
+    // a file whose own absolute path is 4095 bytes: opened by it, and relatively from its directory
+    cases.push({ what: 'deep absolute 4095', raw: deep, real: deep });
+    cases.push({ what: 'deep relative, real path 4095', raw: deep.slice(dir.length + 1), real: deep });
+    for (const c of cases) if (c.raw.length !== Number(/\d+$/.exec(c.what)?.[0] ?? c.raw.length) && !c.what.startsWith('deep')) throw new Error(c.what);
+
+    const before = { ...counters().losses };
+    const out = await python(OPENER, [dir], JSON.stringify(cases.map((c) => Buffer.from(c.raw).toString('hex'))));
+    const rets = JSON.parse(out) as number[];
+    const mine = () => s.events.filter((e) => str(e.comm) === COMM && e.fields.syscall === 'openat' && rets.length > 0);
+    // python opens other files after prctl (its json module, ...): ours are the ones whose raw path we passed, in order
+    const events = await waitFor(() => {
+      const seq: TraceEvent[] = [];
+      let i = 0;
+      for (const e of mine()) {
+        if (i >= cases.length) break;
+        const raw = str(e.fields.raw_path);
+        const want = cases[i]!.raw.slice(0, 4095);
+        if (raw === want && e.fields.ret === rets[i]) {
+          seq.push(e);
+          i++;
+        }
+      }
+      return seq.length === cases.length ? seq : null;
+    }, 10000, `${cases.length} opens, each with its exact raw path`);
+
+    let truncated = 0;
+    cases.forEach((c, i) => {
+      const e = events[i]!;
+      const ret = rets[i]!;
+      const cut = c.raw.length >= 4096;
+      const raw = c.raw.slice(0, 4095);
+      const ctx = `${c.what} (ret ${ret})`;
+      expect(e.fields.truncated, ctx).toBe(cut ? 1 : 0);
+      if (cut) {
+        truncated++;
+        expect(ret, ctx).toBe(-36); // ENAMETOOLONG
+      }
+      if (ret >= 0) {
+        expect(str(e.fields.path), ctx).toBe(c.real);
+        expect(openedElsewhere(ret, e.fields.path as string, e.fields.raw_path as string), ctx).toBe(false);
+      } else {
+        expect(str(e.fields.path), ctx).toBe(raw === '' || raw.startsWith('/') ? raw : `${dir}/${raw}`);
+      }
+    });
+    expect(rets.filter((r) => r >= 0).length).toBeGreaterThan(15);
+    const after = counters().losses;
+    expect(after.truncated - before.truncated).toBe(truncated);
+    for (const cause of ['string_fault', 'ringbuf_full', 'pending_full', 'decode_error', 'queue_overflow'] as const)
+      expect(after[cause] - before[cause], cause).toBe(0);
+  });
+
+  it('reports the file the kernel opened when a second thread rewrites the path during the open', async () => {
+    const fifo = join(dir, 'fifo');
+    const innocent = join(dir, 'innocent');
+    writeFileSync(innocent, 'x');
+    await run('mkfifo', [fifo]);
+    const [tid, fd] = (await python(REWRITER, [fifo, innocent])).trim().split(' ').map(Number) as [number, number];
+    expect(fd).toBeGreaterThanOrEqual(0);
+    const e = await waitFor(() => s.events.find((x) => x.tid === tid && x.fields.ret === fd), 5000, 'the rewritten open');
+    expect(str(e.fields.raw_path)).toBe(innocent); // what the buffer said afterwards
+    expect(str(e.fields.path)).toBe(fifo); // what the kernel opened
+    expect(openedElsewhere(fd, e.fields.path as string, e.fields.raw_path as string)).toBe(true);
+    expect(opensnoop.describe(e).map((p) => (typeof p === 'string' ? p : str(p.data))).join('')).toContain(`${fifo} O_RDONLY [passed: ${innocent}]`);
+  });
+});
+
+/** Runs `bin` with a short argv[0], so a long path does not also make argv long; resolves with its pid. */
+function runAs(bin: string, argv0: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(bin, args, { argv0, stdio: 'ignore' });
+    p.on('error', reject);
+    p.on('close', () => resolve(p.pid!));
+  });
+}
+
+/** Fails an execve of /bin/true with an argv pointer that cannot be read; prints the errno. */
+const BAD_ARGV = `
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+libc.prctl(15, b"${COMM}", 0, 0, 0)
+libc.execve(b"/bin/true", ctypes.c_void_p(8), None)
+print(ctypes.get_errno())
+`;
+
+describeKernel('a hostile process cannot hide an exec in a deep directory or behind a bad argv (real kernel)', () => {
+  let root: string;
+  let s: ReturnType<typeof startSession>;
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'ebpfsh-deep-exec-'));
+    const { execsnoop } = await import('../../src/probes/execsnoop.js');
+    s = startSession(execsnoop, [`comm=t,${COMM}`]);
+  });
+  afterAll(async () => {
+    s.engine.close();
+    await run('rm', ['-rf', root]); // deeper than PATH_MAX: rm walks it relatively
+  });
+  const counters = () => s.engine.counters().find((x) => x.probe === 'execsnoop')!;
+
+  it('delivers an exec whose filename and exe are each 600 and 4095 bytes, whole and unflagged', async () => {
+    for (const total of [600, 4095]) {
+      const bin = deepFile(join(root, String(total)), total);
+      rmSync(bin);
+      copyFileSync('/bin/true', bin);
+      const pid = await runAs(bin, 't', [`deep-${total}`]);
+      const e = await waitFor(() => s.events.find((x) => x.pid === pid), 5000, `the ${total}-byte exec`);
+      expect(e.fields).toMatchObject({ ret: 0, filename: bin, exe: bin, argv: ['t', `deep-${total}`], truncated: 0 });
+    }
+    expect(counters().losses.decode_error).toBe(0);
+  });
+
+  it('flags and counts once an exe deeper than PATH_MAX, keeping its deepest 4095 bytes', async () => {
+    const before = counters().losses.truncated;
+    const name = 'e'.repeat(200);
+    const tag = `past-path-max-${process.pid}`;
+    // relative mkdir/cd: the tree is deeper than any absolute path the kernel accepts
+    const script = `import os, shutil\nos.chdir(${JSON.stringify(root)})\nfor _ in range(25):\n    os.mkdir("${name}")\n    os.chdir("${name}")\nshutil.copy("/bin/true", "t")\nos.execv("./t", ["t", "${tag}"])`;
+    const r = await run('python3', ['-c', script]);
+    expect(r.code, r.stderr).toBe(0);
+    const e = await waitFor(() => s.events.find((x) => x.pid === r.pid && (x.fields.argv as string[]).includes(tag)), 5000, 'the deep exec');
+    expect(e.fields.filename).toBe('./t');
+    expect(e.fields.truncated).toBe(1);
+    expect(str(e.fields.exe)).toMatch(new RegExp(`^/(${name}/)+t$`));
+    expect(str(e.fields.exe).length).toBeLessThanOrEqual(4095);
+    expect(counters().losses.truncated - before).toBe(1);
+  });
+
+  it('flags and counts a failed exec whose argv pointer cannot be read', async () => {
+    const before = counters().losses.string_fault;
+    const errno = Number((await python(BAD_ARGV, [])).trim());
+    expect(errno).toBe(14); // EFAULT
+    const e = await waitFor(() => s.events.find((x) => str(x.comm) === COMM && x.fields.ret === -14), 5000, 'the failed exec');
+    expect(e.fields).toMatchObject({ filename: '/bin/true', argc: null, argv: [] });
+    expect(counters().losses.string_fault - before).toBe(1);
+  });
+});
