@@ -4,12 +4,14 @@ import {
   LayoutError,
   PROBES,
   RecordDecoder,
+  compileMatcher,
   loadLayouts,
+  parseFilters,
   probeId,
   type Layouts,
 } from '../../src/probes/index.js';
 import { execsnoop } from '../../src/probes/execsnoop.js';
-import { opensnoop } from '../../src/probes/opensnoop.js';
+import { openedElsewhere, opensnoop } from '../../src/probes/opensnoop.js';
 import { tcpconnect } from '../../src/probes/tcpconnect.js';
 import { connectRecord, execRecord, openRecord } from './fixtures.js';
 
@@ -60,6 +62,33 @@ describe('decoding byte fixtures', () => {
     expect(e.fields).toEqual({ ret: 3, path: '/home/u/notes.txt', raw_path: 'notes.txt', flags: 0o101, mode: 0o644, dfd: -100, syscall: 'openat', truncated: 0 });
     const abs = decode(opensnoop, openRecord(probeId(opensnoop), { ret: -13, path: Buffer.from('/etc/shadow'), flags: 0, mode: 0, kind: 3 }));
     expect(abs.fields).toMatchObject({ ret: -13, path: '/etc/shadow', raw_path: '/etc/shadow', syscall: 'creat' });
+  });
+
+  it('takes the opened file’s path over the caller’s bytes, and says when they disagree', () => {
+    const id = probeId(opensnoop);
+    const rewritten = decode(opensnoop, openRecord(id, { ret: 3, path: Buffer.from('/tmp/innocent'), real: Buffer.from('/etc/shadow'), flags: 0, mode: 0, kind: 0 }));
+    expect(rewritten.fields).toMatchObject({ path: '/etc/shadow', raw_path: '/tmp/innocent' });
+    expect(openedElsewhere(3, '/etc/shadow', '/tmp/innocent')).toBe(true);
+    const rel = decode(opensnoop, openRecord(id, { ret: 3, path: Buffer.from('n.txt'), abs: Buffer.from('/home/u/n.txt'), real: Buffer.from('/home/u/n.txt'), flags: 0, mode: 0, kind: 0 }));
+    expect(rel.fields).toMatchObject({ path: '/home/u/n.txt', raw_path: 'n.txt' });
+    // lexically the same file: no flag
+    expect(openedElsewhere(3, '/etc/passwd', '//etc/./x/../passwd')).toBe(false);
+    expect(openedElsewhere(3, '/home/u/a/n.txt', './a//n.txt')).toBe(false);
+    expect(openedElsewhere(3, '/home/u', '.')).toBe(false);
+    expect(openedElsewhere(3, '/etc/n.txt', '../etc/n.txt')).toBe(false);
+    // another file, or a symlink: flagged
+    expect(openedElsewhere(3, '/etc/shadow', 'innocent')).toBe(true);
+    expect(openedElsewhere(3, '/usr/share/zoneinfo/UTC', '/etc/localtime')).toBe(true);
+    expect(openedElsewhere(-2, '/etc/x', '/tmp/y')).toBe(false);
+    expect(openedElsewhere(3, '/t\xff', Uint8Array.from([0x2f, 0x74, 0xff]))).toBe(true);
+  });
+
+  it('decodes openat2 flags it could not read as unknown, which a flags= filter does not hide', () => {
+    const e = decode(opensnoop, openRecord(probeId(opensnoop), { ret: 3, path: Buffer.from('/x'), flags: 0, mode: 0, kind: 1, evFlags: 16 }));
+    expect(e.fields).toMatchObject({ flags: null, mode: null, syscall: 'openat2' });
+    const match = compileMatcher(parseFilters(['flags=O_WRONLY'], [opensnoop]), opensnoop)!;
+    expect(match(e)).toBe(true);
+    expect(opensnoop.describe(e).join('')).toContain('flags?');
   });
 
   it('decodes IPv4 and IPv6 connects', () => {

@@ -46,6 +46,16 @@ describeKernel('procsnoop on the real kernel', () => {
     expect(s.events.filter((x) => x.fields.event === 'fork' && x.fields.parent_pid === n.pid)).toHaveLength(0);
   });
 
+  it('flags a cut argv and counts it once, as truncated', async () => {
+    const before = s.engine.counters().find((c) => c.probe === 'procsnoop')!.losses.truncated;
+    const tag = `long-argv-${process.pid}`;
+    const r = await run('/bin/true', [tag, 'y'.repeat(2000)], { uid: 1000 });
+    const e = await waitFor(() => s.events.find((x) => x.pid === r.pid && x.fields.event === 'exec'), 5000, 'the long exec');
+    expect(e.fields.truncated).toBe(1);
+    expect((e.fields.argv as string[])[1]).toBe(tag);
+    expect(s.engine.counters().find((c) => c.probe === 'procsnoop')!.losses.truncated - before).toBe(1);
+  });
+
   it('start_ticks match /proc/PID/stat field 22 of the same process', async () => {
     const p = spawn('setpriv', ['--reuid=1000', '--regid=1000', '--clear-groups', 'sleep', '1']);
     const exec = await waitFor(() => s.events.find((e) => e.pid === p.pid && e.fields.event === 'exec' && e.comm === 'sleep'), 5000, 'sleep exec');
