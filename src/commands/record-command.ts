@@ -1,8 +1,8 @@
-import { Engine, type ProbeCounters } from '../engine/index.js';
+import { Engine, type ProbeCounters, type ReaderHealth } from '../engine/index.js';
 import { explainFilters, findProbe } from '../probes/index.js';
 import { CaptureError, Recorder, type StopResult } from '../store/index.js';
 import { UsageError } from './errors.js';
-import { attachAll, attachedLine, lossLines, planTrace, sessionLossLines, summaryLine } from './trace-command.js';
+import { attachAll, attachedLine, healthLines, lossLines, planTrace, sessionLossLines, summaryLine } from './trace-command.js';
 
 
 /** Options of `ebpfsh record`. */
@@ -77,15 +77,18 @@ export async function runRecord(probeArg: string, filterWords: string[], opts: R
   const timer = opts.duration ? setTimeout(() => stopping?.('duration'), opts.duration * 1000) : undefined;
   let prev = new Map<string, ProbeCounters>();
   let prevSession: Record<string, number> = {};
+  let prevHealth: ReaderHealth | undefined;
   let lastRows = 0;
   let ticks = 0;
   const every = opts.statusEvery ?? 5;
   const reportLosses = () => {
     const now = engine.counters();
     const session = engine.sessionLosses();
-    for (const l of [...lossLines(now, prev), ...sessionLossLines(session, prevSession)]) err(l);
+    const health = engine.readerHealth();
+    for (const l of [...lossLines(now, prev), ...sessionLossLines(session, prevSession), ...healthLines(health, prevHealth)]) err(l);
     prev = new Map(now.map((c) => [c.probe, c]));
     prevSession = { ...session };
+    prevHealth = health;
     return now;
   };
   const status = setInterval(() => {

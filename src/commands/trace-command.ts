@@ -1,5 +1,5 @@
-import { Engine, isDeliveredCause, type Attachment, type ProbeCounters } from '../engine/index.js';
-import { explainFilters, parseFilters, type Filters, type ProbeSpec } from '../probes/index.js';
+import { Engine, isDeliveredCause, type Attachment, type ProbeCounters, type ReaderHealth } from '../engine/index.js';
+import { escapeTerminal, explainFilters, parseFilters, type Filters, type ProbeSpec } from '../probes/index.js';
 import { TEXT_HEADER, formatEventJson, formatEventLine } from './event-format.js';
 import { parseProbeList } from './probe-list.js';
 import { UsageError } from './errors.js';
@@ -73,6 +73,16 @@ export function sessionLossLines(now: Record<string, number>, prev: Record<strin
   return out;
 }
 
+/** Lines for reader failures that lose no known event (poll errors, consumers that threw), since `prev`. */
+export function healthLines(now: ReaderHealth, prev: ReaderHealth | undefined): string[] {
+  const out: string[] = [];
+  const polls = now.pollErrors - (prev?.pollErrors ?? 0);
+  if (polls > 0) out.push(`reading the ring buffer failed ${polls} times (last errno ${now.lastPollErrno})`);
+  const listeners = now.listenerErrors - (prev?.listenerErrors ?? 0);
+  if (listeners > 0) out.push(`an event consumer failed ${listeners} times (last: ${escapeTerminal(now.lastListenerError)}); its events are counted as listener_error`);
+  return out;
+}
+
 /**
  * `execsnoop: 12 events (1 degraded: 1 string_fault), 0 filtered in userspace, losses: none`:
  * each event counted once, degraded ones among the delivered, never among the losses.
@@ -124,12 +134,15 @@ export async function runTrace(probeArg: string, filterWords: string[], opts: Tr
 
   let prev = new Map<string, ProbeCounters>();
   let prevSession: Record<string, number> = {};
+  let prevHealth: ReaderHealth | undefined;
   const reportLosses = () => {
     const now = engine.counters();
     const session = engine.sessionLosses();
-    for (const l of [...lossLines(now, prev), ...sessionLossLines(session, prevSession)]) process.stderr.write(`ebpfsh: ${l}\n`);
+    const health = engine.readerHealth();
+    for (const l of [...lossLines(now, prev), ...sessionLossLines(session, prevSession), ...healthLines(health, prevHealth)]) process.stderr.write(`ebpfsh: ${l}\n`);
     prev = new Map(now.map((c) => [c.probe, c]));
     prevSession = { ...session };
+    prevHealth = health;
     return now;
   };
   const lossTimer = setInterval(reportLosses, 1000);

@@ -290,8 +290,9 @@ export class Engine {
    */
   async drain(timeoutMs = 5000): Promise<boolean> {
     const native = this.native;
-    if (!native || !this.readerStarted || this.closed) return true;
-    const ticket = native.requestFlush();
+    if (!native || !this.readerStarted) return true;
+    // After close the reader has drained the ring already; what it handed over may still be queued.
+    const ticket = this.closed ? 0 : native.requestFlush();
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       const s = native.stats();

@@ -17,6 +17,9 @@ export class FakeSession implements NativeSession {
   failMapUpdate: ((map: string, key: Buffer) => boolean) | undefined;
   /** Called after every map write or delete: lets a test look at what the kernel would see in between. */
   onMapWrite: (() => void) | undefined;
+  /** Reader poll failures to report. */
+  pollErrors = 0;
+  lastPollErrno = 0;
   /** Grace periods waited for (waitForPrograms calls). */
   graceWaits = 0;
   /** Objects loaded and not unloaded, and links alive: what would leak. */
@@ -95,7 +98,7 @@ export class FakeSession implements NativeSession {
   }
   setPaused(): void {}
   stats(): ReaderStats {
-    return { batches: 0, records: 0, bytes: 0, pendingBytes: 0, queueDrops: this.queueDrops, handoffDrops: this.handoffDrops, flushed: this.tickets };
+    return { batches: 0, records: 0, bytes: 0, pendingBytes: 0, queueDrops: this.queueDrops, handoffDrops: this.handoffDrops, flushed: this.tickets, pollErrors: this.pollErrors, lastPollErrno: this.lastPollErrno };
   }
   close(): void {
     this.objects.clear();

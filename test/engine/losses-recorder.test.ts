@@ -90,6 +90,22 @@ describe('a capture counts its own losses exactly', () => {
     engine.close();
   });
 
+  it('ring buffer poll failures are journaled as they happen, with the errno', async () => {
+    const b = fakeBackend();
+    const engine = new Engine({ backend: b });
+    engine.attach(opensnoop, parseFilters([], [opensnoop]));
+    const path = join(t.dir, 'poll.db');
+    const rec = Recorder.create(path, engine, { toolVersion: 't', batchMs: 5, reserveBytes: 0 });
+    await rec.whenReady();
+    b.session.pollErrors = 3;
+    b.session.lastPollErrno = 9;
+    await rec.stop('test');
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare("SELECT detail FROM journal WHERE action = 'error'").all()).toEqual([{ detail: 'ring buffer poll failed 3 times (last errno 9)' }]);
+    db.close();
+    engine.close();
+  });
+
   it('after a failed writer batch, the next batch that commits is kept, not counted lost: rows + dropped = events', async () => {
     const path = join(t.dir, 'failed.db');
     const rec = Recorder.create(path, undefined, { toolVersion: 't', batchMs: 1000, reserveBytes: 0 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup } from 'ink-testing-library';
 import { LOSS_CAUSES, type LossCause, type ProbeCounters } from '../../src/engine/index.js';
-import { lossLines, sessionLossLines, summaryLine } from '../../src/commands/trace-command.js';
+import { healthLines, lossLines, sessionLossLines, summaryLine } from '../../src/commands/trace-command.js';
 import { renderShell } from '../tui/render-shell.js';
 
 afterEach(() => cleanup());
@@ -31,6 +31,12 @@ describe('faulted and truncated strings are degraded deliveries, not losses, on 
   it('a bad frame is reported as lost with its probe unknown', () => {
     expect(sessionLossLines({ framing_error: 2 }, {})).toEqual(['2 records lost, probe unknown (framing_error; 2 in all)']);
     expect(sessionLossLines({ framing_error: 2 }, { framing_error: 2 })).toEqual([]);
+  });
+
+  it('reader failures that lose no known event are still said on stderr', () => {
+    const h = { framingErrors: 0, pollErrors: 2, lastPollErrno: 4, listenerErrors: 1, lastListenerError: 'boom' };
+    expect(healthLines(h, undefined)).toEqual(['reading the ring buffer failed 2 times (last errno 4)', 'an event consumer failed 1 times (last: boom); its events are counted as listener_error']);
+    expect(healthLines(h, h)).toEqual([]);
   });
 
   it('the live status line shows them as degraded, not lost', async () => {
