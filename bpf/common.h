@@ -58,24 +58,25 @@ struct probe_filter {
 	__u8 cgroup_mode;
 	__u8 pad[2];
 	__u64 follow_mask;	/* bit i: descendants of follow root slot i */
+	__u32 gen;		/* generation of the value sets in use */
+	__u32 pad2;
 };
 
 struct filter_u32_key {
 	__u32 probe;
+	__u32 gen;
 	__u32 value;
 };
 
 struct filter_u64_key {
 	__u32 probe;
-	__u32 gen;		/* generation of the value sets in use */
-	__u32 pad2;
 	__u32 gen;
 	__u64 value;
 };
 
-	__u32 gen;
 struct filter_comm_key {
 	__u32 probe;
+	__u32 gen;
 	char comm[TASK_COMM_LEN];
 };
 
@@ -85,7 +86,6 @@ const volatile __u32 targ_self_tgid = 0;
 const volatile __u64 targ_wakeup_bytes = 256 * 1024;
 
 struct {
-	__u32 gen;
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 * 1024 * 1024);
 } events SEC(".maps");
@@ -208,12 +208,14 @@ static __always_inline bool should_trace(void)
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	__u32 probe = targ_probe_id;
 	struct probe_filter *f;
+	__u32 gen;
 
 	if (tgid == targ_self_tgid)
 		return false;
 	f = bpf_map_lookup_elem(&probe_filters, &probe);
 	if (!f || !f->active)
 		return false;
+	gen = f->gen;
 	if (f->pid_mode) {
 		struct filter_u32_key k = { .probe = probe, .gen = gen, .value = tgid };
 
@@ -225,14 +227,12 @@ static __always_inline bool should_trace(void)
 		struct filter_u32_key k = { .probe = probe, .gen = gen };
 
 		if (f->uid_mode) {
-	__u32 gen;
 			k.value = (__u32)ug;
 			if (!set_matches(&filter_uid, &k, f->uid_mode))
 				return false;
 		}
 		if (f->gid_mode) {
 			k.value = ug >> 32;
-	gen = f->gen;
 			if (!set_matches(&filter_gid, &k, f->gid_mode))
 				return false;
 		}
