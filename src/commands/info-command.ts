@@ -1,4 +1,5 @@
 import { escapeTerminal } from '../probes/index.js';
+import { isDeliveredCause } from '../engine/losses.js';
 import { CaptureReader, type CaptureInfo } from '../store/index.js';
 import { duration, wallClock } from './capture-time.js';
 
@@ -63,11 +64,18 @@ export function formatInfo(info: CaptureInfo, journal: JournalRow[], notes: { ts
     if (j.detail) detail += ` (${str(j.detail)})`;
     lines.push(`  ${t(j.ts)}  ${e(what)}${e(detail)}`);
   }
-  const losses = info.losses.filter((l) => l.count === null || l.count > 0);
+  const counted = info.losses.filter((l) => l.count === null || l.count > 0);
+  // string_fault and truncated count events that were recorded, with a field cut or unreadable: not lost.
+  const losses = counted.filter((l) => !isDeliveredCause(l.cause));
+  const degraded = counted.filter((l) => isDeliveredCause(l.cause));
   if (losses.length === 0) lines.push('losses    none: every event the kernel produced was recorded');
   else {
     lines.push('LOSSES    (per probe and cause)');
     for (const l of losses) lines.push(`  ${e(l.probe ?? 'all probes').padEnd(12)} ${e(l.cause).padEnd(15)} ${l.count ?? 'unknown number of'} events`);
+  }
+  if (degraded.length) {
+    lines.push('degraded  (recorded, with a field cut or unreadable; not lost)');
+    for (const l of degraded) lines.push(`  ${e(l.probe ?? 'all probes').padEnd(12)} ${e(l.cause).padEnd(15)} ${l.count ?? 'unknown number of'} events`);
   }
   if (notes.length) {
     lines.push('notes');

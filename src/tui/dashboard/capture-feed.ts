@@ -1,9 +1,12 @@
+import { DELIVERED_CAUSES } from '../../engine/losses.js';
 import type { CaptureReader } from '../../store/index.js';
 import { DashboardModel, WINDOW_SECONDS, type Coverage } from './dashboard-model.js';
 
 /** Loss rows a chart can place: integer start and count, a probe. */
 export const LOSS_ROWS_SQL =
-  "SELECT probe, start_ns, count FROM losses WHERE typeof(count) = 'integer' AND count > 0 AND typeof(start_ns) = 'integer' AND probe IS NOT NULL ORDER BY start_ns";
+  "SELECT probe, start_ns, count FROM losses WHERE typeof(count) = 'integer' AND count > 0 AND typeof(start_ns) = 'integer' AND probe IS NOT NULL " +
+  // Delivered, degraded (string_fault, truncated): those events are in the capture, not lost.
+  `AND cause NOT IN (${[...DELIVERED_CAUSES].map((c) => `'${c}'`).join(', ')}) ORDER BY start_ns`;
 
 /** Attach/detach intervals per probe from a capture's journal (open ones end at `endNs`). */
 export function coverageFromJournal(journal: Record<string, unknown>[], endNs: number | null): Coverage[] {

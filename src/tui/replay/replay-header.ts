@@ -1,5 +1,6 @@
 import { duration } from '../../commands/capture-time.js';
 import { localTime } from '../../commands/shell/replay-time.js';
+import { isDeliveredCause } from '../../engine/losses.js';
 import { escapeTerminal } from '../../probes/index.js';
 import type { CaptureInfo } from '../../store/index.js';
 
@@ -27,7 +28,10 @@ export function replayHeader(info: CaptureInfo, endNs: number): ReplayHeader {
   const span = `${localDate(info.startNs + off)} ${localTime(info.startNs + off)} -> ${localTime(endNs + off)} (${duration(endNs - info.startNs)}${info.endNs === null ? ', end unknown' : ''})`;
   const title = `replay ${e(info.path)} │ host ${e(info.hostname)} │ kernel ${e(info.kernelRelease)} │ ${span} │ ${info.commandLine.map((a) => e(a)).join(' ')}`;
   const warnings: string[] = [];
-  const lost = info.losses.filter((l) => l.count === null || l.count > 0);
+  const counted = info.losses.filter((l) => l.count === null || l.count > 0);
+  // string_fault and truncated count events that are in the capture (a field cut or unreadable): never "lost".
+  const lost = counted.filter((l) => !isDeliveredCause(l.cause));
+  const degraded = counted.filter((l) => isDeliveredCause(l.cause));
   if (lost.length) {
     const total = lost.reduce((s, l) => s + (l.count ?? 0), 0);
     const unknown = lost.some((l) => l.count === null);
@@ -38,5 +42,7 @@ export function replayHeader(info: CaptureInfo, endNs: number): ReplayHeader {
     warnings.push(`UNCLEAN STOP (${e(info.stopReason ?? 'recorder died')}): ${gap} (░ on the timeline)`);
   }
   const counts = Object.entries(info.counts).map(([k, n]) => `${k} ${n}`).join(', ');
-  return { title, warnings, clean: `stopped cleanly (${e(info.stopReason ?? 'stop')}), nothing lost │ ${counts || 'no events'}` };
+  const cut = degraded.length ? ` │ degraded (recorded, a field cut or unreadable): ${degraded.map((l) => `${e(l.probe ?? 'all probes')} ${e(l.cause)} ${l.count ?? '?'}`).join(', ')}` : '';
+  if (warnings.length && cut) warnings.push(cut.slice(3));
+  return { title, warnings, clean: `stopped cleanly (${e(info.stopReason ?? 'stop')}), nothing lost │ ${counts || 'no events'}${cut}` };
 }

@@ -1,4 +1,5 @@
 import type { ReplayNote } from '../../commands/shell/replay-control.js';
+import { isDeliveredCause } from '../../engine/losses.js';
 import { escapeTerminal } from '../../probes/index.js';
 import type { CaptureInfo, CaptureReader } from '../../store/index.js';
 import { coverageFromJournal } from '../dashboard/capture-feed.js';
@@ -46,7 +47,7 @@ export async function loadTimeline(reader: CaptureReader, info: CaptureInfo, spa
   let losses: LossSpan[] = [];
   try {
     const r = await reader.query("SELECT probe, cause, start_ns, end_ns, count FROM losses WHERE (count IS NULL OR count > 0) AND typeof(start_ns) = 'integer' ORDER BY start_ns", { maxRows: 100_000 });
-    losses = r.rows.map(([probe, cause, startNs, endNs, count]) => ({ probe: probe === null ? null : String(probe), cause: String(cause), startNs: startNs as number, endNs: typeof endNs === 'number' ? endNs : null, count: typeof count === 'number' ? count : null }));
+    losses = r.rows.filter(([, cause]) => !isDeliveredCause(String(cause))).map(([probe, cause, startNs, endNs, count]) => ({ probe: probe === null ? null : String(probe), cause: String(cause), startNs: startNs as number, endNs: typeof endNs === 'number' ? endNs : null, count: typeof count === 'number' ? count : null }));
   } catch {
     // the strip then shows coverage and notes only; :info still lists the losses
   }
