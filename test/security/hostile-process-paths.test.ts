@@ -5,7 +5,7 @@
 // checked: every open that reaches the hook is delivered with the right bytes
 // and flags, or counted under exactly one cause.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -217,6 +217,36 @@ libc.execve(b"/bin/true", ctypes.c_void_p(8), None)
 print(ctypes.get_errno())
 `;
 
+/** A thread other than the leader sets its comm and execs argv[2] (a copy of true named t) with argv[1]; prints its tid first. */
+const THREAD_EXECS = `
+import ctypes, os, sys, threading
+def t():
+    ctypes.CDLL(None).prctl(15, b"${COMM}", 0, 0, 0)
+    print(threading.get_native_id(), flush=True)
+    os.execv(sys.argv[2], ["t", sys.argv[1]])
+threading.Thread(target=t).start()
+threading.Event().wait()
+`;
+
+/** Thread ids with an entry in any loaded exec_pending map. */
+function pendingExecTids(): number[] {
+  const r = spawnSync('bpftool', ['-j', 'map', 'dump', 'name', 'exec_pending'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bpftool map dump failed: ${r.stderr}`);
+  const tids: number[] = [];
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(visit);
+    if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (typeof o.key === 'number') tids.push(o.key);
+      else if (Array.isArray(o.key) && o.key.every((b) => typeof b === 'string')) tids.push(Buffer.from((o.key as string[]).map((b) => parseInt(b, 16))).readUInt32LE(0));
+      else if (o.formatted) visit(o.formatted);
+      else for (const x of Object.values(o)) if (typeof x === 'object') visit(x);
+    }
+  };
+  visit(JSON.parse(r.stdout || '[]'));
+  return tids;
+}
+
 describeKernel('a hostile process cannot hide an exec in a deep directory or behind a bad argv (real kernel)', () => {
   let root: string;
   let s: ReturnType<typeof startSession>;
@@ -257,6 +287,21 @@ describeKernel('a hostile process cannot hide an exec in a deep directory or beh
     expect(str(e.fields.exe)).toMatch(new RegExp(`^/(${name}/)+t$`));
     expect(str(e.fields.exe).length).toBeLessThanOrEqual(4095);
     expect(counters().losses.truncated - before).toBe(1);
+  });
+
+  it('leaves no pending entry behind when a thread other than the leader execs (it takes the leader’s tid)', async () => {
+    const tag = `thread-exec-${process.pid}`;
+    const bin = join(root, 't');
+    copyFileSync('/bin/true', bin);
+    const p = spawn('python3', ['-c', THREAD_EXECS, tag, bin], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    const tid = Number(await waitFor(() => /^\d+\n/.exec(out)?.[0], 5000, 'the exec-ing thread id'));
+    const e = await waitFor(() => s.events.find((x) => x.pid === p.pid && (x.fields.argv as string[]).includes(tag)), 5000, 'the exec from a thread');
+    expect(e.fields.ret).toBe(0);
+    expect(tid).not.toBe(p.pid);
+    expect(pendingExecTids()).not.toContain(tid);
+    expect(pendingExecTids()).not.toContain(p.pid);
   });
 
   it('flags and counts a failed exec whose argv pointer cannot be read', async () => {
