@@ -1,8 +1,8 @@
 import { render, type Instance } from 'ink';
-import { appendFileSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import { createElement } from 'react';
 import { errorLine } from '../commands/errors.js';
-import { NO_STORE, historyFile, loadHistory, trimHistory } from '../commands/shell/index.js';
+import { NO_STORE, historyFile, loadHistory, openEnvFileForAppend, trimHistory } from '../commands/shell/index.js';
 import { Engine, btfProblem, exitWithoutTerminal, privilegeProblem } from '../engine/index.js';
 import { escapeTerminal } from '../probes/index.js';
 import { loadCaptureFactory } from './capture-wiring.js';
@@ -143,13 +143,14 @@ export async function runShellApp(opts: ShellOptions = {}): Promise<number> {
   };
   process.on('exit', onExit);
 
-  const statsFile = process.env.EBPFSH_RENDER_STATS;
+  // Under sudo only an existing file of the sudo user's (user-file.ts envFilePolicy).
+  const statsFd = openEnvFileForAppend('EBPFSH_RENDER_STATS');
   let frames = 0;
   let renderMs = 0;
-  const statsTimer = statsFile
+  const statsTimer = statsFd !== undefined
     ? setInterval(() => {
         try {
-          appendFileSync(statsFile, JSON.stringify({ t: Date.now(), frames, renderMs: +renderMs.toFixed(1), rss: process.memoryUsage().rss, inView: model.window.rows().length }) + '\n');
+          writeSync(statsFd!, JSON.stringify({ t: Date.now(), frames, renderMs: +renderMs.toFixed(1), rss: process.memoryUsage().rss, inView: model.window.rows().length }) + '\n');
         } catch {
           // diagnostics only
         }
@@ -197,6 +198,7 @@ export async function runShellApp(opts: ShellOptions = {}): Promise<number> {
   const code = await finished;
   clearInterval(feedTimer);
   if (statsTimer) clearInterval(statsTimer);
+  if (statsFd !== undefined) closeSync(statsFd);
   for (const [s, h] of handlers) process.off(s, h);
   process.off('uncaughtException', onCrash);
   process.off('unhandledRejection', onCrash);

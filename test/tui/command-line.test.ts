@@ -91,9 +91,9 @@ describe('history', () => {
     const passwd = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[2] === '1000');
     if (passwd) {
       const [name, , uid, gid, , home] = passwd.split(':');
-      expect(historyFile({ SUDO_USER: name, SUDO_UID: uid, SUDO_GID: gid })).toEqual({ path: `${home}/.ebpfsh_history`, owner: { uid: 1000, gid: Number(gid) } });
+      expect(historyFile({ SUDO_USER: name, SUDO_UID: uid, SUDO_GID: gid })).toMatchObject({ path: `${home}/.ebpfsh_history`, owner: { uid: 1000, gid: Number(gid) } });
     }
-    expect(historyFile({ EBPFSH_HISTORY: '/tmp/h' })).toEqual({ path: '/tmp/h' });
+    expect(historyFile({ EBPFSH_HISTORY: '/tmp/h' })).toMatchObject({ path: '/tmp/h' });
     expect(historyFile({ EBPFSH_HISTORY: '' })).toBeNull();
   });
 

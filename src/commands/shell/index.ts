@@ -3,6 +3,7 @@ export * from './registry.js';
 export * from './run-line.js';
 export * from './completion.js';
 export * from './history.js';
+export * from './user-file.js';
 export * from './capture-control.js';
 export * from './process-book.js';
 export * from './seen-values.js';
