@@ -1,5 +1,6 @@
 import { CaptureReader } from '../../store/index.js';
 import { UsageError } from '../../commands/errors.js';
+import { escapeTerminal } from '../../probes/index.js';
 import { modelOfCapture } from './capture-feed.js';
 import { DashboardView } from './dashboard-view.js';
 
@@ -10,7 +11,7 @@ export async function runDashboardOnCapture(path: string): Promise<number> {
   const r = CaptureReader.open(path);
   let model;
   try {
-    model = await modelOfCapture(r, (n) => process.stderr.write(`\rebpfsh: reading ${path}: ${n} events`));
+    model = await modelOfCapture(r, (n) => process.stderr.write(`\rebpfsh: reading ${escapeTerminal(path)}: ${n} events`));
     const info = r.info();
     process.stderr.write('\n');
     return await new Promise<number>((resolve) => {
