@@ -238,6 +238,11 @@ export function compileMatcher(filters: Filters, probe: ProbeSpec, opts: MatchOp
     } else {
       const spec = probe.filterKeys[c.key];
       if (!spec) return () => false;
+      const unknown = spec.unknown;
+      if (unknown) {
+        const known = c.negate ? (e: TraceEvent) => !spec.match(e, c.values) : (e: TraceEvent) => spec.match(e, c.values);
+        return (e) => unknown(e) || known(e);
+      }
       test = (e) => spec.match(e, c.values);
     }
     return c.negate ? (e) => !test(e) : test;

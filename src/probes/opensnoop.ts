@@ -98,8 +98,9 @@ export const opensnoop: ProbeSpec = {
       doc: 'an access mode (O_RDONLY, O_WRONLY, O_RDWR) or a flag that must be set (O_CREAT, O_TRUNC, ...)',
       example: 'flags=O_CREAT',
       parse: parseFlagTest,
-      // unknown flags match: an unreadable open_how must not hide an open from flags=
-      match: (e, values) => e.fields.flags === null || (values as FlagTest[]).some((t) => t.test(e.fields.flags as number)),
+      match: (e, values) => (values as FlagTest[]).some((t) => t.test(e.fields.flags as number)),
+      // an unreadable open_how must not hide an open from flags= or flags!=
+      unknown: (e) => e.fields.flags === null,
     },
   },
   decode(rec, kind) {

@@ -78,6 +78,8 @@ export interface ProbeFilterKey {
   parse(value: string): unknown;
   /** True when the event matches any of the parsed values. */
   match(event: TraceEvent, values: unknown[]): boolean;
+  /** True when the event's value for this key could not be read: it then passes `key=` and `key!=` alike, so nothing unreadable is hidden. */
+  unknown?(event: TraceEvent): boolean;
 }
 
 /** Everything ebpfsh knows about one probe, in one place. */
