@@ -62,7 +62,7 @@ function activityLines(a: Activity, t: (ns: number) => string, indent: string): 
   for (const [ts, ret, filename, argv] of a.exec.slice(0, PER_KIND)) {
     let args = '';
     try {
-      args = (JSON.parse(String(argv ?? '[]')) as string[]).map((x) => escapeTerminal(x)).join(' ');
+      args = (JSON.parse(String(argv ?? '[]')) as string[]).map((x) => escapeTerminal(typeof x === 'string' ? x : String(JSON.stringify(x)))).join(' ');
     } catch {
       args = e(argv);
     }
