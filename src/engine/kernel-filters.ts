@@ -28,7 +28,7 @@ export function writeKernelFilters(
   layouts: Layouts,
   probeId: number,
   filters: Filters,
-  opts: { active: boolean; followMask: bigint; gen: number },
+  opts: { active: boolean; followMask: bigint; gen: number; wasActive: boolean },
 ): void {
   const kernel = new Map<string, Clause>();
   for (const c of filters.clauses) if (c.where === 'kernel') kernel.set(c.key, c);
@@ -57,7 +57,9 @@ export function writeKernelFilters(
     removeSets(native, layouts, probeId, (gen) => gen === opts.gen);
     throw e;
   }
-  waitForPrograms(native);
+  // A program that read an inactive entry returned at once, touching no set:
+  // only replacing an active filter needs the grace period (~12 ms here).
+  if (opts.wasActive) waitForPrograms(native);
   removeSets(native, layouts, probeId, (gen) => gen !== opts.gen);
 }
 

@@ -174,7 +174,7 @@ export class Engine {
     // If that write fails the probe is attached but unusable: unload it, so no
     // object or link outlives the error.
     try {
-      writeKernelFilters(native, this.layouts, id, filters, { active: true, followMask, gen: this.nextGen(id) });
+      writeKernelFilters(native, this.layouts, id, filters, { active: true, followMask, gen: this.nextGen(id), wasActive: false });
     } catch (e) {
       native.unload(loaded.objectId);
       try {
@@ -223,7 +223,7 @@ export class Engine {
     const roots = (filters.clauses.find((c) => c.key === 'follow')?.values as number[] | undefined) ?? [];
     const mask = roots.length ? this.followTracker().acquire(roots) : 0n;
     try {
-      writeKernelFilters(this.session(), this.layouts, id, filters, { active: true, followMask: mask, gen: this.nextGen(id) });
+      writeKernelFilters(this.session(), this.layouts, id, filters, { active: true, followMask: mask, gen: this.nextGen(id), wasActive: true });
     } catch (e) {
       // The old filter is still in force (see writeKernelFilters).
       if (roots.length) this.follow?.release(roots);
