@@ -509,7 +509,15 @@ export class Engine {
         continue;
       }
       const match = this.matchers.get(id);
-      if (match && !match(ev)) {
+      let keep: boolean;
+      try {
+        keep = !match || match(ev);
+      } catch {
+        // A userspace filter that cannot judge this event's values: counted with the records we could not use.
+        c.decode++;
+        continue;
+      }
+      if (!keep) {
         c.filtered++;
         continue;
       }
