@@ -91,11 +91,18 @@ describeKernel('losses add up on the real kernel', () => {
   });
 
   it('a child process inherits none of the addon fds (all close-on-exec)', async () => {
+    // What a child inherits, by kind (pipe:[123] -> pipe:[]), before and after the addon made its fds.
+    const inherited = async () => {
+      const r = await run('/bin/sh', ['-c', 'for f in /proc/self/fd/*; do readlink "$f"; done']);
+      return r.stdout.split('\n').filter(Boolean).map((l) => l.replace(/\[\d+\]/, '[]')).sort();
+    };
+    const before = await inherited();
     const s = startSession(opensnoop, ['comm=nobody-here']);
     cleanup.push(() => s.engine.close());
     expect(bpfFds().length).toBeGreaterThan(0);
-    const r = await run('/bin/sh', ['-c', 'for f in /proc/self/fd/*; do readlink "$f"; done']);
-    expect(r.stdout.split('\n').filter((l) => /bpf/.test(l))).toEqual([]);
+    const after = await inherited();
+    expect(after.filter((l) => /bpf|eventpoll|perf_event/.test(l))).toEqual([]);
+    expect(after).toEqual(before);
   });
 
   it('a failed reader start releases its function: node still exits by itself', async () => {
