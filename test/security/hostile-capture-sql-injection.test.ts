@@ -85,6 +85,19 @@ describe('a capture whose values are SQL: merged queries never run them', () => 
     expect(readdirSync(dir).filter((f) => /-(wal|shm|journal)$/.test(f))).toEqual([]);
   });
 
+  it('the query connection is read-only from its first statement: even an ATTACH of a new path, or a set-up that is not a TEMP view, creates nothing', async () => {
+    const r = CaptureReader.open(base);
+    const fresh = join(dir, 'created-by-attach.db');
+    try {
+      await expect(r.query('SELECT 1', { merge: { main: r.dbPath, attach: [{ alias: 'c1', path: fresh }], setup: [] } })).rejects.toThrow(/unable to open|query failed/);
+      await expect(r.query('SELECT 1', { merge: { main: r.dbPath, attach: [], setup: [`ATTACH DATABASE '${fresh}' AS pwn`] } })).rejects.toThrow(/set-up may only create TEMP views/);
+      await expect(r.query('SELECT 1', { merge: { main: r.dbPath, attach: [], setup: [`CREATE TEMP VIEW v AS SELECT 1; ATTACH DATABASE '${fresh}' AS pwn`] } })).rejects.toThrow(/more than one statement|one statement at a time/);
+    } finally {
+      r.close();
+    }
+    expect(existsSync(fresh)).toBe(false);
+  });
+
   it('a capture whose table cannot be read is an error the user sees, never silently left out of the union', async () => {
     const b = hostileCopy(base, 'b2.db', (db) => db.prepare("UPDATE capture SET hostname = 'web2'").run());
     const readers = [CaptureReader.open(base), CaptureReader.open(b)];
