@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,31 @@ function evilCapture(path: string): void {
     CREATE TRIGGER t AFTER INSERT ON journal BEGIN INSERT INTO pwned VALUES (1); END;`);
   db.close();
   chownSync(path, USER, USER);
+}
+
+/**
+ * A "hot" rollback journal for `db` as SQLite would leave one, with no pages
+ * and a super-journal pointing at `victim`: an open that plays it back
+ * deletes `victim` (reproduced with this SQLite: any file root can unlink).
+ */
+function hotJournal(db: string, victim: string): Buffer {
+  const pageSize = 16384;
+  const magic = Buffer.from('d9d505f920a163d7', 'hex');
+  const hdr = Buffer.alloc(512);
+  magic.copy(hdr, 0);
+  hdr.writeUInt32BE(0, 8); // no page records
+  hdr.writeUInt32BE(12345, 12);
+  hdr.writeUInt32BE(statSync(db).size / pageSize, 16); // the database keeps its size
+  hdr.writeUInt32BE(512, 20);
+  hdr.writeUInt32BE(pageSize, 24);
+  const name = Buffer.from(victim);
+  const tail = Buffer.alloc(4 + name.length + 16);
+  tail.writeUInt32BE(Math.floor(0x40000000 / pageSize) + 1, 0);
+  name.copy(tail, 4);
+  tail.writeUInt32BE(name.length, 4 + name.length);
+  tail.writeUInt32BE(name.reduce((a, b) => (a + b) >>> 0, 0), 8 + name.length);
+  magic.copy(tail, 12 + name.length);
+  return Buffer.concat([hdr, tail]);
 }
 
 const base = mkdtempSync(join(tmpdir(), 'ebpfsh-hostile-dir-'));
@@ -94,6 +119,38 @@ describe('names planted before root creates the capture (sticky directory, like 
       expect(existsSync(join(d, name))).toBe(false);
     });
   }
+
+  it('(the attack is real) that journal next to a capture SQLite opens read-write deletes the file it names', () => {
+    const lab = dir('lab', 0, 0o700);
+    const victim = join(lab, 'victim');
+    writeFileSync(victim, 'root data\n');
+    const db = new Database(join(lab, 'c.db'));
+    db.pragma('page_size = 16384'); // as a capture's
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (a)');
+    db.close();
+    writeFileSync(join(lab, 'c.db-journal'), hotJournal(join(lab, 'c.db'), victim));
+    const again = new Database(join(lab, 'c.db'), { fileMustExist: true });
+    again.pragma('schema_version');
+    again.close();
+    expect(existsSync(victim)).toBe(false);
+  });
+
+  it('a hot journal slipped in before the writer opens the capture cannot make root delete a file', async () => {
+    const victim = join(base, 'victim-hot');
+    writeFileSync(victim, 'root data\n', { mode: 0o600 });
+    const hot = join(base, 'hot-journal');
+    captureOpenHooks.beforeOpen = (stage, path) => {
+      if (stage !== 'writer') return;
+      writeFileSync(hot, hotJournal(path, victim), { mode: 0o644 });
+      // The user tries to replace root's -journal: the sticky bit stops the rename, its mode the write.
+      asUser('mv h.db-journal h.old 2>/dev/null; cat hot > h.db-journal 2>/dev/null; cp ../hot-journal h.db-journal 2>/dev/null; true', d);
+    };
+    const rec = Recorder.create(join(d, 'h.db'), undefined, { toolVersion: 't', reserveBytes: 0 });
+    await rec.whenReady();
+    expect((await rec.stop()).error).toBeUndefined();
+    expect(readFileSync(victim, 'utf8')).toBe('root data\n');
+  });
 
   it('a planted FILE.reserve does not delete the new capture, and a symlink there is not followed', async () => {
     const victim = join(base, 'victim');
