@@ -23,24 +23,39 @@ export class FollowTracker {
     private readonly loadOptions: Omit<LoadOptions, 'programs'>,
   ) {}
 
-  /** Follows each root; returns the mask of their bits. */
+  /**
+   * Follows each root; returns the mask of their bits. All or nothing: if
+   * one root fails (no slot left, the followed map full), the roots this
+   * call took are released again, so no slot or map entry outlives the error.
+   */
   acquire(roots: number[]): bigint {
     for (const r of roots) if (!existsSync(`/proc/${r}`)) throw new FilterError(`follow: no process ${r} is running`);
     this.ensureLoaded();
     let mask = 0n;
-    for (const root of roots) {
-      let slot = this.slots.get(root);
-      if (!slot) {
-        const used = new Set([...this.slots.values()].map((s) => s.bit));
-        let bit = 0;
-        while (used.has(bit)) bit++;
-        if (bit >= SLOTS) throw new FilterError(`follow: at most ${SLOTS} followed processes at once`);
-        slot = { bit, refs: 0 };
-        this.slots.set(root, slot);
-        this.seed(root, 1n << BigInt(bit));
+    const taken: number[] = [];
+    try {
+      for (const root of roots) {
+        let slot = this.slots.get(root);
+        if (!slot) {
+          const used = new Set([...this.slots.values()].map((s) => s.bit));
+          let bit = 0;
+          while (used.has(bit)) bit++;
+          if (bit >= SLOTS) throw new FilterError(`follow: at most ${SLOTS} followed processes at once`);
+          slot = { bit, refs: 0 };
+          this.slots.set(root, slot);
+          slot.refs++;
+          taken.push(root);
+          this.seed(root, 1n << BigInt(bit));
+        } else {
+          slot.refs++;
+          taken.push(root);
+        }
+        mask |= 1n << BigInt(slot.bit);
       }
-      slot.refs++;
-      mask |= 1n << BigInt(slot.bit);
+    } catch (e) {
+      this.release(taken);
+      if (isNativeError(e)) throw new ProbeError(`cannot follow processes: ${e.message}`, e.code, e.details);
+      throw e;
     }
     return mask;
   }

@@ -178,3 +178,20 @@ describe('losses add up: the engine against a fake kernel', () => {
     expect(engine.counters()[0]).toMatchObject({ events: 1, losses: { queue_overflow: 2 } });
   });
 });
+
+describe('follow= that fails half-way leaves nothing behind', () => {
+  it('a followed map that fills up while seeding: the error is clear, and no slot or entry outlives it', () => {
+    const b = fakeBackend();
+    const engine = new Engine({ backend: b });
+    let writes = 0;
+    b.session.failMapUpdate = (map) => map === 'followed' && ++writes > 1;
+    // Our own parent has at least us as a descendant: two entries to seed, the second fails.
+    expect(() => engine.attach(opensnoop, parseFilters([`follow=${process.ppid}`], [opensnoop]))).toThrow(/cannot follow processes/);
+    expect(b.session.mapKeys('followed')).toHaveLength(0);
+    b.session.failMapUpdate = undefined;
+    engine.attach(opensnoop, parseFilters([`follow=${process.ppid}`], [opensnoop]));
+    expect(b.session.mapKeys('followed').length).toBeGreaterThan(1);
+    engine.detach(opensnoop);
+    expect(b.session.mapKeys('followed')).toHaveLength(0);
+  });
+});
