@@ -242,7 +242,12 @@ export class Engine {
     const l = this.live.get(id);
     if (!l) throw new ProbeError(`${probe.name} is not attached`);
     const native = this.session();
-    clearKernelFilters(native, this.layouts, id);
+    try {
+      clearKernelFilters(native, this.layouts, id);
+    } catch {
+      // Unloading below stops every program of the probe all the same; sets
+      // left behind belong to an old generation and go at its next filter write.
+    }
     native.unload(l.objectId);
     if (l.followRoots.length) this.follow?.release(l.followRoots);
     this.live.delete(id);

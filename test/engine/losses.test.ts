@@ -195,3 +195,16 @@ describe('follow= that fails half-way leaves nothing behind', () => {
     expect(b.session.mapKeys('followed')).toHaveLength(0);
   });
 });
+
+describe('detach always unloads', () => {
+  it('a filter map that refuses the clear still leaves no program or link attached', () => {
+    const b = fakeBackend();
+    const engine = new Engine({ backend: b });
+    engine.attach(opensnoop, parseFilters(['uid=1000'], [opensnoop]));
+    b.session.failMapUpdate = (map) => map === 'probe_filters';
+    engine.detach(opensnoop);
+    expect(b.session.liveObjects()).toBe(0);
+    expect(b.session.liveLinks()).toBe(0);
+    expect(engine.attachments()).toHaveLength(0);
+  });
+});
