@@ -68,6 +68,87 @@ os.close(w)
 print(res['tid'], res['fd'])
 `;
 
+/**
+ * Fills the table of opens in flight: argv[2] threads (comm argv[4]) block
+ * opening the FIFO argv[1]; once all are asleep in openat, the main thread
+ * takes the same comm, opens argv[3], then releases them all. C, not Python:
+ * ten thousand threads waking at once on one GIL take a minute.
+ */
+const FLOODER = `
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+static const char *fifo, *comm;
+static pid_t *tids;
+static int ready;
+
+static void *blocker(void *arg)
+{
+	int fd;
+
+	prctl(PR_SET_NAME, comm);
+	tids[(long)arg] = gettid();
+	__atomic_add_fetch(&ready, 1, __ATOMIC_SEQ_CST);
+	fd = open(fifo, O_RDONLY);
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+static int asleep_in_openat(pid_t tid)
+{
+	char path[64], buf[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return strncmp(buf, "257 ", 4) == 0;
+}
+
+int main(int argc, char **argv)
+{
+	int n = atoi(argv[2]), fd, w, i, j, left;
+	pthread_t *ts = calloc(n, sizeof(*ts));
+	pthread_attr_t at;
+
+	fifo = argv[1];
+	comm = argv[4];
+	tids = calloc(n, sizeof(*tids));
+	pthread_attr_init(&at);
+	pthread_attr_setstacksize(&at, 65536);
+	for (i = 0; i < n; i++)
+		if (pthread_create(&ts[i], &at, blocker, (void *)(long)i))
+			return 2;
+	while (__atomic_load_n(&ready, __ATOMIC_SEQ_CST) < n)
+		sched_yield();
+	for (left = n; left;) {
+		for (i = 0, j = 0; i < left; i++)
+			if (!asleep_in_openat(tids[i]))
+				tids[j++] = tids[i];
+		left = j;
+	}
+	prctl(PR_SET_NAME, comm);
+	fd = open(argv[3], O_RDONLY);
+	w = open(fifo, O_WRONLY | O_NONBLOCK);
+	for (i = 0; i < n; i++)
+		pthread_join(ts[i], NULL);
+	printf("%d %d\\n", fd, w);
+	return 0;
+}
+`;
+
 /** Runs python3 with a script and stdin; returns stdout. */
 function python(script: string, args: string[], input = ''): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -183,6 +264,32 @@ describeKernel('a hostile process cannot make its opens vanish or lie (real kern
     for (const cause of ['string_fault', 'ringbuf_full', 'pending_full', 'decode_error', 'queue_overflow'] as const)
       expect(after[cause] - before[cause], cause).toBe(0);
   });
+
+  it('counts an open it could not keep track of when a flood of blocked opens fills the table (pending_full), and loses none of them', async () => {
+    const fifo = join(dir, 'flood-fifo');
+    const marker = join(dir, 'flood-marker');
+    writeFileSync(marker, 'x');
+    await run('mkfifo', [fifo]);
+    const n = 10240; // open_pending's size
+    const bin = join(dir, 'flooder');
+    writeFileSync(`${bin}.c`, FLOODER);
+    const cc = spawnSync('cc', ['-O2', '-pthread', '-o', bin, `${bin}.c`], { encoding: 'utf8' });
+    if (cc.status !== 0) throw new Error(`cc failed: ${cc.stderr}`);
+    const before = { ...counters().losses };
+    const r = await run(bin, [fifo, String(n), marker, COMM]);
+    expect(r.code, r.stderr).toBe(0);
+    const [fd, w] = r.stdout.trim().split(' ').map(Number) as [number, number];
+    expect(fd).toBeGreaterThanOrEqual(0);
+    expect(w).toBeGreaterThanOrEqual(0);
+    await waitFor(() => s.events.filter((e) => e.fields.path === fifo).length >= n, 15000, `${n} released FIFO opens`);
+    const after = counters().losses;
+    // n + 2 opens reached the hook: the n blocked ones delivered, the marker's and the FIFO writer's
+    // (made while the table was full) counted, each once
+    expect(after.pending_full - before.pending_full).toBe(2);
+    expect(s.events.filter((e) => e.fields.path === marker)).toHaveLength(0);
+    expect(s.events.filter((e) => e.fields.path === fifo)).toHaveLength(n);
+    expect(after.ringbuf_full - before.ringbuf_full).toBe(0);
+  }, 60000);
 
   it('reports the file the kernel opened when a second thread rewrites the path during the open', async () => {
     const fifo = join(dir, 'fifo');
