@@ -106,7 +106,7 @@ function trustedOwners(): Set<number> {
  * files there, and the names they could plant first are refused by the
  * exclusive creates below.
  */
-function checkDirectory(path: string): void {
+function checkDirectory(path: string, verb = 'record to'): void {
   let dir: string;
   try {
     dir = realpathSync(dirname(resolve(path)));
@@ -118,10 +118,10 @@ function checkDirectory(path: string): void {
     const st = statSync(d);
     const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
     if ((st.mode & 0o022) !== 0 && (st.mode & S_ISVTX) === 0) {
-      throw new CaptureError(`cannot record to ${path}: ${d} can be written by other users (mode ${mode}, no sticky bit), who could swap the capture; choose a directory only root can write`, 'UNSAFEDIR');
+      throw new CaptureError(`cannot ${verb} ${path}: ${d} can be written by other users (mode ${mode}, no sticky bit), who could swap the capture; choose a directory only root can write`, 'UNSAFEDIR');
     }
     if (!trusted.has(st.uid)) {
-      throw new CaptureError(`cannot record to ${path}: ${d} belongs to uid ${st.uid}, who could swap the capture's files while root writes them; choose a directory root owns`, 'UNSAFEDIR');
+      throw new CaptureError(`cannot ${verb} ${path}: ${d} belongs to uid ${st.uid}, who could swap the capture's files while root writes them; choose a directory root owns`, 'UNSAFEDIR');
     }
     if (d === dirname(d)) break;
   }
@@ -333,6 +333,8 @@ export function recoverCapture(path: string, nowNs: number = Number(process.hrti
     throw new CaptureError(`${path}: no such capture`, 'ENOENT');
   }
   if (!st.isFile()) throw new CaptureError(`${path} is not a file`, 'NOTCAPTURE');
+  checkDirectory(path, 'recover');
+  guardCompanions(path);
   const db = new Database(path, { fileMustExist: true });
   try {
     db.pragma('trusted_schema = OFF');
@@ -367,6 +369,30 @@ export function recoverCapture(path: string, nowNs: number = Number(process.hrti
     throw asCaptureError(e, basename(path));
   } finally {
     db.close();
+  }
+}
+
+/**
+ * Before root opens an existing capture read-write: each -journal, -wal and
+ * -shm next to it is either ours (a crashed recorder's: a plain file of
+ * root's with one link) or made now, empty and exclusively, so none can be
+ * planted before SQLite's open. A planted -wal is replayed into the capture,
+ * and a planted "hot" -journal is played back, and deletes any file named as
+ * its super-journal.
+ */
+function guardCompanions(path: string): void {
+  const euid = process.geteuid?.() ?? 0;
+  for (const suffix of COMPANIONS) {
+    const name = `${path}${suffix}`;
+    try {
+      closeSync(createExclusive(name));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw asCaptureError(e, basename(path));
+      const st = lstatSync(name);
+      if (!st.isFile() || st.nlink !== 1 || st.uid !== euid) {
+        throw new CaptureError(`${basename(path)}: ${name} is not the recorder's (owner uid ${st.uid}, ${st.isFile() ? `${st.nlink} links` : 'not a file'}); remove it before recovering`, 'UNSAFEDIR');
+      }
+    }
   }
 }
 

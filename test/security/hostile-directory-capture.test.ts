@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { captureOpenHooks } from '../../src/store/capture-file.js';
-import { CaptureReader, Recorder } from '../../src/store/index.js';
+import { CaptureReader, Recorder, recoverCapture } from '../../src/store/index.js';
 import { sha256 } from '../store/helpers.js';
 
 /*
@@ -218,5 +218,48 @@ describe("the operator's own directory under sudo: a swap between root's opens i
     const rec = Recorder.create(join(d, 'ok.db'), undefined, { toolVersion: 't', reserveBytes: 0 });
     await rec.whenReady();
     expect((await rec.stop()).error).toBeUndefined();
+  });
+});
+
+describe('recovering a capture that lies in a sticky directory (root opens it read-write)', () => {
+  let d: string;
+  beforeAll(() => {
+    d = dir('sticky-recover', 0, 0o1777);
+  });
+
+  /** A capture whose recorder "died": stopped without finishing, left in WAL form. */
+  async function unclean(name: string): Promise<string> {
+    const p = join(d, name);
+    const rec = Recorder.create(p, undefined, { toolVersion: 't', reserveBytes: 0 });
+    await rec.whenReady();
+    await rec.stop();
+    const db = new Database(p);
+    db.pragma('journal_mode = WAL');
+    db.prepare('UPDATE capture SET end_ns = NULL').run();
+    db.close();
+    return p;
+  }
+
+  it('a hot journal planted next to it is refused, and the file it names survives', async () => {
+    const p = await unclean('r1.db');
+    const victim = join(base, 'victim-recover');
+    writeFileSync(victim, 'root data\n', { mode: 0o600 });
+    const hot = join(base, 'hot-recover');
+    writeFileSync(hot, hotJournal(p, victim), { mode: 0o644 });
+    asUser(`cp ${hot} r1.db-journal`, d);
+    expect(() => recoverCapture(p)).toThrow(/r1\.db-journal is not the recorder's \(owner uid 1000, 1 links\); remove it before recovering/);
+    expect(readFileSync(victim, 'utf8')).toBe('root data\n');
+  });
+
+  it('a -wal planted next to it is refused, not replayed', async () => {
+    const p = await unclean('r2.db');
+    asUser('printf planted > r2.db-wal', d);
+    expect(() => recoverCapture(p)).toThrow(/r2\.db-wal is not the recorder's/);
+  });
+
+  it('with nothing planted it recovers and leaves one file', async () => {
+    const p = await unclean('r3.db');
+    expect(recoverCapture(p).wasUnclean).toBe(true);
+    expect(readdirSync(d).filter((f) => f.startsWith('r3.db'))).toEqual(['r3.db']);
   });
 });
