@@ -149,6 +149,25 @@ int main(int argc, char **argv)
 }
 `;
 
+/**
+ * openat2(argv[1], O_WRONLY|O_CREAT) with its struct open_how in a file
+ * mapping never touched from userspace: the page is not mapped yet when the
+ * probe reads it at sys_enter (a fault there), only when the kernel copies it.
+ */
+const UNTOUCHED_HOW = `
+import ctypes, mmap, os, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.prctl(15, b"${COMM}", 0, 0, 0)
+with open(sys.argv[2], "wb") as f:
+    f.write(struct.pack("QQQ", os.O_WRONLY | os.O_CREAT, 0o600, 0).ljust(4096, b"\\0"))
+fd = os.open(sys.argv[2], os.O_RDONLY)
+m = mmap.mmap(fd, 4096, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+how = ctypes.addressof(ctypes.c_char.from_buffer(m))
+libc.syscall.restype = ctypes.c_long
+r = libc.syscall(437, -100, ctypes.c_char_p(sys.argv[1].encode()), ctypes.c_void_p(how), ctypes.c_size_t(24))
+print(r if r >= 0 else -ctypes.get_errno())
+`;
+
 /** Runs python3 with a script and stdin; returns stdout. */
 function python(script: string, args: string[], input = ''): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -290,6 +309,16 @@ describeKernel('a hostile process cannot make its opens vanish or lie (real kern
     expect(s.events.filter((e) => e.fields.path === fifo)).toHaveLength(n);
     expect(after.ringbuf_full - before.ringbuf_full).toBe(0);
   }, 60000);
+
+  it('reads openat2 flags from a page the process never touched (the kernel faults it in; the probe reads again at exit)', async () => {
+    const target = join(dir, 'created-by-openat2');
+    const fd = Number((await python(UNTOUCHED_HOW, [target, join(dir, 'how.bin')])).trim());
+    expect(fd).toBeGreaterThanOrEqual(0);
+    const e = await waitFor(() => s.events.find((x) => x.fields.syscall === 'openat2' && x.fields.path === target), 5000, 'the openat2');
+    const O_WRONLY = 1, O_CREAT = 0o100;
+    expect(e.fields.flags).toBe(O_WRONLY | O_CREAT);
+    expect(e.fields.mode).toBe(0o600);
+  });
 
   it('reports the file the kernel opened when a second thread rewrites the path during the open', async () => {
     const fifo = join(dir, 'fifo');
