@@ -20,7 +20,8 @@ import {
   type ViewFilter,
 } from '../commands/shell/index.js';
 import { degradedTotal, lostTotal } from '../engine/losses.js';
-import type { TraceEvent } from '../probes/index.js';
+import type { ReaderHealth } from '../engine/session.js';
+import { escapeTerminal, type TraceEvent } from '../probes/index.js';
 import { detailLines } from './detail-lines.js';
 import { EventWindow, type Ring, type Row } from './event-window.js';
 import { EMPTY_LINE, backspace, deleteWord, insert, lineOf, move, type LineState } from './line-editor.js';
@@ -122,6 +123,7 @@ export class ShellModel implements ViewControl {
   private queue: string[] = [];
   private quitting = false;
   private lastCounts = new Map<string, { at: number; events: number; lost: number; degraded: number; movedAt: number; rate: number }>();
+  private lastHealth: ReaderHealth | undefined;
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly opts: ShellModelOptions) {
@@ -216,8 +218,21 @@ export class ShellModel implements ViewControl {
       const movedAt = prev ? (lost > prev.lost ? now : prev.movedAt) : lost > 0 ? now : 0;
       this.lastCounts.set(c.probe, { at: now, events: c.events, lost, degraded: degradedTotal(c.losses), movedAt, rate });
     }
+    this.noteReaderHealth();
     this.captureStats = this.ctx.capture.current()?.stats() ?? null;
     this.changed();
+  }
+
+  /** Reader failures that lose no known event (poll errors, a consumer that threw) are said in the transcript, not kept silent. */
+  private noteReaderHealth(): void {
+    const health = (this.opts.engine as { readerHealth?: () => ReaderHealth }).readerHealth?.();
+    if (!health) return;
+    const prev = this.lastHealth;
+    this.lastHealth = health;
+    const polls = health.pollErrors - (prev?.pollErrors ?? 0);
+    if (polls > 0) this.say(`reading the ring buffer failed ${polls} times (last errno ${health.lastPollErrno})`, 'error');
+    const listeners = health.listenerErrors - (prev?.listenerErrors ?? 0);
+    if (listeners > 0) this.say(`an event consumer failed ${listeners} times (last: ${escapeTerminal(health.lastListenerError)}); its events are counted as listener_error`, 'error');
   }
 
   /** Attached probes now, with the figures of the last sample. */

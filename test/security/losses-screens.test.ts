@@ -57,3 +57,17 @@ describe('faulted and truncated strings are degraded deliveries, not losses, on 
     expect(status).toContain('degraded 5');
   });
 });
+
+describe('reader failures reach the shell screen', () => {
+  it('a ring buffer poll failure is a transcript line, not silence', async () => {
+    const { frame, engine, model } = renderShell({ rows: 30 });
+    const health = { framingErrors: 0, pollErrors: 0, lastPollErrno: 0, listenerErrors: 0, lastListenerError: '' };
+    Object.assign(engine, { readerHealth: () => ({ ...health }) });
+    model.sampleCounters();
+    health.pollErrors = 2;
+    health.lastPollErrno = 9;
+    model.sampleCounters();
+    await new Promise((r) => setTimeout(r, 40));
+    expect(frame()).toContain('reading the ring buffer failed 2 times (last errno 9)');
+  });
+});
