@@ -79,10 +79,10 @@ export interface WriterFiles {
 export interface CreatedCapture {
   /** Hand to the writer thread. */
   writer: WriterFiles;
-  /** The disk-full reserve: an fd of an already unlinked file (no name to swap or leave behind), -1 for none. The writer closes it to free the space. */
+  /** The disk-full reserve: an fd of an already unlinked file (no name to swap or leave behind), -1 for none. The writer reopens it through /proc at start and frees the space by closing its own fd. */
   reserveFd: number;
-  /** Closes the held fds; `writerFailed`: the writer never started, so the reserve is closed here too. Idempotent. */
-  release(writerFailed: boolean): void;
+  /** Closes the held fds, the reserve's included: call once the writer is ready (it holds its own reserve fd then) or failed. Idempotent. */
+  release(): void;
 }
 
 /** Test seam: runs just before SQLite opens the new capture by path ('create': this thread; 'writer': the writer thread), where a directory's owner could swap it. */
@@ -277,11 +277,11 @@ export function createCapture(path: string, meta: CaptureMeta, reserveBytes: num
     return {
       writer: { dir, dbFd, sha256, want },
       reserveFd,
-      release: (writerFailed) => {
+      release: () => {
         if (released) return;
         released = true;
         for (const fd of held) closeSync(fd);
-        if (writerFailed && reserveFd >= 0) closeSync(reserveFd);
+        if (reserveFd >= 0) closeSync(reserveFd);
       },
     };
   } catch (e) {

@@ -195,8 +195,8 @@ export class Recorder {
       this.worker.once('message', (m: { t: string }) => (m.t === 'ready' ? resolve() : reject(new CaptureError('capture writer did not start'))));
       this.worker.once('error', (e) => reject(new CaptureError(`capture writer failed: ${e.message}`)));
     });
-    // Held until the writer proved it opened our files; the reserve is the writer's once it started.
-    this.ready.then(() => created.release(false), () => created.release(true));
+    // Held until the writer proved it opened our files (and took its own fd of the reserve).
+    this.ready.then(created.release, created.release);
     this.worker.on('message', (m) => this.onWorkerMessage(m));
     this.worker.on('error', (e) => this.fail(new CaptureError(`capture writer failed: ${e.message} (the capture holds what was committed)`, 'WRITER')));
     if (engine) {

@@ -135,7 +135,9 @@ function isFull(e) {
   return e && (e.code === 'SQLITE_FULL' || e.code === 'ENOSPC' || /SQLITE_FULL|database or disk is full/.test(String(e.message)));
 }
 
-let reserveFd = workerData.reserveFd;
+// Our own fd of the reserve (an unlinked file the main thread made): reopened through /proc so this
+// thread closes only what it opened (Node warns otherwise) and the main thread can close its own.
+let reserveFd = workerData.reserveFd >= 0 ? fs.openSync(`/proc/self/fd/${workerData.reserveFd}`, 'r') : -1;
 
 function releaseReserve() {
   try {
