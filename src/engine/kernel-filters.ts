@@ -72,14 +72,14 @@ export function clearKernelFilters(native: NativeSession, layouts: Layouts, prob
 
 /**
  * Waits out programs that may still hold the replaced probe_filter entry.
- * Where the kernel cannot say (membarrier refused), deleting the old sets
- * anyway is the lesser harm: a leftover generation would fill the maps.
+ * Where the kernel refuses membarrier (nohz_full), a program run lasts
+ * microseconds: 50 ms is far past any of them.
  */
 function waitForPrograms(native: NativeSession): void {
   try {
     native.waitForPrograms();
   } catch {
-    // see above
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
   }
 }
 
