@@ -98,6 +98,13 @@ int enter_creat(struct trace_event_raw_sys_enter *ctx)
 				 ctx->args[1]);
 }
 
+SEC("tracepoint/syscalls/sys_enter_open_by_handle_at")
+int enter_open_by_handle_at(struct trace_event_raw_sys_enter *ctx)
+{
+	/* opens a file by handle, not by path: only the opened file's path tells what */
+	return enter_open_common(OPEN_KIND_BY_HANDLE, (int)ctx->args[0], NULL, ctx->args[2], 0);
+}
+
 /* The path of the file behind `fd` in the current task's table. */
 static __always_inline bool fd_path(int fd, struct path *out)
 {
@@ -177,8 +184,10 @@ static __always_inline int handle_exit(long ret)
 		e->mode = how.mode;
 	}
 
-	n = bpf_probe_read_user_str(e->data, OPEN_PATH_MAX, a->path);
-	if (n <= 0) {
+	if (!a->path) {			/* open_by_handle_at: nothing to read */
+		e->data[0] = 0;
+		n = 1;
+	} else if ((n = bpf_probe_read_user_str(e->data, OPEN_PATH_MAX, a->path)) <= 0) {
 		e->ev_flags |= OPEN_F_PATH_FAULT;
 		damaged(&damage, DAMAGE_FAULT);
 		e->data[0] = 0;
@@ -251,6 +260,12 @@ int exit_openat2(struct trace_event_raw_sys_exit *ctx)
 
 SEC("tracepoint/syscalls/sys_exit_open")
 int exit_open(struct trace_event_raw_sys_exit *ctx)
+{
+	return handle_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_open_by_handle_at")
+int exit_open_by_handle_at(struct trace_event_raw_sys_exit *ctx)
 {
 	return handle_exit(ctx->ret);
 }

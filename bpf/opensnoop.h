@@ -14,6 +14,7 @@ enum open_kind {
 	OPEN_KIND_OPENAT2 = 1,
 	OPEN_KIND_OPEN = 2,
 	OPEN_KIND_CREAT = 3,
+	OPEN_KIND_BY_HANDLE = 4,	/* open_by_handle_at: no path passed, only the opened file's */
 };
 
 enum open_event_flags {

@@ -4,7 +4,7 @@ import { anyPathMatches, parsePathPattern, type PathPattern } from './path-match
 import type { ByteString, ProbeSpec } from './types.js';
 
 // enum open_kind and open_event_flags in bpf/opensnoop.h
-const SYSCALLS = ['openat', 'openat2', 'open', 'creat'];
+const SYSCALLS = ['openat', 'openat2', 'open', 'creat', 'open_by_handle_at'];
 const PATH_TRUNCATED = 1;
 const ABS_TRUNCATED = 2;
 const REAL_TRUNCATED = 8;
@@ -50,7 +50,7 @@ export const opensnoop: ProbeSpec = {
   name: 'opensnoop',
   aliases: ['open'],
   table: 'open',
-  summary: 'file opens (open, openat, openat2, creat): path, flags, mode, fd or error',
+  summary: 'file opens (open, openat, openat2, creat, open_by_handle_at): path, flags, mode, fd or error',
   object: 'opensnoop',
   // exit before enter: once an enter stashes an open, its exit is there to emit and delete it
   hooks: [
@@ -70,6 +70,14 @@ export const opensnoop: ProbeSpec = {
       optional: true,
       choices: [{ programs: ['exit_creat', 'enter_creat'], attach: 'tracepoint/syscalls/sys_{enter,exit}_creat' }],
     },
+    {
+      // a file opened by handle has no path argument: without this hook it would not be seen at all
+      name: 'open_by_handle_at',
+      optional: true,
+      choices: [
+        { programs: ['exit_open_by_handle_at', 'enter_open_by_handle_at'], attach: 'tracepoint/syscalls/sys_{enter,exit}_open_by_handle_at' },
+      ],
+    },
   ],
   record: {
     struct: 'open_event',
@@ -83,7 +91,7 @@ export const opensnoop: ProbeSpec = {
     { name: 'flags', type: 'int', doc: 'open flags (O_*); null when openat2\'s struct open_how could not be read' },
     { name: 'mode', type: 'int', doc: 'mode for O_CREAT/O_TMPFILE; null when unknown, as flags' },
     { name: 'dfd', type: 'int', doc: 'directory fd a relative path was resolved against (-100 = cwd)' },
-    { name: 'syscall', type: 'text', doc: 'openat, openat2, open or creat' },
+    { name: 'syscall', type: 'text', doc: 'openat, openat2, open, creat or open_by_handle_at' },
     { name: 'truncated', type: 'int', doc: '1 when a path was cut to fit the record' },
   ],
   retField: 'ret',

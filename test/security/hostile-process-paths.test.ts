@@ -168,6 +168,21 @@ r = libc.syscall(437, -100, ctypes.c_char_p(sys.argv[1].encode()), ctypes.c_void
 print(r if r >= 0 else -ctypes.get_errno())
 `;
 
+/** Opens argv[1] by file handle (name_to_handle_at, then open_by_handle_at): no path reaches the open. */
+const BY_HANDLE = `
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.prctl(15, b"${COMM}", 0, 0, 0)
+h = ctypes.create_string_buffer(128)
+ctypes.c_uint.from_buffer(h).value = 120
+mount_id = ctypes.c_int()
+if libc.name_to_handle_at(-100, sys.argv[1].encode(), h, ctypes.byref(mount_id), 0) != 0:
+    sys.exit("name_to_handle_at: errno %d" % ctypes.get_errno())
+mfd = os.open(os.path.dirname(sys.argv[1]), os.O_RDONLY)
+fd = libc.open_by_handle_at(mfd, h, os.O_RDONLY)
+print(fd if fd >= 0 else -ctypes.get_errno())
+`;
+
 /** Runs python3 with a script and stdin; returns stdout. */
 function python(script: string, args: string[], input = ''): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -318,6 +333,15 @@ describeKernel('a hostile process cannot make its opens vanish or lie (real kern
     const O_WRONLY = 1, O_CREAT = 0o100;
     expect(e.fields.flags).toBe(O_WRONLY | O_CREAT);
     expect(e.fields.mode).toBe(0o600);
+  });
+
+  it('sees a file opened by handle, with no path passed, by the path of the file opened', async () => {
+    const target = join(dir, 'by-handle');
+    writeFileSync(target, 'x');
+    const fd = Number((await python(BY_HANDLE, [target])).trim());
+    expect(fd).toBeGreaterThanOrEqual(0);
+    const e = await waitFor(() => s.events.find((x) => x.fields.syscall === 'open_by_handle_at' && x.fields.ret === fd), 5000, 'the open by handle');
+    expect(e.fields).toMatchObject({ path: target, raw_path: '', truncated: 0 });
   });
 
   it('reports the file the kernel opened when a second thread rewrites the path during the open', async () => {
