@@ -153,6 +153,8 @@ export class Recorder {
   /** Set once the last batch was taken: an event after that cannot reach the capture. */
   private finalTaken = false;
   private ackWaiters: (() => void)[] = [];
+  /** The writer thread is gone (it crashed, or finished): nothing in flight will be acknowledged any more. */
+  private writerExited = false;
   private unsubscribe: (() => void) | undefined;
   private stopping: Promise<StopResult> | undefined;
   private stopListeners = new Set<(r: StopResult) => void>();
@@ -189,7 +191,7 @@ export class Recorder {
     }, this.opts.reserveBytes);
     this.bootId = hostFacts().bootId;
     this.worker = new Worker(WORKER_PATH, {
-      workerData: { sqlite: SQLITE_MODULE, path, files: created.writer, reserveFd: created.reserveFd, synchronous: this.opts.synchronous },
+      workerData: { sqlite: SQLITE_MODULE, path: created.path, files: created.writer, reserveFd: created.reserveFd, synchronous: this.opts.synchronous },
     });
     this.ready = new Promise((resolve, reject) => {
       this.worker.once('message', (m: { t: string }) => (m.t === 'ready' ? resolve() : reject(new CaptureError('capture writer did not start'))));
@@ -199,6 +201,14 @@ export class Recorder {
     this.ready.then(created.release, created.release);
     this.worker.on('message', (m) => this.onWorkerMessage(m));
     this.worker.on('error', (e) => this.fail(new CaptureError(`capture writer failed: ${e.message} (the capture holds what was committed)`, 'WRITER')));
+    this.worker.once('exit', () => {
+      this.writerExited = true;
+      // Whatever was still in flight will never commit now: counted, not forgotten.
+      for (const seq of [...this.inflight.keys()]) this.loseInflight(seq);
+      const w = this.ackWaiters;
+      this.ackWaiters = [];
+      for (const r of w) r();
+    });
     if (engine) {
       // A recording started mid-session counts only the losses from its own start.
       this.lossPrev = new Map(engine.counters().map((c) => [c.probe, structuredClone(c)]));
@@ -354,7 +364,8 @@ export class Recorder {
         }
       };
       this.worker.on('message', on);
-      this.worker.once('exit', () => resolve({ mode: 'wal', error: 'writer exited' }));
+      if (this.writerExited) resolve({ mode: 'wal', error: 'writer exited' });
+      else this.worker.once('exit', () => resolve({ mode: 'wal', error: 'writer exited' }));
     });
     this.worker.postMessage({ t: 'finish', ops, final }, transfer);
     const fin = await done;
@@ -461,11 +472,8 @@ export class Recorder {
 
   /** Resolves once no batch is in flight (or the writer is gone). */
   private allAcked(): Promise<void> {
-    if (this.inflight.size === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.ackWaiters.push(resolve);
-      this.worker.once('exit', () => resolve());
-    });
+    if (this.inflight.size === 0 || this.writerExited) return Promise.resolve();
+    return new Promise((resolve) => this.ackWaiters.push(resolve));
   }
 
   private settleAcks(): void {

@@ -130,6 +130,19 @@ describe('a capture counts its own losses exactly', () => {
     expect(lost).toBe(10);
   });
 
+  it('a writer thread that dies with batches in flight: stopping still ends, and those rows are counted lost', async () => {
+    const path = join(t.dir, 'died.db');
+    const rec = Recorder.create(path, undefined, { toolVersion: 't', batchMs: 1000, reserveBytes: 0 });
+    await rec.whenReady();
+    const priv = rec as unknown as { flush(): void; worker: { terminate(): Promise<number> } };
+    rec.record(Array.from({ length: 7 }, (_, i) => openEvent(i)));
+    priv.flush();
+    await priv.worker.terminate();
+    const r = await rec.stop('test');
+    expect(r.error?.message).toMatch(/not finalized: writer exited/);
+    expect(r.rows + r.dropped).toBe(7);
+  });
+
   it('events that arrive while the recorder stops are written or counted, never dropped in silence', async () => {
     const path = join(t.dir, 'late.db');
     const rec = Recorder.create(path, undefined, { toolVersion: 't', batchMs: 1000, reserveBytes: 0 });
