@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fchmodSync, lstatSync, openSync, realpathSync, statSync, unlinkSync, writeSync, accessSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PROBES } from '../probes/index.js';
 import { CaptureError } from './errors.js';
@@ -77,6 +77,8 @@ export interface WriterFiles {
 
 /** A new capture, and the fds held until the writer thread has proven it opened the same files. */
 export interface CreatedCapture {
+  /** The capture's path with its directory resolved: the writer thread opens this one. */
+  path: string;
   /** Hand to the writer thread. */
   writer: WriterFiles;
   /** The disk-full reserve: an fd of an already unlinked file (no name to swap or leave behind), -1 for none. The writer reopens it through /proc at start and frees the space by closing its own fd. */
@@ -106,7 +108,7 @@ function trustedOwners(): Set<number> {
  * files there, and the names they could plant first are refused by the
  * exclusive creates below.
  */
-function checkDirectory(path: string, verb = 'record to'): void {
+function checkDirectory(path: string, verb = 'record to'): string {
   let dir: string;
   try {
     dir = realpathSync(dirname(resolve(path)));
@@ -125,6 +127,7 @@ function checkDirectory(path: string, verb = 'record to'): void {
     }
     if (d === dirname(d)) break;
   }
+  return dir;
 }
 
 /** Creates a file exclusively (never through a symlink) with mode 0600 whatever the umask; returns its fd. */
@@ -208,9 +211,11 @@ function fstatBig(fd: number): { dev: bigint; ino: bigint } {
  * attached. The caller hands `writer` and `reserveFd` to the writer thread
  * and calls `release` once it is ready (or failed).
  */
-export function createCapture(path: string, meta: CaptureMeta, reserveBytes: number): CreatedCapture {
-  checkDirectory(path);
-  const dir = dirname(resolve(path));
+export function createCapture(given: string, meta: CaptureMeta, reserveBytes: number): CreatedCapture {
+  // Every open below goes through the checked directory itself, never again through a symlink in the
+  // path given (one in a sticky /tmp stays its owner's to re-point).
+  const dir = checkDirectory(given);
+  const path = join(dir, basename(given));
   const created: string[] = [];
   const held: number[] = [];
   let reserveFd = -1;
@@ -275,6 +280,7 @@ export function createCapture(path: string, meta: CaptureMeta, reserveBytes: num
     const want = [{ name: path, key: dbKey }, { name: `${path}-wal`, key: keyOf(companions[1]!) }, { name: `${path}-shm`, key: keyOf(companions[2]!) }];
     let released = false;
     return {
+      path,
       writer: { dir, dbFd, sha256, want },
       reserveFd,
       release: () => {
@@ -333,9 +339,9 @@ export function recoverCapture(path: string, nowNs: number = Number(process.hrti
     throw new CaptureError(`${path}: no such capture`, 'ENOENT');
   }
   if (!st.isFile()) throw new CaptureError(`${path} is not a file`, 'NOTCAPTURE');
-  checkDirectory(path, 'recover');
-  guardCompanions(path);
-  const db = new Database(path, { fileMustExist: true });
+  const real = join(checkDirectory(path, 'recover'), basename(path)); // as in createCapture
+  guardCompanions(real);
+  const db = new Database(real, { fileMustExist: true });
   try {
     db.pragma('trusted_schema = OFF');
     db.pragma('cell_size_check = ON');
@@ -363,7 +369,7 @@ export function recoverCapture(path: string, nowNs: number = Number(process.hrti
     })();
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.pragma('journal_mode = DELETE');
-    removeLegacyReserve(path);
+    removeLegacyReserve(real);
     return { wasUnclean, gapStartNs: gapStart, fromVersion: version };
   } catch (e) {
     throw asCaptureError(e, basename(path));

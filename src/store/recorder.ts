@@ -191,7 +191,7 @@ export class Recorder {
     }, this.opts.reserveBytes);
     this.bootId = hostFacts().bootId;
     this.worker = new Worker(WORKER_PATH, {
-      workerData: { sqlite: SQLITE_MODULE, path, files: created.writer, reserveFd: created.reserveFd, synchronous: this.opts.synchronous },
+      workerData: { sqlite: SQLITE_MODULE, path: created.path, files: created.writer, reserveFd: created.reserveFd, synchronous: this.opts.synchronous },
     });
     this.ready = new Promise((resolve, reject) => {
       this.worker.once('message', (m: { t: string }) => (m.t === 'ready' ? resolve() : reject(new CaptureError('capture writer did not start'))));

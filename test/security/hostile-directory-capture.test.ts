@@ -152,6 +152,22 @@ describe('names planted before root creates the capture (sticky directory, like 
     expect(readFileSync(victim, 'utf8')).toBe('root data\n');
   });
 
+  it('a symlinked directory in the -w path, re-pointed by its owner between root\'s opens: the writer still opens the checked directory', async () => {
+    const cases = dir('root-cases', 0, 0o755);
+    const theirs = dir('their-cases', USER, 0o755);
+    asUser(`ln -s ${cases} link`, d);
+    captureOpenHooks.beforeOpen = (stage) => {
+      if (stage === 'writer') asUser(`rm link && ln -s ${theirs} link`, d);
+    };
+    const rec = Recorder.create(join(d, 'link', 's.db'), undefined, { toolVersion: 't', reserveBytes: 0 });
+    await rec.whenReady();
+    expect((await rec.stop()).error).toBeUndefined();
+    expect(readdirSync(theirs)).toEqual([]);
+    const r = CaptureReader.open(join(cases, 's.db'));
+    expect(r.info().cleanStop).toBe(true);
+    r.close();
+  });
+
   it('a planted FILE.reserve does not delete the new capture, and a symlink there is not followed', async () => {
     const victim = join(base, 'victim');
     writeFileSync(victim, 'root data\n', { mode: 0o600 });
