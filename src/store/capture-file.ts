@@ -208,8 +208,9 @@ function fstatBig(fd: number): { dev: bigint; ino: bigint } {
  * -journal/-wal/-shm created exclusively with mode 0600, the schema, the
  * capture row, WAL, and the disk-full reserve; SQLite's open is verified to
  * be of our files. Synchronous so a bad path fails before any probe is
- * attached. The caller hands `writer` and `reserveFd` to the writer thread
- * and calls `release` once it is ready (or failed).
+ * attached. The caller has the writer thread open `path` (not the path
+ * given), hands it `writer` and `reserveFd`, and calls `release` once it is
+ * ready or failed.
  */
 export function createCapture(given: string, meta: CaptureMeta, reserveBytes: number): CreatedCapture {
   // Every open below goes through the checked directory itself, never again through a symlink in the
@@ -239,7 +240,8 @@ export function createCapture(given: string, meta: CaptureMeta, reserveBytes: nu
     sameFile.assertOpenedOurs(before, [{ name: path, key: dbKey }], dir);
     // 16 KiB pages: fewer page writes per commit and B-tree splits than 4 KiB; ~10% less writer CPU per row here.
     db.pragma('page_size = 16384');
-    // No rollback journal file at all on the way to WAL: its first lock (an empty file) deletes our -journal.
+    // MEMORY first: switching to WAL writes the header through a rollback journal, which SQLite would
+    // otherwise open by path (O_CREAT, not exclusive). With it, no -journal is ever written here.
     db.pragma('journal_mode = MEMORY');
     db.pragma('journal_mode = WAL');
     // The first write opens the -wal and -shm: check them before any statement that could fire a trigger.
@@ -257,7 +259,7 @@ export function createCapture(given: string, meta: CaptureMeta, reserveBytes: nu
       db!.prepare("INSERT INTO journal (ts, action, detail) VALUES (?, 'start', ?)").run(meta.startNs, `recording by ${meta.commandLine.join(' ')}`);
       db!.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
-    db.close(); // checkpoints into the capture and removes the -wal and -shm (and the -journal went at the first lock)
+    db.close(); // checkpoints into the capture and removes the -wal and -shm; our empty -journal normally stays
     db = undefined;
     // The writer's own open: fresh -wal and -shm again. Its first lock looks for a hot -journal
     // before it knows the file is WAL; ours is empty, and nobody else can replace it here.
