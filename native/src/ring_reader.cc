@@ -58,7 +58,7 @@ void RingReader::Stop() {
   // The links are gone by now (Session::DestroyAll): what the ring still
   // holds is the last of it, handed over before the function is released.
   if (rb_) {
-    DrainAll();
+    DrainAll(false);
     ring_buffer__free(rb_);
     rb_ = nullptr;
   }
@@ -122,12 +122,15 @@ void RingReader::NoteError(int n) {
   last_poll_errno_ = -n;
 }
 
-// Consumes everything in the ring, flushing full batches on the way.
-void RingReader::DrainAll() {
+// Consumes everything in the ring, flushing full batches on the way. From
+// the thread, a stop request ends it early (Stop drains the rest once the
+// links are gone, so a storm cannot hold Stop's join).
+void RingReader::DrainAll(bool until_stopped) {
   for (;;) {
     int n = ring_buffer__consume(rb_);
     if (n == kStopDraining) {
       Flush();
+      if (until_stopped && !running_) return;
       continue;
     }
     NoteError(n);
@@ -148,7 +151,7 @@ void RingReader::Loop() {
     int n = ring_buffer__poll(rb_, want != flushed_ ? 0 : opts_.flush_ms);
     if (n == kStopDraining) Flush();
     else NoteError(n);
-    DrainAll();
+    DrainAll(true);
     flushed_ = want;
   }
 }

@@ -51,7 +51,7 @@ class RingReader {
  private:
   static int OnSample(void *ctx, void *data, size_t size);
   void Loop();
-  void DrainAll();
+  void DrainAll(bool until_stopped);
   void Flush();
   void NoteError(int n);
 
