@@ -1,13 +1,13 @@
 import Database from 'better-sqlite3';
 import { fork, type ChildProcess } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { closeSync, readSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileMatcher, type ByteString, type Filters, type ProbeSpec, type TraceEvent } from '../probes/index.js';
 import { asCaptureError } from './capture-file.js';
 import { CaptureError } from './errors.js';
+import { copyEvidence, openEvidence, privateTempDir } from './evidence-file.js';
 import { forensicViewsSql } from './forensic-views.js';
 import { migrate } from './migrations.js';
 import { argvOf, byteStringOf, eventFromRow, intOf, intOrNull } from './rows.js';
@@ -109,33 +109,22 @@ const QUERY_CHILD = fileURLToPath(new URL('../../src/store/query-child.cjs', imp
 const SQLITE_MODULE = createRequire(import.meta.url).resolve('better-sqlite3');
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 
-function readHeader(path: string, name: string): { wal: boolean; version: number } {
-  let st;
-  try {
-    st = statSync(path);
-  } catch {
-    throw new CaptureError(`${name}: no such file`, 'ENOENT');
-  }
-  if (!st.isFile()) throw new CaptureError(`${name} is not a file`, 'NOTCAPTURE');
-  if (st.size === 0) throw new CaptureError(`${name} is empty: not an ebpfsh capture`, 'NOTCAPTURE');
+function readHeader(fd: number, size: number, name: string): { wal: boolean; version: number } {
+  if (size === 0) throw new CaptureError(`${name} is empty: not an ebpfsh capture`, 'NOTCAPTURE');
   const h = Buffer.alloc(100);
-  let fd: number | undefined;
   try {
-    fd = openSync(path, 'r');
     readSync(fd, h, 0, 100, 0);
   } catch (e) {
-    throw new CaptureError(`${name} cannot be read (${(e as Error).message})`, 'EACCES');
-  } finally {
-    if (fd !== undefined) closeSync(fd);
+    throw new CaptureError(`${name} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'EACCES');
   }
-  if (st.size < 100 || !h.subarray(0, 16).equals(SQLITE_MAGIC)) throw new CaptureError(`${name} is not an ebpfsh capture (not a SQLite database)`, 'NOTCAPTURE');
+  if (size < 100 || !h.subarray(0, 16).equals(SQLITE_MAGIC)) throw new CaptureError(`${name} is not an ebpfsh capture (not a SQLite database)`, 'NOTCAPTURE');
   const pageSize = h.readUInt16BE(16) === 1 ? 65536 : h.readUInt16BE(16);
   const wal = h[18] === 2 || h[19] === 2;
   const pages = h.readUInt32BE(28);
   const sizeValid = h.readUInt32BE(24) === h.readUInt32BE(92) && pages > 0;
-  if (!wal && sizeValid && st.size < pages * pageSize)
-    throw new CaptureError(`${name} is truncated (${st.size} of ${pages * pageSize} bytes); was it copied while being written?`, 'CORRUPT');
-  if (st.size % pageSize !== 0 && !wal) throw new CaptureError(`${name} is truncated or damaged (size is not a whole number of pages)`, 'CORRUPT');
+  if (!wal && sizeValid && size < pages * pageSize)
+    throw new CaptureError(`${name} is truncated (${size} of ${pages * pageSize} bytes); was it copied while being written?`, 'CORRUPT');
+  if (size % pageSize !== 0 && !wal) throw new CaptureError(`${name} is truncated or damaged (size is not a whole number of pages)`, 'CORRUPT');
   return { wal, version: h.readUInt32BE(60) };
 }
 
@@ -159,15 +148,29 @@ export class CaptureReader {
 
   private constructor(readonly path: string, opts: ReaderOptions) {
     const name = basename(path);
-    const head = readHeader(path, name);
-    this.snapshot = !opts.live && (head.wal || head.version < SCHEMA_VERSION);
-    this.dbPath = path;
+    // Header and copies read through one non-blocking fd: the file checked is the file read.
+    const src = openEvidence(path, name)!;
+    let wal: ReturnType<typeof openEvidence>;
+    try {
+      const head = readHeader(src.fd, src.st.size, name);
+      this.snapshot = !opts.live && (head.wal || head.version < SCHEMA_VERSION);
+      this.dbPath = path;
+      if (this.snapshot) {
+        wal = openEvidence(`${path}-wal`, `${name}-wal`, { optional: true, noFollow: true });
+        this.tempDir = privateTempDir();
+        this.dbPath = join(this.tempDir, 'capture.db');
+        copyEvidence(src.fd, this.dbPath);
+        if (wal) copyEvidence(wal.fd, `${this.dbPath}-wal`);
+      }
+    } catch (e) {
+      this.cleanup();
+      throw asCaptureError(e, name);
+    } finally {
+      closeSync(src.fd);
+      if (wal) closeSync(wal.fd);
+    }
     try {
       if (this.snapshot) {
-        this.tempDir = mkdtempSync(join(tmpdir(), 'ebpfsh-capture-'));
-        this.dbPath = join(this.tempDir, 'capture.db');
-        copyFileSync(path, this.dbPath);
-        if (existsSync(`${path}-wal`)) copyFileSync(`${path}-wal`, `${this.dbPath}-wal`);
         const rw = new Database(this.dbPath, { fileMustExist: true });
         try {
           rw.pragma('trusted_schema = OFF');
