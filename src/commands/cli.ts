@@ -61,6 +61,15 @@ export function buildProgram(): Command {
       process.exitCode = await runRecord(probes, filters, { ...o, version: VERSION });
     });
 
+  program
+    .command('recover')
+    .description('finalize in place a capture whose recorder died or could not stop in time (root, as it was recorded)')
+    .argument('<capture>', 'capture file')
+    .action(async (path: string) => {
+      const { runRecover } = await import('./recover-command.js');
+      await runRecover(path);
+    });
+
   registerCaptureCommands(program);
 
   // `ebpfsh` alone starts the interactive shell. Positional options keep the

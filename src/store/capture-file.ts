@@ -342,7 +342,7 @@ export function recoverCapture(path: string, nowNs: number = Number(process.hrti
   }
   if (!st.isFile()) throw new CaptureError(`${path} is not a file`, 'NOTCAPTURE');
   const real = join(checkDirectory(path, 'recover'), basename(path)); // as in createCapture
-  guardCompanions(real);
+  const made = guardCompanions(real);
   const db = new Database(real, { fileMustExist: true });
   try {
     db.pragma('trusted_schema = OFF');
@@ -377,6 +377,7 @@ export function recoverCapture(path: string, nowNs: number = Number(process.hrti
     throw asCaptureError(e, basename(path));
   } finally {
     db.close();
+    removeEmptyCompanions(made);
   }
 }
 
@@ -388,18 +389,33 @@ export function recoverCapture(path: string, nowNs: number = Number(process.hrti
  * and a planted "hot" -journal is played back, and deletes any file named as
  * its super-journal.
  */
-function guardCompanions(path: string): void {
+function guardCompanions(path: string): string[] {
   const euid = process.geteuid?.() ?? 0;
+  const made: string[] = [];
   for (const suffix of COMPANIONS) {
     const name = `${path}${suffix}`;
     try {
       closeSync(createExclusive(name));
+      made.push(name);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw asCaptureError(e, basename(path));
       const st = lstatSync(name);
       if (!st.isFile() || st.nlink !== 1 || st.uid !== euid) {
         throw new CaptureError(`${basename(path)}: ${name} is not the recorder's (owner uid ${st.uid}, ${st.isFile() ? `${st.nlink} links` : 'not a file'}); remove it before recovering`, 'UNSAFEDIR');
       }
+    }
+  }
+  return made;
+}
+
+/** The placeholders guardCompanions made that SQLite left empty (a finalized capture needs none). */
+function removeEmptyCompanions(made: string[]): void {
+  for (const name of made) {
+    try {
+      const st = lstatSync(name);
+      if (st.isFile() && st.size === 0 && st.nlink === 1) unlinkSync(name);
+    } catch {
+      // SQLite removed it
     }
   }
 }

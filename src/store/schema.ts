@@ -147,7 +147,7 @@ export const CORE_TABLES: readonly CoreTable[] = [
     columns: [
       { name: 'id', type: 'INTEGER', constraint: 'PRIMARY KEY', doc: 'order' },
       { name: 'ts', type: 'INTEGER', constraint: 'NOT NULL', doc: 'kernel monotonic ns' },
-      { name: 'action', type: 'TEXT', constraint: 'NOT NULL', doc: 'start, attach, detach, filter, stop, recovered' },
+      { name: 'action', type: 'TEXT', constraint: 'NOT NULL', doc: 'start, attach, detach, filter, stop, recovered, error (an evidence path that failed: a probe that could not attach for the process table, reader poll failures, a consumer that threw)' },
       { name: 'probe', type: 'TEXT', doc: 'probe name (NULL for start/stop)' },
       { name: 'filters', type: 'TEXT', doc: "the filters as written, e.g. 'uid=1000 path=/etc/' ('' = every event)" },
       { name: 'clauses', type: 'TEXT', doc: 'JSON array of {clause, where}: where each clause ran, "kernel" or "userspace"' },

@@ -104,7 +104,7 @@ export async function runShellApp(opts: ShellOptions = {}): Promise<number> {
       const stats = await Promise.race([model.ctx.capture.stop(), new Promise<typeof budget>((r) => (timer = setTimeout(() => r(budget), FINALIZE_BUDGET_MS)))]);
       clearTimeout(timer);
       if (stats === budget && recording !== undefined)
-        notes.push(`capture ${escapeTerminal(recording)} not finalized within ${FINALIZE_BUDGET_MS / 1000} s: it holds what was committed (keep ${escapeTerminal(recording)}-wal with it); the next open reads it as unclean with the gap, and recovery finalizes it`);
+        notes.push(`capture ${escapeTerminal(recording)} not finalized within ${FINALIZE_BUDGET_MS / 1000} s: it holds what was committed (keep ${escapeTerminal(recording)}-wal with it); readers show it as unclean with the gap, and 'ebpfsh recover ${escapeTerminal(recording)}' finalizes it`);
       else if (stats && stats !== budget) notes.push(`capture ${escapeTerminal(stats.path)} finalized (${stats.events} events)`);
     } catch (e) {
       notes.push(`capture: ${errorLine(e)}`);

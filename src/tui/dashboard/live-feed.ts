@@ -1,4 +1,4 @@
-import { monotonicNs } from '../../engine/index.js';
+import { lostTotal, monotonicNs } from '../../engine/index.js';
 import type { ShellEngine } from '../../commands/shell/index.js';
 import type { TraceEvent } from '../../probes/index.js';
 import { DashboardModel, type Coverage } from './dashboard-model.js';
@@ -48,7 +48,7 @@ export class LiveDashboardFeed {
     const now = monotonicNs();
     for (const c of this.engine.counters()) {
       if (this.isBackground(c.probe)) continue;
-      const total = Object.values(c.losses).reduce((a, b) => a + b, 0) - c.losses.truncated;
+      const total = lostTotal(c.losses); // degraded deliveries (string_fault, truncated) are events, not losses
       const prev = this.lost.get(c.probe) ?? 0;
       if (total > prev) this.model.addLoss(c.probe, total - prev, now);
       this.lost.set(c.probe, total);

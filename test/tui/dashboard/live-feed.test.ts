@@ -14,7 +14,7 @@ function engineWithClock(): FakeEngine {
 }
 
 describe('live dashboard feed', () => {
-  it('aggregates events as they arrive, hides background probes, and counts loss deltas (not truncation)', () => {
+  it('aggregates events as they arrive, hides background probes, and counts loss deltas (not degraded deliveries: truncated, string_fault)', () => {
     const engine = engineWithClock();
     engine.attach(execsnoop, parseFilters([], [execsnoop]));
     engine.attach(procsnoop, parseFilters([], [procsnoop]));
@@ -27,6 +27,7 @@ describe('live dashboard feed', () => {
     engine.emit([{ ...execEvent({ pid: 8 }), probe: 'procsnoop', ts: now }]);
     engine.counts.get('execsnoop')!.losses.ringbuf_full = 5;
     engine.counts.get('execsnoop')!.losses.truncated = 9;
+    engine.counts.get('execsnoop')!.losses.string_fault = 4;
     feed.tick();
     engine.counts.get('execsnoop')!.losses.ringbuf_full = 7;
     feed.tick();

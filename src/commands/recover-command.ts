@@ -1,0 +1,20 @@
+import { escapeTerminal } from '../probes/index.js';
+
+/**
+ * `ebpfsh recover FILE`: finalizes, in place, a capture whose recorder died or
+ * ran out of time to stop (its committed WAL folded in, marked unclean with the
+ * gap, indexes built, left self-contained). Readers never do this: they read
+ * such a capture from a private copy and leave the evidence as it was.
+ */
+export async function runRecover(path: string): Promise<void> {
+  // Loaded on use, like record: the store costs start-up time.
+  const { recoverCapture, SCHEMA_VERSION } = await import('../store/index.js');
+  const r = recoverCapture(path);
+  const said = [
+    r.wasUnclean
+      ? 'finalized after an unclean stop: nothing is known after its last committed batch (a recorder_died loss row marks the gap)'
+      : 'was already stopped cleanly',
+  ];
+  if (r.fromVersion < SCHEMA_VERSION) said.push(`migrated from schema ${r.fromVersion} to ${SCHEMA_VERSION}`);
+  process.stdout.write(`${escapeTerminal(path)}: ${said.join('; ')}; it is self-contained now\n`);
+}
