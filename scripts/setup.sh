@@ -11,6 +11,15 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 
+# `sudo ebpfsh` runs this checkout's code as root: refuse when another user
+# could change it (see docs/security.md).
+for p in "$root" "$root/bin" "$root/bin/ebpfsh" "$root/dist" "$root/node_modules" "$root/native/build"; do
+	if [ -e "$p" ] && [ -n "$(find -L "$p" -maxdepth 0 -perm -o+w 2>/dev/null)" ]; then
+		say "$p can be written by any user, who could then run code as root through ebpfsh: chmod o-w it"
+		exit 1
+	fi
+done
+
 # 1. System packages (Debian 12).
 pkgs=(clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config build-essential bpftool tmux python3 sqlite3 util-linux)
 missing=()
