@@ -174,11 +174,6 @@ export async function runShellApp(opts: ShellOptions = {}): Promise<number> {
     instance.waitUntilExit().catch((e: unknown) => void shutdown('internal error', 1, e));
   };
 
-  const recentEvents = function* () {
-    const rows = model.window.allRows();
-    for (let i = 0; i < rows.length; i++) yield rows.at(i)!.event;
-  };
-
   const feedTimer = setInterval(() => feed.tick(), 1000);
   dashboard = wireDashboard({
     model,
@@ -188,7 +183,7 @@ export async function runShellApp(opts: ShellOptions = {}): Promise<number> {
     },
     mount,
     closing: () => closing,
-    feed: { model: () => feed.model, tick: () => feed.tick(), opened: () => feed.show(recentEvents()), closed: () => feed.hide() },
+    feed: { model: () => feed.model, tick: () => feed.tick(), opened: () => feed.show(model.heldEvents()), closed: () => feed.hide() },
     title: 'live',
     clockOffsetNs: engine.clock.offsetNs,
   });

@@ -195,6 +195,13 @@ export class ShellModel implements ViewControl {
     this.flushTimer = setTimeout(() => this.flush(), wait);
   }
 
+  /** Every event the shell holds: the window, then what waits for the next flush (or for :resume). */
+  *heldEvents(): Generator<TraceEvent> {
+    const rows = this.window.allRows();
+    for (let i = 0; i < rows.length; i++) yield rows.at(i)!.event;
+    for (const b of this.pending) yield* b;
+  }
+
   /** Moves pending events into the window (also used by tests). */
   flush(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);

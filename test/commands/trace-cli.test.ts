@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeKernel, waitFor } from '../helpers/kernel.js';
+import { traceWhile } from '../helpers/recording.js';
 
 const BIN = fileURLToPath(new URL('../../bin/ebpfsh', import.meta.url));
 
@@ -65,19 +66,6 @@ describeKernel('ebpfsh trace on the real kernel', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** Starts `ebpfsh trace`, waits for it to attach, runs `fire`, collects stdout until it exits. */
-  async function traceWhile(args: string[], fire: () => void): Promise<{ stdout: string; stderr: string; code: number | null }> {
-    const p = spawn(BIN, ['trace', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    const closed = new Promise<number | null>((r) => p.on('close', r));
-    await waitFor(() => stderr.includes('Ctrl-C to stop'), 10_000, 'trace to attach');
-    fire();
-    const code = await closed;
-    return { stdout, stderr, code };
-  }
 
   it('prints NDJSON with exact argv and stops after --count', async () => {
     const r = await traceWhile(['exec', 'comm=evil-true', '--json', '-n', '1'], () => spawnSync(bin, ['a b', 'c']));

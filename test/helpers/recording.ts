@@ -33,3 +33,17 @@ export async function recordWhile(path: string, args: string[], workload: () => 
     await closed;
   }
 }
+
+/** Starts `ebpfsh trace <args>`, waits for it to attach, runs `fire`, and collects its output until it exits (use -n or -d). */
+export async function traceWhile(args: string[], fire: () => void, attachMs = 15_000): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  const p = spawn(BIN, ['trace', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  p.stdout.on('data', (d) => (stdout += d));
+  p.stderr.on('data', (d) => (stderr += d));
+  const closed = new Promise<number | null>((r) => p.on('close', r));
+  await waitFor(() => stderr.includes('Ctrl-C to stop'), attachMs, 'trace to attach');
+  fire();
+  const code = await closed;
+  return { stdout, stderr, code };
+}

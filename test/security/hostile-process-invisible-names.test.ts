@@ -1,10 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeKernel, waitFor } from '../helpers/kernel.js';
-import { BIN } from '../helpers/recording.js';
+import { describeKernel } from '../helpers/kernel.js';
+import { traceWhile } from '../helpers/recording.js';
 import { RAW } from './hostile-capture.js';
 
 describeKernel('a process that opens files with invisible characters in their names (real kernel)', () => {
@@ -14,19 +14,6 @@ describeKernel('a process that opens files with invisible characters in their na
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** `ebpfsh trace` until it exits (-n), with `fire` run once it has attached. */
-  async function traceWhile(args: string[], fire: () => void): Promise<{ stdout: string; stderr: string; code: number | null }> {
-    const p = spawn(BIN, ['trace', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    const closed = new Promise<number | null>((r) => p.on('close', r));
-    await waitFor(() => stderr.includes('Ctrl-C to stop'), 15_000, 'trace to attach');
-    fire();
-    const code = await closed;
-    return { stdout, stderr, code };
-  }
 
   const names = ['pass\u200dwd', 'sha\u200bdow', 'a\u2060b', 'soft\u00adhyphen', 'tag\u{e0041}s', 'bom\ufeff'];
 

@@ -4,7 +4,8 @@ import { monotonicNs } from '../../../src/engine/index.js';
 import { execsnoop } from '../../../src/probes/execsnoop.js';
 import { procsnoop } from '../../../src/probes/procsnoop.js';
 import { parseFilters } from '../../../src/probes/index.js';
-import { FakeEngine, execEvent } from '../fake-engine.js';
+import { FakeEngine, execEvent, openEvent } from '../fake-engine.js';
+import { ShellModel } from '../../../src/tui/shell-model.js';
 
 /** A fake engine whose clock maps wall time to monotonic like the real one. */
 function engineWithClock(): FakeEngine {
@@ -53,5 +54,19 @@ describe('live dashboard feed', () => {
     const row = feed.model.snapshot().coverage.execsnoop!;
     expect(row.at(-1)).toBe(true); // attached during the current second
     expect(row.at(-3)).toBe(false);
+  });
+
+  it('ranks every event the shell holds when it opens, including those not yet drawn (waiting for the next flush)', () => {
+    const engine = engineWithClock();
+    const model = new ShellModel({ engine, historyFile: null, flushMs: 60_000 });
+    const feed = new LiveDashboardFeed(engine);
+    const now = monotonicNs();
+    engine.emit(Array.from({ length: 3 }, () => ({ ...openEvent({ pid: 5, comm: 'drawn' }), ts: now })));
+    model.flush();
+    engine.emit(Array.from({ length: 4 }, () => ({ ...openEvent({ pid: 6, comm: 'waiting' }), ts: now }))); // not flushed yet
+    feed.show(model.heldEvents());
+    expect(feed.model.snapshot().topProcesses).toEqual([['waiting(6)', 4], ['drawn(5)', 3]]);
+    feed.dispose();
+    model.dispose();
   });
 });
