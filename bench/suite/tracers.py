@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import socket
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
