@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Compile bpf/*.bpf.c into build/bpf/*.bpf.o (CO-RE) and derive the record
-# layouts userspace decodes with from the objects' BTF. Incremental.
+# Compile bpf/probes/*.bpf.c (which include bpf/lib/) into build/bpf/*.bpf.o
+# (CO-RE), then derive from the objects' BTF the record layouts userspace
+# decodes with (build/bpf/layouts.json) and the TypeScript skeleton of their
+# enums, limits, program and map names (src/event/generated/skeleton.ts),
+# which tsc compiles next. Incremental.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build/bpf
@@ -14,9 +17,9 @@ fi
 
 arch=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 changed=0
-for src in bpf/*.bpf.c; do
+for src in bpf/probes/*.bpf.c; do
 	obj="$out/$(basename "${src%.c}").o"
-	if [ ! -f "$obj" ] || [ -n "$(find "$src" bpf/*.h build/vmlinux.h -newer "$obj" 2>/dev/null | head -1)" ]; then
+	if [ ! -f "$obj" ] || [ -n "$(find "$src" bpf/lib/*.h bpf/probes/*.h build/vmlinux.h -newer "$obj" 2>/dev/null | head -1)" ]; then
 		clang -g -O2 -target bpf -D__TARGET_ARCH_"$arch" -Wall -Wno-unused-function \
 			-I build -I bpf -c "$src" -o "$obj.tmp"
 		mv "$obj.tmp" "$obj"
@@ -29,7 +32,8 @@ if [ "$changed" = 1 ] || [ ! -f "$out/min_core.btf" ] || [ build/vmlinux.h -nt "
 	bpftool gen min_core_btf /sys/kernel/btf/vmlinux "$out/min_core.btf.tmp" "$out"/*.bpf.o
 	mv "$out/min_core.btf.tmp" "$out/min_core.btf"
 fi
-if [ "$changed" = 1 ] || [ ! -f "$out/layouts.json" ] || [ scripts/gen-layouts.mjs -nt "$out/layouts.json" ]; then
-	node scripts/gen-layouts.mjs "$out" > "$out/layouts.json.tmp"
+skeleton=src/event/generated/skeleton.ts
+if [ "$changed" = 1 ] || [ ! -f "$out/layouts.json" ] || [ ! -f "$skeleton" ] || [ scripts/gen-layouts.mjs -nt "$out/layouts.json" ]; then
+	node scripts/gen-layouts.mjs "$out" --skeleton "$skeleton" > "$out/layouts.json.tmp"
 	mv "$out/layouts.json.tmp" "$out/layouts.json"
 fi

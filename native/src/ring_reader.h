@@ -10,11 +10,13 @@
 #include <thread>
 #include <vector>
 
+#include "../../bpf/lib/limits.h"  // MAX_PROBES: the BPF side's own limit, not a copy
+
 struct ring_buffer;
 
 namespace ebpfsh {
 
-constexpr int kMaxProbes = 64;
+constexpr int kMaxProbes = MAX_PROBES;
 
 struct ReaderOptions {
   int flush_ms = 10;

@@ -2,10 +2,14 @@
 #ifndef EBPFSH_EXECSNOOP_H
 #define EBPFSH_EXECSNOOP_H
 
-#define EXEC_FILENAME_MAX	4096	/* the kernel's PATH_MAX, NUL included: any accepted filename fits */
-#define EXEC_ARGS_MAX		4096
-#define EXEC_FAILED_ARGS	20	/* argv entries read for a failed exec */
-#define EXEC_FAILED_ARG_MAX	128
+enum execsnoop_limits {
+	EXEC_FILENAME_MAX = 4096,	/* the kernel's PATH_MAX, NUL included: any accepted filename fits */
+	EXEC_ARGS_MAX = 4096,		/* argv bytes of a successful exec, with the NUL after the last */
+	EXEC_FAILED_ARGS = 20,		/* argv entries read for a failed exec */
+	EXEC_FAILED_ARG_MAX = 128,	/* bytes of each, NUL included */
+};
+
+#define EXEC_ARGC_UNKNOWN	0xffffffff	/* exec_event.argc when the kernel could not tell */
 
 enum exec_kind {
 	EXEC_KIND_EXEC = 0,	/* the new image runs (sched_process_exec) */
@@ -23,7 +27,7 @@ enum exec_flags {
 struct exec_event {
 	struct event_header hdr;
 	__s32 ret;
-	__u32 argc;		/* 0xffffffff when the kernel could not tell */
+	__u32 argc;		/* EXEC_ARGC_UNKNOWN when the kernel could not tell */
 	__u32 args_size;	/* bytes of argv before truncation */
 	__u16 flags;		/* enum exec_flags */
 	/* bytes with the NUL: filename and exe up to EXEC_FILENAME_MAX, args up to EXEC_ARGS_MAX - 1 */

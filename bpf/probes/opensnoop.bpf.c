@@ -7,12 +7,19 @@
  * kernel actually opened (walked from the new fd), which a second thread
  * rewriting the caller's buffer cannot change.
  */
-#include "common.h"
+#include "lib/exports.h"
+#include "lib/scratch.h"
+#include "lib/path.h"
 #include "opensnoop.h"
 
 #define AT_FDCWD	-100
+/* open flags (asm-generic/fcntl.h; not in vmlinux.h, which has no macros) */
+#define O_WRONLY	01
+#define O_CREAT		0100
+#define O_TRUNC		01000
+#define OPEN_PENDING_ENTRIES	10240
 
-DEFINE_SCRATCH(open_scratch);
+DEFINE_SCRATCH(open_scratch, struct scratch);
 
 struct open_args {
 	const char *path;
@@ -31,12 +38,20 @@ struct open_args {
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
+	__uint(max_entries, OPEN_PENDING_ENTRIES);
 	__type(key, __u32);
 	__type(value, struct open_args);
 } open_pending SEC(".maps");
 
-const struct open_event *unused_open_event __attribute__((unused));
+/* What userspace reads from this object's BTF (bpf/lib/exports.h). */
+struct opensnoop_exports {
+	struct lib_exports lib;
+	enum open_kind kind;
+	enum open_event_flags ev_flags;
+	enum opensnoop_limits limits;
+	struct open_event record;
+};
+EXPORT_BTF(opensnoop_exports);
 
 static __always_inline int stash_open(struct open_args *a)
 {
@@ -94,7 +109,7 @@ SEC("tracepoint/syscalls/sys_enter_creat")
 int enter_creat(struct trace_event_raw_sys_enter *ctx)
 {
 	/* creat(p, m) is open(p, O_CREAT|O_WRONLY|O_TRUNC, m) */
-	return enter_open_common(OPEN_KIND_CREAT, AT_FDCWD, (const char *)ctx->args[0], 01 | 0100 | 01000,
+	return enter_open_common(OPEN_KIND_CREAT, AT_FDCWD, (const char *)ctx->args[0], O_CREAT | O_WRONLY | O_TRUNC,
 				 ctx->args[1]);
 }
 
@@ -135,12 +150,6 @@ static __always_inline bool base_dir(int dfd, struct path *out)
 	fs = BPF_CORE_READ(task, fs);
 	bpf_core_read(out, sizeof(*out), &fs->pwd);
 	return true;
-}
-
-static __always_inline void damaged(enum damage *d, enum damage worse)
-{
-	if (worse > *d)
-		*d = worse;
 }
 
 static __always_inline int handle_exit(long ret)

@@ -4,12 +4,22 @@
  * table stays current. Threads are skipped: fork reports only new thread
  * groups, exit only the death of the last thread of a group.
  */
-#include "common.h"
+#include "lib/exports.h"
+#include "lib/scratch.h"
+#include "lib/path.h"
 #include "procsnoop.h"
 
-DEFINE_SCRATCH(proc_scratch);
+DEFINE_SCRATCH(proc_scratch, struct scratch);
 
-const struct proc_life_event *unused_proc_life_event __attribute__((unused));
+/* What userspace reads from this object's BTF (bpf/lib/exports.h). */
+struct procsnoop_exports {
+	struct lib_exports lib;
+	enum proc_kind kind;
+	enum proc_flags flags;
+	enum procsnoop_limits limits;
+	struct proc_life_event record;
+};
+EXPORT_BTF(procsnoop_exports);
 
 /* Start of the process (thread group) `task` belongs to, as /proc shows it (boot-based). */
 static __always_inline __u64 process_start(struct task_struct *task)

@@ -4,13 +4,15 @@
  * connecting task (filter and header taken there); SYN_SENT->ESTABLISHED or
  * ->CLOSE gives the outcome and the source port, possibly from softirq.
  */
-#include "common.h"
+#include "lib/exports.h"
+#include "lib/scratch.h"
 #include "tcpconnect.h"
 
 #define AF_INET		2
 #define AF_INET6	10
 #define IPPROTO_TCP	6
 #define ECONNREFUSED	111
+#define CONNECT_PENDING_ENTRIES	16384
 
 /*
  * Not an LRU map: an LRU evicts a connect in progress without a trace. Keyed
@@ -20,19 +22,20 @@
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, CONNECT_PENDING_ENTRIES);
 	__type(key, __u64);
 	__type(value, struct connect_event);
 } connect_pending SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct connect_event);
-} connect_scratch SEC(".maps");
+/* the record of a connect in progress is built here, then kept in connect_pending */
+DEFINE_SCRATCH(connect_scratch, struct connect_event);
 
-const struct connect_event *unused_connect_event __attribute__((unused));
+/* What userspace reads from this object's BTF (bpf/lib/exports.h). */
+struct tcpconnect_exports {
+	struct lib_exports lib;
+	struct connect_event record;
+};
+EXPORT_BTF(tcpconnect_exports);
 
 static __always_inline void read_addrs(const struct sock *sk, struct connect_event *e)
 {
@@ -52,15 +55,13 @@ static __always_inline int handle_state(const struct sock *sk, int oldstate, int
 	__u16 family, proto;
 
 	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT) {
-		__u32 zero = 0;
-
 		family = BPF_CORE_READ(sk, __sk_common.skc_family);
 		proto = BPF_CORE_READ(sk, sk_protocol);
 		if (proto != IPPROTO_TCP || (family != AF_INET && family != AF_INET6))
 			return 0;
 		if (!should_trace())
 			return 0;
-		e = bpf_map_lookup_elem(&connect_scratch, &zero);
+		e = scratch_of(&connect_scratch);
 		if (!e)
 			return 0;
 		__builtin_memset(e, 0, sizeof(*e));
@@ -88,7 +89,7 @@ static __always_inline int handle_state(const struct sock *sk, int oldstate, int
 	if (!e->sport)	/* already unhashed on some error paths: the bound port is still here */
 		e->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
 	read_addrs(sk, e);
-	e->latency_us = (bpf_ktime_get_ns() - e->hdr.ts_ns) / 1000;
+	e->latency_us = (bpf_ktime_get_ns() - e->hdr.ts_ns) / NSEC_PER_USEC;
 	e->hdr.ts_ns = bpf_ktime_get_ns();
 	emit(e, sizeof(*e));
 	bpf_map_delete_elem(&connect_pending, &key);

@@ -5,7 +5,8 @@
  * exits (not the leader: it may exit first while its other threads live on).
  * Not a probe of its own: loaded when the first follow filter is set.
  */
-#include "common.h"
+#include "lib/filter.h"
+#include "lib/emit.h"
 
 struct lost_follow {
 	__u64 mask;

@@ -4,10 +4,16 @@
  * mm, which is always populated there, unlike at sys_enter_execve), failed
  * execs from sys_exit_execve{,at} with what sys_enter saw.
  */
-#include "common.h"
+#include "lib/exports.h"
+#include "lib/scratch.h"
+#include "lib/path.h"
 #include "execsnoop.h"
 
-DEFINE_SCRATCH(exec_scratch);
+#define EXEC_PENDING_ENTRIES	10240
+/* __data_loc fields of a tracepoint: the low 16 bits are the offset, the high 16 the length */
+#define DATA_LOC_OFFSET_MASK	0xffff
+
+DEFINE_SCRATCH(exec_scratch, struct scratch);
 
 struct exec_args {
 	const char *filename;
@@ -22,18 +28,20 @@ struct exec_args {
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
+	__uint(max_entries, EXEC_PENDING_ENTRIES);
 	__type(key, __u32);
 	__type(value, struct exec_args);
 } exec_pending SEC(".maps");
 
-const struct exec_event *unused_exec_event __attribute__((unused));
-
-static __always_inline void damaged(enum damage *d, enum damage worse)
-{
-	if (worse > *d)
-		*d = worse;
-}
+/* What userspace reads from this object's BTF (bpf/lib/exports.h). */
+struct execsnoop_exports {
+	struct lib_exports lib;
+	enum exec_kind kind;
+	enum exec_flags flags;
+	enum execsnoop_limits limits;
+	struct exec_event record;
+};
+EXPORT_BTF(execsnoop_exports);
 
 /* Bytes of a string at most EXEC_FILENAME_MAX long (with its NUL) read into dst: never 0, never wraps. */
 static __always_inline __u32 read_filename(struct exec_event *e, const char *src, bool user, enum damage *d)
@@ -81,7 +89,7 @@ static __always_inline int handle_exec(const char *filename, __u32 old_tid)
 	walk = (char *)e + SCRATCH_WALK;
 	fill_header(&e->hdr, EXEC_KIND_EXEC);
 	e->ret = 0;
-	e->argc = 0xffffffff;
+	e->argc = EXEC_ARGC_UNKNOWN;
 	e->flags = 0;
 	e->exe_len = 0;
 	e->args_len = 0;
@@ -108,7 +116,7 @@ static __always_inline int handle_exec(const char *filename, __u32 old_tid)
 	arg_start = BPF_CORE_READ(task, mm, arg_start);
 	arg_end = BPF_CORE_READ(task, mm, arg_end);
 	size = arg_end - arg_start;
-	e->args_size = size > 0xffffffff ? 0xffffffff : size;
+	e->args_size = size > U32_MAX ? U32_MAX : size;
 	len = size;
 	if (size > EXEC_ARGS_MAX - 1) {
 		len = EXEC_ARGS_MAX - 1;
@@ -136,7 +144,7 @@ int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm
 SEC("tracepoint/sched/sched_process_exec")
 int exec_tp(struct trace_event_raw_sched_process_exec *ctx)
 {
-	unsigned short loc = ctx->__data_loc_filename & 0xFFFF;
+	unsigned short loc = ctx->__data_loc_filename & DATA_LOC_OFFSET_MASK;
 
 	return handle_exec((const char *)ctx + loc, ctx->old_pid);
 }
@@ -244,7 +252,7 @@ static __always_inline int handle_exit(long ret)
 		e->flags |= EXEC_F_ARGS_TRUNCATED;
 		damaged(&damage, DAMAGE_TRUNCATED);
 	}
-	e->argc = (w.fault || w.truncated) ? 0xffffffff : w.argc;
+	e->argc = (w.fault || w.truncated) ? EXEC_ARGC_UNKNOWN : w.argc;
 	if (w.off < n || w.off > FAILED_ARGS_END)
 		goto out;		/* unreachable: bounds for the verifier */
 	e->args_len = w.off - n;

@@ -2,12 +2,14 @@
 #ifndef EBPFSH_OPENSNOOP_H
 #define EBPFSH_OPENSNOOP_H
 
-/*
- * The raw path as passed, NUL included: the kernel's PATH_MAX, so any path
- * the kernel accepts arrives whole (a longer one fails with ENAMETOOLONG and
- * arrives cut, flagged OPEN_F_PATH_TRUNCATED).
- */
-#define OPEN_PATH_MAX	4096
+enum opensnoop_limits {
+	/*
+	 * The raw path as passed, NUL included: the kernel's PATH_MAX, so any path
+	 * the kernel accepts arrives whole (a longer one fails with ENAMETOOLONG and
+	 * arrives cut, flagged OPEN_F_PATH_TRUNCATED).
+	 */
+	OPEN_PATH_MAX = 4096,
+};
 
 enum open_kind {
 	OPEN_KIND_OPENAT = 0,

@@ -2,8 +2,10 @@
 #ifndef EBPFSH_PROCSNOOP_H
 #define EBPFSH_PROCSNOOP_H
 
-#define PROC_EXE_MAX	512	/* power of two */
-#define PROC_ARGS_MAX	1024	/* power of two: used as a mask */
+enum procsnoop_limits {
+	PROC_EXE_MAX = 512,	/* bytes of the exe path kept, NUL included (power of two) */
+	PROC_ARGS_MAX = 1024,	/* argv bytes kept, plus one (power of two) */
+};
 
 enum proc_kind {
 	PROC_KIND_FORK = 0,	/* a new process (not a thread); hdr describes the child */

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The header every record starts with (userspace reads its layout from BTF),
+ * the load-time config every object carries, and the one ring buffer.
+ * Maps declared in bpf/lib/ are created once per session and reused by name
+ * by every probe object (see native/src/session.cc), so there is one ring.
+ */
+#ifndef EBPFSH_EVENT_H
+#define EBPFSH_EVENT_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "limits.h"
+
+#ifndef TASK_COMM_LEN
+#define TASK_COMM_LEN 16
+#endif
+
+#define U32_MAX		0xffffffffU
+#define NSEC_PER_USEC	1000
+#define EVENTS_RING_BYTES	(16 * 1024 * 1024)
+#define WAKEUP_BYTES_DEFAULT	(256 * 1024)	/* the engine sets its own (targ_wakeup_bytes) */
+
+struct event_header {
+	__u64 ts_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 cgroup_id;	/* cgroup v2 id of the task */
+	__u16 probe_id;		/* engine-assigned, selects the decoder */
+	__u16 kind;		/* probe-specific sub-type (e.g. which syscall) */
+	__u32 tgid;
+	__u32 tid;
+	__u32 ppid;
+	__u32 uid;
+	__u32 gid;
+	__u32 pidns;		/* inode of the task's pid namespace */
+	__u32 ns_tgid;		/* tgid as seen inside that namespace */
+	char comm[TASK_COMM_LEN];
+};
+
+/* Load-time config, set by the engine per object before load. */
+const volatile __u32 targ_probe_id = 0;
+const volatile __u32 targ_self_tgid = 0;
+const volatile __u64 targ_wakeup_bytes = WAKEUP_BYTES_DEFAULT;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, EVENTS_RING_BYTES);
+} events SEC(".maps");
+
+/* Fill the header from the current task (process context only). */
+static __always_inline void fill_header(struct event_header *h, __u16 kind)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+	struct pid *tgid_pid;
+	struct upid upid = {};
+	unsigned int level;
+
+	h->ts_ns = bpf_ktime_get_ns();
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->probe_id = targ_probe_id;
+	h->kind = kind;
+	h->tgid = pid_tgid >> 32;
+	h->tid = (__u32)pid_tgid;
+	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->uid = (__u32)uid_gid;
+	h->gid = uid_gid >> 32;
+	tgid_pid = BPF_CORE_READ(task, group_leader, thread_pid);
+	level = BPF_CORE_READ(tgid_pid, level);
+	bpf_core_read(&upid, sizeof(upid), &tgid_pid->numbers[level]);
+	h->ns_tgid = upid.nr;
+	h->pidns = BPF_CORE_READ(upid.ns, ns.inum);
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+#endif /* EBPFSH_EVENT_H */
