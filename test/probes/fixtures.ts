@@ -1,37 +1,100 @@
-// Hand-written record bytes with the offsets of the C structs as they are
-// today. If bpf/*.h changes a layout, the decode tests fail until both sides
-// (C, and these fixtures after a conscious look) agree again.
+// Record bytes built from build/bpf/layouts.json (the objects' BTF): each value
+// is written by member name at the offset and with the size and signedness the
+// C struct has, so a layout change in bpf/probes/*.h moves the fixtures with
+// it, and a renamed or removed member fails here by name.
+import { readFileSync } from 'node:fs';
 
-/** Writes struct event_header (64 bytes) for probe `probeId`. */
-function header(buf: Buffer, probeId: number, kind: number, comm: string): void {
-  buf.writeBigUInt64LE(123_456_789_000n, 0); // ts_ns
-  buf.writeBigUInt64LE(4242n, 8); // cgroup_id
-  buf.writeUInt16LE(probeId, 16);
-  buf.writeUInt16LE(kind, 18);
-  buf.writeUInt32LE(1000, 20); // tgid
-  buf.writeUInt32LE(1001, 24); // tid
-  buf.writeUInt32LE(1, 28); // ppid
-  buf.writeUInt32LE(1000, 32); // uid
-  buf.writeUInt32LE(100, 36); // gid
-  buf.writeUInt32LE(4026531836, 40); // pidns
-  buf.writeUInt32LE(7, 44); // ns_tgid
-  buf.write(comm, 48, 16, 'latin1');
+interface Member {
+  offset: number;
+  size: number;
+  type: 'int' | 'uint' | 'char' | 'array' | 'struct';
+}
+interface Struct {
+  size: number;
+  members: Record<string, Member>;
+}
+const layouts = JSON.parse(readFileSync(new URL('../../build/bpf/layouts.json', import.meta.url), 'utf8')) as { structs: Record<string, Struct> };
+
+function struct(name: string): Struct {
+  const s = layouts.structs[name];
+  if (!s) throw new Error(`fixtures: struct ${name} is not in build/bpf/layouts.json (rebuild: bash scripts/build-bpf.sh)`);
+  return s;
+}
+
+/** Writes `value` into member `name` of struct `of` placed at `base` in `buf`. */
+function put(buf: Buffer, of: string, name: string, value: number | bigint | Buffer | string, base = 0): void {
+  const m = struct(of).members[name];
+  if (!m) throw new Error(`fixtures: struct ${of} has no member ${name}`);
+  const at = base + m.offset;
+  if (m.type === 'array') {
+    const bytes = typeof value === 'string' ? Buffer.from(value, 'latin1') : (value as Buffer);
+    if (bytes.length > m.size) throw new Error(`fixtures: ${of}.${name} holds ${m.size} bytes, not ${bytes.length}`);
+    bytes.copy(buf, at);
+    return;
+  }
+  if (m.type === 'struct' || typeof value === 'string' || Buffer.isBuffer(value)) throw new Error(`fixtures: ${of}.${name} is not an integer`);
+  const signed = m.type === 'int';
+  switch (m.size) {
+    case 1:
+      signed ? buf.writeInt8(Number(value), at) : buf.writeUInt8(Number(value), at);
+      return;
+    case 2:
+      signed ? buf.writeInt16LE(Number(value), at) : buf.writeUInt16LE(Number(value), at);
+      return;
+    case 4:
+      signed ? buf.writeInt32LE(Number(value), at) : buf.writeUInt32LE(Number(value), at);
+      return;
+    case 8:
+      signed ? buf.writeBigInt64LE(BigInt(value), at) : buf.writeBigUInt64LE(BigInt(value), at);
+      return;
+    default:
+      throw new Error(`fixtures: ${of}.${name} is ${m.size} bytes`);
+  }
+}
+
+/**
+ * A record of struct `name`: the common header, then `fields` by member name,
+ * then `data` in the trailing data[] (fixed-size records have none).
+ */
+function record(name: string, head: { probeId: number; kind: number; comm: string }, fields: Record<string, number | bigint | Buffer>, data?: Buffer): Buffer {
+  const s = struct(name);
+  const dataOffset = data ? s.members.data?.offset : undefined;
+  if (data && dataOffset === undefined) throw new Error(`fixtures: struct ${name} has no data[]`);
+  const buf = Buffer.alloc(dataOffset !== undefined ? dataOffset + data!.length : s.size);
+  const hdr = s.members.hdr!.offset;
+  const h = {
+    ts_ns: 123_456_789_000n,
+    cgroup_id: 4242n,
+    probe_id: head.probeId,
+    kind: head.kind,
+    tgid: 1000,
+    tid: 1001,
+    ppid: 1,
+    uid: 1000,
+    gid: 100,
+    pidns: 4026531836,
+    ns_tgid: 7,
+    comm: head.comm,
+  };
+  for (const [k, v] of Object.entries(h)) put(buf, 'event_header', k, v, hdr);
+  for (const [k, v] of Object.entries(fields)) put(buf, name, k, v);
+  if (data) data.copy(buf, dataOffset);
+  return buf;
 }
 
 /** struct exec_event with data = filename\0 exe\0 args. */
 export function execRecord(probeId: number, o: { ret: number; filename: Buffer; exe: Buffer; args: Buffer; argc: number; flags?: number }): Buffer {
   const data = Buffer.concat([o.filename, Buffer.from([0]), o.exe, Buffer.from([0]), o.args]);
-  const buf = Buffer.alloc(84 + data.length);
-  header(buf, probeId, o.ret < 0 ? 1 : 0, 'bash');
-  buf.writeInt32LE(o.ret, 64);
-  buf.writeUInt32LE(o.argc, 68);
-  buf.writeUInt32LE(o.args.length, 72); // args_size
-  buf.writeUInt16LE(o.flags ?? 0, 76);
-  buf.writeUInt16LE(o.filename.length + 1, 78);
-  buf.writeUInt16LE(o.exe.length + 1, 80);
-  buf.writeUInt16LE(o.args.length, 82);
-  data.copy(buf, 84);
-  return buf;
+  const fields = {
+    ret: o.ret,
+    argc: o.argc,
+    args_size: o.args.length,
+    flags: o.flags ?? 0,
+    filename_len: o.filename.length + 1,
+    exe_len: o.exe.length + 1,
+    args_len: o.args.length,
+  };
+  return record('exec_event', { probeId, kind: o.ret < 0 ? 1 : 0, comm: 'bash' }, fields, data);
 }
 
 /** struct open_event with data = path\0 [abs\0] [real\0]. */
@@ -42,32 +105,31 @@ export function openRecord(
   const abs = o.abs ? Buffer.concat([o.abs, Buffer.from([0])]) : Buffer.alloc(0);
   const real = o.real ? Buffer.concat([o.real, Buffer.from([0])]) : Buffer.alloc(0);
   const data = Buffer.concat([o.path, Buffer.from([0]), abs, real]);
-  const buf = Buffer.alloc(96 + data.length);
-  header(buf, probeId, o.kind, 'vi');
-  buf.writeInt32LE(o.ret, 64);
-  buf.writeInt32LE(-100, 68); // dfd
-  buf.writeBigUInt64LE(BigInt(o.flags), 72);
-  buf.writeUInt32LE(o.mode, 80);
-  buf.writeUInt16LE(o.evFlags ?? 0, 84);
-  buf.writeUInt16LE(o.path.length + 1, 86);
-  buf.writeUInt16LE(abs.length, 88);
-  buf.writeUInt16LE(real.length, 90);
-  data.copy(buf, 96);
-  return buf;
+  const fields = {
+    ret: o.ret,
+    dfd: -100,
+    flags: BigInt(o.flags),
+    mode: o.mode,
+    ev_flags: o.evFlags ?? 0,
+    path_len: o.path.length + 1,
+    abs_len: abs.length,
+    real_len: real.length,
+  };
+  return record('open_event', { probeId, kind: o.kind, comm: 'vi' }, fields, data);
 }
 
-/** struct connect_event (112 bytes). */
+/** struct connect_event (fixed size). */
 export function connectRecord(probeId: number, o: { ret: number; family: number; sport: number; dport: number; saddr: number[]; daddr: number[] }): Buffer {
-  const buf = Buffer.alloc(112);
-  header(buf, probeId, 0, 'curl');
-  buf.writeInt32LE(o.ret, 64);
-  buf.writeUInt16LE(o.family, 68);
-  buf.writeUInt16LE(o.sport, 70);
-  buf.writeUInt16LE(o.dport, 72);
-  buf.writeUInt32LE(1500, 76);
-  Buffer.from(o.saddr).copy(buf, 80);
-  Buffer.from(o.daddr).copy(buf, 96);
-  return buf;
+  const fields = {
+    ret: o.ret,
+    family: o.family,
+    sport: o.sport,
+    dport: o.dport,
+    latency_us: 1500,
+    saddr: Buffer.from(o.saddr),
+    daddr: Buffer.from(o.daddr),
+  };
+  return record('connect_event', { probeId, kind: 0, comm: 'curl' }, fields);
 }
 
 /** Frames records as the native reader does: [u32 len][record][pad to 8]. */
