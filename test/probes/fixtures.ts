@@ -3,6 +3,7 @@
 // C struct has, so a layout change in bpf/probes/*.h moves the fixtures with
 // it, and a renamed or removed member fails here by name.
 import { readFileSync } from 'node:fs';
+import { EXEC_KIND_EXEC, EXEC_KIND_FAILED } from '../../src/event/generated/skeleton.js';
 
 interface Member {
   offset: number;
@@ -94,7 +95,7 @@ export function execRecord(probeId: number, o: { ret: number; filename: Buffer; 
     exe_len: o.exe.length + 1,
     args_len: o.args.length,
   };
-  return record('exec_event', { probeId, kind: o.ret < 0 ? 1 : 0, comm: 'bash' }, fields, data);
+  return record('exec_event', { probeId, kind: o.ret < 0 ? EXEC_KIND_FAILED : EXEC_KIND_EXEC, comm: 'bash' }, fields, data);
 }
 
 /** struct open_event with data = path\0 [abs\0] [real\0]. */
