@@ -2,7 +2,10 @@
 // skeleton and layouts.json, both generated from their BTF by
 // scripts/gen-layouts.mjs): a misspelt program, struct or member fails here,
 // in `npm test`, instead of when a responder attaches the probe. No root needed.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROBES, type MemberType, type ProbeSpec } from '../../src/probes/index.js';
 import { OBJECTS, PROGRAMS, RECORDS, SHARED_MAP_NAMES, OBJECT_MAPS, MAX_PROBES, LOSS_STRIDE, ENUMS } from '../../src/event/generated/skeleton.js';
@@ -136,5 +139,18 @@ describe('the skeleton is what the objects hold', () => {
     // probe ids are 1-based: PROBES.length must stay below MAX_PROBES
     expect(PROBES.length).toBeLessThan(MAX_PROBES);
     expect(Object.keys(ENUMS.loss_cause).length).toBeLessThanOrEqual(LOSS_STRIDE);
+  });
+
+  it('matches the built objects now: regenerating from their BTF gives the same layouts.json and skeleton, byte for byte', () => {
+    const root = new URL('../../', import.meta.url).pathname;
+    const dir = mkdtempSync(join(tmpdir(), 'ebpfsh-skeleton-'));
+    try {
+      const out = join(dir, 'skeleton.ts');
+      const layoutsJson = execFileSync('node', ['scripts/gen-layouts.mjs', 'build/bpf', '--skeleton', out], { cwd: root, encoding: 'utf8' });
+      expect(layoutsJson).toBe(readFileSync(join(root, 'build/bpf/layouts.json'), 'utf8'));
+      expect(readFileSync(out, 'utf8')).toBe(readFileSync(join(root, 'src/event/generated/skeleton.ts'), 'utf8'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
