@@ -3,6 +3,7 @@ import { runExport } from './export-command.js';
 import { runInfo } from './info-command.js';
 import { runQuery } from './query-command.js';
 import { runTree } from './tree-command.js';
+import { exampleTable } from './probe-list.js';
 
 function positiveInt(v: string): number {
   const n = Number(v);
@@ -21,7 +22,7 @@ export function registerCaptureCommands(program: Command): void {
   program
     .command('query')
     .description('run one read-only SQL statement against one or more captures')
-    .argument('<captures-and-sql...>', 'capture file(s), then the SQL, e.g. incident.db "SELECT comm, count(*) FROM exec GROUP BY 1"')
+    .argument('<captures-and-sql...>', `capture file(s), then the SQL, e.g. incident.db "SELECT comm, count(*) FROM ${exampleTable()} GROUP BY 1"`)
     .addOption(new Option('-f, --format <format>', 'table, csv, json or ndjson').default('table'))
     .addOption(new Option('--timeout <seconds>', 'stop the query after this long').default(30).argParser(positiveInt))
     .addOption(new Option('--max-rows <n>', 'rows to print at most').default(100_000).argParser(positiveInt))

@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
+import { exampleProbes } from './probe-list.js';
 import { checkProbes, describeProbes } from './probes-command.js';
 import { runTrace } from './trace-command.js';
 import { reportAndExit } from './errors.js';
@@ -36,8 +37,8 @@ export function buildProgram(): Command {
 
   program
     .command('trace')
-    .description('print events until Ctrl-C (like bcc execsnoop/opensnoop/tcpconnect)')
-    .argument('<probes>', 'comma-separated probe names, e.g. execsnoop,tcpconnect')
+    .description(`print events until Ctrl-C (like bcc ${exampleProbes().join('/')})`)
+    .argument('<probes>', `comma-separated probe names, e.g. ${[exampleProbes()[0], exampleProbes().at(-1)].join(',')}`)
     .argument('[filters...]', 'filters: uid=1000 comm=vi,vim path=/etc/ follow=4242 failed ...')
     .option('--json', 'NDJSON: one event per line')
     .option('--explain', 'show where each filter runs (kernel or userspace) and exit')
@@ -52,7 +53,7 @@ export function buildProgram(): Command {
     .command('record')
     .description('record events to a capture file until Ctrl-C (like tcpdump -w); rates and losses on stderr')
     .requiredOption('-w, --write <file>', 'capture file to create (SQLite; never overwritten)')
-    .argument('<probes>', 'comma-separated probe names, e.g. execsnoop,opensnoop,tcpconnect')
+    .argument('<probes>', `comma-separated probe names, e.g. ${exampleProbes().join(',')}`)
     .argument('[filters...]', 'filters: uid=1000 comm=vi,vim path=/etc/ follow=4242 failed ...')
     .addOption(new Option('-d, --duration <seconds>', 'stop after this many seconds').argParser(positiveNumber))
     .action(async (probes: string, filters: string[], o: { write: string; duration?: number }) => {

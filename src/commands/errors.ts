@@ -1,5 +1,6 @@
 import { ProbeError } from '../engine/index.js';
-import { FilterError, LayoutError, escapeTerminal } from '../probes/index.js';
+import { FilterError, LayoutError } from '../event/index.js';
+import { escapeTerminal } from '../text/index.js';
 import { CaptureError } from '../store/errors.js';
 
 /** A usage or input problem found by a command itself. */

@@ -1,4 +1,6 @@
-import { escapeTerminal, findProbe, safeJson, type ByteString, type DescribePart, type TraceEvent } from '../probes/index.js';
+import { type ByteString, type TraceEvent } from '../event/index.js';
+import { findProbe, type DescribePart } from '../probes/index.js';
+import { escapeTerminal, safeJson } from '../text/index.js';
 import { wallTime, type Clock } from '../engine/index.js';
 
 let cachedSecond = NaN;

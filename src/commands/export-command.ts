@@ -1,4 +1,6 @@
-import { FilterError, findProbe, parseFilters, safeJson, type ProbeSpec, type TraceEvent } from '../probes/index.js';
+import { FilterError, parseFilters, type TraceEvent } from '../event/index.js';
+import { findProbe, type ProbeSpec } from '../probes/index.js';
+import { safeJson } from '../text/index.js';
 import { CaptureReader } from '../store/index.js';
 import { eventRecord } from './event-format.js';
 import { csvLine } from './query-output.js';

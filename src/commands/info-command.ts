@@ -1,4 +1,4 @@
-import { escapeTerminal } from '../probes/index.js';
+import { escapeTerminal } from '../text/index.js';
 import { isDeliveredCause } from '../engine/losses.js';
 import { CaptureReader, type CaptureInfo } from '../store/index.js';
 import { duration, wallClock } from './capture-time.js';

@@ -1,4 +1,5 @@
-import { PROBES, commonKeyDocs, type ProbeSpec } from '../probes/index.js';
+import { commonKeyDocs } from '../event/index.js';
+import { PROBES, type ProbeSpec } from '../probes/index.js';
 import { Engine, btfProblem, privilegeProblem, type Attachment } from '../engine/index.js';
 import { errorLine } from './errors.js';
 

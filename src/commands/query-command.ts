@@ -1,6 +1,7 @@
 import { CaptureReader, CaptureError, queryCaptures } from '../store/index.js';
 import { UsageError } from './errors.js';
 import { QUERY_FORMATS, renderRows, type QueryFormat } from './query-output.js';
+import { exampleTable } from './probe-list.js';
 
 /** Options of `ebpfsh query`. */
 export interface QueryOptions {
@@ -20,7 +21,7 @@ export function queryFormat(v: string): QueryFormat {
  * against one capture, or several merged (each table gains a `host` column).
  */
 export async function runQuery(args: string[], opts: QueryOptions): Promise<number> {
-  if (args.length < 2) throw new UsageError('usage: ebpfsh query CAPTURE [CAPTURE...] "SQL" (e.g. ebpfsh query incident.db "SELECT comm, count(*) FROM exec GROUP BY 1")');
+  if (args.length < 2) throw new UsageError(`usage: ebpfsh query CAPTURE [CAPTURE...] "SQL" (e.g. ebpfsh query incident.db "SELECT comm, count(*) FROM ${exampleTable()} GROUP BY 1")`);
   const format = queryFormat(opts.format);
   const sql = args[args.length - 1]!;
   const files = args.slice(0, -1);

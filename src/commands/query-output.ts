@@ -1,4 +1,4 @@
-import { escapeTerminal, safeJson } from '../probes/index.js';
+import { escapeTerminal, safeJson } from '../text/index.js';
 
 /** Output modes of `ebpfsh query` and `export`, like sqlite3's. */
 export const QUERY_FORMATS = ['table', 'csv', 'json', 'ndjson'] as const;

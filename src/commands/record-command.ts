@@ -1,5 +1,6 @@
 import { Engine, type ProbeCounters, type ReaderHealth } from '../engine/index.js';
-import { explainFilters, findProbe } from '../probes/index.js';
+import { explainFilters } from '../event/index.js';
+import { attachProcessTable } from '../session/index.js';
 import { CaptureError, Recorder, type StopResult } from '../store/index.js';
 import { UsageError } from './errors.js';
 import { attachAll, attachedLine, healthLines, lossLines, planTrace, sessionLossLines, summaryLine } from './trace-command.js';
@@ -24,8 +25,8 @@ export function recordSummary(path: string, r: StopResult, seconds: number): str
 
 /**
  * Runs `ebpfsh record -w FILE PROBES [filters]` until Ctrl-C, SIGTERM,
- * --duration or disk full. procsnoop is attached too (unfiltered, journaled
- * as "process table") so the capture's process table stays current.
+ * --duration or disk full. The process-table probe is attached too
+ * (unfiltered, journaled as background) so the capture's process table stays current.
  */
 export async function runRecord(probeArg: string, filterWords: string[], opts: RecordOptions): Promise<number> {
   const plan = planTrace(probeArg, filterWords);
@@ -43,19 +44,9 @@ export async function runRecord(probeArg: string, filterWords: string[], opts: R
   }
   const started = performance.now();
   try {
-    const proc = findProbe('procsnoop')!;
-    if (!plan.probes.includes(proc)) {
-      try {
-        const a = engine.attach(proc, { clauses: [] });
-        recorder.journalAttach(a, 'process table');
-        err(`${attachedLine(a)} (for the process table)`);
-      } catch (e) {
-        const why = `the process table will only hold processes running now: ${(e as Error).message}`;
-        err(why);
-        recorder.journalError(`procsnoop could not attach: ${why}`, proc);
-      }
-    }
-    recorder.seedProcesses();
+    const table = attachProcessTable(engine, recorder, plan.probes);
+    if (table.state === 'attached') err(`${attachedLine(table.attachment)} (for the process table)`);
+    else if (table.state === 'failed') err(table.message);
     for (const a of attachAll(engine, plan)) {
       recorder.journalAttach(a);
       err(attachedLine(a));

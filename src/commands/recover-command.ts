@@ -1,4 +1,4 @@
-import { escapeTerminal } from '../probes/index.js';
+import { escapeTerminal } from '../text/index.js';
 
 /**
  * `ebpfsh recover FILE`: finalizes, in place, a capture whose recorder died or

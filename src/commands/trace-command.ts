@@ -1,5 +1,7 @@
 import { Engine, isDeliveredCause, type Attachment, type ProbeCounters, type ReaderHealth } from '../engine/index.js';
-import { escapeTerminal, explainFilters, parseFilters, type Filters, type ProbeSpec } from '../probes/index.js';
+import { explainFilters, parseFilters, type Filters } from '../event/index.js';
+import { type ProbeSpec } from '../probes/index.js';
+import { escapeTerminal } from '../text/index.js';
 import { TEXT_HEADER, formatEventJson, formatEventLine } from './event-format.js';
 import { parseProbeList } from './probe-list.js';
 import { UsageError } from './errors.js';

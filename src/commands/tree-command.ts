@@ -1,36 +1,16 @@
-import { escapeTerminal, formatRet, type ByteString } from '../probes/index.js';
+import type { ByteString } from '../event/index.js';
+import { PROBES } from '../probes/index.js';
+import { captureCell as cell, escapeTerminal } from '../text/index.js';
 import { CaptureReader, CaptureError, type ProcessRow } from '../store/index.js';
 import { wallClock } from './capture-time.js';
 
 /** How many events of each kind to list per process before summarising. */
 const PER_KIND = 10;
-/** Opens read per process: library and locale opens among them are only counted. */
-const OPENS_READ = 500;
-/** Where the dynamic loader and libc look on every start: noise in a process tree. */
-const LOADER_NOISE = /^(\/etc\/ld\.so\.cache$|\/(usr\/)?lib(32|64|x32)?\/|\/usr\/share\/locale\/|\/usr\/lib\/locale\/)/;
-
-interface Activity {
-  exec: unknown[][];
-  open: unknown[][];
-  connect: unknown[][];
-}
 
 /** Most processes one tree lists (a capture may hold any fan-out); the rest are counted. */
 export const TREE_MAX_PROCESSES = 200;
 /** Most time one tree spends on activity queries in total; after it, processes are listed without activity. */
 export const TREE_BUDGET_MS = 20_000;
-
-/** Any value read from a capture, as escaped text: numbers as they are, anything else (text in an INTEGER column) escaped. */
-function cell(v: unknown): string {
-  if (v === null || v === undefined) return '?';
-  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
-  return escapeTerminal(v instanceof Uint8Array ? Uint8Array.from(v) : String(v));
-}
-
-/** formatRet for a capture's ret column, whatever it holds. */
-function retText(v: unknown): string {
-  return typeof v === 'number' ? formatRet(v) : cell(v);
-}
 
 function procLine(p: ProcessRow, t: (ns: number) => string): string {
   const e = escapeTerminal;
@@ -39,46 +19,19 @@ function procLine(p: ProcessRow, t: (ns: number) => string): string {
   return `${cell(p.pid)} ${e(p.comm ?? '?')} uid ${cell(p.uid)}${p.exe ? ` ${e(p.exe)}` : ''}${argv}${life ? ` (${life})` : ''}`;
 }
 
-/** Events of one process lifetime, straight from the probe tables. */
-async function activity(r: CaptureReader, p: ProcessRow, tables: Set<string>, deadline: number): Promise<Activity> {
+/** Each probe's activity lines for one process lifetime, straight from the probe tables, in registry order. */
+async function activityLines(r: CaptureReader, p: ProcessRow, tables: Set<string>, deadline: number, t: (ns: unknown) => string, indent: string): Promise<string[]> {
   const from = p.startNs ?? -Number.MAX_SAFE_INTEGER;
   const to = p.exitNs ?? Number.MAX_SAFE_INTEGER;
-  const q = async (table: string, cols: string, limit = PER_KIND + 1) => {
-    if (!tables.has(table)) return [];
-    const timeoutMs = Math.max(1, Math.min(5000, deadline - Date.now()));
-    return (await r.query(`SELECT ts, ${cols} FROM "${table}" WHERE pid = ? AND ts BETWEEN ? AND ? ORDER BY ts LIMIT ${limit}`, { params: [p.pid, from, to], timeoutMs })).rows;
-  };
-  return {
-    exec: await q('exec', 'ret, filename, argv'),
-    open: await q('open', 'ret, path, flags', OPENS_READ),
-    connect: await q('connect', 'ret, daddr, dport, ipver'),
-  };
-}
-
-function activityLines(a: Activity, t: (ns: number) => string, indent: string): string[] {
-  const e = (v: unknown) => escapeTerminal(v instanceof Uint8Array ? Uint8Array.from(v) : String(v ?? ''));
   const out: string[] = [];
-  const more = (rows: unknown[][], kind: string) => (rows.length > PER_KIND ? [`${indent}  … more ${kind} events (query the capture for all)`] : []);
-  for (const [ts, ret, filename, argv] of a.exec.slice(0, PER_KIND)) {
-    let args = '';
-    try {
-      args = (JSON.parse(String(argv ?? '[]')) as string[]).map((x) => escapeTerminal(typeof x === 'string' ? x : String(JSON.stringify(x)))).join(' ');
-    } catch {
-      args = e(argv);
-    }
-    out.push(`${indent}  exec    ${t(ts as number)} ${retText(ret)} ${e(filename)} ${args}`);
+  for (const probe of PROBES) {
+    const tree = probe.facets?.tree;
+    if (!tree || !tables.has(probe.table)) continue;
+    const timeoutMs = Math.max(1, Math.min(5000, deadline - Date.now()));
+    const sql = `SELECT ts, ${tree.columns} FROM "${probe.table}" WHERE pid = ? AND ts BETWEEN ? AND ? ORDER BY ts LIMIT ${tree.read ?? PER_KIND + 1}`;
+    const rows = (await r.query(sql, { params: [p.pid, from, to], timeoutMs })).rows as unknown[][];
+    out.push(...tree.lines(rows, { time: t, indent, perKind: PER_KIND }));
   }
-  out.push(...more(a.exec, 'exec'));
-  const noise = a.open.filter(([, , path]) => typeof path === 'string' && LOADER_NOISE.test(path));
-  const opens = a.open.filter((row) => !noise.includes(row));
-  for (const [ts, ret, path] of opens.slice(0, PER_KIND)) out.push(`${indent}  open    ${t(ts as number)} ${retText(ret)} ${e(path)}`);
-  if (noise.length) out.push(`${indent}  open    (+ ${noise.length}${a.open.length >= OPENS_READ ? '+' : ''} opens of shared libraries and locale files)`);
-  out.push(...more(opens, 'open'));
-  for (const [ts, ret, daddr, dport, ipver] of a.connect.slice(0, PER_KIND)) {
-    const dest = ipver === 6 ? `[${e(daddr)}]:${cell(dport)}` : `${e(daddr)}:${cell(dport)}`;
-    out.push(`${indent}  connect ${t(ts as number)} ${dest} ${ret === 0 ? 'ok' : retText(ret)}`);
-  }
-  out.push(...more(a.connect, 'connect'));
   return out;
 }
 
@@ -104,7 +57,7 @@ export async function formatTree(r: CaptureReader, pid: number, opts: { maxDepth
     const indent = '  ' + '│ '.repeat(depth);
     listed++;
     lines.push(`${indent}${depth ? '├ ' : ''}${procLine(p, t)}`);
-    if (Date.now() < deadline) lines.push(...activityLines(await activity(r, p, tables, deadline), t, indent));
+    if (Date.now() < deadline) lines.push(...(await activityLines(r, p, tables, deadline, t, indent)));
     if (depth >= maxDepth) return;
     for (const c of r.children(p, TREE_MAX_PROCESSES + 1)) {
       if (seen.has(c.id)) continue;

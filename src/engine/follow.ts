@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { FilterError } from '../probes/index.js';
+import { FilterError } from '../event/index.js';
 import { ProbeError, isNativeError } from './errors.js';
 import { MAPS } from './maps.js';
 import type { LoadOptions, NativeSession } from './native.js';
-import { descendants, processParents } from './proc.js';
+import { descendants, processParents } from '../proc/index.js';
 import { u32 } from './kernel-filters.js';
 
 const SLOTS = 64;

@@ -4,4 +4,3 @@ export * from './clock.js';
 export * from './preflight.js';
 export type { Backend, NativeSession, LoadOptions, ReaderStats, ReaderOptions } from './native.js';
 export { exitWithoutTerminal } from './native.js';
-export { descendants, processParents } from './proc.js';

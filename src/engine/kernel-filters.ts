@@ -1,4 +1,4 @@
-import type { Clause, Filters, Layouts } from '../probes/index.js';
+import type { Clause, Filters, Layouts } from '../event/index.js';
 import { FILTER_EXCLUDE, FILTER_INCLUDE, MAPS } from './maps.js';
 import type { NativeSession } from './native.js';
 import { encodeStruct, readU32 } from './struct-encoder.js';

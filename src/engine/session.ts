@@ -1,18 +1,6 @@
 import { existsSync } from 'node:fs';
-import {
-  BPF_BUILD_DIR,
-  HeaderDecoder,
-  PROBES,
-  RecordDecoder,
-  compileMatcher,
-  loadLayouts,
-  probeById,
-  probeId,
-  type Filters,
-  type Layouts,
-  type ProbeSpec,
-  type TraceEvent,
-} from '../probes/index.js';
+import { BPF_BUILD_DIR, HeaderDecoder, RecordDecoder, compileMatcher, loadLayouts, type EventSource, type Filters, type Layouts, type ReaderHealth, type TraceEvent } from '../event/index.js';
+import { PROBES, probeById, probeId, type ProbeSpec } from '../probes/index.js';
 import { sampleClock, type Clock } from './clock.js';
 import { ProbeError, isNativeError, type NativeError } from './errors.js';
 import { FollowTracker } from './follow.js';
@@ -22,6 +10,7 @@ import { LOSS_CAUSES, type LossCause } from './losses.js';
 import { nativeBackend, type Backend, type LoadOptions, type NativeSession, type ReaderStats } from './native.js';
 import { assertCanTrace } from './preflight.js';
 
+export type { ReaderHealth } from '../event/index.js';
 export { LOSS_CAUSES, DELIVERED_CAUSES, SESSION_LOSS_CAUSES, isDeliveredCause, lostTotal, degradedTotal, type LossCause } from './losses.js';
 
 /** A probe attached in this session. */
@@ -72,24 +61,11 @@ interface Live {
 
 type Listener = (events: TraceEvent[]) => void;
 
-/** Health of the path from the ring to the listeners, for the journal: what failed without losing a known event. */
-export interface ReaderHealth {
-  /** Records whose framing (length or probe id) was bad: lost, probe unknown. */
-  framingErrors: number;
-  /** Failed ring_buffer polls or consumes, and the errno of the last one. */
-  pollErrors: number;
-  lastPollErrno: number;
-  /** Listener calls that threw (the events are counted as listener_error against their probe). */
-  listenerErrors: number;
-  /** The message of the last listener error. */
-  lastListenerError: string;
-}
-
 /**
  * A live tracing session: the single source of truth for what is attached,
  * with which filters, and what was seen and lost. No React, no SQL.
  */
-export class Engine {
+export class Engine implements EventSource {
   /** Monotonic -> wall clock offset sampled at start. */
   readonly clock: Clock = sampleClock();
   private readonly backend: Backend;

@@ -1,4 +1,4 @@
-import { LayoutError, type Layouts } from '../probes/index.js';
+import { LayoutError, type Layouts } from '../event/index.js';
 
 /** Encodes a C struct from member values, using its BTF layout (no hand-kept offsets). */
 export function encodeStruct(layouts: Layouts, struct: string, values: Record<string, number | bigint | Uint8Array>): Buffer {

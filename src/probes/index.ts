@@ -1,10 +1,2 @@
 export * from './types.js';
 export * from './registry.js';
-export * from './filters.js';
-export * from './escape.js';
-export * from './bytes.js';
-export * from './errno.js';
-export * from './layout.js';
-export * from './decode.js';
-export { formatOpenFlags } from './open-flags.js';
-export { formatAddr, parseCidr, cidrContains } from './net.js';

@@ -1,7 +1,7 @@
-import { execsnoop } from './execsnoop.js';
-import { opensnoop } from './opensnoop.js';
-import { tcpconnect } from './tcpconnect.js';
-import { procsnoop } from './procsnoop.js';
+import { execsnoop } from './execsnoop/spec.js';
+import { opensnoop } from './opensnoop/spec.js';
+import { tcpconnect } from './tcpconnect/spec.js';
+import { procsnoop } from './procsnoop/spec.js';
 import type { ProbeSpec } from './types.js';
 
 /** Every probe, one line each. A probe's id in the kernel is its index + 1. */
@@ -21,4 +21,18 @@ export function probeId(probe: ProbeSpec): number {
 /** The probe for a kernel-side id. */
 export function probeById(id: number): ProbeSpec | undefined {
   return PROBES[id - 1];
+}
+
+/** The probe a capture attaches by itself to keep its process table current, if any. */
+export function processTableProbe(): ProbeSpec | undefined {
+  return PROBES.find((p) => p.role === 'process-table');
+}
+
+const facetCache = new Map<string, ProbeSpec['facets'] | null>();
+
+/** The facets of the probe named `name` (an event's `probe`), cached: cheap enough per event. */
+export function facetsOf(name: string): ProbeSpec['facets'] | undefined {
+  let f = facetCache.get(name);
+  if (f === undefined) facetCache.set(name, (f = PROBES.find((p) => p.name === name)?.facets ?? null));
+  return f ?? undefined;
 }

@@ -1,33 +1,4 @@
-/** A string from the traced system: text when it was valid UTF-8, else its exact bytes. */
-export type ByteString = string | Uint8Array;
-
-/** One field value of a decoded event. */
-export type FieldValue = number | ByteString | ByteString[] | null;
-
-/** The common header every event carries (from struct event_header). */
-export interface EventHeader {
-  /** Kernel CLOCK_MONOTONIC nanoseconds. */
-  ts: number;
-  kind: number;
-  pid: number;
-  tid: number;
-  ppid: number;
-  uid: number;
-  gid: number;
-  cgroup: number;
-  pidns: number;
-  nspid: number;
-  comm: ByteString;
-}
-
-/** A decoded event: the header plus the probe's own fields. */
-export interface TraceEvent extends EventHeader {
-  probe: string;
-  fields: Record<string, FieldValue>;
-}
-
-/** C member types a probe expects; checked against the objects' BTF. */
-export type MemberType = 'u8' | 'u16' | 'u32' | 'u64' | 'i32' | 'i64' | 'bytes';
+import type { ByteString, DecodeTarget, FieldValue, FilterTarget, RawRecord, RecordSpec, TraceEvent } from '../event/index.js';
 
 /** How a field is stored and shown. */
 export interface FieldSpec {
@@ -55,35 +26,82 @@ export interface HookSpec {
   optional?: boolean;
 }
 
+/** A piece of a describe() line: literal text, or traced-system data to escape. */
+export type DescribePart = string | { data: ByteString | ByteString[] };
+
+/** What one event adds to the dashboard's connection or file panels. */
+export type DashboardContribution =
+  | { panel: 'connections'; daddr: ByteString; dport: number; ipver: number; ret: number }
+  | { panel: 'files'; path: ByteString; ret: number };
+
 /**
- * Raw members and variable-length data[] segments of one record, ready to map
- * to fields. Valid only during decode(): the decoder reuses it for the next record.
+ * What one event says about a process's life, for the capture's process
+ * table and the shell's process book. `startTicks` (as /proc/PID/stat field
+ * 22) identifies the lifetime when the probe knows it; an exec without it
+ * updates the live process of that pid.
  */
-export interface RawRecord {
-  members: Record<string, number | Uint8Array>;
-  /** Segment i (in the order of `record.segments`, trailing NUL removed) as a string: text when UTF-8, else exact bytes. */
-  text(i: number): ByteString;
-  /** Segment i split at NULs (argv). */
-  list(i: number): ByteString[];
-  /** Bytes in segment i. */
-  size(i: number): number;
+export type ProcessFact =
+  | { kind: 'fork'; startTicks: number; parentPid: number; parentStartTicks: number }
+  | { kind: 'exit'; startTicks: number; parentPid: number; parentStartTicks: number; exitCode: number }
+  | {
+      kind: 'exec';
+      startTicks?: number;
+      parentPid?: number;
+      parentStartTicks?: number;
+      exe: ByteString | null;
+      argv: ByteString[] | null;
+      /** argv is the whole vector (not a lifecycle record's short copy): the process book keeps it. */
+      fullArgv: boolean;
+    };
+
+/** A ready-made view over a probe's table, created as a TEMP view by readers. */
+export interface ForensicView {
+  name: string;
+  /** The SELECT (no CREATE) over `table` (the probe's); `host` is `host, ` over merged captures, else empty. */
+  select(host: string, table: string): string;
 }
 
-/** A probe-specific filter key. */
-export interface ProbeFilterKey {
-  doc: string;
-  /** Example value, for help and errors. */
-  example: string;
-  /** Parses one value; throws FilterError with a clear message. */
-  parse(value: string): unknown;
-  /** True when the event matches any of the parsed values. */
-  match(event: TraceEvent, values: unknown[]): boolean;
-  /** True when the event's value for this key could not be read: it then passes `key=` and `key!=` alike, so nothing unreadable is hidden. */
-  unknown?(event: TraceEvent): boolean;
+/** How `ebpfsh tree` reads and shows a probe's events of one process lifetime. */
+export interface TreeFacet {
+  /** Columns after `ts` read from the probe's table. */
+  columns: string;
+  /** Rows read per process (default: the tree's per-kind limit + 1). */
+  read?: number;
+  /** The lines for one process's rows (ts first, then `columns`; values as read from a capture, any type). */
+  lines(rows: unknown[][], ctx: TreeContext): string[];
+}
+
+/** What a tree facet is given to write its lines. */
+export interface TreeContext {
+  /** Wall time of a capture ts, for the line. */
+  time(ns: unknown): string;
+  /** Indentation of the process's lines. */
+  indent: string;
+  /** Events listed per kind before summarising. */
+  perKind: number;
+}
+
+/**
+ * What the rest of the program needs to know about a probe, each optional:
+ * consumers iterate over PROBES and ask, so none of them names a probe.
+ */
+export interface ProbeFacets {
+  /** The detail pane's text for an integer field shown better than a number (open flags, an octal mode). */
+  detailValue?(field: string, value: number): string | undefined;
+  /** Filter-key values an event offers to tab completion (`add(key, value)` per value). */
+  completionValues?(e: TraceEvent, add: (key: string, value: string) => void): void;
+  /** What an event adds to the dashboard's connection or file panels. */
+  dashboard?(e: TraceEvent): DashboardContribution | undefined;
+  /** What an event says about a process's life (process table, process book). */
+  processFact?(e: TraceEvent): ProcessFact | undefined;
+  /** Ready-made views over the probe's table. */
+  forensicViews?: ForensicView[];
+  /** The probe's part of `ebpfsh tree`. */
+  tree?: TreeFacet;
 }
 
 /** Everything ebpfsh knows about one probe, in one place. */
-export interface ProbeSpec {
+export interface ProbeSpec extends DecodeTarget, FilterTarget {
   name: string;
   aliases: string[];
   /** Capture table name. */
@@ -92,22 +110,17 @@ export interface ProbeSpec {
   /** build/bpf/<object>.bpf.o */
   object: string;
   hooks: HookSpec[];
-  record: {
-    struct: string;
-    members: Record<string, MemberType>;
-    /** Length members of the data[] segments, in order. */
-    segments?: string[];
-  };
+  record: RecordSpec;
   fields: FieldSpec[];
-  /** Field holding the result (negative errno on failure): used by `failed`. */
-  retField: string;
-  /** Keys beyond the common ones. */
-  filterKeys: Record<string, ProbeFilterKey>;
   /** Maps a raw record to the probe's fields. */
   decode(raw: RawRecord, kind: number): Record<string, FieldValue>;
   /** One line of detail for `trace` and the event pane (strings not yet escaped). */
   describe(event: TraceEvent): DescribePart[];
+  /**
+   * 'process-table': a capture attaches this probe by itself, unfiltered and
+   * journaled as in the background, to keep its process table current.
+   */
+  role?: 'process-table';
+  /** What the rest of the program asks of this probe. */
+  facets?: ProbeFacets;
 }
-
-/** A piece of a describe() line: literal text, or traced-system data to escape. */
-export type DescribePart = string | { data: ByteString | ByteString[] };

@@ -1,3 +1,5 @@
+import { PROBES } from '../probes/index.js';
+
 /**
  * Ready-made views for common forensic questions, created as TEMP views in
  * the query connection (the capture itself is never modified, and captures
@@ -18,18 +20,10 @@ export function forensicViewsSql(merged: boolean): string[] {
      SELECT ${merged ? 'c.host, ' : ''}c.pid, c.start_ticks, c.depth, c.ancestor_pid, c.ancestor_start_ticks,
             a.comm AS ancestor_comm, a.exe AS ancestor_exe, a.argv AS ancestor_argv, a.uid AS ancestor_uid
      FROM chain c LEFT JOIN processes a ON a.pid = c.ancestor_pid AND a.start_ticks = c.ancestor_start_ticks${sameHost('a', 'c')}`,
-    // Outbound connections per process: attempts, outcomes, distinct destinations, first and last.
-    `CREATE TEMP VIEW connections_per_process AS
-     SELECT ${host}pid, comm, count(*) AS connects, sum(ret = 0) AS established, sum(ret < 0) AS failed,
-            count(DISTINCT daddr || ' ' || dport) AS destinations, min(ts) AS first_ts, max(ts) AS last_ts
-     FROM connect GROUP BY ${host}pid, comm`,
-    // Files per process: opens, failures, distinct paths, first and last.
-    `CREATE TEMP VIEW files_per_process AS
-     SELECT ${host}pid, comm, count(*) AS opens, sum(ret < 0) AS failed, count(DISTINCT path) AS paths,
-            min(ts) AS first_ts, max(ts) AS last_ts
-     FROM open GROUP BY ${host}pid, comm`,
+    ...PROBES.flatMap((p) => (p.facets?.forensicViews ?? []).map((v) => `CREATE TEMP VIEW ${v.name} AS
+     ${v.select(host, p.table)}`)),
   ];
 }
 
-/** Names of the ready-made views. */
-export const FORENSIC_VIEWS = ['lineage', 'connections_per_process', 'files_per_process'] as const;
+/** Names of the ready-made views: lineage over the process table, then each probe's. */
+export const FORENSIC_VIEWS: readonly string[] = ['lineage', ...PROBES.flatMap((p) => (p.facets?.forensicViews ?? []).map((v) => v.name))];

@@ -4,11 +4,13 @@ import { closeSync, readSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileMatcher, type ByteString, type Filters, type ProbeSpec, type TraceEvent } from '../probes/index.js';
+import { compileMatcher, type ByteString, type Filters, type TraceEvent } from '../event/index.js';
+import { type ProbeSpec } from '../probes/index.js';
 import { asCaptureError } from './capture-file.js';
 import { CaptureError } from './errors.js';
 import { copyEvidence, openEvidence, privateTempDir } from './evidence-file.js';
 import { forensicViewsSql } from './forensic-views.js';
+import { isBackgroundAttach } from './journal-detail.js';
 import { migrate } from './migrations.js';
 import { argvOf, byteStringOf, eventFromRow, intOf, intOrNull } from './rows.js';
 import { SCHEMA_VERSION, ident } from './schema.js';
@@ -86,6 +88,13 @@ export interface MergeSpec {
   main?: string;
   attach: { alias: string; path: string }[];
   setup: string[];
+}
+
+/** One journal row as a reader returns it: the columns, `ts` a number, and the typed background flag. */
+export interface JournalRow extends Record<string, unknown> {
+  ts: number;
+  /** An attach the capture made by itself (for its process table): hidden from the view. */
+  background: boolean;
 }
 
 /**
@@ -243,10 +252,17 @@ export class CaptureReader {
     return this.db.prepare('SELECT hostname FROM capture').pluck().get() as string;
   }
 
-  /** Journal rows in order (attach/detach/filter/start/stop/recovered), at most READ_BOUNDS.journal; `ts` always a number. */
-  journal(): Record<string, unknown>[] {
-    const rows = this.db.prepare('SELECT * FROM journal ORDER BY id LIMIT ?').all(READ_BOUNDS.journal) as Record<string, unknown>[];
-    for (const r of rows) r.ts = intOf(r.ts);
+  /**
+   * Journal rows in order (attach/detach/filter/start/stop/recovered), at most
+   * READ_BOUNDS.journal; `ts` always a number, `background` true for an attach
+   * the capture made by itself for its process table.
+   */
+  journal(): JournalRow[] {
+    const rows = this.db.prepare('SELECT * FROM journal ORDER BY id LIMIT ?').all(READ_BOUNDS.journal) as JournalRow[];
+    for (const r of rows) {
+      r.ts = intOf(r.ts);
+      r.background = isBackgroundAttach(r);
+    }
     return rows;
   }
 

@@ -3,11 +3,12 @@ import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Attachment, Engine, ProbeCounters, ReaderHealth } from '../engine/index.js';
-import { explainFilters, filtersText, PROBES, type ByteString, type Filters, type ProbeSpec, type TraceEvent } from '../probes/index.js';
+import { explainFilters, filtersText, type ByteString, type Filters, type TraceEvent } from '../event/index.js';
+import { PROBES, facetsOf, type ProbeFacets, type ProbeSpec, type ProcessFact } from '../probes/index.js';
 import { createCapture } from './capture-file.js';
 import { CaptureError } from './errors.js';
 import { bootOffsetNs, hostFacts } from './host.js';
-import { scanProcesses } from './proc-seed.js';
+import { scanProcesses } from '../proc/index.js';
 import { RowEncoder, argvValues, rawValue, textValue } from './rows.js';
 import { finalizeIndexSql, ident } from './schema.js';
 
@@ -120,8 +121,8 @@ const UPSERT_EXEC = `INSERT INTO processes (${PROCESS_COLS}) VALUES (${PROCESS_P
   exe = excluded.exe, exe_raw = excluded.exe_raw, argv = excluded.argv, argv_raw = excluded.argv_raw`;
 const UPSERT_EXIT = `INSERT INTO processes (${PROCESS_COLS}) VALUES (${PROCESS_PH})
   ON CONFLICT (boot_id, pid, start_ticks) DO UPDATE SET exit_ns = excluded.exit_ns, exit_code = excluded.exit_code`;
-// execsnoop has the full argv (procsnoop keeps 1 KiB) but no start time: the live process of that pid.
-const UPDATE_FROM_EXECSNOOP = `UPDATE processes SET exe = ?, exe_raw = ?, argv = ?, argv_raw = ?, comm = ?, comm_raw = ?, uid = ?
+// An exec with the full argv (a lifecycle record keeps 1 KiB) but no start time: the live process of that pid.
+const UPDATE_FROM_EXEC = `UPDATE processes SET exe = ?, exe_raw = ?, argv = ?, argv_raw = ?, comm = ?, comm_raw = ?, uid = ?
   WHERE id = (SELECT id FROM processes WHERE boot_id = ? AND pid = ? AND exit_ns IS NULL ORDER BY start_ticks DESC LIMIT 1)`;
 
 /**
@@ -250,7 +251,7 @@ export class Recorder {
     return { rows: this.committed, dropped: this.dropped, queued: this.pendingRows + this.inflightRows, batches: this.batches, writeMs: this.writeMs, writerCpuMs: this.writerCpuMs };
   }
 
-  /** Journals an attach (`detail`: why, e.g. 'requested' or 'process table'). */
+  /** Journals an attach (`detail`: why, e.g. 'requested'; BACKGROUND_ATTACH_DETAIL marks the capture's own). */
   journalAttach(a: Attachment, detail = 'requested'): void {
     this.journal('attach', a.probe, a.filters, a.attachPoints, [detail, ...a.missing.map((m) => `without ${m}`)].join('; '));
   }
@@ -279,7 +280,7 @@ export class Recorder {
 
   /**
    * Seeds the process table from /proc so running processes have a parent
-   * chain. Call right after procsnoop is attached, so nothing forks unseen
+   * chain. Call right after the process-table probe is attached, so nothing forks unseen
    * in between; rows already made from events win.
    */
   seedProcesses(procRoot = '/proc'): number {
@@ -311,18 +312,20 @@ export class Recorder {
     }
     let name = '';
     let buf: TableBuf | undefined;
+    let processFact: ProbeFacets['processFact'];
     let n = 0;
     for (const e of events) {
       if (e.probe !== name) {
         name = e.probe;
         buf = this.table(name);
+        processFact = facetsOf(name)?.processFact;
       }
       if (!buf) continue;
       if (buf.rows === buf.cap) this.grow(buf);
       buf.enc.encodeInto(e, buf.ints, buf.raws, buf.rows++, buf.dict, buf.strs);
       n++;
-      if (name === 'procsnoop') this.trackProcess(e);
-      else if (name === 'execsnoop' && e.kind === 0) this.trackExec(e);
+      const fact = processFact?.(e);
+      if (fact) this.trackProcess(e, fact);
     }
     this.pendingRows += n;
     if (this.pendingRows >= this.opts.batchRows) this.flush();
@@ -393,28 +396,26 @@ export class Recorder {
     this.scheduleFlush();
   }
 
-  private trackProcess(e: TraceEvent): void {
-    const f = e.fields;
+  /** One row of the process table from what a probe says of a process's life. */
+  private trackProcess(e: TraceEvent, f: ProcessFact): void {
     const comm = e.comm;
-    if (f.event === 'fork') {
-      this.ops.push({ sql: UPSERT_FORK, p: [this.bootId, e.pid, f.start_ticks, f.parent_pid, f.parent_start_ticks, e.uid, textValue(comm), rawValue(comm), e.ts, this.bootId, f.parent_pid, f.parent_start_ticks] });
-    } else if (f.event === 'exec') {
-      const [argv, argvRaw] = argvValues(f.argv as ByteString[] | null);
-      this.ops.push({ sql: UPSERT_EXEC, p: [this.bootId, e.pid, f.start_ticks, f.parent_pid, f.parent_start_ticks, e.uid, textValue(comm), rawValue(comm), textValue(f.exe as ByteString), rawValue(f.exe as ByteString), argv, argvRaw, this.approxStart(f.start_ticks), null, null, 'exec'] });
-    } else if (f.event === 'exit') {
-      this.ops.push({ sql: UPSERT_EXIT, p: [this.bootId, e.pid, f.start_ticks, f.parent_pid, f.parent_start_ticks, e.uid, textValue(comm), rawValue(comm), null, null, null, null, this.approxStart(f.start_ticks), e.ts, f.exit_code, 'exit'] });
+    if (f.kind === 'fork') {
+      this.ops.push({ sql: UPSERT_FORK, p: [this.bootId, e.pid, f.startTicks, f.parentPid, f.parentStartTicks, e.uid, textValue(comm), rawValue(comm), e.ts, this.bootId, f.parentPid, f.parentStartTicks] });
+    } else if (f.kind === 'exit') {
+      this.ops.push({ sql: UPSERT_EXIT, p: [this.bootId, e.pid, f.startTicks, f.parentPid, f.parentStartTicks, e.uid, textValue(comm), rawValue(comm), null, null, null, null, this.approxStart(f.startTicks), e.ts, f.exitCode, 'exit'] });
+    } else if (f.startTicks !== undefined) {
+      const [argv, argvRaw] = argvValues(f.argv);
+      this.ops.push({ sql: UPSERT_EXEC, p: [this.bootId, e.pid, f.startTicks, f.parentPid, f.parentStartTicks, e.uid, textValue(comm), rawValue(comm), textValue(f.exe), rawValue(f.exe), argv, argvRaw, this.approxStart(f.startTicks), null, null, 'exec'] });
+    } else {
+      // No start time (the full-argv exec): the live process of that pid.
+      const [argv, argvRaw] = argvValues(f.argv);
+      this.ops.push({ sql: UPDATE_FROM_EXEC, p: [textValue(f.exe), rawValue(f.exe), argv, argvRaw, textValue(e.comm), rawValue(e.comm), e.uid, this.bootId, e.pid] });
     }
   }
 
   /** Monotonic ns of a start in clock ticks, to within a tick (a fork event, when seen, gives the exact one). */
   private approxStart(ticks: unknown): number | null {
     return typeof ticks === 'number' ? ticks * 1e7 - this.bootOff : null;
-  }
-
-  private trackExec(e: TraceEvent): void {
-    const f = e.fields;
-    const [argv, argvRaw] = argvValues(f.argv as ByteString[] | null);
-    this.ops.push({ sql: UPDATE_FROM_EXECSNOOP, p: [textValue(f.exe as ByteString), rawValue(f.exe as ByteString), argv, argvRaw, textValue(e.comm), rawValue(e.comm), e.uid, this.bootId, e.pid] });
   }
 
   private table(probeName: string): TableBuf | undefined {

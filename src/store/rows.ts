@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import { PROBES, splitNul, type ByteString, type FieldValue, type ProbeSpec, type TraceEvent } from '../probes/index.js';
+import { splitNul, type ByteString, type FieldValue, type TraceEvent } from '../event/index.js';
+import { PROBES, type ProbeSpec } from '../probes/index.js';
 import { probeColumns, type ColumnSpec } from './schema.js';
 
 const utf8 = new TextDecoder('utf-8');

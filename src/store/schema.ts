@@ -100,7 +100,7 @@ export function eventsViewSql(probes: readonly ProbeSpec[]): string {
 
 /** Columns of the `events` view, in order, with their docs. */
 export const EVENTS_VIEW_COLUMNS: readonly { name: string; doc: string }[] = [
-  { name: 'probe', doc: 'probe name (execsnoop, opensnoop, ...)' },
+  { name: 'probe', doc: 'probe name (the probe whose table holds the row)' },
   { name: 'tbl', doc: 'the probe table the row is in' },
   { name: 'id', doc: 'row id in that table' },
   ...HEADER_COLUMNS.flatMap((h) => (h.kind === 'text' ? [{ name: h.name, doc: h.doc }, { name: `${h.name}_raw`, doc: rawDoc(h.name) }] : [{ name: h.name, doc: h.doc }])),

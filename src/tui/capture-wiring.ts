@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { VERSION } from '../commands/cli.js';
 import type { CaptureFactory, CaptureSink, ShellEngine } from '../commands/shell/index.js';
 import { Engine } from '../engine/index.js';
-import { findProbe } from '../probes/index.js';
+import { attachProcessTable } from '../session/index.js';
 import { CaptureError, CaptureReader, Recorder } from '../store/index.js';
 
 
@@ -20,7 +20,7 @@ function sizeOf(path: string): number {
 
 /**
  * Opens a capture like `ebpfsh record`: the Recorder takes every event of the
- * engine, procsnoop is attached for the capture's process table (unless the
+ * engine, the process-table probe is attached for the capture (unless the
  * user has it) and the table is seeded from /proc.
  */
 async function openCapture(path: string, argv: string[], engine: ShellEngine): Promise<CaptureSink> {
@@ -29,18 +29,9 @@ async function openCapture(path: string, argv: string[], engine: ShellEngine): P
   await rec.whenReady();
   // A fake engine (tests) is not subscribed by the Recorder itself.
   const unsubscribe = real ? undefined : engine.onEvents((events) => rec.record(events));
-  const background: string[] = [];
-  const proc = findProbe('procsnoop');
-  if (proc && !engine.attachments().some((a) => a.probe === proc)) {
-    try {
-      rec.journalAttach(engine.attach(proc, { clauses: [] }), 'process table');
-      background.push(proc.name);
-    } catch (e) {
-      // The process table then holds what /proc shows now; events still record. Said in the capture, not silent.
-      rec.journalError(`procsnoop could not attach: the process table will only hold processes running now (${(e as Error).message})`, proc);
-    }
-  }
-  rec.seedProcesses();
+  // The process table then holds what /proc shows now if its probe cannot attach; events still record.
+  const table = attachProcessTable(engine, rec);
+  const background: string[] = table.state === 'attached' ? [table.attachment.probe.name] : [];
   const startedAt = Date.now();
   let reader: CaptureReader | undefined;
   let closed = false;

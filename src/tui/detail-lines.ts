@@ -1,10 +1,12 @@
-import { escapeTerminal, findProbe, formatOpenFlags, formatRet, type ByteString, type TraceEvent } from '../probes/index.js';
+import type { ByteString, TraceEvent } from '../event/index.js';
+import { findProbe, type ProbeSpec } from '../probes/index.js';
+import { escapeTerminal, formatRet } from '../text/index.js';
 import { wallTime, type Clock } from '../engine/index.js';
 import { formatEventLine } from '../commands/event-format.js';
 import { processLine, type ProcessBook } from '../commands/shell/index.js';
 import type { Ring } from './event-window.js';
 
-function value(name: string, v: unknown, probe: string): string {
+function value(name: string, v: unknown, probe: ProbeSpec | undefined): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'string' || v instanceof Uint8Array) {
     const s = escapeTerminal(v as ByteString);
@@ -13,9 +15,7 @@ function value(name: string, v: unknown, probe: string): string {
   }
   if (typeof v === 'number') {
     if (name === 'ret') return v < 0 ? `${v} (${formatRet(v)})` : String(v);
-    if (name === 'flags' && probe === 'opensnoop') return `${formatOpenFlags(v)} (0x${v.toString(16)})`;
-    if (name === 'mode' && probe === 'opensnoop') return `0${v.toString(8)}`;
-    return String(v);
+    return probe?.facets?.detailValue?.(name, v) ?? String(v);
   }
   return escapeTerminal(String(v));
 }
@@ -38,9 +38,9 @@ export function detailLines(e: TraceEvent, clock: Clock, book: ProcessBook, rows
     const v = e.fields[name];
     if (Array.isArray(v)) {
       out.push(`${name.padEnd(w)}  ${v.length} word${v.length === 1 ? '' : 's'}`);
-      v.forEach((a, i) => out.push(`${''.padEnd(w)}  [${i}] ${value(name, a, e.probe)}`));
+      v.forEach((a, i) => out.push(`${''.padEnd(w)}  [${i}] ${value(name, a, probe)}`));
     } else {
-      out.push(`${name.padEnd(w)}  ${value(name, v, e.probe)}`);
+      out.push(`${name.padEnd(w)}  ${value(name, v, probe)}`);
     }
   }
   out.push('', 'ancestry (events seen, else /proc now):');

@@ -2,9 +2,10 @@ import { render, type Instance } from 'ink';
 import { closeSync, writeSync } from 'node:fs';
 import { createElement } from 'react';
 import { errorLine } from '../commands/errors.js';
+import { exampleProbes } from '../commands/probe-list.js';
 import { NO_STORE, historyFile, loadHistory, openEnvFileForAppend, trimHistory } from '../commands/shell/index.js';
 import { Engine, btfProblem, exitWithoutTerminal, privilegeProblem } from '../engine/index.js';
-import { escapeTerminal } from '../probes/index.js';
+import { escapeTerminal } from '../text/index.js';
 import { loadCaptureFactory } from './capture-wiring.js';
 import { wireDashboard } from './dashboard/dashboard-switch.js';
 import { LiveDashboardFeed } from './dashboard/live-feed.js';
@@ -22,7 +23,7 @@ export interface ShellOptions {
 /** Why the shell cannot start here (with what to do instead), or null. */
 export function shellProblem(stdin: { isTTY?: boolean } = process.stdin, stdout: { isTTY?: boolean } = process.stdout): string | null {
   if (!stdin.isTTY || !stdout.isTTY)
-    return 'the interactive shell needs a terminal (stdin and stdout must be a TTY); in scripts and pipes use: ebpfsh trace <probes> [filters], e.g. ebpfsh trace execsnoop uid=1000';
+    return `the interactive shell needs a terminal (stdin and stdout must be a TTY); in scripts and pipes use: ebpfsh trace <probes> [filters], e.g. ebpfsh trace ${exampleProbes()[0]} uid=1000`;
   const p = privilegeProblem() ?? btfProblem();
   return p ? `cannot start the shell: ${p}` : null;
 }

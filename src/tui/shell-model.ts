@@ -21,7 +21,8 @@ import {
 } from '../commands/shell/index.js';
 import { degradedTotal, lostTotal } from '../engine/losses.js';
 import type { ReaderHealth } from '../engine/session.js';
-import { escapeTerminal, type TraceEvent } from '../probes/index.js';
+import { type TraceEvent } from '../event/index.js';
+import { escapeTerminal } from '../text/index.js';
 import { detailLines } from './detail-lines.js';
 import { EventWindow, type Ring, type Row } from './event-window.js';
 import { EMPTY_LINE, backspace, deleteWord, insert, lineOf, move, type LineState } from './line-editor.js';

@@ -2,9 +2,9 @@ import { afterEach, expect, it } from 'vitest';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseFilters } from '../../src/probes/index.js';
-import { execsnoop } from '../../src/probes/execsnoop.js';
-import { opensnoop } from '../../src/probes/opensnoop.js';
+import { parseFilters } from '../../src/event/index.js';
+import { execsnoop } from '../../src/probes/execsnoop/spec.js';
+import { opensnoop } from '../../src/probes/opensnoop/spec.js';
 import { describeKernel, run, waitFor } from '../helpers/kernel.js';
 import { sleep, startSession } from './kernel-session.js';
 

@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Engine, ProbeError, type TraceEvent } from '../../src/engine/index.js';
-import { loadLayouts, parseFilters, probeId } from '../../src/probes/index.js';
-import { execsnoop } from '../../src/probes/execsnoop.js';
-import { opensnoop } from '../../src/probes/opensnoop.js';
+import { loadLayouts, parseFilters } from '../../src/event/index.js';
+import { probeId } from '../../src/probes/index.js';
+import { execsnoop } from '../../src/probes/execsnoop/spec.js';
+import { opensnoop } from '../../src/probes/opensnoop/spec.js';
 import { execRecord, frame, openRecord } from '../probes/fixtures.js';
 import { fakeBackend } from './fake-backend.js';
 

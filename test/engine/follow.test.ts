@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execsnoop } from '../../src/probes/execsnoop.js';
+import { execsnoop } from '../../src/probes/execsnoop/spec.js';
 import { describeKernel, run, waitFor } from '../helpers/kernel.js';
 import { sleep, startSession } from './kernel-session.js';
 

@@ -1,5 +1,6 @@
 import { Engine, type EngineOptions, type TraceEvent } from '../../src/engine/index.js';
-import { parseFilters, type ProbeSpec } from '../../src/probes/index.js';
+import { parseFilters } from '../../src/event/index.js';
+import { type ProbeSpec } from '../../src/probes/index.js';
 
 /** A real engine with one probe attached, collecting every event it delivers. */
 export function startSession(probe: ProbeSpec, filters: string[], opts: EngineOptions = {}) {

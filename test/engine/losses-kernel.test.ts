@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine, ProbeError, type NativeSession } from '../../src/engine/index.js';
-import { BPF_BUILD_DIR, parseFilters } from '../../src/probes/index.js';
-import { opensnoop } from '../../src/probes/opensnoop.js';
+import { BPF_BUILD_DIR, parseFilters } from '../../src/event/index.js';
+import { opensnoop } from '../../src/probes/opensnoop/spec.js';
 import { describeKernel, run, waitFor } from '../helpers/kernel.js';
 import { sleep, startSession } from './kernel-session.js';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Engine, ProbeError, degradedTotal, lostTotal, type TraceEvent } from '../../src/engine/index.js';
-import { loadLayouts, parseFilters, probeId, type Layouts } from '../../src/probes/index.js';
-import { opensnoop } from '../../src/probes/opensnoop.js';
+import { loadLayouts, parseFilters, type Layouts } from '../../src/event/index.js';
+import { probeId } from '../../src/probes/index.js';
+import { opensnoop } from '../../src/probes/opensnoop/spec.js';
 import { frame, openRecord } from '../probes/fixtures.js';
 import { fakeBackend, type FakeSession } from './fake-backend.js';
 

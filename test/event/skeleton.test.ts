@@ -7,8 +7,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROBES, type MemberType, type ProbeSpec } from '../../src/probes/index.js';
+import { PROBES, type ProbeSpec } from '../../src/probes/index.js';
 import { OBJECTS, PROGRAMS, RECORDS, SHARED_MAP_NAMES, OBJECT_MAPS, MAX_PROBES, LOSS_STRIDE, ENUMS } from '../../src/event/generated/skeleton.js';
+
+/** A member type a spec names (u8 ... bytes). */
+type MemberType = ProbeSpec['record']['members'][string];
 
 interface Member {
   offset: number;
@@ -62,7 +65,7 @@ function problems(spec: ProbeSpec): string[] {
   if (!struct) return [...out, `${spec.name}: struct ${spec.record.struct} is not in the objects' BTF`];
   for (const [name, type] of Object.entries(spec.record.members)) {
     const m = struct.members[name];
-    const want = SHAPES[type];
+    const want = SHAPES[type]!;
     if (!m) out.push(`${spec.name}: struct ${spec.record.struct} has no member ${name}`);
     else if (!want.types.includes(m.type) || (want.size !== undefined && want.size !== m.size))
       out.push(`${spec.name}: ${spec.record.struct}.${name} is ${m.type}/${m.size} bytes in C, ${type} in the spec`);

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  HeaderDecoder,
-  LayoutError,
-  PROBES,
-  RecordDecoder,
-  compileMatcher,
-  loadLayouts,
-  parseFilters,
-  probeId,
-  type Layouts,
-} from '../../src/probes/index.js';
-import { execsnoop } from '../../src/probes/execsnoop.js';
-import { openedElsewhere, opensnoop } from '../../src/probes/opensnoop.js';
-import { tcpconnect } from '../../src/probes/tcpconnect.js';
+import { HeaderDecoder, LayoutError, RecordDecoder, compileMatcher, loadLayouts, parseFilters, type Layouts } from '../../src/event/index.js';
+import { PROBES, probeId } from '../../src/probes/index.js';
+import { execsnoop } from '../../src/probes/execsnoop/spec.js';
+import { openedElsewhere, opensnoop } from '../../src/probes/opensnoop/spec.js';
+import { tcpconnect } from '../../src/probes/tcpconnect/spec.js';
 import { connectRecord, execRecord, openRecord } from './fixtures.js';
 
 const layouts = loadLayouts();

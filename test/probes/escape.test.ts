@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { escapeTerminal, safeJson, toByteString } from '../../src/probes/index.js';
+import { toByteString } from '../../src/event/index.js';
+import { escapeTerminal, safeJson } from '../../src/text/index.js';
 
 // eslint-disable-next-line no-control-regex
 const RAW_CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execsnoop } from '../../src/probes/execsnoop.js';
+import { execsnoop } from '../../src/probes/execsnoop/spec.js';
 import { describeKernel, run, waitFor } from '../helpers/kernel.js';
 import { sleep, startSession, str } from '../engine/kernel-session.js';
 

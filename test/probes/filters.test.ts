@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { FilterError, compileMatcher, explainFilters, parseFilters, tokenize, type TraceEvent } from '../../src/probes/index.js';
-import { execsnoop } from '../../src/probes/execsnoop.js';
-import { opensnoop } from '../../src/probes/opensnoop.js';
-import { tcpconnect } from '../../src/probes/tcpconnect.js';
+import { FilterError, compileMatcher, explainFilters, parseFilters, tokenize, type TraceEvent } from '../../src/event/index.js';
+import { execsnoop } from '../../src/probes/execsnoop/spec.js';
+import { opensnoop } from '../../src/probes/opensnoop/spec.js';
+import { tcpconnect } from '../../src/probes/tcpconnect/spec.js';
 
 function ev(over: Partial<TraceEvent> & { fields?: TraceEvent['fields'] }): TraceEvent {
   return { probe: 'opensnoop', ts: 1, kind: 0, pid: 10, tid: 10, ppid: 1, uid: 1000, gid: 1000, cgroup: 5, pidns: 1, nspid: 10, comm: 'vi', fields: {}, ...over };

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseFilters } from '../../src/probes/index.js';
-import { opensnoop } from '../../src/probes/opensnoop.js';
+import { parseFilters } from '../../src/event/index.js';
+import { opensnoop } from '../../src/probes/opensnoop/spec.js';
 import { describeKernel, run, waitFor } from '../helpers/kernel.js';
 import { sleep, startSession, str } from '../engine/kernel-session.js';
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { procsnoop } from '../../src/probes/procsnoop.js';
+import { procsnoop } from '../../src/probes/procsnoop/spec.js';
 import { describeKernel, run, waitFor } from '../helpers/kernel.js';
 import { sleep, startSession } from '../engine/kernel-session.js';
 

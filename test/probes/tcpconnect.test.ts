@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
-import { tcpconnect } from '../../src/probes/tcpconnect.js';
+import { tcpconnect } from '../../src/probes/tcpconnect/spec.js';
 import { describeKernel, run, waitFor } from '../helpers/kernel.js';
 import { startSession } from '../engine/kernel-session.js';
 

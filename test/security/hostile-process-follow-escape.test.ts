@@ -7,7 +7,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execsnoop } from '../../src/probes/execsnoop.js';
+import { execsnoop } from '../../src/probes/execsnoop/spec.js';
 import { describeKernel, waitFor } from '../helpers/kernel.js';
 import { startSession } from '../engine/kernel-session.js';
 

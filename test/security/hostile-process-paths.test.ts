@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TraceEvent } from '../../src/engine/index.js';
-import { opensnoop, openedElsewhere } from '../../src/probes/opensnoop.js';
+import { opensnoop, openedElsewhere } from '../../src/probes/opensnoop/spec.js';
 import { describeKernel, run, waitFor } from '../helpers/kernel.js';
 import { startSession, str } from '../engine/kernel-session.js';
 
@@ -412,7 +412,7 @@ describeKernel('a hostile process cannot hide an exec in a deep directory or beh
   let s: ReturnType<typeof startSession>;
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'ebpfsh-deep-exec-'));
-    const { execsnoop } = await import('../../src/probes/execsnoop.js');
+    const { execsnoop } = await import('../../src/probes/execsnoop/spec.js');
     s = startSession(execsnoop, [`comm=t,${COMM}`]);
   });
   afterAll(async () => {

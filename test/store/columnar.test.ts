@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ByteString, TraceEvent } from '../../src/probes/index.js';
+import type { ByteString, TraceEvent } from '../../src/event/index.js';
 import { CaptureReader, Recorder } from '../../src/store/index.js';
 import { RowEncoder } from '../../src/store/rows.js';
 import { PROBES } from '../../src/probes/index.js';

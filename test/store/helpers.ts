@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ByteString, TraceEvent } from '../../src/probes/index.js';
+import type { ByteString, TraceEvent } from '../../src/event/index.js';
 
 /** A fresh temp directory, removed by the returned cleanup. */
 export function tempDir(prefix = 'ebpfsh-store-'): { dir: string; cleanup: () => void } {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
-import { findProbe, parseFilters } from '../../src/probes/index.js';
+import { parseFilters } from '../../src/event/index.js';
+import { findProbe } from '../../src/probes/index.js';
 import { CaptureReader, Recorder } from '../../src/store/index.js';
 import { describeKernel, run, waitFor } from '../helpers/kernel.js';
 

@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findProbe, parseFilters, PROBES } from '../../src/probes/index.js';
+import { parseFilters } from '../../src/event/index.js';
+import { findProbe, PROBES } from '../../src/probes/index.js';
 import { CaptureError, CaptureReader, Recorder } from '../../src/store/index.js';
 import { execEvent, openEvent, sha256, tempDir } from './helpers.js';
 

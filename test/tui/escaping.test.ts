@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup } from 'ink-testing-library';
-import { escapeTerminal } from '../../src/probes/index.js';
+import { escapeTerminal } from '../../src/text/index.js';
 import { execEvent, openEvent } from './fake-engine.js';
 import { KEY, renderShell, settle } from './render-shell.js';
 import { BYTE_CORPUS, CORPUS, RAW_CONTROL, withoutInkStyling } from './escape-corpus.js';

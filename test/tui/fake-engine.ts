@@ -1,5 +1,6 @@
 import { LOSS_CAUSES, ProbeError, type Attachment, type LossCause, type ProbeCounters } from '../../src/engine/index.js';
-import type { Filters, ProbeSpec, TraceEvent } from '../../src/probes/index.js';
+import type { Filters, TraceEvent } from '../../src/event/index.js';
+import type { ProbeSpec } from '../../src/probes/index.js';
 import type { ShellEngine } from '../../src/commands/shell/index.js';
 
 /** An engine without a kernel: attach/detach bookkeeping, and events emitted by the test. */

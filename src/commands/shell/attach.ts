@@ -1,4 +1,4 @@
-import { explainFilters } from '../../probes/index.js';
+import { explainFilters } from '../../event/index.js';
 import { attachedLine, planTrace } from '../trace-command.js';
 import { UsageError } from '../errors.js';
 import type { Attachment } from '../../engine/index.js';

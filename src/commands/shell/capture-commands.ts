@@ -1,7 +1,8 @@
-import { escapeTerminal } from '../../probes/index.js';
+import { escapeTerminal } from '../../text/index.js';
 import { UsageError } from '../errors.js';
 import { formatBytes, formatDuration } from './format.js';
 import type { ShellCommand, ShellContext } from './types.js';
+import { exampleTable } from '../probe-list.js';
 
 function requireStore(ctx: ShellContext): void {
   const why = ctx.capture.unavailable();
@@ -76,7 +77,7 @@ export const queryCommand: ShellCommand = {
     const sink = ctx.capture.current();
     if (!sink) throw new UsageError('not recording: query runs against the current capture (start ebpfsh -w FILE or record FILE)');
     const sql = (args[0] ?? '').trim();
-    if (!sql) throw new UsageError('usage: query <SQL> (e.g. query SELECT comm, count(*) FROM exec GROUP BY comm)');
+    if (!sql) throw new UsageError(`usage: query <SQL> (e.g. query SELECT comm, count(*) FROM ${exampleTable()} GROUP BY comm)`);
     const r = await sink.query(sql);
     const lines = tableLines(r.columns, r.rows);
     lines.push(`(${r.rows.length} row${r.rows.length === 1 ? '' : 's'}${r.truncated ? ', cut to the first ones' : ''})`);

@@ -1,4 +1,4 @@
-import { tokenize } from '../../probes/index.js';
+import { tokenize } from '../../event/index.js';
 import { findCommand } from './help.js';
 import type { ShellContext } from './types.js';
 

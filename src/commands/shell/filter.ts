@@ -1,4 +1,5 @@
-import { commonKeyDocs, PROBES } from '../../probes/index.js';
+import { commonKeyDocs } from '../../event/index.js';
+import { PROBES } from '../../probes/index.js';
 import { compileViewFilter } from './view-filter.js';
 import type { ShellCommand } from './types.js';
 import { completeFilterWord } from './words.js';

@@ -1,4 +1,5 @@
-import { PROBES, explainFilters, type ProbeSpec } from '../../probes/index.js';
+import { explainFilters } from '../../event/index.js';
+import { PROBES, type ProbeSpec } from '../../probes/index.js';
 import { describeProbes } from '../probes-command.js';
 import { formatDuration, formatRate } from './format.js';
 import type { Attachment } from '../../engine/index.js';

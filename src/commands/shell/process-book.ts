@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { splitNul, type ByteString, type TraceEvent } from '../../probes/index.js';
+import type { ByteString, TraceEvent } from '../../event/index.js';
+import { facetsOf } from '../../probes/index.js';
+import { processParents, readCmdline, readProcStat, readUid } from '../../proc/index.js';
 
 /** What is known of one process, from events seen or /proc. */
 export interface ProcessInfo {
@@ -18,30 +19,10 @@ export interface ProcessInfo {
 
 /** Reads one process from /proc, or undefined when it is gone. */
 export function readProcProcess(pid: number, procRoot = '/proc'): ProcessInfo | undefined {
-  try {
-    const stat = readFileSync(`${procRoot}/${pid}/stat`, 'latin1');
-    const open = stat.indexOf('(');
-    const close = stat.lastIndexOf(')');
-    // comm may hold spaces and parens: fields resume after the last ')'
-    const rest = stat.slice(close + 2).split(' ');
-    const commBytes = Buffer.from(stat.slice(open + 1, close), 'latin1');
-    let argv: ByteString[] | undefined;
-    let uid: number | undefined;
-    try {
-      argv = splitNul(readFileSync(`${procRoot}/${pid}/cmdline`));
-    } catch {
-      // kernel thread or gone
-    }
-    try {
-      const m = /^Uid:\s+(\d+)/m.exec(readFileSync(`${procRoot}/${pid}/status`, 'latin1'));
-      if (m) uid = Number(m[1]);
-    } catch {
-      // gone
-    }
-    return { pid, ppid: Number(rest[1]), comm: splitNul(commBytes)[0] ?? '', uid, argv: argv?.length ? argv : undefined, source: 'proc' };
-  } catch {
-    return undefined;
-  }
+  const stat = readProcStat(pid, procRoot);
+  if (!stat) return undefined;
+  const argv = readCmdline(pid, procRoot);
+  return { pid, ppid: stat.ppid, comm: stat.comm, uid: readUid(pid, procRoot), argv: argv?.length ? argv : undefined, source: 'proc' };
 }
 
 /**
@@ -62,7 +43,9 @@ export class ProcessBook {
     let last: ProcessInfo | undefined;
     for (const e of events) {
       // A storm usually comes from one process: skip the map for a run of its events.
-      if (last && last.pid === e.pid && last.ppid === e.ppid && e.probe !== 'execsnoop') {
+      const fact = facetsOf(e.probe)?.processFact?.(e);
+      const exec = fact?.kind === 'exec' && fact.fullArgv ? fact : undefined;
+      if (last && last.pid === e.pid && last.ppid === e.ppid && !exec) {
         last.lastTs = e.ts;
         continue;
       }
@@ -80,9 +63,9 @@ export class ProcessBook {
       p.comm = e.comm;
       p.uid = e.uid;
       p.lastTs = e.ts;
-      if (e.probe === 'execsnoop' && (e.fields.ret as number) === 0) {
-        p.argv = e.fields.argv as ByteString[];
-        p.exe = e.fields.exe as ByteString;
+      if (exec) {
+        p.argv = exec.argv ?? undefined;
+        p.exe = exec.exe ?? undefined;
       }
       last = p;
     }
@@ -130,25 +113,13 @@ export class ProcessBook {
     return false;
   }
 
-  /** pid -> ppid of every process now. */
+  /** pid -> ppid of every process now (empty when /proc cannot be read). */
   procParents(): Map<number, number> {
-    const out = new Map<number, number>();
-    let names: string[] = [];
     try {
-      names = readdirSync(this.procRoot);
+      return processParents(this.procRoot);
     } catch {
-      return out;
+      return new Map();
     }
-    for (const name of names) {
-      if (!/^\d+$/.test(name)) continue;
-      try {
-        const stat = readFileSync(`${this.procRoot}/${name}/stat`, 'latin1');
-        out.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-      } catch {
-        // exited while we looked
-      }
-    }
-    return out;
   }
 
   private link(pid: number, ppid: number): void {

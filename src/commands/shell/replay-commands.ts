@@ -1,5 +1,5 @@
 import { dashCommand } from './dash.js';
-import { escapeTerminal } from '../../probes/index.js';
+import { escapeTerminal } from '../../text/index.js';
 import { UsageError } from '../errors.js';
 import { formatInfo } from '../info-command.js';
 import { formatTree } from '../tree-command.js';

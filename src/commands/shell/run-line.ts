@@ -1,4 +1,4 @@
-import { tokenize } from '../../probes/index.js';
+import { tokenize } from '../../event/index.js';
 import { errorLine } from '../errors.js';
 import { findCommand } from './help.js';
 import type { CommandOutcome, ShellContext } from './types.js';

@@ -1,7 +1,5 @@
-import { textOf, type ByteString, type TraceEvent } from '../../probes/index.js';
-
-/** Values a completion may offer for a filter key. */
-const KEYS = ['uid', 'comm', 'pid', 'path', 'dport', 'daddr'] as const;
+import { textOf, type TraceEvent } from '../../event/index.js';
+import { facetsOf } from '../../probes/index.js';
 
 /** A value is offered only when it can be typed back as one plain word. */
 function typeable(s: string): boolean {
@@ -13,7 +11,8 @@ function typeable(s: string): boolean {
  * completion. Bounded per key; recency order (newest last).
  */
 export class SeenValues {
-  private readonly values = new Map<string, Map<string, true>>(KEYS.map((k) => [k, new Map()]));
+  private readonly values = new Map<string, Map<string, true>>();
+  private readonly add = (key: string, value: string): void => this.addValue(key, value);
 
   constructor(private readonly perKey = 256) {}
 
@@ -23,13 +22,7 @@ export class SeenValues {
       this.add('uid', String(e.uid));
       this.add('pid', String(e.pid));
       this.add('comm', textOf(e.comm));
-      const f = e.fields;
-      if (e.probe === 'opensnoop') this.add('path', textOf(f.path as ByteString));
-      else if (e.probe === 'execsnoop') this.add('path', textOf(f.filename as ByteString));
-      else if (e.probe === 'tcpconnect') {
-        this.add('dport', String(f.dport));
-        this.add('daddr', String(f.daddr));
-      }
+      facetsOf(e.probe)?.completionValues?.(e, this.add);
     }
   }
 
@@ -39,8 +32,9 @@ export class SeenValues {
     return m ? [...m.keys()].reverse() : [];
   }
 
-  private add(key: string, value: string): void {
-    const m = this.values.get(key)!;
+  private addValue(key: string, value: string): void {
+    let m = this.values.get(key);
+    if (!m) this.values.set(key, (m = new Map()));
     if (m.has(value)) {
       m.delete(value); // re-inserted below as the newest
     } else if (!typeable(value)) {

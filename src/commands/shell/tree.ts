@@ -1,4 +1,5 @@
-import { escapeTerminal, type ByteString } from '../../probes/index.js';
+import { type ByteString } from '../../event/index.js';
+import { escapeTerminal } from '../../text/index.js';
 import { UsageError } from '../errors.js';
 import type { ProcessInfo } from './process-book.js';
 import type { ShellCommand } from './types.js';

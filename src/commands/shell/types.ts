@@ -1,5 +1,6 @@
 import type { Attachment, Clock, ProbeCounters } from '../../engine/index.js';
-import type { Filters, ProbeSpec, TraceEvent } from '../../probes/index.js';
+import type { Filters, TraceEvent } from '../../event/index.js';
+import type { ProbeSpec } from '../../probes/index.js';
 import type { ProcessBook } from './process-book.js';
 import type { ReplayControl } from './replay-control.js';
 import type { SeenValues } from './seen-values.js';

@@ -1,4 +1,5 @@
-import { KERNEL_KEYS, PROBES, compileMatcher, filtersText, parseFilters, type ProbeSpec, type TraceEvent } from '../../probes/index.js';
+import { KERNEL_KEYS, compileMatcher, filtersText, parseFilters, type TraceEvent } from '../../event/index.js';
+import { PROBES, type ProbeSpec } from '../../probes/index.js';
 import type { ProcessBook } from './process-book.js';
 import type { ViewFilter } from './types.js';
 

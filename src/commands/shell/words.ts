@@ -1,4 +1,5 @@
-import { KERNEL_KEYS, PROBES, findProbe, type ProbeSpec } from '../../probes/index.js';
+import { KERNEL_KEYS } from '../../event/index.js';
+import { PROBES, findProbe, type ProbeSpec } from '../../probes/index.js';
 import type { ShellContext } from './types.js';
 
 /** Every filter key usable with `probes` (every probe when none given). */

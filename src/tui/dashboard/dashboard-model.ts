@@ -1,4 +1,6 @@
-import { escapeTerminal, formatRet, textOf, type TraceEvent } from '../../probes/index.js';
+import { textOf, type TraceEvent } from '../../event/index.js';
+import { facetsOf, type DashboardContribution } from '../../probes/index.js';
+import { escapeTerminal, formatRet } from '../../text/index.js';
 
 /** Buckets of history the rate chart keeps (seconds, when live). */
 export const WINDOW_SECONDS = 120;
@@ -121,8 +123,9 @@ export class DashboardModel {
       counterOf(this.processes, k).add(proc);
       counterOf(this.users, k).add(user);
     }
-    if (e.probe === 'tcpconnect') this.addConnect(e);
-    else if (e.probe === 'opensnoop') this.addOpen(e);
+    const c = facetsOf(e.probe)?.dashboard?.(e);
+    if (c?.panel === 'connections') this.addConnect(e, c);
+    else if (c?.panel === 'files') this.addOpen(c);
   }
 
   /** Records `n` events of `probe` lost at time `tsNs`. */
@@ -204,24 +207,23 @@ export class DashboardModel {
     return t;
   }
 
-  private addConnect(e: TraceEvent): void {
-    const f = e.fields;
-    const dest = escapeTerminal(textOf((f.daddr as string) ?? ''));
-    const ret = f.ret as number;
-    this.connects.push({ ts: e.ts, comm: escapeTerminal(e.comm), pid: e.pid, dest, port: f.dport as number, outcome: ret === 0 ? 'ok' : formatRet(ret) });
+  private addConnect(e: TraceEvent, c: Extract<DashboardContribution, { panel: 'connections' }>): void {
+    const dest = escapeTerminal(textOf(c.daddr));
+    const ret = c.ret;
+    this.connects.push({ ts: e.ts, comm: escapeTerminal(e.comm), pid: e.pid, dest, port: c.dport, outcome: ret === 0 ? 'ok' : formatRet(ret) });
     if (this.connects.length > 2 * RECENT_CONNECTS) this.connects.splice(0, this.connects.length - RECENT_CONNECTS);
-    this.destinations.add(f.ipver === 6 ? `[${dest}]:${f.dport}` : `${dest}:${f.dport}`);
+    this.destinations.add(c.ipver === 6 ? `[${dest}]:${c.dport}` : `${dest}:${c.dport}`);
   }
 
-  private addOpen(e: TraceEvent): void {
-    const path = escapeTerminal((e.fields.path as string | Uint8Array | null) ?? '');
+  private addOpen(c: Extract<DashboardContribution, { panel: 'files' }>): void {
+    const path = escapeTerminal(c.path);
     let v = this.files.get(path);
     if (!v) {
       if (this.files.size >= MAX_KEYS) this.pruneFiles();
       this.files.set(path, (v = { opens: 0, failures: 0 }));
     }
     v.opens++;
-    if ((e.fields.ret as number) < 0) v.failures++;
+    if (c.ret < 0) v.failures++;
   }
 
   private pruneFiles(): void {

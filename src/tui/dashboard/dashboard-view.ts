@@ -1,7 +1,7 @@
 import blessed from 'blessed';
 import contrib from 'blessed-contrib';
 import { wallTime } from '../../engine/index.js';
-import { escapeTerminal } from '../../probes/index.js';
+import { escapeTerminal } from '../../text/index.js';
 import type { DashboardSnapshot } from './dashboard-model.js';
 import { barLines, tableLines } from './panel-text.js';
 

@@ -1,4 +1,4 @@
-import type { TraceEvent } from '../../probes/index.js';
+import type { TraceEvent } from '../../event/index.js';
 import type { CaptureReader } from '../../store/index.js';
 import { LOSS_ROWS_SQL, coverageFromJournal } from './capture-feed.js';
 import { DashboardModel } from './dashboard-model.js';

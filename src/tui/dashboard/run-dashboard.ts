@@ -1,6 +1,6 @@
 import { CaptureReader } from '../../store/index.js';
 import { UsageError } from '../../commands/errors.js';
-import { escapeTerminal } from '../../probes/index.js';
+import { escapeTerminal } from '../../text/index.js';
 import { modelOfCapture } from './capture-feed.js';
 import { DashboardView } from './dashboard-view.js';
 

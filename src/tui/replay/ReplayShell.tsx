@@ -2,7 +2,7 @@ import { Box, Text, useInput, type Key } from 'ink';
 import { useCallback, useSyncExternalStore } from 'react';
 import { positionText, speedText } from '../../commands/shell/replay-commands.js';
 import { errorLine } from '../../commands/errors.js';
-import { escapeTerminal } from '../../probes/index.js';
+import { escapeTerminal } from '../../text/index.js';
 import { guard } from '../guard.js';
 import { ShellBody, TRANSCRIPT_ROWS } from '../ShellBody.js';
 import { useModel } from '../use-model.js';

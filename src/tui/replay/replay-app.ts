@@ -3,7 +3,7 @@ import { createElement } from 'react';
 import { errorLine } from '../../commands/errors.js';
 import { historyFile, loadHistory, trimHistory } from '../../commands/shell/history.js';
 import { exitWithoutTerminal } from '../../engine/index.js';
-import { escapeTerminal } from '../../probes/index.js';
+import { escapeTerminal } from '../../text/index.js';
 import { CaptureReader } from '../../store/index.js';
 import { wireDashboard } from '../dashboard/dashboard-switch.js';
 import { ReplayDashboardFeed } from '../dashboard/replay-feed.js';

@@ -1,7 +1,7 @@
 import { duration } from '../../commands/capture-time.js';
 import { localTime } from '../../commands/shell/replay-time.js';
 import { isDeliveredCause } from '../../engine/losses.js';
-import { escapeTerminal } from '../../probes/index.js';
+import { escapeTerminal } from '../../text/index.js';
 import type { CaptureInfo } from '../../store/index.js';
 
 /** The header of a replay: what was recorded where and when, and what to distrust. */

@@ -1,5 +1,5 @@
 import type { ReplayControl, ReplayNote } from '../../commands/shell/replay-control.js';
-import type { TraceEvent } from '../../probes/index.js';
+import type { TraceEvent } from '../../event/index.js';
 import { eventFromRow, type CaptureInfo, type CaptureReader } from '../../store/index.js';
 
 /** A batch for the view; `reset` means the view starts over (a seek) before taking it. */
@@ -32,7 +32,7 @@ export class ReplaySource implements ReplayControl {
   readonly info: CaptureInfo;
   /** Probes whose events the view shows (the capture's own process-table probe is left out, as live). */
   readonly probes: string[];
-  /** Probes the capture attached for itself (procsnoop for the process table). */
+  /** Probes the capture attached for itself (its process table), from the journal's background flag. */
   readonly background: Set<string>;
   /** Set once the stream has reached the end of the capture. */
   ended = false;
@@ -68,7 +68,7 @@ export class ReplaySource implements ReplayControl {
     this.background = new Set(
       reader
         .journal()
-        .filter((j) => j.action === 'attach' && typeof j.detail === 'string' && j.detail.startsWith('process table'))
+        .filter((j) => j.background)
         .map((j) => String(j.probe)),
     );
     this.probes = reader.schema.probes.map((p) => p.name).filter((n) => !this.background.has(n));

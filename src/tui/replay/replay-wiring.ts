@@ -4,7 +4,7 @@ import { ProcessBook, type ProcessInfo } from '../../commands/shell/process-book
 import { REPLAY_COMMANDS } from '../../commands/shell/replay-commands.js';
 import type { CaptureControl, CaptureSink, ShellEngine } from '../../commands/shell/types.js';
 import type { Attachment } from '../../engine/index.js';
-import type { TraceEvent } from '../../probes/index.js';
+import type { TraceEvent } from '../../event/index.js';
 import type { CaptureReader, ProcessRow } from '../../store/index.js';
 import { ShellModel, type ShellModelOptions } from '../shell-model.js';
 import type { ReplaySource } from './replay-source.js';

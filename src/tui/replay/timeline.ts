@@ -1,6 +1,6 @@
 import type { ReplayNote } from '../../commands/shell/replay-control.js';
 import { isDeliveredCause } from '../../engine/losses.js';
-import { escapeTerminal } from '../../probes/index.js';
+import { escapeTerminal } from '../../text/index.js';
 import type { CaptureInfo, CaptureReader } from '../../store/index.js';
 import { coverageFromJournal } from '../dashboard/capture-feed.js';
 import type { Coverage } from '../dashboard/dashboard-model.js';

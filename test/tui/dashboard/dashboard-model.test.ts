@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DashboardModel, WINDOW_SECONDS } from '../../../src/tui/dashboard/dashboard-model.js';
-import type { TraceEvent } from '../../../src/probes/index.js';
+import type { TraceEvent } from '../../../src/event/index.js';
 
 const S = 1e9;
 function ev(probe: string, ts: number, over: Partial<TraceEvent> = {}, fields: TraceEvent['fields'] = {}): TraceEvent {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { LiveDashboardFeed } from '../../../src/tui/dashboard/live-feed.js';
 import { monotonicNs } from '../../../src/engine/index.js';
-import { execsnoop } from '../../../src/probes/execsnoop.js';
-import { procsnoop } from '../../../src/probes/procsnoop.js';
-import { parseFilters } from '../../../src/probes/index.js';
+import { execsnoop } from '../../../src/probes/execsnoop/spec.js';
+import { procsnoop } from '../../../src/probes/procsnoop/spec.js';
+import { parseFilters } from '../../../src/event/index.js';
 import { FakeEngine, execEvent, openEvent } from '../fake-engine.js';
 import { ShellModel } from '../../../src/tui/shell-model.js';
 

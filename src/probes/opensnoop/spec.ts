@@ -1,7 +1,9 @@
-import { formatRet } from './errno.js';
+import { formatRet } from '../../text/index.js';
 import { formatOpenFlags, parseFlagTest, type FlagTest } from './open-flags.js';
-import { anyPathMatches, parsePathPattern, type PathPattern } from './path-match.js';
-import type { ByteString, ProbeSpec } from './types.js';
+import { anyPathMatches, parsePathPattern, type PathPattern } from '../../event/index.js';
+import type { ByteString } from '../../event/index.js';
+import type { ProbeSpec } from '../types.js';
+import { opensnoopFacets } from './facets.js';
 
 // enum open_kind and open_event_flags in bpf/opensnoop.h
 const SYSCALLS = ['openat', 'openat2', 'open', 'creat', 'open_by_handle_at'];
@@ -137,4 +139,5 @@ export const opensnoop: ProbeSpec = {
     if (f.truncated) parts.push(' [truncated]');
     return parts;
   },
+  facets: opensnoopFacets,
 };

@@ -1,18 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { listPids, readProcStat } from './stat.js';
 
-/** pid -> ppid of every process now, from /proc. */
+/** pid -> ppid of every process now, from /proc; throws when /proc cannot be read. */
 export function processParents(procRoot = '/proc'): Map<number, number> {
   const out = new Map<number, number>();
-  for (const name of readdirSync(procRoot)) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`${procRoot}/${name}/stat`, 'latin1');
-      // comm may hold spaces and parens: fields resume after the last ')'
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(name), Number(rest[1]));
-    } catch {
-      // exited while we looked
-    }
+  for (const name of listPids(procRoot)) {
+    const s = readProcStat(name, procRoot); // undefined: exited while we looked
+    if (s) out.set(Number(name), s.ppid);
   }
   return out;
 }

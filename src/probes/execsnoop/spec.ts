@@ -1,6 +1,8 @@
-import { formatRet } from './errno.js';
-import { anyPathMatches, parsePathPattern, type PathPattern } from './path-match.js';
-import type { ByteString, ProbeSpec } from './types.js';
+import { formatRet } from '../../text/index.js';
+import { anyPathMatches, parsePathPattern, type PathPattern } from '../../event/index.js';
+import type { ByteString } from '../../event/index.js';
+import type { ProbeSpec } from '../types.js';
+import { execsnoopFacets } from './facets.js';
 
 // enum exec_flags in bpf/execsnoop.h
 const ARGS_TRUNCATED = 1;
@@ -81,4 +83,5 @@ export const execsnoop: ProbeSpec = {
     if (f.truncated) parts.push(' [truncated]');
     return parts;
   },
+  facets: execsnoopFacets,
 };

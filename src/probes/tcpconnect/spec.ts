@@ -1,7 +1,8 @@
-import { formatRet } from './errno.js';
-import { FilterError } from './filter-error.js';
-import { cidrContains, formatAddr, parseCidr, type Cidr } from './net.js';
-import type { ProbeSpec } from './types.js';
+import { formatRet } from '../../text/index.js';
+import { FilterError } from '../../event/filter-error.js';
+import { cidrContains, formatAddr, parseCidr, type Cidr } from '../../text/index.js';
+import type { ProbeSpec } from '../types.js';
+import { tcpconnectFacets } from './facets.js';
 
 const AF_INET = 2;
 
@@ -95,4 +96,5 @@ export const tcpconnect: ProbeSpec = {
     const outcome = (f.ret as number) === 0 ? 'ok' : formatRet(f.ret as number);
     return [`${host(f.saddr, f.sport)} -> ${host(f.daddr, f.dport)} ${outcome} ${((f.latency_us as number) / 1000).toFixed(3)}ms`];
   },
+  facets: tcpconnectFacets,
 };

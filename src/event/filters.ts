@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { textOf } from './bytes.js';
 import { FilterError } from './filter-error.js';
-import type { ProbeSpec, TraceEvent } from './types.js';
+import type { FilterTarget, TraceEvent } from './types.js';
 
 export { FilterError };
 
@@ -136,7 +136,7 @@ export function tokenize(line: string): string[] {
   return out;
 }
 
-function knownKeys(probes: readonly ProbeSpec[]): string {
+function knownKeys(probes: readonly FilterTarget[]): string {
   const keys = new Set<string>([...KERNEL_KEYS, 'failed']);
   for (const p of probes) for (const k of Object.keys(p.filterKeys)) keys.add(k);
   return [...keys].join(', ');
@@ -147,7 +147,7 @@ function knownKeys(probes: readonly ProbeSpec[]): string {
  * the given probes. A probe-specific key must belong to every probe. The first
  * clause of each kernel key runs in the kernel; the rest run in userspace.
  */
-export function parseFilters(words: readonly string[], probes: readonly ProbeSpec[]): Filters {
+export function parseFilters(words: readonly string[], probes: readonly FilterTarget[]): Filters {
   const clauses: Clause[] = [];
   const inKernel = new Set<string>();
   for (const word of words) {
@@ -225,7 +225,7 @@ function matchCommon(key: KernelKey, e: TraceEvent, values: unknown[], opts: Mat
  * The userspace part of `filters` for events of `probe`, or null when nothing
  * is left to check there.
  */
-export function compileMatcher(filters: Filters, probe: ProbeSpec, opts: MatchOptions = {}): ((e: TraceEvent) => boolean) | null {
+export function compileMatcher(filters: Filters, probe: FilterTarget, opts: MatchOptions = {}): ((e: TraceEvent) => boolean) | null {
   const clauses = filters.clauses.filter((c) => opts.all || c.where === 'user');
   if (clauses.length === 0) return null;
   const tests = clauses.map((c): ((e: TraceEvent) => boolean) => {

@@ -1,4 +1,4 @@
-import type { ByteString } from './types.js';
+import type { ByteString } from '../event/types.js';
 
 /**
  * The one function that makes traced-system strings safe for a terminal:

@@ -53,11 +53,6 @@ export function splitNul(bytes: Uint8Array): ByteString[] {
   return splitNulAt(asBuffer(bytes), 0, bytes.length);
 }
 
-/** Exact bytes of a ByteString. */
-export function bytesOf(s: ByteString): Uint8Array {
-  return typeof s === 'string' ? Buffer.from(s, 'utf8') : s;
-}
-
 /** Lossy text of a ByteString, for matching (invalid bytes become U+FFFD). */
 export function textOf(s: ByteString): string {
   return typeof s === 'string' ? s : utf8.decode(s);

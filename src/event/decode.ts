@@ -1,6 +1,6 @@
 import { bindMembers, memberOffset, type BoundMember, type Layouts } from './layout.js';
 import { cStringAt, splitNulAt, stringAt } from './bytes.js';
-import type { FieldValue, MemberType, ProbeSpec, RawRecord, TraceEvent } from './types.js';
+import type { DecodeTarget, FieldValue, MemberType, RawRecord, TraceEvent } from './types.js';
 
 /** The header members the engine reads, with their C types. */
 export const HEADER_MEMBERS: Record<string, MemberType> = {
@@ -117,7 +117,7 @@ export class RecordDecoder {
   private readonly raw = new Segments();
 
   constructor(
-    readonly probe: ProbeSpec,
+    readonly probe: DecodeTarget,
     layouts: Layouts,
     private readonly header: HeaderDecoder,
   ) {

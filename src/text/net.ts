@@ -1,5 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import { FilterError } from './filter-error.js';
+import { FilterError } from '../event/filter-error.js';
 
 /** Text form of an address from 4 or 16 raw bytes. */
 export function formatAddr(bytes: Uint8Array, family: 4 | 6): string {

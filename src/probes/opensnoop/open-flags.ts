@@ -1,4 +1,4 @@
-import { FilterError } from './filter-error.js';
+import { FilterError } from '../../event/filter-error.js';
 
 // x86-64/arm64 values (asm-generic); O_ACCMODE is the low two bits.
 const FLAGS: [string, number][] = [

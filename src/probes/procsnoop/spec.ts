@@ -1,5 +1,7 @@
-import { FilterError } from './filter-error.js';
-import type { ByteString, ProbeSpec } from './types.js';
+import { FilterError } from '../../event/filter-error.js';
+import type { ByteString } from '../../event/index.js';
+import type { ProbeSpec } from '../types.js';
+import { procsnoopFacets } from './facets.js';
 
 // enum proc_kind and enum proc_flags in bpf/procsnoop.h
 const KINDS = ['fork', 'exec', 'exit'] as const;
@@ -109,4 +111,6 @@ export const procsnoop: ProbeSpec = {
     if (f.truncated) parts.push(' [truncated]');
     return parts;
   },
+  role: 'process-table',
+  facets: procsnoopFacets,
 };

@@ -1,0 +1,38 @@
+import { captureCell, captureRet, captureText } from '../../text/index.js';
+import { moreLines } from '../tree-lines.js';
+import type { ProbeFacets } from '../types.js';
+
+/** What the rest of ebpfsh asks of tcpconnect. */
+export const tcpconnectFacets: ProbeFacets = {
+  completionValues(e, add) {
+    add('dport', String(e.fields.dport));
+    add('daddr', String(e.fields.daddr));
+  },
+  dashboard: (e) => ({
+    panel: 'connections',
+    daddr: (e.fields.daddr as string) ?? '',
+    dport: e.fields.dport as number,
+    ipver: e.fields.ipver as number,
+    ret: e.fields.ret as number,
+  }),
+  forensicViews: [
+    {
+      // Outbound connections per process: attempts, outcomes, distinct destinations, first and last.
+      name: 'connections_per_process',
+      select: (host, table) => `SELECT ${host}pid, comm, count(*) AS connects, sum(ret = 0) AS established, sum(ret < 0) AS failed,
+            count(DISTINCT daddr || ' ' || dport) AS destinations, min(ts) AS first_ts, max(ts) AS last_ts
+     FROM ${table} GROUP BY ${host}pid, comm`,
+    },
+  ],
+  tree: {
+    columns: 'ret, daddr, dport, ipver',
+    lines(rows, ctx) {
+      const out: string[] = [];
+      for (const [ts, ret, daddr, dport, ipver] of rows.slice(0, ctx.perKind)) {
+        const dest = ipver === 6 ? `[${captureText(daddr)}]:${captureCell(dport)}` : `${captureText(daddr)}:${captureCell(dport)}`;
+        out.push(`${ctx.indent}  connect ${ctx.time(ts)} ${dest} ${ret === 0 ? 'ok' : captureRet(ret)}`);
+      }
+      return [...out, ...moreLines(rows, 'connect', ctx)];
+    },
+  },
+};

@@ -1,0 +1,3 @@
+export * from './stat.js';
+export * from './parents.js';
+export * from './scan.js';

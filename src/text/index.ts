@@ -1,0 +1,4 @@
+export * from './escape.js';
+export * from './errno.js';
+export * from './net.js';
+export * from './capture-cell.js';
