@@ -13,6 +13,8 @@
 #define IPPROTO_TCP	6
 #define ECONNREFUSED	111
 #define CONNECT_PENDING_ENTRIES	16384
+#define IPV4_ADDR_LEN	4
+#define IPV6_ADDR_LEN	16
 
 /*
  * Not an LRU map: an LRU evicts a connect in progress without a trace. Keyed
@@ -37,14 +39,15 @@ struct tcpconnect_exports {
 };
 EXPORT_BTF(tcpconnect_exports);
 
+/* Sized reads: BPF_CORE_READ_INTO on an array copies sizeof(*dst), 1 byte here. */
 static __always_inline void read_addrs(const struct sock *sk, struct connect_event *e)
 {
 	if (e->family == AF_INET) {
-		bpf_core_read(e->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(e->daddr, 4, &sk->__sk_common.skc_daddr);
+		bpf_core_read(e->saddr, IPV4_ADDR_LEN, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(e->daddr, IPV4_ADDR_LEN, &sk->__sk_common.skc_daddr);
 	} else {
-		bpf_core_read(e->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(e->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+		bpf_core_read(e->saddr, IPV6_ADDR_LEN, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(e->daddr, IPV6_ADDR_LEN, &sk->__sk_common.skc_v6_daddr);
 	}
 }
 
