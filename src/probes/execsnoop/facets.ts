@@ -1,17 +1,15 @@
 import { textOf, type ByteString } from '../../event/index.js';
 import { captureRet, captureText, escapeTerminal } from '../../text/index.js';
 import { moreLines } from '../tree-lines.js';
+import { EXEC_KIND_EXEC } from '../../event/generated/skeleton.js';
 import type { ProbeFacets } from '../types.js';
-
-// enum exec_kind in bpf/probes/execsnoop.h: the new image runs (ret is 0)
-const EXEC_KIND_EXEC = 0;
 
 /** What the rest of ebpfsh asks of execsnoop. */
 export const execsnoopFacets: ProbeFacets = {
   completionValues(e, add) {
     add('path', textOf(e.fields.filename as ByteString));
   },
-  // Full argv, but no start time: it updates the live process of that pid.
+  // The new image runs (ret is 0): full argv, but no start time, so it updates the live process of that pid.
   processFact(e) {
     if (e.kind !== EXEC_KIND_EXEC || (e.fields.ret as number) !== 0) return undefined;
     return { kind: 'exec', exe: e.fields.exe as ByteString, argv: e.fields.argv as ByteString[], fullArgv: true };

@@ -1,14 +1,11 @@
 import { formatRet } from '../../text/index.js';
 import { anyPathMatches, parsePathPattern, type PathPattern } from '../../event/index.js';
 import type { ByteString } from '../../event/index.js';
+import { EXEC_F_ARGS_FAULT, EXEC_F_ARGS_TRUNCATED, EXEC_F_EXE_TRUNCATED, EXEC_F_FILENAME_TRUNCATED } from '../../event/generated/skeleton.js';
 import type { ProbeSpec } from '../types.js';
 import { execsnoopFacets } from './facets.js';
 
-// enum exec_flags in bpf/execsnoop.h
-const ARGS_TRUNCATED = 1;
-const FILENAME_TRUNCATED = 2;
-const EXE_TRUNCATED = 4;
-const ARGS_FAULT = 8;
+// struct exec_event.argc when the kernel could not tell
 const ARGC_UNKNOWN = 0xffffffff;
 
 /** execsnoop: every exec, with its full argv, and failed execs with their error. */
@@ -66,13 +63,13 @@ export const execsnoop: ProbeSpec = {
     const flags = members.flags as number;
     const argv = raw.list(2);
     const argc = members.argc as number;
-    const truncated = (flags & (ARGS_TRUNCATED | FILENAME_TRUNCATED | EXE_TRUNCATED)) !== 0;
+    const truncated = (flags & (EXEC_F_ARGS_TRUNCATED | EXEC_F_FILENAME_TRUNCATED | EXEC_F_EXE_TRUNCATED)) !== 0;
     return {
       ret: members.ret as number,
       filename: raw.text(0),
       exe: raw.text(1),
       argv,
-      argc: argc !== ARGC_UNKNOWN ? argc : truncated || flags & ARGS_FAULT ? null : argv.length,
+      argc: argc !== ARGC_UNKNOWN ? argc : truncated || flags & EXEC_F_ARGS_FAULT ? null : argv.length,
       args_size: members.args_size as number,
       truncated: truncated ? 1 : 0,
     };

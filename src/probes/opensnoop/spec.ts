@@ -2,15 +2,28 @@ import { formatRet } from '../../text/index.js';
 import { formatOpenFlags, parseFlagTest, type FlagTest } from './open-flags.js';
 import { anyPathMatches, parsePathPattern, type PathPattern } from '../../event/index.js';
 import type { ByteString } from '../../event/index.js';
+import {
+  OPEN_F_ABS_TRUNCATED,
+  OPEN_F_FLAGS_FAULT,
+  OPEN_F_PATH_TRUNCATED,
+  OPEN_F_REAL_TRUNCATED,
+  OPEN_KIND_BY_HANDLE,
+  OPEN_KIND_CREAT,
+  OPEN_KIND_OPEN,
+  OPEN_KIND_OPENAT,
+  OPEN_KIND_OPENAT2,
+} from '../../event/generated/skeleton.js';
 import type { ProbeSpec } from '../types.js';
 import { opensnoopFacets } from './facets.js';
 
-// enum open_kind and open_event_flags in bpf/opensnoop.h
-const SYSCALLS = ['openat', 'openat2', 'open', 'creat', 'open_by_handle_at'];
-const PATH_TRUNCATED = 1;
-const ABS_TRUNCATED = 2;
-const REAL_TRUNCATED = 8;
-const FLAGS_FAULT = 16;
+/** The syscall of each enum open_kind. */
+const SYSCALLS: Record<number, string> = {
+  [OPEN_KIND_OPENAT]: 'openat',
+  [OPEN_KIND_OPENAT2]: 'openat2',
+  [OPEN_KIND_OPEN]: 'open',
+  [OPEN_KIND_CREAT]: 'creat',
+  [OPEN_KIND_BY_HANDLE]: 'open_by_handle_at',
+};
 
 /** Components of a path with empty ones, `.` and `x/..` folded lexically (a `..` left at the front of a relative path stays). */
 function lexicalParts(p: string): string[] {
@@ -119,7 +132,7 @@ export const opensnoop: ProbeSpec = {
     // the opened file's path, else the raw path made absolute, else as passed
     const path = rec.size(2) ? rec.text(2) : rec.size(1) ? rec.text(1) : raw;
     const evFlags = members.ev_flags as number;
-    const flagsKnown = (evFlags & FLAGS_FAULT) === 0;
+    const flagsKnown = (evFlags & OPEN_F_FLAGS_FAULT) === 0;
     return {
       ret: members.ret as number,
       path,
@@ -128,7 +141,7 @@ export const opensnoop: ProbeSpec = {
       mode: flagsKnown ? (members.mode as number) : null,
       dfd: members.dfd as number,
       syscall: SYSCALLS[kind] ?? `kind${kind}`,
-      truncated: evFlags & (PATH_TRUNCATED | ABS_TRUNCATED | REAL_TRUNCATED) ? 1 : 0,
+      truncated: evFlags & (OPEN_F_PATH_TRUNCATED | OPEN_F_ABS_TRUNCATED | OPEN_F_REAL_TRUNCATED) ? 1 : 0,
     };
   },
   describe(e) {

@@ -1,12 +1,11 @@
 import { FilterError } from '../../event/filter-error.js';
 import type { ByteString } from '../../event/index.js';
+import { PROC_F_ARGS_TRUNCATED, PROC_F_EXE_TRUNCATED, PROC_KIND_EXEC, PROC_KIND_EXIT, PROC_KIND_FORK } from '../../event/generated/skeleton.js';
 import type { ProbeSpec } from '../types.js';
 import { procsnoopFacets } from './facets.js';
 
-// enum proc_kind and enum proc_flags in bpf/procsnoop.h
-const KINDS = ['fork', 'exec', 'exit'] as const;
-const EXE_TRUNCATED = 1;
-const ARGS_TRUNCATED = 2;
+/** The event of each enum proc_kind. */
+const KINDS: Record<number, string> = { [PROC_KIND_FORK]: 'fork', [PROC_KIND_EXEC]: 'exec', [PROC_KIND_EXIT]: 'exit' };
 
 /** Clock ticks per second of /proc/PID/stat (USER_HZ, 100 on every Linux architecture ebpfsh runs on). */
 export const USER_HZ = 100;
@@ -24,7 +23,7 @@ export function describeExit(status: number): string {
 
 function parseKind(value: string): string {
   const v = value.toLowerCase();
-  if (!(KINDS as readonly string[]).includes(v)) throw new FilterError(`event: '${value}' is not fork, exec or exit (e.g. event=exit)`);
+  if (!Object.values(KINDS).includes(v)) throw new FilterError(`event: '${value}' is not fork, exec or exit (e.g. event=exit)`);
   return v;
 }
 
@@ -100,7 +99,7 @@ export const procsnoop: ProbeSpec = {
       parent_start_ticks: startTicks(members.parent_start_ns as number),
       exe: isExec ? raw.text(0) : null,
       argv: isExec ? raw.list(1) : null,
-      truncated: flags & (EXE_TRUNCATED | ARGS_TRUNCATED) ? 1 : 0,
+      truncated: flags & (PROC_F_EXE_TRUNCATED | PROC_F_ARGS_TRUNCATED) ? 1 : 0,
     };
   },
   describe(e) {
