@@ -92,7 +92,9 @@ const enums = new Map(); // name -> [[constant, value], ...]
 const objects = {}; // object -> { programs, maps, record }
 
 for (const file of readdirSync(dir).filter((f) => f.endsWith('.bpf.o')).sort()) {
-  const btf = JSON.parse(execFileSync('bpftool', ['-j', 'btf', 'dump', 'file', join(dir, file)], { encoding: 'utf8', maxBuffer: 1 << 28 }));
+  // enum values as strings: bpftool prints them as 64-bit integers, past what a JS number holds exactly
+  const text = execFileSync('bpftool', ['-j', 'btf', 'dump', 'file', join(dir, file)], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const btf = JSON.parse(text.replace(/"val":\s*(-?\d+)/g, '"val":"$1"'));
   const types = new Map(btf.types.map((t) => [t.id, t]));
   for (const t of btf.types) {
     if (t.kind !== 'STRUCT' || !(t.name === 'event_header' || MAP_STRUCTS.has(t.name) || isRecord(types, t))) continue;
@@ -108,7 +110,9 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.bpf.o')).sort()) 
   }
   const exported = exportsOf(types, btf, file);
   for (const e of exported.enums) {
-    const values = e.values.map((v) => [v.name, v.val]);
+    // the value as C has it: the enum's width and signedness
+    const bits = e.size * 8;
+    const values = e.values.map((v) => [v.name, Number(e.encoding === 'SIGNED' ? BigInt.asIntN(bits, BigInt(v.val)) : BigInt.asUintN(bits, BigInt(v.val)))]);
     const prev = enums.get(e.name);
     if (prev && JSON.stringify(prev) !== JSON.stringify(values)) throw new Error(`enum ${e.name} differs between objects (${file})`);
     enums.set(e.name, values);

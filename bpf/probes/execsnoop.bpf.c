@@ -39,6 +39,7 @@ struct execsnoop_exports {
 	enum exec_kind kind;
 	enum exec_flags flags;
 	enum execsnoop_limits limits;
+	enum exec_argc argc;
 	struct exec_event record;
 };
 EXPORT_BTF(execsnoop_exports);

@@ -9,7 +9,10 @@ enum execsnoop_limits {
 	EXEC_FAILED_ARG_MAX = 128,	/* bytes of each, NUL included */
 };
 
-#define EXEC_ARGC_UNKNOWN	0xffffffff	/* exec_event.argc when the kernel could not tell */
+/* An enum, not a #define, so it is in BTF (for userspace); unsigned, as argc. */
+enum exec_argc {
+	EXEC_ARGC_UNKNOWN = 0xffffffff,	/* exec_event.argc when the kernel could not tell */
+};
 
 enum exec_kind {
 	EXEC_KIND_EXEC = 0,	/* the new image runs (sched_process_exec) */
