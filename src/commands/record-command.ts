@@ -1,7 +1,7 @@
 import { Engine, type ProbeCounters, type ReaderHealth } from '../engine/index.js';
 import { explainFilters } from '../event/index.js';
 import { attachProcessTable } from '../session/index.js';
-import { CaptureError, Recorder, type StopResult } from '../store/index.js';
+import { Recorder, type StopResult } from '../store/index.js';
 import { UsageError } from './errors.js';
 import { attachAll, attachedLine, healthLines, lossLines, planTrace, sessionLossLines, summaryLine } from './trace-command.js';
 

@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Attachment, Engine, ProbeCounters, ReaderHealth } from '../engine/index.js';
-import { explainFilters, filtersText, type ByteString, type Filters, type TraceEvent } from '../event/index.js';
+import { explainFilters, filtersText, type Filters, type TraceEvent } from '../event/index.js';
 import { PROBES, facetsOf, type ProbeFacets, type ProbeSpec, type ProcessFact } from '../probes/index.js';
 import { createCapture } from './capture-file.js';
 import { CaptureError } from './errors.js';

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { splitNul, type ByteString, type FieldValue, type TraceEvent } from '../event/index.js';
-import { PROBES, type ProbeSpec } from '../probes/index.js';
+import type { ProbeSpec } from '../probes/index.js';
 import { probeColumns, type ColumnSpec } from './schema.js';
 
 const utf8 = new TextDecoder('utf-8');
@@ -175,10 +175,6 @@ export class RowEncoder {
   }
 }
 
-function intValue(v: FieldValue | undefined): number | null {
-  return typeof v === 'number' ? v : v === null || v === undefined ? null : Number(v);
-}
-
 /**
  * An INTEGER column's value as a number. SQLite keeps whatever a hostile
  * capture put in the column (text, a blob): such a value becomes NaN, which
@@ -219,9 +215,4 @@ export function eventFromRow(probe: ProbeSpec, row: Record<string, unknown>): Tr
     probe: probe.name,
     fields,
   };
-}
-
-/** The probe whose table is `table`. */
-export function probeOfTable(table: string): ProbeSpec | undefined {
-  return PROBES.find((p) => p.table === table);
 }

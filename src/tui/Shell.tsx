@@ -1,6 +1,6 @@
 import { Box, useInput } from 'ink';
 import { useCallback } from 'react';
-import { ShellBody, TRANSCRIPT_ROWS } from './ShellBody.js';
+import { ShellBody } from './ShellBody.js';
 import { StatusLine } from './StatusLine.js';
 import { useInterval } from './use-interval.js';
 import { useModel } from './use-model.js';

@@ -3,7 +3,7 @@ import { VERSION } from '../commands/cli.js';
 import type { CaptureFactory, CaptureSink, ShellEngine } from '../commands/shell/index.js';
 import { Engine } from '../engine/index.js';
 import { attachProcessTable } from '../session/index.js';
-import { CaptureError, CaptureReader, Recorder } from '../store/index.js';
+import { CaptureReader, Recorder } from '../store/index.js';
 
 
 function sizeOf(path: string): number {
@@ -72,6 +72,6 @@ async function openCapture(path: string, argv: string[], engine: ShellEngine): P
 }
 
 /** The capture store behind `-w`, `:record`, `:stop`, `:mark` and `:query`. */
-export async function loadCaptureFactory(): Promise<CaptureFactory | null> {
+export async function loadCaptureFactory(): Promise<CaptureFactory> {
   return { open: (path, info) => openCapture(path, info.argv, info.engine) };
 }

@@ -3,7 +3,7 @@ import { closeSync, writeSync } from 'node:fs';
 import { createElement } from 'react';
 import { errorLine } from '../commands/errors.js';
 import { exampleProbes } from '../commands/probe-list.js';
-import { NO_STORE, historyFile, loadHistory, openEnvFileForAppend, trimHistory } from '../commands/shell/index.js';
+import { historyFile, loadHistory, openEnvFileForAppend, trimHistory } from '../commands/shell/index.js';
 import { Engine, btfProblem, exitWithoutTerminal, privilegeProblem } from '../engine/index.js';
 import { escapeTerminal } from '../text/index.js';
 import { loadCaptureFactory } from './capture-wiring.js';
@@ -43,10 +43,6 @@ export async function runShellApp(opts: ShellOptions = {}): Promise<number> {
     return problem.startsWith('the interactive') ? 2 : 1;
   }
   const captureFactory = await loadCaptureFactory();
-  if (opts.write && !captureFactory) {
-    process.stderr.write(`ebpfsh: -w ${escapeTerminal(opts.write)}: ${NO_STORE}\n`);
-    return 1;
-  }
 
   const engine = new Engine();
   const hist = historyFile();
