@@ -1,12 +1,8 @@
 import { formatRet } from '../../text/index.js';
-import { anyPathMatches, parsePathPattern, type PathPattern } from '../../event/index.js';
-import type { ByteString } from '../../event/index.js';
-import { EXEC_F_ARGS_FAULT, EXEC_F_ARGS_TRUNCATED, EXEC_F_EXE_TRUNCATED, EXEC_F_FILENAME_TRUNCATED } from '../../event/generated/skeleton.js';
+import { anyPathMatches, parsePathPattern, type ByteString, type PathPattern } from '../../event/index.js';
+import { EXEC_ARGC_UNKNOWN, EXEC_F_ARGS_FAULT, EXEC_F_ARGS_TRUNCATED, EXEC_F_EXE_TRUNCATED, EXEC_F_FILENAME_TRUNCATED } from '../../event/generated/skeleton.js';
 import type { ProbeSpec } from '../types.js';
 import { execsnoopFacets } from './facets.js';
-
-// struct exec_event.argc when the kernel could not tell
-const ARGC_UNKNOWN = 0xffffffff;
 
 /** execsnoop: every exec, with its full argv, and failed execs with their error. */
 export const execsnoop: ProbeSpec = {
@@ -69,7 +65,7 @@ export const execsnoop: ProbeSpec = {
       filename: raw.text(0),
       exe: raw.text(1),
       argv,
-      argc: argc !== ARGC_UNKNOWN ? argc : truncated || flags & EXEC_F_ARGS_FAULT ? null : argv.length,
+      argc: argc !== EXEC_ARGC_UNKNOWN ? argc : truncated || flags & EXEC_F_ARGS_FAULT ? null : argv.length,
       args_size: members.args_size as number,
       truncated: truncated ? 1 : 0,
     };

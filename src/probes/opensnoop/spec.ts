@@ -1,7 +1,6 @@
 import { formatRet } from '../../text/index.js';
 import { formatOpenFlags, parseFlagTest, type FlagTest } from './open-flags.js';
-import { anyPathMatches, parsePathPattern, type PathPattern } from '../../event/index.js';
-import type { ByteString } from '../../event/index.js';
+import { anyPathMatches, parsePathPattern, type ByteString, type PathPattern } from '../../event/index.js';
 import {
   OPEN_F_ABS_TRUNCATED,
   OPEN_F_FLAGS_FAULT,
