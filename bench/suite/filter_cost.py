@@ -15,7 +15,7 @@ def measure_filter_cost(s: Settings, ws: dict[str, Workload], tmp: Path) -> dict
     tools = [
         empty,
         Tool('ebpfsh trace uid=12345', [EBPFSH, 'trace', 'open', 'uid=12345'], '$^', marker='Ctrl-C to stop',
-             to_null=True, counts_re=r'opensnoop: (\d+) events, '),
+             to_null=True, counts_re=r'opensnoop: (\d+) events[ ,]'),
         Tool('libbpf-tools opensnoop -u 12345', ['opensnoop', '-u', '12345'], '$^'),
         Tool('bpftrace /uid == 12345/', ['bpftrace', '-e',
              'tracepoint:syscalls:sys_enter_openat /uid == 12345/ { printf("%d %s %s\\n", pid, comm, str(args->filename)); }'],

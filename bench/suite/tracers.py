@@ -99,7 +99,7 @@ def tools_for(w: Workload, have_record: bool, tmp: Path) -> list[Tool]:
                   rf'\s{n}$', note='inet_sock_set_state to SYN_SENT, prints pid comm dport')
         ours = rf'127\.0\.0\.1:{n}\b'
     real = {'open': 'opensnoop', 'execsnoop': 'execsnoop', 'tcpconnect': 'tcpconnect'}[probe]
-    counts = rf'{real}: (\d+) events, '
+    counts = rf'{real}: (\d+) events[ ,]'
     db_query = {'open': ('select count(*) from "open" where path = ?', w.needle),
                 'exec': ('select count(*) from "exec" where filename = ?', w.needle),
                 'connect': ('select count(*) from "connect" where dport = ?', w.needle)}[w.name]
