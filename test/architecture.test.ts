@@ -31,12 +31,6 @@ const MAY_IMPORT: Record<string, string[]> = {
  * no longer happens: this list can only shrink.
  */
 const KNOWN: Record<string, string> = {
-  // "Store: the recorder subscribes to an event-source interface, not the Engine class" (src/event/event-source.ts is that interface).
-  'store/recorder.ts -> engine': 'store: recorder on EventSource',
-  // "TypeScript workers: dist/ never loads files from src/" (writer-worker.cjs, query-child.cjs, same-file.cjs become TypeScript).
-  'store/recorder.ts loads src/': 'typescript workers',
-  'store/reader.ts loads src/': 'typescript workers',
-  'store/capture-file.ts loads src/': 'typescript workers',
   // "Composition root: src/main.ts builds the engine, recorder, CLI and TUI" (today the commands start the TUI).
   'commands/cli.ts -> tui': 'composition root',
   'commands/capture-cli.ts -> tui': 'composition root',

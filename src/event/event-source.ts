@@ -1,3 +1,4 @@
+import type { Filters } from './filters.js';
 import type { TraceEvent } from './types.js';
 
 /** Receives each decoded batch, in kernel order per probe. */
@@ -24,6 +25,18 @@ export interface ReaderHealth {
   listenerErrors: number;
   /** The message of the last listener error. */
   lastListenerError: string;
+}
+
+/**
+ * An attach (or filter change) of a source, as the capture's journal records
+ * it: which probe, with which filters, at which attach points, and which
+ * optional hooks the kernel refused. The engine's Attachment is one.
+ */
+export interface AttachNotice {
+  readonly probe: { readonly name: string };
+  readonly filters: Filters;
+  readonly attachPoints: readonly string[];
+  readonly missing: readonly string[];
 }
 
 /**

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatTree, TREE_MAX_PROCESSES } from '../../src/commands/tree-command.js';
 import { CaptureReader } from '../../src/store/index.js';
-import { READ_BOUNDS } from '../../src/store/reader.js';
+import { READ_BOUNDS } from '../../src/store/reader/capture-reader.js';
 import { sha256 } from '../store/helpers.js';
 import { ebpfsh, hostileCopy, normalCapture } from './hostile-capture.js';
 

@@ -4,7 +4,7 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, re
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { captureOpenHooks } from '../../src/store/capture-file.js';
+import { captureOpenHooks } from '../../src/store/writer/capture-file.js';
 import { CaptureReader, Recorder, recoverCapture } from '../../src/store/index.js';
 import { sha256 } from '../store/helpers.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ByteString, TraceEvent } from '../../src/event/index.js';
 import { CaptureReader, Recorder } from '../../src/store/index.js';
-import { RowEncoder } from '../../src/store/rows.js';
+import { RowEncoder } from '../../src/store/writer/row-encoder.js';
 import { PROBES } from '../../src/probes/index.js';
 import { execEvent, openEvent, tempDir } from './helpers.js';
 

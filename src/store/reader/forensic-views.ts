@@ -1,4 +1,4 @@
-import { PROBES } from '../probes/index.js';
+import { PROBES } from '../../probes/index.js';
 
 /**
  * Ready-made views for common forensic questions, created as TEMP views in

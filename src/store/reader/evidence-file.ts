@@ -1,7 +1,7 @@
 import { closeSync, constants, fstatSync, mkdtempSync, openSync, readSync, writeSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CaptureError } from './errors.js';
+import { CaptureError } from '../errors.js';
 
 /**
  * Opens a file a reader was handed (a capture or its -wal) for reading without

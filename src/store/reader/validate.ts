@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
-import { PROBES, type ProbeSpec } from '../probes/index.js';
-import { CaptureError } from './errors.js';
+import { PROBES, type ProbeSpec } from '../../probes/index.js';
+import { CaptureError } from '../errors.js';
 import { coreTablesOf } from './migrations.js';
-import { APPLICATION_ID, OLDEST_SCHEMA_VERSION, SCHEMA_VERSION, eventsViewSql, knownIndexNames, probeColumns, sqlType } from './schema.js';
+import { APPLICATION_ID, OLDEST_SCHEMA_VERSION, SCHEMA_VERSION, eventsViewSql, knownIndexNames, probeColumns, sqlType } from '../schema.js';
 
 /** What validation found: the schema version and the probe tables present. */
 export interface ValidatedSchema {

@@ -1,9 +1,9 @@
 import { basename } from 'node:path';
-import { CaptureError } from './errors.js';
+import { CaptureError } from '../errors.js';
 import { forensicViewsSql } from './forensic-views.js';
 import { coreTablesOf } from './migrations.js';
-import type { CaptureReader, MergeSpec, QueryResult } from './reader.js';
-import { EVENTS_VIEW_COLUMNS, ident, probeColumns } from './schema.js';
+import type { CaptureReader, MergeSpec, QueryResult } from './capture-reader.js';
+import { EVENTS_VIEW_COLUMNS, ident, probeColumns } from '../schema.js';
 
 /**
  * The tables of one validated capture and their columns, from the schema the

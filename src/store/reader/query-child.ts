@@ -1,18 +1,18 @@
-// @ts-check
-'use strict';
 /*
  * Runs read-only queries on a validated capture in a child process, so a
  * runaway query can be stopped with SIGKILL: better-sqlite3 exposes neither
  * sqlite3_interrupt nor a progress handler, and a worker thread cannot be
- * stopped while SQLite is inside one step. Plain CommonJS: see writer-worker.cjs.
+ * stopped while SQLite is inside one step.
  */
-const Database = require(process.argv[2]);
-const dbs = new Map();
+import Database from 'better-sqlite3';
+import type { MergeSpec, QueryReply, QueryRequest } from './query-protocol.js';
+
+const dbs = new Map<string, Database.Database>();
 
 const ALIAS = /^c[1-9][0-9]*$/;
 const SETUP = /^CREATE TEMP VIEW "?[a-z_]+"? AS\s/;
 
-function open(path, merge) {
+function open(path: string, merge: MergeSpec): Database.Database {
   const key = JSON.stringify([path, merge]);
   let db = dbs.get(key);
   if (db) return db;
@@ -45,25 +45,27 @@ function open(path, merge) {
   return db;
 }
 
-process.on('message', (/** @type {any} */ m) => {
+const reply = (m: QueryReply) => process.send?.(m);
+
+process.on('message', (m: QueryRequest) => {
   try {
     const db = open(m.path, m.merge);
     const stmt = db.prepare(m.sql); // more than one statement is refused here
     if (!stmt.reader || !stmt.readonly) throw Object.assign(new Error('only one read-only statement that returns rows is allowed (SELECT, WITH, VALUES, EXPLAIN or a reading PRAGMA)'), { code: 'QUERY' });
     stmt.raw(true);
     const columns = stmt.columns().map((c) => c.name);
-    const rows = [];
+    const rows: unknown[][] = [];
     let truncated = false;
     for (const r of stmt.iterate(...(m.params ?? []))) {
       if (rows.length >= m.maxRows) {
         truncated = true;
         break;
       }
-      rows.push(r);
+      rows.push(r as unknown[]);
     }
-    process.send?.({ id: m.id, columns, rows, truncated });
+    reply({ id: m.id, columns, rows, truncated });
   } catch (e) {
-    const err = /** @type {any} */ (e);
-    process.send?.({ id: m.id, error: String(err && err.message), code: err && err.code });
+    const err = e as { message?: string; code?: string } | undefined;
+    reply({ id: m.id, error: String(err?.message), code: err?.code });
   }
 });

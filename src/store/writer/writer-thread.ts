@@ -1,31 +1,33 @@
-// @ts-check
-'use strict';
 /*
  * The capture writer thread: a generic SQL executor so recording never
  * stalls the shell's event loop. The schema and every statement come from
- * src/store (TypeScript, main thread); this file only runs them, one
- * transaction per batch, and owns the disk-full path. Plain CommonJS because
- * worker_threads cannot load .ts under vitest; it is small on purpose.
+ * the main thread (writer-protocol.ts); this module only runs them, one
+ * transaction per batch, and owns the disk-full path. Small on purpose.
  */
-const { parentPort, workerData } = require('node:worker_threads');
-const fs = require('node:fs');
-const Database = require(workerData.sqlite);
+import Database from 'better-sqlite3';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { openFileKeys, verifyWriterOpen } from './same-file.js';
+import type { FromWriter, Op, RowsOp, ToWriter, WriterInit } from './writer-protocol.js';
 
-// Proof that SQLite opened the files the main thread created, before anything runs in them (same-file.cjs).
-const sameFile = require('./same-file.cjs');
-const fdsBefore = sameFile.openFileKeys();
-const db = new Database(workerData.path, { fileMustExist: true });
-sameFile.verifyWriterOpen(db, fdsBefore, workerData.files);
+const init = workerData as WriterInit;
+const port = parentPort!;
+const send = (m: FromWriter) => port.postMessage(m);
+
+// Proof that SQLite opened the files the main thread created, before anything runs in them.
+const fdsBefore = openFileKeys();
+const db = new Database(init.path, { fileMustExist: true });
+verifyWriterOpen(db, fdsBefore, init.files);
 // Set on every open: these do not persist in the file.
-db.pragma(`synchronous = ${workerData.synchronous}`);
+db.pragma(`synchronous = ${init.synchronous}`);
 db.pragma('cache_size = -32768');
 db.pragma('busy_timeout = 5000');
-const statements = new Map();
+const statements = new Map<string, Database.Statement>();
 
 /** CPU time of this thread in ms (Linux /proc, 10 ms ticks), for the benchmark; undefined elsewhere. */
-function threadCpuMs() {
+function threadCpuMs(): number | undefined {
   try {
-    const f = fs.readFileSync('/proc/thread-self/stat', 'utf8');
+    const f = readFileSync('/proc/thread-self/stat', 'utf8');
     const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
     return (Number(rest[11]) + Number(rest[12])) * 10;
   } catch {
@@ -34,13 +36,13 @@ function threadCpuMs() {
 }
 const cpuAtStart = threadCpuMs();
 /** CPU ms this thread spent since it started (opening, inserts, commits). */
-function cpuSinceStart() {
+function cpuSinceStart(): number | undefined {
   const now = threadCpuMs();
   return now === undefined || cpuAtStart === undefined ? undefined : now - cpuAtStart;
 }
 let full = false;
 
-function stmt(sql) {
+function stmt(sql: string): Database.Statement {
   let s = statements.get(sql);
   if (!s) statements.set(sql, (s = db.prepare(sql)));
   return s;
@@ -57,16 +59,16 @@ let rawAt = 0;
  * position index, from the (row, position, bytes) triples, which come in row
  * and column order).
  */
-function fill(out, plan, ints, ib, strs, raws, r) {
+function fill(out: unknown[], plan: number[], ints: Float64Array, ib: number, strs: string[], raws: (number | Uint8Array)[], r: number): void {
   let o = fillAt;
   for (let c = 0; c < plan.length; c += 2) {
     const slot = plan[c];
-    const x = plan[c + 1];
+    const x = plan[c + 1]!;
     if (slot === 0) {
-      const v = ints[ib + x];
+      const v = ints[ib + x]!;
       out[o++] = v === v ? v : null;
     } else if (slot === 1) {
-      const v = ints[ib + x];
+      const v = ints[ib + x]!;
       out[o++] = v === v ? strs[v] : null;
     } else if (rawAt < raws.length && raws[rawAt] === r && raws[rawAt + 1] === x) {
       out[o++] = raws[rawAt + 2];
@@ -79,25 +81,24 @@ function fill(out, plan, ints, ib, strs, raws, r) {
 }
 
 /**
- * Inserts a columnar batch of one probe table (see ColumnarRows in rows.ts),
- * k rows per statement. A chunk with no invalid UTF-8 (nearly all) uses the
- * lean statement, which leaves the NULL raw twins out of the column list:
- * fewer values to bind per row.
+ * Inserts a columnar batch of one probe table, k rows per statement. A chunk
+ * with no invalid UTF-8 (nearly all) uses the lean statement, which leaves
+ * the NULL raw twins out of the column list: fewer values to bind per row.
  */
-function runRows(op) {
+function runRows(op: RowsOp): number {
   const d = op.d;
   const { rows: n, ints, strs, raws } = op;
   const { k, slots, leanPlan, fullPlan } = d;
   const leanK = stmt(d.leanK);
-  const fullK = raws.length ? stmt(d.fullK) : undefined;
-  const chunkL = new Array((leanPlan.length / 2) * k);
-  const chunkF = raws.length ? new Array((fullPlan.length / 2) * k) : undefined;
-  const oneL = new Array(leanPlan.length / 2);
-  const oneF = new Array(fullPlan.length / 2);
+  const fullK = raws.length ? stmt(d.fullK) : leanK;
+  const chunkL: unknown[] = new Array((leanPlan.length / 2) * k);
+  const chunkF: unknown[] = raws.length ? new Array((fullPlan.length / 2) * k) : chunkL;
+  const oneL: unknown[] = new Array(leanPlan.length / 2);
+  const oneF: unknown[] = new Array(fullPlan.length / 2);
   rawAt = 0;
   let i = 0;
   for (; i + k <= n; i += k) {
-    const withRaw = rawAt < raws.length && raws[rawAt] < i + k;
+    const withRaw = rawAt < raws.length && (raws[rawAt] as number) < i + k;
     const plan = withRaw ? fullPlan : leanPlan;
     const out = withRaw ? chunkF : chunkL;
     fillAt = 0;
@@ -117,48 +118,49 @@ function runRows(op) {
 }
 
 /** Runs one op; returns the number of event rows it inserted. */
-function runOp(op) {
-  if (op.sql !== undefined) {
+function runOp(op: Op): number {
+  if ('sql' in op) {
     stmt(op.sql).run(op.p ?? []);
     return 0;
   }
   return runRows(op);
 }
 
-const runBatch = db.transaction((ops) => {
+const runBatch = db.transaction((ops: Op[]) => {
   let rows = 0;
   for (const op of ops) rows += runOp(op);
   return rows;
 });
 
-function isFull(e) {
-  return e && (e.code === 'SQLITE_FULL' || e.code === 'ENOSPC' || /SQLITE_FULL|database or disk is full/.test(String(e.message)));
+function isFull(e: unknown): boolean {
+  const err = e as { code?: string; message?: string } | undefined;
+  return !!err && (err.code === 'SQLITE_FULL' || err.code === 'ENOSPC' || /SQLITE_FULL|database or disk is full/.test(String(err.message)));
 }
 
 // Our own fd of the reserve (an unlinked file the main thread made): reopened through /proc so this
 // thread closes only what it opened (Node warns otherwise) and the main thread can close its own.
-let reserveFd = workerData.reserveFd >= 0 ? fs.openSync(`/proc/self/fd/${workerData.reserveFd}`, 'r') : -1;
+let reserveFd = init.reserveFd >= 0 ? openSync(`/proc/self/fd/${init.reserveFd}`, 'r') : -1;
 
-function releaseReserve() {
+function releaseReserve(): void {
   try {
     // An fd of an unlinked file (capture-file.ts createReserve): closing it frees the space.
     const fd = reserveFd;
     reserveFd = -1;
-    if (fd >= 0) fs.closeSync(fd);
+    if (fd >= 0) closeSync(fd);
   } catch {
     // already gone
   }
 }
 
-function finish(msg) {
+function finish(msg: Extract<ToWriter, { t: 'finish' }>): void {
   let mode = 'wal';
-  let error;
+  let error: string | undefined;
   let rows = 0;
   try {
     if (msg.ops.length) rows = runBatch(msg.ops);
     for (const sql of msg.final) db.exec(sql);
   } catch (e) {
-    error = String(e && e.message);
+    error = String((e as Error | undefined)?.message);
     if (isFull(e)) releaseReserve();
   }
   try {
@@ -166,7 +168,7 @@ function finish(msg) {
     db.pragma('wal_checkpoint(TRUNCATE)');
     mode = String(db.pragma('journal_mode = DELETE', { simple: true }));
   } catch (e) {
-    error ??= String(e && e.message);
+    error ??= String((e as Error | undefined)?.message);
   }
   try {
     db.close();
@@ -174,26 +176,26 @@ function finish(msg) {
     // closing is best effort; the data is committed
   }
   releaseReserve();
-  parentPort.postMessage({ t: 'finished', mode, error, rows, cpuMs: cpuSinceStart() });
+  send({ t: 'finished', mode, error, rows, cpuMs: cpuSinceStart() });
 }
 
-parentPort.on('message', (msg) => {
+port.on('message', (msg: ToWriter) => {
   if (msg.t === 'finish') return finish(msg);
-  if (msg.t !== 'batch') return;
-  if (full) return parentPort.postMessage({ t: 'ack', seq: msg.seq, rows: 0, lost: true });
+  if (full) return send({ t: 'ack', seq: msg.seq, rows: 0, lost: true });
   const started = performance.now();
   try {
     const rows = runBatch(msg.ops);
-    parentPort.postMessage({ t: 'ack', seq: msg.seq, rows, ms: performance.now() - started, cpuMs: cpuSinceStart() });
+    send({ t: 'ack', seq: msg.seq, rows, ms: performance.now() - started, cpuMs: cpuSinceStart() });
   } catch (e) {
     if (isFull(e)) {
       full = true;
       // Room for the loss row, the stop record and the checkpoint.
       releaseReserve();
-      parentPort.postMessage({ t: 'full', seq: msg.seq });
+      send({ t: 'full', seq: msg.seq });
     } else {
-      parentPort.postMessage({ t: 'failed', seq: msg.seq, message: String(e && e.message), code: e && e.code });
+      const err = e as { message?: string; code?: string } | undefined;
+      send({ t: 'failed', seq: msg.seq, message: String(err?.message), code: err?.code });
     }
   }
 });
-parentPort.postMessage({ t: 'ready' });
+send({ t: 'ready' });

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { PROBES, type ProbeSpec } from '../probes/index.js';
-import { CORE_TABLES, SCHEMA_VERSION, coreTableSql, eventsViewSql, probeTableSql, type CoreTable } from './schema.js';
+import { PROBES, type ProbeSpec } from '../../probes/index.js';
+import { CORE_TABLES, SCHEMA_VERSION, coreTableSql, eventsViewSql, probeTableSql, type CoreTable } from '../schema.js';
 
 /**
  * The first schema (version 1), frozen: what captures written by it hold.

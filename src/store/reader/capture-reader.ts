@@ -1,19 +1,18 @@
 import Database from 'better-sqlite3';
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, readSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { compileMatcher, type ByteString, type Filters, type TraceEvent } from '../event/index.js';
-import { type ProbeSpec } from '../probes/index.js';
-import { asCaptureError } from './capture-file.js';
-import { CaptureError } from './errors.js';
+import { compileMatcher, type ByteString, type Filters, type TraceEvent } from '../../event/index.js';
+import { type ProbeSpec } from '../../probes/index.js';
+import { CaptureError, asCaptureError } from '../errors.js';
 import { copyEvidence, openEvidence, privateTempDir } from './evidence-file.js';
 import { forensicViewsSql } from './forensic-views.js';
-import { isBackgroundAttach } from './journal-detail.js';
+import { isBackgroundAttach } from '../journal-detail.js';
 import { migrate } from './migrations.js';
 import { argvOf, byteStringOf, eventFromRow, intOf, intOrNull } from './rows.js';
-import { SCHEMA_VERSION, ident } from './schema.js';
+import { SCHEMA_VERSION, ident } from '../schema.js';
+import { forkModule, siblingModule } from '../spawn.js';
+import type { MergeSpec, QueryReply, QueryRequest } from './query-protocol.js';
 import { validateCapture, validateCaptureRow, type ValidatedSchema } from './validate.js';
 
 /** How to open a capture. */
@@ -77,19 +76,6 @@ export interface ProcessRow {
   source: string;
 }
 
-/**
- * How the query process opens the captures: `main` is opened read-only (so
- * every database ATTACHed to it is read-only too, and none can be created),
- * each of `attach` is attached under its alias (`c1`, `c2`, ...), then each
- * `setup` statement (a CREATE TEMP VIEW built from our own names only, no
- * value from any capture) is prepared on its own, then query_only is set.
- */
-export interface MergeSpec {
-  main?: string;
-  attach: { alias: string; path: string }[];
-  setup: string[];
-}
-
 /** One journal row as a reader returns it: the columns, `ts` a number, and the typed background flag. */
 export interface JournalRow extends Record<string, unknown> {
   ts: number;
@@ -104,6 +90,8 @@ export interface JournalRow extends Record<string, unknown> {
  */
 export const READ_BOUNDS = { journal: 10_000, notes: 10_000, lossGroups: 1_000, ancestors: 1_000, children: 1_000 } as const;
 
+export type { MergeSpec } from './query-protocol.js';
+
 /** Which events to stream. */
 export interface EventQuery {
   /** Probe names (default: every probe in the capture). */
@@ -114,8 +102,7 @@ export interface EventQuery {
   filters?: Filters;
 }
 
-const QUERY_CHILD = fileURLToPath(new URL('../../src/store/query-child.cjs', import.meta.url));
-const SQLITE_MODULE = createRequire(import.meta.url).resolve('better-sqlite3');
+const QUERY_CHILD = siblingModule(import.meta.url, 'query-child');
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 
 function readHeader(fd: number, size: number, name: string): { wal: boolean; version: number } {
@@ -289,10 +276,10 @@ export class CaptureReader {
         child.off('message', onMessage);
         child.off('exit', onExit);
       };
-      const onMessage = (m: { id: number; error?: string; code?: string } & QueryResult) => {
+      const onMessage = (m: QueryReply) => {
         if (m.id !== id) return;
         done();
-        if (m.error !== undefined) reject(queryError(m.error, m.code));
+        if ('error' in m) reject(queryError(m.error, m.code));
         else resolve({ columns: m.columns, rows: m.rows.map((r) => r.map(fromChild)), truncated: m.truncated });
       };
       const onExit = () => {
@@ -309,7 +296,8 @@ export class CaptureReader {
       child.on('message', onMessage);
       child.on('exit', onExit);
       const merge = opts.merge ?? { attach: [], setup: forensicViewsSql(false) };
-      child.send({ id, path: merge.main ?? this.dbPath, sql, params: opts.params ?? [], maxRows: opts.maxRows ?? 10_000, merge });
+      const request: QueryRequest = { id, path: merge.main ?? this.dbPath, sql, params: opts.params ?? [], maxRows: opts.maxRows ?? 10_000, merge };
+      child.send(request);
     });
   }
 
@@ -392,7 +380,7 @@ export class CaptureReader {
 
   private queryChild(): ChildProcess {
     if (this.child && this.child.exitCode === null) return this.child;
-    this.child = fork(QUERY_CHILD, [SQLITE_MODULE], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    this.child = forkModule(QUERY_CHILD, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
     this.child.unref();
     this.child.channel?.unref();
     return this.child;

@@ -1,15 +1,15 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fchmodSync, lstatSync, openSync, realpathSync, statSync, unlinkSync, writeSync, accessSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { PROBES } from '../probes/index.js';
-import { CaptureError } from './errors.js';
-import { hostFacts } from './host.js';
-import { addMissingProbeTables, migrate } from './migrations.js';
-import { APPLICATION_ID, SCHEMA_VERSION, createSchemaSql, finalizeIndexSql } from './schema.js';
-import { validateCapture } from './validate.js';
+import { PROBES } from '../../probes/index.js';
+import { CaptureError, asCaptureError } from '../errors.js';
+import { hostFacts } from '../host.js';
+import { addMissingProbeTables, migrate } from '../reader/migrations.js';
+import { APPLICATION_ID, SCHEMA_VERSION, createSchemaSql, finalizeIndexSql } from '../schema.js';
+import { validateCapture } from '../reader/validate.js';
+import * as sameFile from './same-file.js';
+import type { WriterFiles } from './same-file.js';
 
 /** What a new capture records about its own making. */
 export interface CaptureMeta {
@@ -45,34 +45,6 @@ function dirError(path: string, e: NodeJS.ErrnoException): CaptureError {
     default:
       return new CaptureError(`cannot record to ${path}: ${e.message}`, e.code);
   }
-}
-
-/** The identity checks shared with the writer thread (CommonJS: see same-file.cjs). */
-interface SameFile {
-  fileKey(st: { dev: bigint; ino: bigint }): string;
-  openFileKeys(): Map<number, string>;
-  assertOpenedOurs(before: Map<number, string>, want: FileWant[], dir: string): void;
-  sha256OfFd(fd: number): string;
-}
-// src/store/*.ts and dist/store/*.js are both two levels below the repo root (as the writer worker's path).
-const sameFile = createRequire(import.meta.url)(fileURLToPath(new URL('../../src/store/same-file.cjs', import.meta.url))) as SameFile;
-
-/** One file SQLite must be found holding after its open: its name (for the message) and "dev:ino". */
-export interface FileWant {
-  name: string;
-  key: string;
-}
-
-/** What the writer thread checks after its own open of the capture (see same-file.cjs verifyWriterOpen). */
-export interface WriterFiles {
-  /** The capture's directory, for the message. */
-  dir: string;
-  /** Our fd of the capture: its bytes are compared with `sha256`. */
-  dbFd: number;
-  /** sha256 of the capture as creation left it. */
-  sha256: string;
-  /** The capture, -wal and -shm, in that order. */
-  want: FileWant[];
 }
 
 /** A new capture, and the fds held until the writer thread has proven it opened the same files. */
@@ -432,32 +404,4 @@ function removeLegacyReserve(path: string): void {
   } catch {
     // none
   }
-}
-
-/** One clear line for whatever SQLite said about a file that is not a readable capture. */
-export function asCaptureError(e: unknown, name: string): CaptureError {
-  if (e instanceof CaptureError) return e;
-  const err = e as { code?: string; message?: string };
-  const msg = String(err?.message ?? e);
-  switch (err?.code) {
-    case 'SQLITE_NOTADB':
-      return new CaptureError(`${name} is not an ebpfsh capture (not a SQLite database)`, 'NOTCAPTURE');
-    case 'SQLITE_CORRUPT':
-    case 'SQLITE_CORRUPT_VTAB':
-    case 'SQLITE_CORRUPT_INDEX':
-    case 'SQLITE_CORRUPT_SEQUENCE':
-      return new CaptureError(`${name} is damaged (${msg}); copy it and try: sqlite3 ${name} .recover`, 'CORRUPT');
-    case 'SQLITE_IOERR_SHORT_READ':
-    case 'SQLITE_IOERR':
-      return new CaptureError(`${name} cannot be read (${msg}); it may be truncated`, 'CORRUPT');
-    case 'SQLITE_CANTOPEN':
-      return new CaptureError(`${name} cannot be opened (${msg})`, 'ENOENT');
-    case 'SQLITE_FULL':
-      return new CaptureError(`no space left for ${name} (free space first)`, 'FULL');
-    case 'SQLITE_READONLY':
-    case 'SQLITE_PERM':
-      return new CaptureError(`${name} is read-only here (copy it somewhere writable)`, 'EACCES');
-  }
-  if (/malformed|corrupt/i.test(msg)) return new CaptureError(`${name} is damaged (${msg}); copy it and try: sqlite3 ${name} .recover`, 'CORRUPT');
-  return new CaptureError(`${name}: ${msg}`, err?.code);
 }
