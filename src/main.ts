@@ -1,4 +1,29 @@
 #!/usr/bin/env node
-import { main } from './commands/cli.js';
+// The composition root: builds the CLI, and on demand the engine, the
+// recorder-backed capture store and the TUI, and owns the process's signals,
+// crash handling and exit. Nothing imports this file.
+import { runCli } from './commands/cli.js';
+import { reportAndExit } from './commands/errors.js';
+import { installSignals } from './commands/signals.js';
+import { Engine } from './engine/index.js';
 
-await main(process.argv);
+const signals = installSignals((e) => reportAndExit(e));
+
+await runCli(process.argv, {
+  signals,
+  // The TUI (React, ink, blessed) loads only when one of these runs.
+  async runShell(opts) {
+    // The store (SQLite) loads on use too: trace and probes start faster without it.
+    const { recorderCaptureFactory } = await import('./session/capture-sink.js');
+    const { runShell } = await import('./tui/run-shell.js');
+    return runShell({ ...opts, signals, newEngine: () => new Engine(), captureFactory: recorderCaptureFactory });
+  },
+  async runReplay(path) {
+    const { runReplay } = await import('./tui/replay/run-replay.js');
+    return runReplay(path, signals);
+  },
+  async runDashboard(path) {
+    const { runDashboardOnCapture } = await import('./tui/dashboard/run-dashboard.js');
+    return runDashboardOnCapture(path, signals);
+  },
+});

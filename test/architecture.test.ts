@@ -31,9 +31,6 @@ const MAY_IMPORT: Record<string, string[]> = {
  * no longer happens: this list can only shrink.
  */
 const KNOWN: Record<string, string> = {
-  // "Composition root: src/main.ts builds the engine, recorder, CLI and TUI" (today the commands start the TUI).
-  'commands/cli.ts -> tui': 'composition root',
-  'commands/capture-cli.ts -> tui': 'composition root',
 };
 
 /** The layer of a file under src/ ('main' for src/main.ts). */
@@ -104,6 +101,9 @@ export function violationsOf(rel: string, text: string): string[] {
     if (to === 'main') out.push(`${rel} -> main`);
     else if (to !== from && !allowed.includes(to)) out.push(`${rel} -> ${to}`);
   }
+  // Signals, crash handling and exit have one owner: src/main.ts, through commands/signals.ts (the Signals it hands down).
+  if (rel !== 'commands/signals.ts' && /process\.(on|once|prependListener)\(\s*['"`](SIG[A-Z]+|uncaughtException|unhandledRejection|exit)\b/.test(text))
+    out.push(`${rel} handles process signals`);
   for (const s of scan.strings) {
     if (from !== 'engine' && (/\.node$/.test(s) || /native\/build/.test(s))) out.push(`${rel} loads the addon`);
     if (/^(\.\.\/)+src\//.test(s)) out.push(`${rel} loads src/`);
@@ -119,7 +119,7 @@ export function violationsOf(rel: string, text: string): string[] {
 describe('the layering of src/ (ARCHITECTURE.md)', () => {
   const all = sources().flatMap((rel) => violationsOf(rel, readFileSync(join(SRC, rel), 'utf8')));
 
-  it('no import points up the layer table, nothing loads the addon but the engine, dist/ never loads src/, nothing outside src/probes/ names a probe', () => {
+  it('no import points up the layer table, nothing loads the addon but the engine, dist/ never loads src/, nothing outside src/probes/ names a probe, only main.ts (through commands/signals.ts) handles signals', () => {
     expect(all.filter((v) => !(v in KNOWN))).toEqual([]);
   });
 
@@ -135,6 +135,8 @@ describe('the layering of src/ (ARCHITECTURE.md)', () => {
     expect(violationsOf('store/x.ts', "const w = new URL('../../src/store/w.cjs', import.meta.url);")).toEqual(['store/x.ts loads src/']);
     expect(violationsOf('tui/x.ts', "if (e.probe === 'opensnoop') f();")).toEqual(['tui/x.ts names a probe: "opensnoop"']);
     expect(violationsOf('commands/x.ts', 'const q = `SELECT ts FROM connect WHERE pid = ${pid}`;')).toHaveLength(1);
+    expect(violationsOf('tui/x.ts', "process.on('SIGTERM', () => quit());")).toEqual(['tui/x.ts handles process signals']);
+    expect(violationsOf('commands/x.ts', "process.once('uncaughtException', crash);")).toEqual(['commands/x.ts handles process signals']);
     expect(violationsOf('probes/x/spec.ts', "export const x = { name: 'opensnoop' };")).toEqual([]);
     expect(violationsOf('tui/x.ts', "import { PROBES } from '../probes/index.js'; import { Engine } from '../engine/index.js';")).toEqual([]);
   });

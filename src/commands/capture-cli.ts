@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { CliDeps } from './cli.js';
 import { runExport } from './export-command.js';
 import { runInfo } from './info-command.js';
 import { runQuery } from './query-command.js';
@@ -12,7 +13,7 @@ function positiveInt(v: string): number {
 }
 
 /** Adds the commands that read captures (no root needed): info, query, tree, dash, replay, export. */
-export function registerCaptureCommands(program: Command): void {
+export function registerCaptureCommands(program: Command, deps: CliDeps): void {
   program
     .command('info')
     .description('what a capture holds: host, kernel, span, what was attached when, losses, notes, unclean stop')
@@ -42,8 +43,7 @@ export function registerCaptureCommands(program: Command): void {
     .description('full-screen dashboard of a capture: rates, top processes, connections, files, losses, coverage')
     .argument('<capture>', 'capture file')
     .action(async (path: string) => {
-      const { runDashboardOnCapture } = await import('../tui/dashboard/run-dashboard.js');
-      process.exit(await runDashboardOnCapture(path));
+      deps.signals.exit(await deps.runDashboard(path));
     });
 
   program
@@ -51,8 +51,7 @@ export function registerCaptureCommands(program: Command): void {
     .description("the shell's screen fed from a capture: play, pause, speed, step, goto a time or note, filter, query, tree, detail")
     .argument('<capture>', 'capture file')
     .action(async (path: string) => {
-      const { runReplay } = await import('../tui/replay/run-replay.js');
-      process.exit(await runReplay(path));
+      deps.signals.exit(await deps.runReplay(path));
     });
 
   program

@@ -1,13 +1,25 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
 import { exampleProbes } from './probe-list.js';
 import { checkProbes, describeProbes } from './probes-command.js';
 import { runTrace } from './trace-command.js';
 import { reportAndExit } from './errors.js';
 import { registerCaptureCommands } from './capture-cli.js';
+import type { Signals } from './signals.js';
+import { VERSION } from '../text/version.js';
 
-/** Tool version from package.json. */
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/**
+ * What the CLI runs but does not build: the full-screen UIs (src/tui) and the
+ * process's signals and exit, injected by src/main.ts so no command imports the TUI.
+ */
+export interface CliDeps {
+  signals: Signals;
+  /** The interactive shell; resolves to the exit code. */
+  runShell(opts: { write?: string }): Promise<number>;
+  /** `ebpfsh replay FILE`; resolves to the exit code. */
+  runReplay(path: string): Promise<number>;
+  /** `ebpfsh dash FILE`; resolves to the exit code. */
+  runDashboard(path: string): Promise<number>;
+}
 
 function positiveNumber(v: string): number {
   const n = Number(v);
@@ -16,7 +28,7 @@ function positiveNumber(v: string): number {
 }
 
 /** Builds the commander program. */
-export function buildProgram(): Command {
+export function buildProgram(deps: CliDeps): Command {
   const program = new Command('ebpfsh')
     .description('interactive eBPF investigation shell for incident responders')
     .version(VERSION)
@@ -46,7 +58,7 @@ export function buildProgram(): Command {
     .addOption(new Option('-d, --duration <seconds>', 'stop after this many seconds').argParser(positiveNumber))
     .addOption(new Option('-n, --count <events>', 'stop after this many events').argParser(positiveNumber))
     .action(async (probes: string, filters: string[], o: { json?: boolean; explain?: boolean; header?: boolean; duration?: number; count?: number }) => {
-      process.exitCode = await runTrace(probes, filters, o);
+      process.exitCode = await runTrace(probes, filters, { ...o, signals: deps.signals });
     });
 
   program
@@ -59,7 +71,7 @@ export function buildProgram(): Command {
     .action(async (probes: string, filters: string[], o: { write: string; duration?: number }) => {
       // Loaded on use: the store (and SQLite) costs start-up time trace and probes do not need.
       const { runRecord } = await import('./record-command.js');
-      process.exitCode = await runRecord(probes, filters, { ...o, version: VERSION });
+      process.exitCode = await runRecord(probes, filters, { ...o, version: VERSION, signals: deps.signals });
     });
 
   program
@@ -71,7 +83,7 @@ export function buildProgram(): Command {
       await runRecover(path);
     });
 
-  registerCaptureCommands(program);
+  registerCaptureCommands(program, deps);
 
   // `ebpfsh` alone starts the interactive shell. Positional options keep the
   // shell's -w from swallowing a subcommand's own -w (e.g. `record -w`).
@@ -79,17 +91,16 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .option('-w, --write <file>', 'shell: record everything it sees to a capture file')
     .action(async (o: { write?: string }) => {
-      const { runShell } = await import('../tui/run-shell.js');
       // Exit outright: the TTY handles ink used stay referenced after it unmounts.
-      process.exit(await runShell(o));
+      deps.signals.exit(await deps.runShell(o));
     });
 
   return program;
 }
 
-/** Entry point: parse argv, run, and turn every failure into one clear line. */
-export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+/** Parses argv and runs the command, turning every failure into one clear line. */
+export async function runCli(argv: string[], deps: CliDeps): Promise<void> {
+  const program = buildProgram(deps);
   try {
     await program.parseAsync(argv);
   } catch (e) {

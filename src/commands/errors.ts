@@ -2,6 +2,7 @@ import { ProbeError } from '../engine/index.js';
 import { FilterError, LayoutError } from '../event/index.js';
 import { escapeTerminal } from '../text/index.js';
 import { CaptureError } from '../store/errors.js';
+import { SessionError } from '../session/errors.js';
 
 /** A usage or input problem found by a command itself. */
 export class UsageError extends Error {
@@ -9,7 +10,7 @@ export class UsageError extends Error {
 }
 
 /** Errors whose message is meant for the user as it is. */
-const KNOWN: readonly (new (...a: never[]) => Error)[] = [ProbeError, FilterError, LayoutError, CaptureError, UsageError];
+const KNOWN: readonly (new (...a: never[]) => Error)[] = [ProbeError, FilterError, LayoutError, CaptureError, SessionError, UsageError];
 
 /**
  * The one line to show for an error: its message for known errors, a short

@@ -3,6 +3,7 @@ import { explainFilters } from '../event/index.js';
 import { attachProcessTable } from '../session/index.js';
 import { Recorder, type StopResult } from '../store/index.js';
 import { UsageError } from './errors.js';
+import type { Signals } from './signals.js';
 import { attachAll, attachedLine, healthLines, lossLines, planTrace, sessionLossLines, summaryLine } from './trace-command.js';
 
 
@@ -12,6 +13,8 @@ export interface RecordOptions {
   duration?: number;
   /** ebpfsh version for the capture metadata. */
   version: string;
+  /** Ctrl-C, SIGTERM and SIGHUP stop the recording (src/main.ts owns them). */
+  signals: Signals;
   /** Seconds between rate lines on stderr. */
   statusEvery?: number;
 }
@@ -61,10 +64,7 @@ export async function runRecord(probeArg: string, filterWords: string[], opts: R
   let stopping: ((reason: string) => void) | undefined;
   const stopped = new Promise<string>((resolve) => (stopping = resolve));
   recorder.onStop((r) => stopping?.(r.reason));
-  const onSignal = (sig: NodeJS.Signals) => stopping?.(sig === 'SIGINT' ? 'interrupted' : sig);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
+  const unlisten = opts.signals.onStop((r) => stopping?.(r.reason === 'SIGINT' ? 'interrupted' : r.reason));
   const timer = opts.duration ? setTimeout(() => stopping?.('duration'), opts.duration * 1000) : undefined;
   let prev = new Map<string, ProbeCounters>();
   let prevSession: Record<string, number> = {};
@@ -108,9 +108,7 @@ export async function runRecord(probeArg: string, filterWords: string[], opts: R
   const final = reportLosses();
   for (const c of final) err(summaryLine(c));
   engine.close();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  process.off('SIGHUP', onSignal);
+  unlisten();
   err(recordSummary(opts.write, result, (performance.now() - started) / 1000));
   if (result.error) {
     err(result.error.message);

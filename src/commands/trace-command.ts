@@ -5,6 +5,7 @@ import { escapeTerminal } from '../text/index.js';
 import { TEXT_HEADER, formatEventJson, formatEventLine } from './event-format.js';
 import { parseProbeList } from './probe-list.js';
 import { UsageError } from './errors.js';
+import type { Signals } from './signals.js';
 
 /** Options of `ebpfsh trace`. */
 export interface TraceOptions {
@@ -13,6 +14,8 @@ export interface TraceOptions {
   header?: boolean;
   duration?: number;
   count?: number;
+  /** Ctrl-C, SIGTERM and SIGHUP stop the trace (src/main.ts owns them). */
+  signals: Signals;
 }
 
 /** Parsed probes and filters of a trace/record invocation. */
@@ -148,10 +151,7 @@ export async function runTrace(probeArg: string, filterWords: string[], opts: Tr
     return now;
   };
   const lossTimer = setInterval(reportLosses, 1000);
-  const onSignal = () => stopping?.();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
+  const unlisten = opts.signals.onStop(() => stopping?.());
   const timer = opts.duration ? setTimeout(() => stopping?.(), opts.duration * 1000) : undefined;
 
   await stopped;
@@ -163,8 +163,6 @@ export async function runTrace(probeArg: string, filterWords: string[], opts: Tr
   const final = reportLosses();
   for (const c of final) process.stderr.write(`ebpfsh: ${summaryLine(c)}\n`);
   engine.close();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  process.off('SIGHUP', onSignal);
+  unlisten();
   return 0;
 }

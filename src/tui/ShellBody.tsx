@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { CommandLine } from './CommandLine.js';
 import { EventPane } from './EventPane.js';
 import { TextPane } from './TextPane.js';
@@ -10,10 +11,10 @@ export const TRANSCRIPT_ROWS = 2;
 /**
  * The lower part of the live shell and of replay: the event/detail/pager
  * pane, the transcript and the command line. Tells the model how many rows
- * a page has.
+ * a page has, after the render (a render changes nothing).
  */
 export function ShellBody({ model, paneHeight, columns }: { model: ShellModel; paneHeight: number; columns: number }) {
-  model.pageRows = paneHeight - 1;
+  useEffect(() => model.setPageRows(paneHeight - 1), [model, paneHeight]);
   const pane = model.pane;
   return (
     <>

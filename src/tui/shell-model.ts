@@ -1,24 +1,26 @@
 import type { Key } from 'ink';
 import { formatEventLine } from '../commands/event-format.js';
 import {
-  ProcessBook,
   SHELL_COMMANDS,
-  SeenValues,
-  appendHistory,
   completeLine,
-  createCaptureControl,
   runCommandLine,
   splitCommandLine,
-  type CaptureFactory,
-  type CaptureStats,
   type CommandOutcome,
-  type HistoryFile,
   type ShellCommand,
   type ShellContext,
-  type ShellEngine,
   type ViewControl,
   type ViewFilter,
 } from '../commands/shell/index.js';
+import {
+  ProcessBook,
+  SeenValues,
+  appendHistory,
+  createCaptureControl,
+  type CaptureFactory,
+  type CaptureStats,
+  type HistoryFile,
+  type ShellEngine,
+} from '../session/index.js';
 import { degradedTotal, lostTotal } from '../engine/losses.js';
 import type { ReaderHealth } from '../engine/session.js';
 import { type TraceEvent } from '../event/index.js';
@@ -98,7 +100,7 @@ export class ShellModel implements ViewControl {
   running: string | null = null;
   pausedNew = 0;
   captureStats: CaptureStats | null = null;
-  /** Rows of the event pane, set by the UI from the terminal size. */
+  /** Rows of the event pane, set by the UI from the terminal size (setPageRows). */
   pageRows = 20;
   /** Called once when the user asks to leave (`:quit`, Ctrl-C). */
   onQuit: (reason: string) => void = () => {};
@@ -265,6 +267,7 @@ export class ShellModel implements ViewControl {
     this.viewFilter = filter;
     this.window.setFilter(filter ? (e) => filter.match(e) : null);
     this.follow = true;
+    this.keepInView();
     this.changed();
   }
 
@@ -299,7 +302,33 @@ export class ShellModel implements ViewControl {
 
   // ---- what the events pane shows ----
 
-  /** The rows for a pane `height` rows tall, keeping the selection in sight. */
+  /** The events pane is `rows` tall (the UI says so after a render, never during one). */
+  setPageRows(rows: number): void {
+    if (rows === this.pageRows) return;
+    this.pageRows = rows;
+    this.keepInView();
+  }
+
+  /**
+   * Pins the selection and the first row shown to rows that exist, with the
+   * selection inside a page: done where they move (keys, filter), so that
+   * viewport() only reads.
+   */
+  private keepInView(): void {
+    const rows = this.window.rows();
+    const n = rows.length;
+    if (this.follow || n === 0) return;
+    const h = Math.max(1, this.pageRows);
+    const sel = Math.min(rows.indexOfSeq(this.selSeq), n - 1);
+    let first = Math.min(rows.indexOfSeq(this.topSeq), n - 1);
+    if (sel < first) first = sel;
+    if (sel >= first + h) first = sel - h + 1;
+    first = Math.max(0, Math.min(first, n - h));
+    this.selSeq = rows.at(sel)!.seq;
+    this.topSeq = rows.at(first)!.seq;
+  }
+
+  /** The rows for a pane `height` rows tall, keeping the selection in sight; reads only (a render calls it). */
   viewport(height: number): Viewport {
     const rows = this.window.rows();
     const n = rows.length;
@@ -314,8 +343,6 @@ export class ShellModel implements ViewControl {
       if (sel < first) first = sel;
       if (sel >= first + h) first = sel - h + 1;
       first = Math.max(0, Math.min(first, n - h));
-      this.selSeq = rows.at(sel)!.seq;
-      this.topSeq = rows.at(first)!.seq;
     }
     const out: Row[] = [];
     for (let i = first; i < Math.min(n, first + h); i++) out.push(rows.at(i)!);
@@ -373,6 +400,7 @@ export class ShellModel implements ViewControl {
     else if (key.ctrl) this.ctrlKey(input);
     else if (input.length > 1) this.paste(input);
     else if (input) this.typeChar(input);
+    this.keepInView();
     this.changed();
   }
 

@@ -1,7 +1,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readProcProcess } from '../../src/commands/shell/process-book.js';
+import { readProcProcess } from '../../src/session/index.js';
 import { processParents, readProcStat, scanProcesses } from '../../src/proc/index.js';
 import { tempDir } from '../store/helpers.js';
 

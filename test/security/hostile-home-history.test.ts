@@ -3,7 +3,7 @@ import { chmodSync, chownSync, closeSync, existsSync, linkSync, mkdirSync, mkdte
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { appendHistory, historyFile, loadHistory, openEnvFileForAppend, trimHistory, type HistoryFile } from '../../src/commands/shell/index.js';
+import { appendHistory, historyFile, loadHistory, openEnvFileForAppend, trimHistory, type HistoryFile } from '../../src/session/index.js';
 
 /*
  * The attacker is uid 1000, a real unprivileged user who runs `sudo ebpfsh`
@@ -12,7 +12,7 @@ import { appendHistory, historyFile, loadHistory, openEnvFileForAppend, trimHist
  */
 const USER = 1000;
 const SUDO_ENV = { SUDO_USER: 'cloudsdk', SUDO_UID: String(USER), SUDO_GID: String(USER) };
-const DIST_HISTORY = join(__dirname, '../../dist/commands/shell/history.js');
+const DIST_HISTORY = join(__dirname, '../../dist/session/history.js');
 
 const base = mkdtempSync(join(tmpdir(), 'ebpfsh-hostile-home-'));
 chmodSync(base, 0o755);

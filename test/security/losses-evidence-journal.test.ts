@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createCaptureControl } from '../../src/commands/shell/capture-control.js';
-import { loadCaptureFactory } from '../../src/tui/capture-wiring.js';
+import { createCaptureControl } from '../../src/session/index.js';
+import { recorderCaptureFactory } from '../../src/session/index.js';
 import { tempDir } from '../store/helpers.js';
 import { FakeEngine } from '../tui/fake-engine.js';
 
@@ -16,7 +16,7 @@ describe('a swallowed failure in an evidence path is a journal line', () => {
   it(':record whose procsnoop cannot attach journals why', async () => {
     const engine = new FakeEngine();
     engine.failNext = 'cannot attach procsnoop: permission denied';
-    const control = createCaptureControl(engine, await loadCaptureFactory(), ['ebpfsh']);
+    const control = createCaptureControl(engine, recorderCaptureFactory, ['ebpfsh']);
     const path = join(t.dir, 'noproc.db');
     await control.start(path);
     await control.stop();

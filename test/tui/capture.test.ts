@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup } from 'ink-testing-library';
 import { CaptureReader } from '../../src/store/index.js';
-import { loadCaptureFactory } from '../../src/tui/capture-wiring.js';
+import { recorderCaptureFactory } from '../../src/session/index.js';
 import { execEvent, openEvent } from './fake-engine.js';
 import { renderShell, settle, until } from './render-shell.js';
 
@@ -13,7 +13,7 @@ afterEach(() => cleanup());
 describe('recording from the shell (real capture store, fake engine)', () => {
   it(':record writes every event, the journal and marks; :query reads it live; :stop finalizes the file', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'ebpfsh-shell-cap-')), 'incident.db');
-    const { command, frame, engine, model } = renderShell({ rows: 40, captureFactory: await loadCaptureFactory() });
+    const { command, frame, engine, model } = renderShell({ rows: 40, captureFactory: recorderCaptureFactory });
     await command('attach open');
     await command(`record ${file}`);
     await until(() => frame().includes(`recording to ${file}`), 5000, 'recording');
@@ -51,7 +51,7 @@ describe('recording from the shell (real capture store, fake engine)', () => {
   });
 
   it('a capture that cannot be created is an error line, and nothing is left half-started', async () => {
-    const { command, frame, engine } = renderShell({ captureFactory: await loadCaptureFactory() });
+    const { command, frame, engine } = renderShell({ captureFactory: recorderCaptureFactory });
     await command('record /nonexistent-dir/x.db');
     await until(() => frame().includes('nonexistent-dir'), 5000, 'error');
     expect(frame()).toMatch(/nonexistent-dir/);
@@ -62,7 +62,7 @@ describe('recording from the shell (real capture store, fake engine)', () => {
 
   it(':query refuses writes (the capture is evidence)', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'ebpfsh-shell-cap-')), 'q.db');
-    const { command, frame, engine, model } = renderShell({ captureFactory: await loadCaptureFactory() });
+    const { command, frame, engine, model } = renderShell({ captureFactory: recorderCaptureFactory });
     await command(`record ${file}`);
     await until(() => frame().includes('recording to'), 5000, 'recording');
     engine.emit([execEvent({ pid: 1 })]);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup } from 'ink-testing-library';
-import { appendHistory, historyFile, loadHistory } from '../../src/commands/shell/index.js';
+import { appendHistory, historyFile, loadHistory } from '../../src/session/index.js';
 import { execEvent, openEvent } from './fake-engine.js';
 import { KEY, renderShell, settle } from './render-shell.js';
 

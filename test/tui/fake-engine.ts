@@ -1,7 +1,7 @@
 import { LOSS_CAUSES, ProbeError, type Attachment, type LossCause, type ProbeCounters } from '../../src/engine/index.js';
 import type { Filters, TraceEvent } from '../../src/event/index.js';
 import type { ProbeSpec } from '../../src/probes/index.js';
-import type { ShellEngine } from '../../src/commands/shell/index.js';
+import type { ShellEngine } from '../../src/session/index.js';
 
 /** An engine without a kernel: attach/detach bookkeeping, and events emitted by the test. */
 export class FakeEngine implements ShellEngine {

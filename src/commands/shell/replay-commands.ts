@@ -6,8 +6,8 @@ import { formatTree } from '../tree-command.js';
 import { queryCommand } from './capture-commands.js';
 import { filterCommand } from './filter.js';
 import { helpCommand } from './help.js';
-import type { ReplayControl } from './replay-control.js';
-import { localTime, resolveGoto } from './replay-time.js';
+import type { ReplayControl } from '../../session/index.js';
+import { localTime, resolveGoto } from '../../session/index.js';
 import type { ShellCommand, ShellContext } from './types.js';
 import { clearCommand, quitCommand } from './view-commands.js';
 

@@ -1,7 +1,7 @@
 import { type ByteString } from '../../event/index.js';
 import { escapeTerminal } from '../../text/index.js';
 import { UsageError } from '../errors.js';
-import type { ProcessInfo } from './process-book.js';
+import type { ProcessInfo } from '../../session/index.js';
 import type { ShellCommand } from './types.js';
 
 /** One escaped argv word; quoted when empty or holding a space. */

@@ -1,6 +1,6 @@
 import { KERNEL_KEYS, compileMatcher, filtersText, parseFilters, type TraceEvent } from '../../event/index.js';
 import { PROBES, type ProbeSpec } from '../../probes/index.js';
-import type { ProcessBook } from './process-book.js';
+import type { ProcessBook } from '../../session/index.js';
 import type { ViewFilter } from './types.js';
 
 /**

@@ -1,5 +1,5 @@
 import { lostTotal, monotonicNs } from '../../engine/index.js';
-import type { ShellEngine } from '../../commands/shell/index.js';
+import type { ShellEngine } from '../../session/index.js';
 import type { TraceEvent } from '../../event/index.js';
 import { DashboardModel, type Coverage } from './dashboard-model.js';
 

@@ -1,11 +1,12 @@
 import { CaptureReader } from '../../store/index.js';
-import { UsageError } from '../../commands/errors.js';
+import { UsageError, errorLine } from '../../commands/errors.js';
+import type { Signals } from '../../commands/signals.js';
 import { escapeTerminal } from '../../text/index.js';
 import { modelOfCapture } from './capture-feed.js';
 import { DashboardView } from './dashboard-view.js';
 
 /** `ebpfsh dash FILE`: the dashboard over a whole capture, until q or Esc. */
-export async function runDashboardOnCapture(path: string): Promise<number> {
+export async function runDashboardOnCapture(path: string, signals: Signals): Promise<number> {
   if (!process.stdin.isTTY || !process.stdout.isTTY)
     throw new UsageError('ebpfsh dash needs a terminal (for text, use: ebpfsh info / ebpfsh query)');
   const r = CaptureReader.open(path);
@@ -14,7 +15,8 @@ export async function runDashboardOnCapture(path: string): Promise<number> {
     model = await modelOfCapture(r, (n) => process.stderr.write(`\rebpfsh: reading ${escapeTerminal(path)}: ${n} events`));
     const info = r.info();
     process.stderr.write('\n');
-    return await new Promise<number>((resolve) => {
+    let unlisten = () => {};
+    const code = await new Promise<number>((resolve) => {
       const view: DashboardView = new DashboardView({
         title: `${path}${info.cleanStop ? '' : ' UNCLEAN STOP'}`,
         clockOffsetNs: info.clockOffsetNs,
@@ -24,12 +26,15 @@ export async function runDashboardOnCapture(path: string): Promise<number> {
           view.render(model!.snapshot());
         },
       });
-      process.once('SIGTERM', () => {
+      unlisten = signals.onStop((r) => {
         view.destroy();
-        resolve(143);
+        if (r.error !== undefined) process.stderr.write(`ebpfsh: ${errorLine(r.error)}\n`);
+        resolve(r.code);
       });
       view.render(model!.snapshot());
     });
+    unlisten();
+    return code;
   } finally {
     r.close();
   }

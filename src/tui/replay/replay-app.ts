@@ -1,13 +1,11 @@
-import { render, type Instance } from 'ink';
 import { createElement } from 'react';
 import { errorLine } from '../../commands/errors.js';
-import { historyFile, loadHistory, trimHistory } from '../../commands/shell/history.js';
-import { exitWithoutTerminal } from '../../engine/index.js';
+import type { Signals } from '../../commands/signals.js';
+import { historyFile, loadHistory } from '../../session/index.js';
 import { escapeTerminal } from '../../text/index.js';
 import { CaptureReader } from '../../store/index.js';
-import { wireDashboard } from '../dashboard/dashboard-switch.js';
+import { runApp } from '../app.js';
 import { ReplayDashboardFeed } from '../dashboard/replay-feed.js';
-import { ALT_SCREEN_OFF, ALT_SCREEN_ON, SHOW_CURSOR, releaseTerminal, writeTerminal } from '../terminal.js';
 import { replayHeader } from './replay-header.js';
 import { ReplayShell } from './ReplayShell.js';
 import { ReplaySource } from './replay-source.js';
@@ -70,7 +68,7 @@ export function openReplay(path: string, opts: { firstScreen?: number } = {}): O
  * until `:quit`, Ctrl-C, SIGTERM or SIGHUP; the terminal is restored on each
  * and on an uncaught error. Returns the exit code.
  */
-export async function runReplayApp(path: string): Promise<number> {
+export async function runReplayApp(path: string, signals: Signals): Promise<number> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     process.stderr.write('ebpfsh: replay needs a terminal (stdin and stdout must be a TTY); in scripts use: ebpfsh info FILE, ebpfsh query FILE "SQL", ebpfsh export FILE\n');
     return 2;
@@ -85,72 +83,23 @@ export async function runReplayApp(path: string): Promise<number> {
   const { model, source } = r;
   model.say('paused at the start: Space plays, + - speed, . steps, ] [ next/previous note, :goto 14:03:15 | +30s | note 1, :help', 'info');
 
-  let instance: Instance | undefined;
-  let dashboard: { destroy(): void } | undefined;
   // Follows the replay clock from the start, like the view does.
   const feed = new ReplayDashboardFeed(source, r.reader, (p) => source.background.has(p));
-  let finish: (code: number) => void = () => {};
-  const finished = new Promise<number>((res) => (finish = res));
-  let closing = false;
   const stopTicking = source.run(33);
-
-  const shutdown = (reason: string, code: number, error?: unknown) => {
-    if (closing) return;
-    closing = true;
-    stopTicking();
-    feed.dispose();
-    releaseTerminal(() => {
-      dashboard?.destroy();
-      instance?.unmount();
-    });
-    r.close();
-    trimHistory(historyFile());
-    if (error !== undefined) process.stderr.write(`ebpfsh: ${errorLine(error)}\n`);
-    if (error !== undefined && process.env.EBPFSH_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-    process.stderr.write(`ebpfsh: ${reason}: replay of ${escapeTerminal(path)} closed (the capture is unchanged)\n`);
-    // A hung-up terminal makes Node's own exit abort while resetting it (EIO):
-    // everything is finalized by now, so leave without that reset.
-    if (reason === 'SIGHUP') exitWithoutTerminal(code);
-    finish(code);
-  };
-
-  // Out of ink's input dispatch: unmounting from inside it left stdin referenced.
-  model.onQuit = (reason) => setImmediate(() => shutdown(reason, 0));
-  const handlers: [NodeJS.Signals, () => void][] = [
-    ['SIGINT', () => shutdown('SIGINT', 130)],
-    ['SIGTERM', () => shutdown('SIGTERM', 143)],
-    ['SIGHUP', () => shutdown('SIGHUP', 129)],
-  ];
-  for (const [s, h] of handlers) process.on(s, h);
-  const onCrash = (e: unknown) => shutdown('internal error', 1, e);
-  process.on('uncaughtException', onCrash);
-  process.on('unhandledRejection', onCrash);
-  const onExit = () => writeTerminal(ALT_SCREEN_OFF + SHOW_CURSOR);
-  process.on('exit', onExit);
-
-  const mount = () => {
-    writeTerminal(ALT_SCREEN_ON);
-    instance = render(createElement(ReplayShell, { model, source, header: r.header, timeline: r.timeline }), { exitOnCtrlC: false, patchConsole: true, maxFps: 30 });
-    instance.waitUntilExit().catch((e: unknown) => shutdown('internal error', 1, e));
-  };
-  dashboard = wireDashboard({
-    model,
-    unmount: () => {
-      instance?.unmount();
-      instance = undefined;
+  return runApp(
+    {
+      model,
+      element: () => createElement(ReplayShell, { model, source, header: r.header, timeline: r.timeline }),
+      dashboard: { feed: { model: () => feed.model(), tick: () => feed.tick() }, title: `replay ${escapeTerminal(path)}`, clockOffsetNs: source.span().offsetNs },
+      release() {
+        stopTicking();
+        feed.dispose();
+      },
+      close() {
+        r.close();
+        return `replay of ${escapeTerminal(path)} closed (the capture is unchanged)`;
+      },
     },
-    mount,
-    closing: () => closing,
-    feed: { model: () => feed.model(), tick: () => feed.tick() },
-    title: `replay ${escapeTerminal(path)}`,
-    clockOffsetNs: source.span().offsetNs,
-  });
-  mount();
-
-  const code = await finished;
-  for (const [s, h] of handlers) process.off(s, h);
-  process.off('uncaughtException', onCrash);
-  process.off('unhandledRejection', onCrash);
-  process.off('exit', onExit);
-  return code;
+    signals,
+  );
 }

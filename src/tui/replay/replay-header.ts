@@ -1,5 +1,5 @@
 import { duration } from '../../commands/capture-time.js';
-import { localTime } from '../../commands/shell/replay-time.js';
+import { localTime } from '../../session/index.js';
 import { isDeliveredCause } from '../../engine/losses.js';
 import { escapeTerminal } from '../../text/index.js';
 import type { CaptureInfo } from '../../store/index.js';

@@ -1,4 +1,4 @@
-import type { ReplayControl, ReplayNote } from '../../commands/shell/replay-control.js';
+import type { ReplayControl, ReplayNote } from '../../session/index.js';
 import type { TraceEvent } from '../../event/index.js';
 import { eventFromRow, type CaptureInfo, type CaptureReader } from '../../store/index.js';
 

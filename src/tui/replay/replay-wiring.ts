@@ -1,8 +1,7 @@
 import { statSync } from 'node:fs';
 import { UsageError } from '../../commands/errors.js';
-import { ProcessBook, type ProcessInfo } from '../../commands/shell/process-book.js';
 import { REPLAY_COMMANDS } from '../../commands/shell/replay-commands.js';
-import type { CaptureControl, CaptureSink, ShellEngine } from '../../commands/shell/types.js';
+import { ProcessBook, type CaptureControl, type CaptureSink, type ProcessInfo, type ShellEngine } from '../../session/index.js';
 import type { Attachment } from '../../engine/index.js';
 import type { TraceEvent } from '../../event/index.js';
 import type { CaptureReader, ProcessRow } from '../../store/index.js';

@@ -1,4 +1,4 @@
-import type { ReplayNote } from '../../commands/shell/replay-control.js';
+import type { ReplayNote } from '../../session/index.js';
 import { isDeliveredCause } from '../../engine/losses.js';
 import { escapeTerminal } from '../../text/index.js';
 import type { CaptureInfo, CaptureReader } from '../../store/index.js';

@@ -1,6 +1,6 @@
-import type { ByteString, TraceEvent } from '../../event/index.js';
-import { facetsOf } from '../../probes/index.js';
-import { processParents, readCmdline, readProcStat, readUid } from '../../proc/index.js';
+import type { ByteString, TraceEvent } from '../event/index.js';
+import { facetsOf } from '../probes/index.js';
+import { processParents, readCmdline, readProcStat, readUid } from '../proc/index.js';
 
 /** What is known of one process, from events seen or /proc. */
 export interface ProcessInfo {

@@ -1,9 +1,9 @@
 import { statSync } from 'node:fs';
-import { VERSION } from '../commands/cli.js';
-import type { CaptureFactory, CaptureSink, ShellEngine } from '../commands/shell/index.js';
 import { Engine } from '../engine/index.js';
-import { attachProcessTable } from '../session/index.js';
 import { CaptureReader, Recorder } from '../store/index.js';
+import { VERSION } from '../text/version.js';
+import { attachProcessTable } from './process-table.js';
+import type { CaptureFactory, CaptureSink, ShellEngine } from './types.js';
 
 
 function sizeOf(path: string): number {
@@ -71,7 +71,5 @@ async function openCapture(path: string, argv: string[], engine: ShellEngine): P
   };
 }
 
-/** The capture store behind `-w`, `:record`, `:stop`, `:mark` and `:query`. */
-export async function loadCaptureFactory(): Promise<CaptureFactory> {
-  return { open: (path, info) => openCapture(path, info.argv, info.engine) };
-}
+/** The capture store behind `-w`, `:record`, `:stop`, `:mark` and `:query`: a Recorder per capture (src/main.ts hands it to the shell). */
+export const recorderCaptureFactory: CaptureFactory = { open: (path, info) => openCapture(path, info.argv, info.engine) };

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { SessionError } from './errors.js';
 import type { ReplayNote } from './replay-control.js';
 
 /** What a `:goto` target is resolved against. */
@@ -44,19 +44,19 @@ function midnight(ms: number): number {
  * Resolves a `:goto` target to capture ns: `14:03:15[.250]` (local time, as
  * the event pane shows it, on whichever day of the capture holds it), an
  * ISO date-time, `+30s` / `-10s` / `+1m30s` from the replay position, `50%`,
- * `start`, `end`, or `note N`. Throws a UsageError that says what is accepted.
+ * `start`, `end`, or `note N`. Throws a SessionError that says what is accepted.
  */
 export function resolveGoto(words: string[], c: GotoContext): number {
   const text = words.join(' ').trim();
   const clamp = (ns: number) => Math.max(c.startNs, Math.min(c.endNs, ns));
   const range = () => `${localTime(c.startNs + c.offsetNs)} -> ${localTime(c.endNs + c.offsetNs)}`;
-  if (!text) throw new UsageError('usage: goto <14:03:15 | +30s | -10s | 50% | note N | start | end>');
+  if (!text) throw new SessionError('usage: goto <14:03:15 | +30s | -10s | 50% | note N | start | end>');
   if (text === 'start') return c.startNs;
   if (text === 'end') return c.endNs;
   const note = /^note\s+#?(\d+)$/.exec(text);
   if (note) {
     const n = c.notes.find((x) => x.n === Number(note[1]));
-    if (!n) throw new UsageError(c.notes.length ? `no note ${note[1]} (notes 1-${c.notes.length}; :notes lists them)` : 'this capture has no notes');
+    if (!n) throw new SessionError(c.notes.length ? `no note ${note[1]} (notes 1-${c.notes.length}; :notes lists them)` : 'this capture has no notes');
     return clamp(n.ts);
   }
   const pct = /^(\d+(?:\.\d+)?)%$/.exec(text);
@@ -64,7 +64,7 @@ export function resolveGoto(words: string[], c: GotoContext): number {
   const rel = /^([+-])\s*(.+)$/.exec(text);
   if (rel) {
     const d = parseDuration(rel[2]!);
-    if (d === null) throw new UsageError(`'${text}' is not a duration (e.g. +30s, -10s, +1m30s, +500ms)`);
+    if (d === null) throw new SessionError(`'${text}' is not a duration (e.g. +30s, -10s, +1m30s, +500ms)`);
     return clamp(c.now + (rel[1] === '+' ? d : -d));
   }
   const tod = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/.exec(text);
@@ -80,13 +80,13 @@ export function resolveGoto(words: string[], c: GotoContext): number {
       const within = ms >= Math.floor(startMs / 1000) * 1000 && ms <= endMs;
       if (within) return clamp(ms * 1e6 - c.offsetNs);
     }
-    throw new UsageError(`${text} is outside the capture (${range()})`);
+    throw new SessionError(`${text} is outside the capture (${range()})`);
   }
   const iso = Date.parse(text.replace(' ', 'T'));
   if (/^\d{4}-\d{2}-\d{2}[T ]/.test(text) && Number.isFinite(iso)) {
     const ns = iso * 1e6 - c.offsetNs;
-    if (ns < c.startNs - 1e9 || ns > c.endNs + 1e9) throw new UsageError(`${text} is outside the capture (${range()})`);
+    if (ns < c.startNs - 1e9 || ns > c.endNs + 1e9) throw new SessionError(`${text} is outside the capture (${range()})`);
     return clamp(ns);
   }
-  throw new UsageError(`'${text}' is not a time (e.g. goto 14:03:15, goto +30s, goto -10s, goto 50%, goto note 2, goto start)`);
+  throw new SessionError(`'${text}' is not a time (e.g. goto 14:03:15, goto +30s, goto -10s, goto 50%, goto note 2, goto start)`);
 }

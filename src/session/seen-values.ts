@@ -1,5 +1,5 @@
-import { textOf, type TraceEvent } from '../../event/index.js';
-import { facetsOf } from '../../probes/index.js';
+import { textOf, type TraceEvent } from '../event/index.js';
+import { facetsOf } from '../probes/index.js';
 
 /** A value is offered only when it can be typed back as one plain word. */
 function typeable(s: string): boolean {

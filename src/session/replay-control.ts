@@ -1,4 +1,4 @@
-import type { CaptureReader } from '../../store/index.js';
+import type { CaptureReader } from '../store/index.js';
 
 /** A note of the capture, numbered from 1 as `:goto note N` and `:notes` show it. */
 export interface ReplayNote {

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { SessionError } from './errors.js';
 import type { CaptureControl, CaptureFactory, CaptureSink, CaptureStats, JournalEntry, ShellEngine } from './types.js';
 
 /** Why `-w`, `:record`, `:mark` and `:query` do nothing in a build without the store. */
@@ -16,8 +16,8 @@ export function createCaptureControl(engine: ShellEngine, factory: CaptureFactor
     unavailable: () => (factory ? null : NO_STORE),
     current: () => sink,
     async start(path) {
-      if (!factory) throw new UsageError(NO_STORE);
-      if (sink) throw new UsageError(`already recording to ${sink.path} (stop first)`);
+      if (!factory) throw new SessionError(NO_STORE);
+      if (sink) throw new SessionError(`already recording to ${sink.path} (stop first)`);
       const userProbes = engine.attachments();
       const s = await factory.open(path, { argv, engine });
       sink = s;

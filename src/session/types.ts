@@ -1,0 +1,73 @@
+import type { Attachment, Clock, ProbeCounters } from '../engine/index.js';
+import type { Filters, TraceEvent } from '../event/index.js';
+import type { ProbeSpec } from '../probes/index.js';
+
+/** The part of the engine the shell drives; the real Engine satisfies it, tests pass a fake. */
+export interface ShellEngine {
+  readonly clock: Clock;
+  attach(probe: ProbeSpec, filters: Filters): Attachment;
+  detach(probe: ProbeSpec): Attachment;
+  attachments(): Attachment[];
+  counters(): ProbeCounters[];
+  onEvents(listener: (events: TraceEvent[]) => void): () => void;
+  close(): void;
+}
+
+/** One row of the capture journal: what was watched, with which filters (the attachment says where each ran). */
+export interface JournalEntry {
+  action: 'attach' | 'detach' | 'filter';
+  attachment: Attachment;
+}
+
+/** Rows of a read-only query against the current capture. */
+export interface QueryResult {
+  columns: string[];
+  rows: unknown[][];
+  /** True when rows were cut to the shell's limit. */
+  truncated?: boolean;
+}
+
+/** Figures for the status line. */
+export interface CaptureStats {
+  path: string;
+  bytes: number;
+  events: number;
+  /** Wall-clock ms when recording started. */
+  startedAt: number;
+}
+
+/**
+ * A capture being written. It takes every event the engine delivers (not the
+ * view window, not the view filter) by itself; the shell journals
+ * attach/detach/filter changes, writes marks, and queries it read-only.
+ * src/session/capture-sink.ts provides it over the store's Recorder.
+ */
+export interface CaptureSink {
+  readonly path: string;
+  journal(entry: JournalEntry): void;
+  mark(text: string, at: number): void;
+  query(sql: string): QueryResult | Promise<QueryResult>;
+  stats(): CaptureStats;
+  /** Probes the capture attached for itself (the process table), hidden from the view. */
+  background(): string[];
+  /** Finalizes the file (checkpoint, clean-stop flag); safe to call twice. */
+  close(): void | Promise<void>;
+}
+
+/** Opens captures; absent while the store is not part of this build. */
+export interface CaptureFactory {
+  open(path: string, info: { argv: string[]; engine: ShellEngine }): CaptureSink | Promise<CaptureSink>;
+}
+
+/** The shell's recording slot: at most one capture at a time. */
+export interface CaptureControl {
+  /** Why recording is unavailable, or null when a factory is wired. */
+  unavailable(): string | null;
+  current(): CaptureSink | null;
+  start(path: string): Promise<CaptureSink>;
+  stop(): Promise<CaptureStats | null>;
+  /** Journals an entry into the current capture, if any. */
+  journal(entry: JournalEntry): void;
+  /** True for events of a probe only the capture wanted (not shown in the view). */
+  isBackground(probe: string): boolean;
+}
