@@ -1,12 +1,9 @@
 export { CaptureError } from './errors.js';
 export { Recorder, type RecorderOptions, type RecorderStats, type StopResult } from './writer/recorder.js';
 export { CaptureReader, type CaptureInfo, type JournalRow, type EventQuery, type ProcessRow, type QueryResult, type ReaderOptions } from './reader/capture-reader.js';
-export { recoverCapture, createCapture, CAPTURE_FILE_MODE, type RecoveryResult, type CaptureMeta } from './writer/capture-file.js';
-export { APPLICATION_ID, SCHEMA_VERSION, CORE_TABLES, HEADER_COLUMNS, EVENTS_VIEW_COLUMNS, probeColumns, createSchemaSql } from './schema.js';
-export { createV1SchemaSql, migrate } from './reader/migrations.js';
-export { validateCapture } from './reader/validate.js';
+export { recoverCapture, type RecoveryResult } from './writer/capture-file.js';
+export { APPLICATION_ID, SCHEMA_VERSION, CORE_TABLES, EVENTS_VIEW_COLUMNS, probeColumns, createSchemaSql } from './schema.js';
+export { createV1SchemaSql } from './reader/migrations.js';
 export { eventFromRow } from './reader/rows.js';
-export { queryCaptures, mergeSpec } from './reader/merged-query.js';
-export { forensicViewsSql, FORENSIC_VIEWS } from './reader/forensic-views.js';
-export type { MergeSpec } from './reader/capture-reader.js';
+export { queryCaptures } from './reader/merged-query.js';
 export { BACKGROUND_ATTACH_DETAIL, isBackgroundAttach } from './journal-detail.js';

@@ -77,7 +77,7 @@ export function probeTableSql(probe: ProbeSpec): string {
 }
 
 /** The time and pid indexes of a probe table (built when recording stops: they cost 3x insert speed while recording). */
-export function probeIndexSql(probe: ProbeSpec): string[] {
+function probeIndexSql(probe: ProbeSpec): string[] {
   return [
     `CREATE INDEX IF NOT EXISTS ${ident(`idx_${probe.table}_ts`)} ON ${ident(probe.table)} (ts)`,
     `CREATE INDEX IF NOT EXISTS ${ident(`idx_${probe.table}_pid`)} ON ${ident(probe.table)} (pid, ts)`,
@@ -85,7 +85,7 @@ export function probeIndexSql(probe: ProbeSpec): string[] {
 }
 
 /** Index names of a probe table. */
-export function probeIndexNames(probe: ProbeSpec): string[] {
+function probeIndexNames(probe: ProbeSpec): string[] {
   return [`idx_${probe.table}_ts`, `idx_${probe.table}_pid`];
 }
 

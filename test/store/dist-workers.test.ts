@@ -30,7 +30,7 @@ describe('dist/ never loads files from src/', () => {
     expect(sources.filter((f) => !/\.tsx?$/.test(f))).toEqual([]);
     const built = sources.map((f) => f.replace(/\.tsx?$/, '.js'));
     // Built by `tsc -p tsconfig.json` (scripts/setup.sh, before the tests).
-    expect(built.filter((f) => !existsSync(join(ROOT, 'dist', f)))).toEqual([]);
+    expect(built.filter((f) => !existsSync(join(ROOT, 'dist', f))), 'dist/ is older than src/: build it (tsc -p tsconfig.json)').toEqual([]);
     const offenders = built.filter((f) => /["'`](\.\.\/)+src\/|\/src\/(store|engine|event|probes)\//.test(readFileSync(join(ROOT, 'dist', f), 'utf8')));
     expect(offenders).toEqual([]);
   });

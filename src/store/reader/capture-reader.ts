@@ -90,8 +90,6 @@ export interface JournalRow extends Record<string, unknown> {
  */
 export const READ_BOUNDS = { journal: 10_000, notes: 10_000, lossGroups: 1_000, ancestors: 1_000, children: 1_000 } as const;
 
-export type { MergeSpec } from './query-protocol.js';
-
 /** Which events to stream. */
 export interface EventQuery {
   /** Probe names (default: every probe in the capture). */

@@ -24,6 +24,3 @@ export function forensicViewsSql(merged: boolean): string[] {
      ${v.select(host, p.table)}`)),
   ];
 }
-
-/** Names of the ready-made views: lineage over the process table, then each probe's. */
-export const FORENSIC_VIEWS: readonly string[] = ['lineage', ...PROBES.flatMap((p) => (p.facets?.forensicViews ?? []).map((v) => v.name))];

@@ -2,7 +2,8 @@ import { basename } from 'node:path';
 import { CaptureError } from '../errors.js';
 import { forensicViewsSql } from './forensic-views.js';
 import { coreTablesOf } from './migrations.js';
-import type { CaptureReader, MergeSpec, QueryResult } from './capture-reader.js';
+import type { CaptureReader, QueryResult } from './capture-reader.js';
+import type { MergeSpec } from './query-protocol.js';
 import { EVENTS_VIEW_COLUMNS, ident, probeColumns } from '../schema.js';
 
 /**

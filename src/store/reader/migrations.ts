@@ -8,7 +8,7 @@ import { CORE_TABLES, SCHEMA_VERSION, coreTableSql, eventsViewSql, probeTableSql
  * gap starts when the recorder dies), loss intervals (losses.ts became
  * start_ns + end_ns) and processes.exit_code.
  */
-export const V1_CORE_TABLES: readonly CoreTable[] = CORE_TABLES.map((t) => {
+const V1_CORE_TABLES: readonly CoreTable[] = CORE_TABLES.map((t) => {
   const drop: Record<string, string[]> = { capture: ['stop_reason', 'last_commit_ns'], losses: ['end_ns'], processes: ['exit_code'] };
   const columns = t.columns
     .filter((c) => !drop[t.name]?.includes(c.name))

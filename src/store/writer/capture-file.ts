@@ -23,7 +23,7 @@ export interface CaptureMeta {
 export const CAPTURE_FILE_MODE = 0o600;
 
 /** Where recorders before unnamed reserves kept the disk-full reserve (recovery removes a dead one's). */
-export function reservePath(path: string): string {
+function reservePath(path: string): string {
   return `${path}.reserve`;
 }
 

@@ -33,25 +33,8 @@ export function argvValues(argv: ByteString[] | null | undefined): [string | nul
   return [JSON.stringify(text), Buffer.concat(parts)];
 }
 
-/** Where one table column's value comes from in a columnar batch: an int slot, a string slot, or a raw twin. */
-export const Slot = { Int: 0, Str: 1, Raw: 2 } as const;
-
-/**
- * Rows of one probe table, columnar, as handed to the writer thread. `ints`
- * (a transferable Float64Array) has `slots` numbers per row, one per column
- * except the raw twins: the value of an INTEGER column, or for a TEXT/argv
- * column the index of its string in `strs` (each distinct string once per
- * batch: comm, syscall and hot paths repeat); NaN is NULL. The rare exact
- * bytes of invalid UTF-8 are in `raws` as (row, column position, bytes)
- * triples, in row and column order. Transferring one ArrayBuffer and cloning
- * only distinct strings costs a fraction of cloning arrays of row values.
- */
-export interface ColumnarRows {
-  rows: number;
-  ints: Float64Array;
-  strs: string[];
-  raws: (number | Uint8Array)[];
-}
+/** Where one table column's value comes from in a columnar batch (writer-protocol.ts RowsOp): an int slot, a string slot, or a raw twin. */
+const Slot = { Int: 0, Str: 1, Raw: 2 } as const;
 
 type EncodeFn = (e: TraceEvent, I: Float64Array, ib: number, R: (number | Uint8Array)[], row: number, M: Map<string, number>, L: string[]) => void;
 
