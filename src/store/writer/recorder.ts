@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import type { Worker } from 'node:worker_threads';
 import { explainFilters, filtersText, type AttachNotice, type EventSource, type Filters, type TraceEvent } from '../../event/index.js';
 import { PROBES, type ProbeSpec } from '../../probes/index.js';
 import { CaptureError } from '../errors.js';
@@ -73,7 +74,7 @@ function monoNs(): number {
  * worker thread in batched transactions. Create with `Recorder.create`.
  */
 export class Recorder {
-  private readonly worker: ReturnType<typeof startWorker>;
+  private readonly worker: Worker;
   private readonly tables = new TableBuffers();
   private readonly processes: ProcessTable;
   private readonly losses: LossLedger;
