@@ -5,7 +5,7 @@ import { wallTime, type Clock } from '../engine/index.js';
 import { formatEventLine } from '../commands/event-format.js';
 import { processLine } from '../commands/shell/index.js';
 import type { ProcessBook } from '../session/index.js';
-import type { Ring } from './event-window.js';
+import type { Ring } from './shell/event-window.js';
 
 function value(name: string, v: unknown, probe: ProbeSpec | undefined): string {
   if (v === null || v === undefined) return 'null';

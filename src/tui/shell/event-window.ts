@@ -1,4 +1,4 @@
-import type { TraceEvent } from '../event/index.js';
+import type { TraceEvent } from '../../event/index.js';
 
 /** An event in the view, numbered in arrival order (seq survives the window rolling). */
 export interface Row {

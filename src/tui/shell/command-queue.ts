@@ -1,0 +1,48 @@
+/**
+ * Command lines run one after the other (a paste of several lines, or typing
+ * ahead of a slow :attach): each one's echo is shown before it runs, and
+ * nothing more runs once the shell is quitting.
+ */
+export class CommandQueue<O> {
+  /** The name of the command running now, or null. */
+  running: string | null = null;
+  private readonly queue: string[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly hooks: {
+      /** The command's name, for the status line. */
+      nameOf(text: string): string;
+      /** Before it runs: echo it and show the running state. */
+      starting(text: string): void;
+      run(text: string): Promise<O>;
+      /** After it ran: show its outcome. */
+      done(outcome: O, name: string): void;
+    },
+  ) {}
+
+  /** Queues a line; runs it now if nothing is running. */
+  submit(text: string): void {
+    this.queue.push(text);
+    if (!this.running) void this.drain();
+  }
+
+  /** Runs nothing more (the shell is quitting). */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length && !this.stopped) {
+      const text = this.queue.shift()!;
+      this.running = this.hooks.nameOf(text);
+      this.hooks.starting(text);
+      // Let the echo reach the screen before a command that blocks (attach loads BPF).
+      await new Promise((r) => setTimeout(r, 0));
+      const outcome = await this.hooks.run(text);
+      const name = this.running;
+      this.running = null;
+      this.hooks.done(outcome, name);
+    }
+  }
+}
