@@ -13,8 +13,8 @@ describe('the columnar table buffers', () => {
     const t = new TableBuffers();
     const opens = Array.from({ length: 1500 }, (_, i) => openEvent(i)); // past the first capacity: the buffer grows
     const execs = [execEvent(1, ['a']), execEvent(2, ['b'])];
-    expect(t.append('opensnoop', opens, 0, opens.length)).toBe(1500);
-    expect(t.append('execsnoop', execs, 0, 2)).toBe(2);
+    for (const e of opens) t.of('opensnoop')!.add(e);
+    for (const e of execs) t.of('execsnoop')!.add(e);
     const taken = t.take();
     expect(Object.fromEntries(taken.byProbe)).toEqual({ opensnoop: 1500, execsnoop: 2 });
     expect(taken.ops.map((o) => o.rows)).toEqual([1500, 2]);
@@ -28,8 +28,9 @@ describe('the columnar table buffers', () => {
 
   it('take nothing of a probe this build does not know, and count what a failure discards', () => {
     const t = new TableBuffers();
-    expect(t.append('no-such-probe', [openEvent(0, '/x', { probe: 'no-such-probe' })], 0, 1)).toBe(0);
-    t.append('opensnoop', [openEvent(0), openEvent(1)], 0, 2);
+    expect(t.of('no-such-probe')).toBeUndefined();
+    t.of('opensnoop')!.add(openEvent(0));
+    t.of('opensnoop')!.add(openEvent(1));
     expect(Object.fromEntries(t.discard())).toEqual({ opensnoop: 2 });
     expect(t.take().ops).toEqual([]);
   });

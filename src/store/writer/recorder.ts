@@ -233,22 +233,22 @@ export class Recorder {
       this.countDropped(events);
       return;
     }
+    let name = '';
+    let buf: ReturnType<TableBuffers['of']>;
+    let fact: ReturnType<ProcessTable['factOf']>;
     let n = 0;
-    // Runs of one probe (a batch is usually one run): its rows into its table, its process facts into the process table.
-    for (let from = 0; from < events.length; ) {
-      const name = events[from]!.probe;
-      let to = from + 1;
-      while (to < events.length && events[to]!.probe === name) to++;
-      const taken = this.tables.append(name, events, from, to);
-      n += taken;
-      const fact = taken ? this.processes.factOf(name) : undefined;
-      if (fact) {
-        for (let i = from; i < to; i++) {
-          const f = fact(events[i]!);
-          if (f) this.ops.push(this.processes.rowOf(events[i]!, f));
-        }
+    // One pass: each row into its probe's table, each fact a probe declares about a process into the process table.
+    for (const e of events) {
+      if (e.probe !== name) {
+        name = e.probe;
+        buf = this.tables.of(name);
+        fact = this.processes.factOf(name);
       }
-      from = to;
+      if (!buf) continue;
+      buf.add(e);
+      n++;
+      const f = fact?.(e);
+      if (f) this.ops.push(this.processes.rowOf(e, f));
     }
     this.pendingRows += n;
     if (this.pendingRows >= this.opts.batchRows) this.flush();

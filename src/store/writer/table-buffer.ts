@@ -8,18 +8,29 @@ const MULTI_ROWS = 32;
 const FIRST_CAPACITY = 1024;
 
 /** One probe table's rows waiting for the next batch. */
-interface TableBuf {
-  probe: string;
-  enc: RowEncoder;
-  d: TableDesc;
+class TableBuf {
   /** Row capacity of ints. */
-  cap: number;
+  cap = FIRST_CAPACITY;
   ints: Float64Array;
   /** This batch's distinct strings, and their indexes. */
-  strs: string[];
-  dict: Map<string, number>;
-  raws: (number | Uint8Array)[];
-  rows: number;
+  strs: string[] = [];
+  dict = new Map<string, number>();
+  raws: (number | Uint8Array)[] = [];
+  rows = 0;
+
+  constructor(
+    readonly probe: string,
+    readonly enc: RowEncoder,
+    readonly d: TableDesc,
+  ) {
+    this.ints = new Float64Array(FIRST_CAPACITY * enc.slots);
+  }
+
+  /** Encodes one event of this probe as the next row. */
+  add(e: TraceEvent): void {
+    if (this.rows === this.cap) grow(this);
+    this.enc.encodeInto(e, this.ints, this.raws, this.rows++, this.dict, this.strs);
+  }
 }
 
 /** What take() hands to the writer: one RowsOp per table with rows, their buffers to transfer, rows per probe. */
@@ -53,18 +64,9 @@ function tableDesc(table: string, enc: RowEncoder): TableDesc {
 export class TableBuffers {
   private readonly tables = new Map<string, TableBuf>();
 
-  /**
-   * Appends events of one probe (`events[from..to)` all of probe `name`);
-   * returns how many were taken: 0 for a probe this build does not know.
-   */
-  append(name: string, events: readonly TraceEvent[], from: number, to: number): number {
-    const buf = this.table(name);
-    if (!buf) return 0;
-    for (let i = from; i < to; i++) {
-      if (buf.rows === buf.cap) grow(buf);
-      buf.enc.encodeInto(events[i]!, buf.ints, buf.raws, buf.rows++, buf.dict, buf.strs);
-    }
-    return to - from;
+  /** The buffer of probe `name`'s table (undefined for a probe this build does not know): add() each event to it. */
+  of(name: string): { add(e: TraceEvent): void } | undefined {
+    return this.table(name);
   }
 
   /** Everything waiting, as RowsOps; the buffers start over empty. */
@@ -98,7 +100,7 @@ export class TableBuffers {
     const probe = PROBES.find((p) => p.name === probeName);
     if (!probe) return undefined;
     const enc = new RowEncoder(probe);
-    t = { probe: probeName, enc, d: tableDesc(probe.table, enc), cap: FIRST_CAPACITY, ints: new Float64Array(FIRST_CAPACITY * enc.slots), strs: [], dict: new Map(), raws: [], rows: 0 };
+    t = new TableBuf(probeName, enc, tableDesc(probe.table, enc));
     this.tables.set(probeName, t);
     return t;
   }
