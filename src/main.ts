@@ -15,7 +15,7 @@ await runCli(process.argv, {
   async runShell(opts) {
     // The store (SQLite) loads on use too: trace and probes start faster without it.
     const { recorderCaptureFactory } = await import('./session/capture-sink.js');
-    const { runShell } = await import('./tui/run-shell.js');
+    const { runShell } = await import('./tui/shell/run-shell.js');
     return runShell({ ...opts, signals, newEngine: () => new Engine(), captureFactory: recorderCaptureFactory });
   },
   async runReplay(path) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ShellModel } from '../../src/tui/shell-model.js';
+import { ShellModel } from '../../src/tui/shell/shell-model.js';
 import { FakeEngine, openEvent } from './fake-engine.js';
 
 describe('the view under an event flood', () => {

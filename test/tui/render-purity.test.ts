@@ -1,6 +1,6 @@
 import type { Key } from 'ink';
 import { describe, expect, it } from 'vitest';
-import { ShellModel } from '../../src/tui/shell-model.js';
+import { ShellModel } from '../../src/tui/shell/shell-model.js';
 import { FakeEngine, execEvent } from './fake-engine.js';
 import { renderShell, settle } from './render-shell.js';
 

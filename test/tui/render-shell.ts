@@ -1,7 +1,7 @@
 import { render } from 'ink-testing-library';
 import { createElement } from 'react';
-import { Shell } from '../../src/tui/Shell.js';
-import { ShellModel, type ShellModelOptions } from '../../src/tui/shell-model.js';
+import { Shell } from '../../src/tui/shell/Shell.js';
+import { ShellModel, type ShellModelOptions } from '../../src/tui/shell/shell-model.js';
 import { FakeEngine } from './fake-engine.js';
 
 /** Keys as a terminal sends them. */

@@ -4,10 +4,10 @@ import { positionText, speedText } from '../../commands/shell/replay-commands.js
 import { errorLine } from '../../commands/errors.js';
 import { escapeTerminal } from '../../text/index.js';
 import { guard } from '../guard.js';
-import { ShellBody, TRANSCRIPT_ROWS } from '../ShellBody.js';
-import { useModel } from '../use-model.js';
+import { ShellBody, TRANSCRIPT_ROWS } from '../shell/ShellBody.js';
+import { useModel } from '../shell/use-model.js';
 import { useTerminalSize } from '../use-terminal-size.js';
-import type { ShellModel } from '../shell-model.js';
+import type { ShellModel } from '../shell/shell-model.js';
 import type { ReplayHeader } from './replay-header.js';
 import type { ReplaySource } from './replay-source.js';
 import { positionCell, timelineRows, type TimelineData } from './timeline.js';

@@ -5,7 +5,7 @@ import { ProcessBook, type CaptureControl, type CaptureSink, type ProcessInfo, t
 import type { Attachment } from '../../engine/index.js';
 import type { TraceEvent } from '../../event/index.js';
 import type { CaptureReader, ProcessRow } from '../../store/index.js';
-import { ShellModel, type ShellModelOptions } from '../shell-model.js';
+import { ShellModel, type ShellModelOptions } from '../shell/shell-model.js';
 import type { ReplaySource } from './replay-source.js';
 
 const LIVE_ONLY = 'does not apply to a capture: replay shows what was recorded (run sudo ebpfsh to trace live)';

@@ -5,7 +5,7 @@ import { execsnoop } from '../../../src/probes/execsnoop/spec.js';
 import { procsnoop } from '../../../src/probes/procsnoop/spec.js';
 import { parseFilters } from '../../../src/event/index.js';
 import { FakeEngine, execEvent, openEvent } from '../fake-engine.js';
-import { ShellModel } from '../../../src/tui/shell-model.js';
+import { ShellModel } from '../../../src/tui/shell/shell-model.js';
 
 /** A fake engine whose clock maps wall time to monotonic like the real one. */
 function engineWithClock(): FakeEngine {

@@ -1,11 +1,11 @@
-import type { ByteString, TraceEvent } from '../event/index.js';
-import { findProbe, type ProbeSpec } from '../probes/index.js';
-import { escapeTerminal, formatRet } from '../text/index.js';
-import { wallTime, type Clock } from '../engine/index.js';
-import { formatEventLine } from '../commands/event-format.js';
-import { processLine } from '../commands/shell/index.js';
-import type { ProcessBook } from '../session/index.js';
-import type { Ring } from './shell/event-window.js';
+import type { ByteString, TraceEvent } from '../../event/index.js';
+import { findProbe, type ProbeSpec } from '../../probes/index.js';
+import { escapeTerminal, formatRet } from '../../text/index.js';
+import { wallTime, type Clock } from '../../engine/index.js';
+import { formatEventLine } from '../../commands/event-format.js';
+import { processLine } from '../../commands/shell/index.js';
+import type { ProcessBook } from '../../session/index.js';
+import type { Ring } from './event-window.js';
 
 function value(name: string, v: unknown, probe: ProbeSpec | undefined): string {
   if (v === null || v === undefined) return 'null';

@@ -1,5 +1,5 @@
 import type { Key } from 'ink';
-import { formatEventLine } from '../commands/event-format.js';
+import { formatEventLine } from '../../commands/event-format.js';
 import {
   SHELL_COMMANDS,
   completeLine,
@@ -10,20 +10,20 @@ import {
   type ShellContext,
   type ViewControl,
   type ViewFilter,
-} from '../commands/shell/index.js';
-import type { ReaderHealth } from '../engine/session.js';
-import { type TraceEvent } from '../event/index.js';
-import { ProcessBook, SeenValues, createCaptureControl, type CaptureFactory, type CaptureStats, type HistoryFile, type ShellEngine } from '../session/index.js';
-import { escapeTerminal } from '../text/index.js';
+} from '../../commands/shell/index.js';
+import type { ReaderHealth } from '../../engine/session.js';
+import { type TraceEvent } from '../../event/index.js';
+import { ProcessBook, SeenValues, createCaptureControl, type CaptureFactory, type CaptureStats, type HistoryFile, type ShellEngine } from '../../session/index.js';
+import { escapeTerminal } from '../../text/index.js';
 import { detailLines } from './detail-lines.js';
-import { CommandQueue } from './shell/command-queue.js';
-import { EventWindow, type Row } from './shell/event-window.js';
-import { EventIntake } from './shell/intake.js';
-import { lineOf, move, type LineState } from './shell/line-editor.js';
-import { ProbeRates, type ProbeStatus } from './shell/probe-rates.js';
-import { Prompt, type Mode } from './shell/prompt.js';
-import { EventScroll, type Viewport } from './shell/scroll.js';
-import { searchOlder } from './shell/search.js';
+import { CommandQueue } from './command-queue.js';
+import { EventWindow, type Row } from './event-window.js';
+import { EventIntake } from './intake.js';
+import { lineOf, move, type LineState } from './line-editor.js';
+import { ProbeRates, type ProbeStatus } from './probe-rates.js';
+import { Prompt, type Mode } from './prompt.js';
+import { EventScroll, type Viewport } from './scroll.js';
+import { searchOlder } from './search.js';
 
 export type { Mode, ProbeStatus, Viewport };
 

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
-import { TEXT_HEADER } from '../commands/event-format.js';
-import { guard } from './guard.js';
+import { TEXT_HEADER } from '../../commands/event-format.js';
+import { guard } from '../guard.js';
 import type { ShellModel } from './shell-model.js';
 
 /** The event list: a header and the rows that fit, newest at the bottom; the selection inverse. */

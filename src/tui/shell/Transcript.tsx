@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { guard } from './guard.js';
+import { guard } from '../guard.js';
 import type { ShellModel } from './shell-model.js';
 
 /** The last command output lines (errors red), or the completion choices. */

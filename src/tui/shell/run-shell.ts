@@ -1,5 +1,5 @@
 import type { ShellOptions } from './shell-app.js';
-import { prepareInk } from './terminal.js';
+import { prepareInk } from '../terminal.js';
 
 export type { ShellOptions };
 

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { guard } from './guard.js';
+import { guard } from '../guard.js';
 
 /** A titled, scrolled page of lines (event detail, help, probes, tree, query). */
 export function TextPane({ title, lines, scroll, height }: { title: string; lines: string[]; scroll: number; height: number }) {

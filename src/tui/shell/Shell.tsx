@@ -2,9 +2,9 @@ import { Box, useInput } from 'ink';
 import { useCallback } from 'react';
 import { ShellBody } from './ShellBody.js';
 import { StatusLine } from './StatusLine.js';
-import { useInterval } from './use-interval.js';
+import { useInterval } from '../use-interval.js';
 import { useModel } from './use-model.js';
-import { useTerminalSize } from './use-terminal-size.js';
+import { useTerminalSize } from '../use-terminal-size.js';
 import type { ShellModel } from './shell-model.js';
 
 /** Rows besides the main pane: status, transcript (2), command line, and one spare so ink never clears the screen. */

@@ -1,5 +1,5 @@
 import { Text } from 'ink';
-import { guard } from './guard.js';
+import { guard } from '../guard.js';
 import type { ShellModel } from './shell-model.js';
 
 /** The prompt: `:` while typing a command, `/` while searching, a hint otherwise. */

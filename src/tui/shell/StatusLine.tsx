@@ -1,6 +1,6 @@
 import { Text } from 'ink';
-import { formatBytes, formatDuration, formatRate } from '../commands/shell/index.js';
-import { guard } from './guard.js';
+import { formatBytes, formatDuration, formatRate } from '../../commands/shell/index.js';
+import { guard } from '../guard.js';
 import type { ShellModel } from './shell-model.js';
 
 /** One line: attached probes with filters, events/s, losses and degraded deliveries (apart), view filter, capture, follow state. */

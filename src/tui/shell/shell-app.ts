@@ -1,13 +1,13 @@
 import { closeSync, writeSync } from 'node:fs';
 import { createElement } from 'react';
-import { errorLine } from '../commands/errors.js';
-import { exampleProbes } from '../commands/probe-list.js';
-import type { Signals } from '../commands/signals.js';
-import { btfProblem, privilegeProblem } from '../engine/index.js';
-import { historyFile, loadHistory, openEnvFileForAppend, type CaptureFactory, type ShellEngine } from '../session/index.js';
-import { escapeTerminal } from '../text/index.js';
-import { runApp } from './app.js';
-import { LiveDashboardFeed } from './dashboard/live-feed.js';
+import { errorLine } from '../../commands/errors.js';
+import { exampleProbes } from '../../commands/probe-list.js';
+import type { Signals } from '../../commands/signals.js';
+import { btfProblem, privilegeProblem } from '../../engine/index.js';
+import { historyFile, loadHistory, openEnvFileForAppend, type CaptureFactory, type ShellEngine } from '../../session/index.js';
+import { escapeTerminal } from '../../text/index.js';
+import { runApp } from '../app.js';
+import { LiveDashboardFeed } from '../dashboard/live-feed.js';
 import { Shell } from './Shell.js';
 import { ShellModel } from './shell-model.js';
 
