@@ -12,6 +12,7 @@ import path from 'node:path';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { runTrace } = await import(path.join(root, 'dist/commands/trace-command.js'));
 const { installSignals } = await import(path.join(root, 'dist/commands/signals.js'));
+const { Engine } = await import(path.join(root, 'dist/engine/index.js'));
 const [secs, probes, ...filters] = process.argv.slice(2);
 
 const session = new inspector.Session();
@@ -27,7 +28,7 @@ setTimeout(async () => {
     process.kill(process.pid, 'SIGINT');
   }, Number(secs) * 1000);
 }, 1500);
-await runTrace(probes, filters, { signals: installSignals((e) => { throw e; }) });
+await runTrace(probes, filters, { signals: installSignals((e) => { throw e; }), newEngine: () => new Engine() });
 
 function report(p) {
   const nodes = new Map(p.nodes.map((n) => [n.id, n]));

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The composition root: builds the CLI, and on demand the engine, the
-// recorder-backed capture store and the TUI, and owns the process's signals,
-// crash handling and exit. Nothing imports this file.
+// The composition root: builds the CLI, and on demand the engine (for trace,
+// record, probes and the shell), the recorder-backed capture store and the
+// TUI, and owns the process's signals, crash handling and exit. Nothing
+// imports this file.
 import { runCli } from './commands/cli.js';
 import { reportAndExit } from './commands/errors.js';
 import { installSignals } from './commands/signals.js';
@@ -9,14 +10,17 @@ import { Engine } from './engine/index.js';
 
 const signals = installSignals((e) => reportAndExit(e));
 
+const newEngine = () => new Engine();
+
 await runCli(process.argv, {
   signals,
+  newEngine,
   // The TUI (React, ink, blessed) loads only when one of these runs.
   async runShell(opts) {
     // The store (SQLite) loads on use too: trace and probes start faster without it.
     const { recorderCaptureFactory } = await import('./session/capture-sink.js');
     const { runShell } = await import('./tui/shell/run-shell.js');
-    return runShell({ ...opts, signals, newEngine: () => new Engine(), captureFactory: recorderCaptureFactory });
+    return runShell({ ...opts, signals, newEngine, captureFactory: recorderCaptureFactory });
   },
   async runReplay(path) {
     const { runReplay } = await import('./tui/replay/run-replay.js');

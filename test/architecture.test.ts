@@ -104,6 +104,8 @@ export function violationsOf(rel: string, text: string): string[] {
   // Signals, crash handling and exit have one owner: src/main.ts, through commands/signals.ts (the Signals it hands down).
   if (rel !== 'commands/signals.ts' && /process\.(on|once|prependListener)\(\s*['"`](SIG[A-Z]+|uncaughtException|unhandledRejection|exit)\b/.test(text))
     out.push(`${rel} handles process signals`);
+  // The composition root builds the live engine and hands it down (newEngine): nothing else constructs one.
+  if (from !== 'main' && from !== 'engine' && /\bnew Engine\(/.test(text)) out.push(`${rel} builds an Engine`);
   for (const s of scan.strings) {
     if (from !== 'engine' && (/\.node$/.test(s) || /native\/build/.test(s))) out.push(`${rel} loads the addon`);
     if (/^(\.\.\/)+src\//.test(s)) out.push(`${rel} loads src/`);
@@ -119,7 +121,7 @@ export function violationsOf(rel: string, text: string): string[] {
 describe('the layering of src/ (ARCHITECTURE.md)', () => {
   const all = sources().flatMap((rel) => violationsOf(rel, readFileSync(join(SRC, rel), 'utf8')));
 
-  it('no import points up the layer table, nothing loads the addon but the engine, dist/ never loads src/, nothing outside src/probes/ names a probe, only main.ts (through commands/signals.ts) handles signals', () => {
+  it('no import points up the layer table, nothing loads the addon but the engine, dist/ never loads src/, nothing outside src/probes/ names a probe, only main.ts (through commands/signals.ts) handles signals and builds the engine', () => {
     expect(all.filter((v) => !(v in KNOWN))).toEqual([]);
   });
 
@@ -137,6 +139,7 @@ describe('the layering of src/ (ARCHITECTURE.md)', () => {
     expect(violationsOf('commands/x.ts', 'const q = `SELECT ts FROM connect WHERE pid = ${pid}`;')).toHaveLength(1);
     expect(violationsOf('tui/x.ts', "process.on('SIGTERM', () => quit());")).toEqual(['tui/x.ts handles process signals']);
     expect(violationsOf('commands/x.ts', "process.once('uncaughtException', crash);")).toEqual(['commands/x.ts handles process signals']);
+    expect(violationsOf('tui/x.ts', 'const engine = new Engine();')).toEqual(['tui/x.ts builds an Engine']);
     expect(violationsOf('probes/x/spec.ts', "export const x = { name: 'opensnoop' };")).toEqual([]);
     expect(violationsOf('tui/x.ts', "import { PROBES } from '../probes/index.js'; import { Engine } from '../engine/index.js';")).toEqual([]);
   });

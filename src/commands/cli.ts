@@ -5,6 +5,7 @@ import { runTrace } from './trace-command.js';
 import { reportAndExit } from './errors.js';
 import { registerCaptureCommands } from './capture-cli.js';
 import type { Signals } from './signals.js';
+import type { Engine } from '../engine/index.js';
 import { VERSION } from '../text/version.js';
 
 /**
@@ -13,6 +14,8 @@ import { VERSION } from '../text/version.js';
  */
 export interface CliDeps {
   signals: Signals;
+  /** Builds a live engine (trace, record, probes). */
+  newEngine(): Engine;
   /** The interactive shell; resolves to the exit code. */
   runShell(opts: { write?: string }): Promise<number>;
   /** `ebpfsh replay FILE`; resolves to the exit code. */
@@ -42,7 +45,7 @@ export function buildProgram(deps: CliDeps): Command {
     .description('list probes, aliases, filter keys and attach points')
     .option('-v, --verbose', 'also list fields and probe-specific keys')
     .action((o: { verbose?: boolean }) => {
-      const checks = checkProbes();
+      const checks = checkProbes(deps.newEngine);
       if (typeof checks === 'string') process.stderr.write(`ebpfsh: not checking this kernel's attach points: ${checks}\n`);
       process.stdout.write(describeProbes(typeof checks === 'string' ? new Map() : checks, o.verbose) + '\n');
     });
@@ -58,7 +61,7 @@ export function buildProgram(deps: CliDeps): Command {
     .addOption(new Option('-d, --duration <seconds>', 'stop after this many seconds').argParser(positiveNumber))
     .addOption(new Option('-n, --count <events>', 'stop after this many events').argParser(positiveNumber))
     .action(async (probes: string, filters: string[], o: { json?: boolean; explain?: boolean; header?: boolean; duration?: number; count?: number }) => {
-      process.exitCode = await runTrace(probes, filters, { ...o, signals: deps.signals });
+      process.exitCode = await runTrace(probes, filters, { ...o, signals: deps.signals, newEngine: deps.newEngine });
     });
 
   program
@@ -71,7 +74,7 @@ export function buildProgram(deps: CliDeps): Command {
     .action(async (probes: string, filters: string[], o: { write: string; duration?: number }) => {
       // Loaded on use: the store (and SQLite) costs start-up time trace and probes do not need.
       const { runRecord } = await import('./record-command.js');
-      process.exitCode = await runRecord(probes, filters, { ...o, version: VERSION, signals: deps.signals });
+      process.exitCode = await runRecord(probes, filters, { ...o, version: VERSION, signals: deps.signals, newEngine: deps.newEngine });
     });
 
   program

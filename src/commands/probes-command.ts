@@ -1,16 +1,16 @@
 import { commonKeyDocs } from '../event/index.js';
 import { PROBES, type ProbeSpec } from '../probes/index.js';
-import { Engine, btfProblem, privilegeProblem, type Attachment } from '../engine/index.js';
+import { btfProblem, privilegeProblem, type Attachment, type Engine } from '../engine/index.js';
 import { errorLine } from './errors.js';
 
 /** What this kernel accepts for a probe (attach points in use, or why it cannot load). */
 export type ProbeCheck = Pick<Attachment, 'attachPoints' | 'missing'> | { error: string };
 
-/** Loads each probe once with its filter off to learn what this kernel accepts (needs root). */
-export function checkProbes(): Map<ProbeSpec, ProbeCheck> | string {
+/** Loads each probe once with its filter off, in an engine from `newEngine`, to learn what this kernel accepts (needs root). */
+export function checkProbes(newEngine: () => Engine): Map<ProbeSpec, ProbeCheck> | string {
   const problem = privilegeProblem() ?? btfProblem();
   if (problem) return problem;
-  const engine = new Engine();
+  const engine = newEngine();
   const out = new Map<ProbeSpec, ProbeCheck>();
   try {
     for (const p of PROBES) {

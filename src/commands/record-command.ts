@@ -1,4 +1,4 @@
-import { Engine, type ProbeCounters, type ReaderHealth } from '../engine/index.js';
+import type { Engine, ProbeCounters, ReaderHealth } from '../engine/index.js';
 import { explainFilters } from '../event/index.js';
 import { attachProcessTable } from '../session/index.js';
 import { Recorder, type StopResult } from '../store/index.js';
@@ -15,6 +15,8 @@ export interface RecordOptions {
   version: string;
   /** Ctrl-C, SIGTERM and SIGHUP stop the recording (src/main.ts owns them). */
   signals: Signals;
+  /** Builds the live engine (src/main.ts); the recording closes it. */
+  newEngine(): Engine;
   /** Seconds between rate lines on stderr. */
   statusEvery?: number;
 }
@@ -34,7 +36,7 @@ export function recordSummary(path: string, r: StopResult, seconds: number): str
 export async function runRecord(probeArg: string, filterWords: string[], opts: RecordOptions): Promise<number> {
   const plan = planTrace(probeArg, filterWords);
   if (opts.duration !== undefined && !(opts.duration > 0)) throw new UsageError('--duration must be a positive number of seconds');
-  const engine = new Engine();
+  const engine = opts.newEngine();
   const err = (s: string) => process.stderr.write(`ebpfsh: ${s}\n`);
   let recorder: Recorder;
   try {

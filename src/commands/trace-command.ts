@@ -1,4 +1,4 @@
-import { Engine, isDeliveredCause, type Attachment, type ProbeCounters, type ReaderHealth } from '../engine/index.js';
+import { isDeliveredCause, type Engine, type Attachment, type ProbeCounters, type ReaderHealth } from '../engine/index.js';
 import { explainFilters, parseFilters, type Filters } from '../event/index.js';
 import { type ProbeSpec } from '../probes/index.js';
 import { escapeTerminal } from '../text/index.js';
@@ -16,6 +16,8 @@ export interface TraceOptions {
   count?: number;
   /** Ctrl-C, SIGTERM and SIGHUP stop the trace (src/main.ts owns them). */
   signals: Signals;
+  /** Builds the live engine (src/main.ts); the trace closes it. */
+  newEngine(): Engine;
 }
 
 /** Parsed probes and filters of a trace/record invocation. */
@@ -110,7 +112,7 @@ export async function runTrace(probeArg: string, filterWords: string[], opts: Tr
   }
   if (opts.count !== undefined && !(opts.count > 0)) throw new UsageError('--count must be a positive number');
   if (opts.duration !== undefined && !(opts.duration > 0)) throw new UsageError('--duration must be a positive number of seconds');
-  const engine = new Engine();
+  const engine = opts.newEngine();
   const out = process.stdout;
   let printed = 0;
   let stopping: (() => void) | undefined;
