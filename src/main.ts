@@ -3,7 +3,7 @@
 // record, probes and the shell), the recorder-backed capture store and the
 // TUI, and owns the process's signals, crash handling and exit. Nothing
 // imports this file.
-import { runCli } from './commands/cli.js';
+import { runCli } from './commands/cli/index.js';
 import { reportAndExit } from './commands/errors.js';
 import { installSignals } from './commands/signals.js';
 import { Engine } from './engine/index.js';

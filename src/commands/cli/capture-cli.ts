@@ -1,10 +1,10 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { CliDeps } from './cli.js';
-import { runExport } from './export-command.js';
-import { runInfo } from './info-command.js';
-import { runQuery } from './query-command.js';
-import { runTree } from './tree-command.js';
-import { exampleTable } from './probe-list.js';
+import { runExport } from '../export-command.js';
+import { runInfo } from '../info-command.js';
+import { runQuery } from '../query-command.js';
+import { runTree } from '../tree-command.js';
+import { exampleTable } from '../probe-list.js';
 
 function positiveInt(v: string): number {
   const n = Number(v);

@@ -1,12 +1,12 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { exampleProbes } from './probe-list.js';
-import { checkProbes, describeProbes } from './probes-command.js';
-import { runTrace } from './trace-command.js';
-import { reportAndExit } from './errors.js';
+import { exampleProbes } from '../probe-list.js';
+import { checkProbes, describeProbes } from '../probes-command.js';
+import { runTrace } from '../trace-command.js';
+import { reportAndExit } from '../errors.js';
 import { registerCaptureCommands } from './capture-cli.js';
-import type { Signals } from './signals.js';
-import type { Engine } from '../engine/index.js';
-import { VERSION } from '../text/version.js';
+import type { Signals } from '../signals.js';
+import type { Engine } from '../../engine/index.js';
+import { VERSION } from '../../text/version.js';
 
 /**
  * What the CLI runs but does not build: the full-screen UIs (src/tui) and the
@@ -73,7 +73,7 @@ export function buildProgram(deps: CliDeps): Command {
     .addOption(new Option('-d, --duration <seconds>', 'stop after this many seconds').argParser(positiveNumber))
     .action(async (probes: string, filters: string[], o: { write: string; duration?: number }) => {
       // Loaded on use: the store (and SQLite) costs start-up time trace and probes do not need.
-      const { runRecord } = await import('./record-command.js');
+      const { runRecord } = await import('../record-command.js');
       process.exitCode = await runRecord(probes, filters, { ...o, version: VERSION, signals: deps.signals, newEngine: deps.newEngine });
     });
 
@@ -82,7 +82,7 @@ export function buildProgram(deps: CliDeps): Command {
     .description('finalize in place a capture whose recorder died or could not stop in time (root, as it was recorded)')
     .argument('<capture>', 'capture file')
     .action(async (path: string) => {
-      const { runRecover } = await import('./recover-command.js');
+      const { runRecover } = await import('../recover-command.js');
       await runRecover(path);
     });
 

@@ -1,0 +1,1 @@
+export { buildProgram, runCli, type CliDeps } from './cli.js';
