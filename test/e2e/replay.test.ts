@@ -149,6 +149,20 @@ describeKernel('ebpfsh replay end to end (a real recording, replayed in tmux by 
     expect(t.display('#{alternate_on}')).toBe('0');
   });
 
+  // Replay and the live shell share one lifecycle (src/tui/app.ts): the same signals end both the same way.
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const)('%s leaves, restores the terminal and says the capture is unchanged', async (sig, code) => {
+    const t = startReplay('copy.db');
+    await t.waitFor('paused at the start');
+    expect(t.display('#{alternate_on}')).toBe('1');
+    process.kill(t.pid(), sig);
+    expect(await t.waitExit()).toBe(code);
+    expect(t.display('#{alternate_on}')).toBe('0');
+    expect(readIfExists(join(dir, 'home/stderr'))).toMatch(new RegExp(`${sig}: replay of .*copy\\.db closed \\(the capture is unchanged\\)`));
+  });
+
   it('bad input: one clear line and a non-zero exit', async () => {
     const as = (args: string[], input?: string) => {
       const r = spawnSync('setpriv', ['--reuid=1000', '--regid=1000', '--clear-groups', BIN, ...args], { encoding: 'utf8', timeout: 20_000, input, cwd: dir });
