@@ -25,21 +25,41 @@ export interface Signals {
 
 const SIGNAL_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 
+/** An error that says the terminal (or the pipe) we write to is gone: a hang-up, a closed pty, a reader that left. */
+function terminalGone(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  return code === 'EIO' || code === 'EPIPE' || code === 'ENXIO';
+}
+
 /**
  * Installs the process handlers once. Signal listeners are present only while
  * a run listens (so Ctrl-C still ends `ebpfsh probes` the default way); an
  * error nothing caught goes to the newest run, or to `fallback` (the CLI's one
- * error line) when none is running.
+ * error line) when none is running, or straight to `exitQuietly` when the
+ * terminal is gone or the fallback itself failed.
  */
-export function installSignals(fallback: (e: unknown) => void, proc: NodeJS.Process = process): Signals {
+export function installSignals(fallback: (e: unknown) => void, proc: NodeJS.Process = process, exitQuietly: (code: number) => void = exitWithoutTerminal): Signals {
   const handlers: ((r: StopRequest) => void)[] = [];
   const dispatch = (r: StopRequest) => handlers.at(-1)?.(r);
   const onSignal = Object.fromEntries(
     (Object.keys(SIGNAL_CODES) as (keyof typeof SIGNAL_CODES)[]).map((sig) => [sig, () => dispatch({ reason: sig, code: SIGNAL_CODES[sig] })]),
   ) as Record<keyof typeof SIGNAL_CODES, () => void>;
+  let reporting = false;
+  let goneTold = false;
   const onCrash = (error: unknown) => {
-    if (handlers.length) dispatch({ reason: 'internal error', code: 1, error });
-    else fallback(error);
+    const gone = terminalGone(error);
+    if (handlers.length) {
+      // A vanished terminal fails every later write too, and each failure is
+      // one more uncaught error (on the nextTick queue, which would starve the
+      // run's own promises): the run hears of it once.
+      if (gone && goneTold) return;
+      goneTold ||= gone;
+      return dispatch({ reason: 'internal error', code: 1, error });
+    }
+    // Nothing runs: say it once, unless the terminal is gone or saying it failed.
+    if (reporting || gone) return exitQuietly(1);
+    reporting = true;
+    fallback(error);
   };
   proc.on('uncaughtException', onCrash);
   proc.on('unhandledRejection', onCrash);

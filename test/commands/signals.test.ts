@@ -50,6 +50,35 @@ describe('signals, crash handling and exit: one owner (src/main.ts installs them
     expect(seen).toEqual(['late']);
   });
 
+  it('an error that says the terminal is gone (EIO after a hang-up), or a second one while reporting, exits at once instead of writing to it again', () => {
+    const proc = fakeProcess();
+    const seen: unknown[] = [];
+    const quiet: number[] = [];
+    installSignals((e) => seen.push(e), proc as unknown as NodeJS.Process, (code) => quiet.push(code));
+    proc.emit('uncaughtException', Object.assign(new Error('write EIO'), { code: 'EIO', syscall: 'write' }));
+    expect(seen).toEqual([]);
+    expect(quiet).toEqual([1]);
+    const proc2 = fakeProcess();
+    installSignals((e) => seen.push(e), proc2 as unknown as NodeJS.Process, (code) => quiet.push(code));
+    proc2.emit('uncaughtException', new Error('first'));
+    proc2.emit('uncaughtException', new Error('while reporting the first'));
+    expect(seen.map((e) => (e as Error).message)).toEqual(['first']);
+    expect(quiet).toEqual([1, 1]);
+  });
+
+  it('a run hears once that its terminal is gone: later write errors are echoes, not new crashes to report', () => {
+    const proc = fakeProcess();
+    const quiet: number[] = [];
+    const signals = installSignals(() => {}, proc as unknown as NodeJS.Process, (code) => quiet.push(code));
+    const heard: StopRequest[] = [];
+    signals.onStop((r) => heard.push(r));
+    const eio = () => Object.assign(new Error('write EIO'), { code: 'EIO' });
+    proc.emit('SIGHUP');
+    for (let i = 0; i < 5; i++) proc.emit('uncaughtException', eio());
+    expect(heard.map((r) => r.reason)).toEqual(['SIGHUP', 'internal error']);
+    expect(quiet).toEqual([]);
+  });
+
   it('runs exit hooks while registered, and exits with the code', () => {
     const proc = fakeProcess();
     const signals = installSignals(() => {}, proc as unknown as NodeJS.Process);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,7 +57,7 @@ describeKernel('ebpfsh dash over a recorded capture, in tmux', () => {
     expect(after).not.toContain('recent outbound connections'); // the alternate screen is gone
   });
 
-  it('says the terminal is too small instead of drawing a broken layout', async () => {
+  it('says the terminal is too small instead of drawing a broken layout, and leaves when its terminal goes away', async () => {
     const small = `${session}-small`;
     tmux('new-session', '-d', '-s', small, '-x', '80', '-y', '20', `${BIN} dash ${cap}`);
     try {
@@ -66,6 +66,11 @@ describeKernel('ebpfsh dash over a recorded capture, in tmux', () => {
         return t.includes('terminal too small') ? t : undefined;
       }, 15_000, 'the too-small message');
       expect(s).toMatch(/80x20, need at least 100x30/);
+      // The pane's process is ebpfsh itself (bin/ebpfsh execs node): after a hang-up it must end, not spin on EIO.
+      const pid = Number(tmux('list-panes', '-t', small, '-F', '#{pane_pid}').stdout.trim());
+      expect(pid).toBeGreaterThan(0);
+      tmux('kill-session', '-t', small);
+      await waitFor(() => !existsSync(`/proc/${pid}`) || /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8')), 10_000, 'ebpfsh dash to end after its terminal went away');
     } finally {
       tmux('kill-session', '-t', small);
     }
