@@ -57,12 +57,17 @@ function kernelVerdict(s: FakeSession, id: number, t: Task): boolean {
   return check('pid_mode', 'filter_pid', u32Key(t.pid)) && check('uid_mode', 'filter_uid', u32Key(t.uid)) && check('gid_mode', 'filter_gid', u32Key(t.gid)) && check('comm_mode', 'filter_comm', commKey());
 }
 
+/** An engine on a fake kernel with opensnoop attached unfiltered: the fake, the engine and the probe's id. */
+function openEngine() {
+  const b = fakeBackend();
+  const engine = new Engine({ backend: b });
+  engine.attach(opensnoop, parseFilters([], [opensnoop]));
+  return { b, engine, id: probeId(opensnoop) };
+}
+
 describe('losses add up: the engine against a fake kernel', () => {
   it('a listener that throws is counted as listener_error, the other listeners still get the batch, and the next batch flows', () => {
-    const b = fakeBackend();
-    const engine = new Engine({ backend: b });
-    engine.attach(opensnoop, parseFilters([], [opensnoop]));
-    const id = probeId(opensnoop);
+    const { b, engine, id } = openEngine();
     const seen: TraceEvent[] = [];
     engine.onEvents(() => {
       throw new Error('hostile path broke the consumer');
@@ -77,10 +82,7 @@ describe('losses add up: the engine against a fake kernel', () => {
   });
 
   it('a record with a bad length is counted as a framing error, not dropped in silence', () => {
-    const b = fakeBackend();
-    const engine = new Engine({ backend: b });
-    engine.attach(opensnoop, parseFilters([], [opensnoop]));
-    const id = probeId(opensnoop);
+    const { b, engine, id } = openEngine();
     const seen: TraceEvent[] = [];
     engine.onEvents((evs) => seen.push(...evs));
     const good = frame([open(id)]);
@@ -99,10 +101,8 @@ describe('losses add up: the engine against a fake kernel', () => {
   });
 
   it('counts reader handoff failures per probe', () => {
-    const b = fakeBackend();
-    const engine = new Engine({ backend: b });
-    engine.attach(opensnoop, parseFilters([], [opensnoop]));
-    b.session.handoffDrops[probeId(opensnoop)] = 5;
+    const { b, engine, id } = openEngine();
+    b.session.handoffDrops[id] = 5;
     expect(engine.counters()[0]!.losses.handoff_failed).toBe(5);
   });
 
@@ -166,10 +166,7 @@ describe('losses add up: the engine against a fake kernel', () => {
   });
 
   it('counters stay readable after close, and batches that arrive after close still reach the listeners', () => {
-    const b = fakeBackend();
-    const engine = new Engine({ backend: b });
-    engine.attach(opensnoop, parseFilters([], [opensnoop]));
-    const id = probeId(opensnoop);
+    const { b, engine, id } = openEngine();
     const seen: TraceEvent[] = [];
     engine.onEvents((evs) => seen.push(...evs));
     b.session.queueDrops[id] = 2;
