@@ -14,12 +14,14 @@
 
 #include "filter.h"
 #include "emit.h"
+#include "user_path.h"
 
 /* The enums of bpf/lib/ userspace needs. */
 struct lib_exports {
 	enum ebpfsh_limits limits;
 	enum loss_cause loss;
 	enum filter_mode filter;
+	enum user_path_flags upath;
 };
 
 /* Anchors `struct type` (and all it holds) in the object's BTF as `btf_exports`. */

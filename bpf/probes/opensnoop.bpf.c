@@ -10,9 +10,9 @@
 #include "lib/exports.h"
 #include "lib/scratch.h"
 #include "lib/path.h"
+#include "lib/fd.h"
 #include "opensnoop.h"
 
-#define AT_FDCWD	-100
 /* open flags (asm-generic/fcntl.h; not in vmlinux.h, which has no macros) */
 #define O_WRONLY	01
 #define O_CREAT		0100
@@ -118,38 +118,6 @@ int enter_open_by_handle_at(struct trace_event_raw_sys_enter *ctx)
 {
 	/* opens a file by handle, not by path: only the opened file's path tells what */
 	return enter_open_common(OPEN_KIND_BY_HANDLE, (int)ctx->args[0], NULL, ctx->args[2], 0);
-}
-
-/* The path of the file behind `fd` in the current task's table. */
-static __always_inline bool fd_path(int fd, struct path *out)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	unsigned int max_fds = BPF_CORE_READ(fdt, max_fds);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *f = NULL;
-
-	/* bounds-checked, not masked: a masked fd could name another file */
-	if (fd < 0 || (unsigned int)fd >= max_fds)
-		return false;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	if (!f)
-		return false;
-	bpf_core_read(out, sizeof(*out), &f->f_path);
-	return true;
-}
-
-/* The directory a relative path was resolved against: dfd's file, or the cwd. */
-static __always_inline bool base_dir(int dfd, struct path *out)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fs_struct *fs;
-
-	if (dfd != AT_FDCWD)
-		return fd_path(dfd, out);
-	fs = BPF_CORE_READ(task, fs);
-	bpf_core_read(out, sizeof(*out), &fs->pwd);
-	return true;
 }
 
 static __always_inline int handle_exit(long ret)

@@ -1,5 +1,5 @@
 import { FilterError } from '../event/index.js';
-import { PROBES, findProbe, type ProbeSpec } from '../probes/index.js';
+import { PROBES, PROFILES, findProbe, profileProbes, type ProbeSpec } from '../probes/index.js';
 
 /** `execsnoop (exec, execve), opensnoop (open), ...` */
 export function probeNames(): string {
@@ -16,15 +16,21 @@ export function exampleTable(): string {
   return PROBES.find((p) => !p.role)!.table;
 }
 
-/** Resolves `tcpconnect,exec` into probe specs; throws a FilterError naming the choices. */
+/** `forensic, files, network, all` */
+export function profileNames(): string {
+  return Object.keys(PROFILES).join(', ');
+}
+
+/** Resolves `tcpconnect,exec` (or a profile, `forensic,open`) into probe specs; throws a FilterError naming the choices. */
 export function parseProbeList(text: string): ProbeSpec[] {
   const out: ProbeSpec[] = [];
   for (const name of text.split(',').map((s) => s.trim())) {
     if (!name) continue;
-    const p = findProbe(name);
-    if (!p) throw new FilterError(`unknown probe '${name}' (probes: ${probeNames()})`);
-    if (!out.includes(p)) out.push(p);
+    const found = findProbe(name);
+    const probes = found ? [found] : profileProbes(name);
+    if (!probes) throw new FilterError(`unknown probe '${name}' (probes: ${probeNames()}; profiles: ${profileNames()})`);
+    for (const p of probes) if (!out.includes(p)) out.push(p);
   }
-  if (!out.length) throw new FilterError(`no probe named (probes: ${probeNames()})`);
+  if (!out.length) throw new FilterError(`no probe named (probes: ${probeNames()}; profiles: ${profileNames()})`);
   return out;
 }

@@ -2,10 +2,26 @@ import { execsnoop } from './execsnoop/spec.js';
 import { opensnoop } from './opensnoop/spec.js';
 import { tcpconnect } from './tcpconnect/spec.js';
 import { procsnoop } from './procsnoop/spec.js';
-import type { ProbeSpec } from './types.js';
+import type { ProbeSpec, ProfileName } from './types.js';
 
 /** Every probe, one line each. A probe's id in the kernel is its index + 1. */
 export const PROBES: readonly ProbeSpec[] = [execsnoop, opensnoop, tcpconnect, procsnoop];
+
+/** What each profile is for; `all` attaches every probe a responder can name. */
+export const PROFILES: Readonly<Record<ProfileName | 'all', string>> = {
+  forensic: 'what an intruder leaves: execs, connects and every low-rate security probe (the default of record)',
+  files: 'file activity: opens, deletions, renames, mode, owner and xattr changes',
+  network: 'sockets: connects, binds, listens, accepts and stdio redirected to a socket',
+  all: 'every probe',
+};
+
+/** The probes a profile attaches, in registry order; undefined when `name` is no profile. */
+export function profileProbes(name: string): ProbeSpec[] | undefined {
+  const n = name.toLowerCase();
+  if (n === 'all') return PROBES.filter((p) => !p.role);
+  if (!Object.hasOwn(PROFILES, n)) return undefined;
+  return PROBES.filter((p) => p.profiles?.includes(n as ProfileName));
+}
 
 /** The probe called `name` (or one of its aliases), if any. */
 export function findProbe(name: string): ProbeSpec | undefined {

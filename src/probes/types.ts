@@ -81,6 +81,16 @@ export interface TreeContext {
   perKind: number;
 }
 
+/** An event the dashboard's "security events" panel lists: a short label and the line. */
+export interface SecurityNote {
+  /** What kind of thing happened, e.g. `setuid bit`, `privilege`, `ptrace`, `bpf load`, `mount`, `log deleted`, `listener`, `reverse shell`. */
+  label: string;
+  parts: DescribePart[];
+}
+
+/** A named set of probes a responder attaches at once (`all` is every probe, so it is not listed). */
+export type ProfileName = 'forensic' | 'files' | 'network';
+
 /**
  * What the rest of the program needs to know about a probe, each optional:
  * consumers iterate over PROBES and ask, so none of them names a probe.
@@ -98,6 +108,8 @@ export interface ProbeFacets {
   forensicViews?: ForensicView[];
   /** The probe's part of `ebpfsh tree`. */
   tree?: TreeFacet;
+  /** The event as a line of the dashboard's security-events panel, when it is one worth a responder's eye. */
+  security?(e: TraceEvent): SecurityNote | undefined;
 }
 
 /** Everything ebpfsh knows about one probe, in one place. */
@@ -121,6 +133,8 @@ export interface ProbeSpec extends DecodeTarget, FilterTarget {
    * journaled as in the background, to keep its process table current.
    */
   role?: 'process-table';
+  /** The profiles (`forensic`, `files`, `network`) that attach this probe; `all` attaches every probe. */
+  profiles?: ProfileName[];
   /** What the rest of the program asks of this probe. */
   facets?: ProbeFacets;
 }

@@ -11,6 +11,7 @@ export const execsnoop: ProbeSpec = {
   table: 'exec',
   summary: 'process executions: filename, exe path, full argv; failed execs with their error',
   object: 'execsnoop',
+  profiles: ['forensic'],
   // exit before enter: once an enter stashes an exec, its exit is there to delete it
   hooks: [
     {

@@ -66,6 +66,7 @@ export const opensnoop: ProbeSpec = {
   table: 'open',
   summary: 'file opens (open, openat, openat2, creat, open_by_handle_at): path, flags, mode, fd or error',
   object: 'opensnoop',
+  profiles: ['files'],
   // exit before enter: once an enter stashes an open, its exit is there to emit and delete it
   hooks: [
     { name: 'openat', choices: [{ programs: ['exit_openat', 'enter_openat'], attach: 'tracepoint/syscalls/sys_{enter,exit}_openat' }] },

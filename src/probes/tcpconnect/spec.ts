@@ -34,6 +34,7 @@ export const tcpconnect: ProbeSpec = {
   table: 'connect',
   summary: 'outbound TCP connects (IPv4/IPv6): addresses, ports, outcome and latency',
   object: 'tcpconnect',
+  profiles: ['forensic', 'network'],
   hooks: [
     {
       name: 'tcp state',

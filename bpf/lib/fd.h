@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The current task's open files: the file behind an fd, and the directory a relative path starts from. */
+#ifndef EBPFSH_FD_H
+#define EBPFSH_FD_H
+
+#include "event.h"
+
+#define AT_FDCWD	-100
+
+/* The file behind `fd` in the current task's table, or NULL. */
+static __always_inline struct file *fd_file(int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	unsigned int max_fds = BPF_CORE_READ(fdt, max_fds);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+
+	/* bounds-checked, not masked: a masked fd could name another file */
+	if (fd < 0 || (unsigned int)fd >= max_fds)
+		return NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+/* The path of the file behind `fd` in the current task's table. */
+static __always_inline bool fd_path(int fd, struct path *out)
+{
+	struct file *f = fd_file(fd);
+
+	if (!f)
+		return false;
+	bpf_core_read(out, sizeof(*out), &f->f_path);
+	return true;
+}
+
+/* The directory a relative path was resolved against: dfd's file, or the cwd. */
+static __always_inline bool base_dir(int dfd, struct path *out)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fs_struct *fs;
+
+	if (dfd != AT_FDCWD)
+		return fd_path(dfd, out);
+	fs = BPF_CORE_READ(task, fs);
+	bpf_core_read(out, sizeof(*out), &fs->pwd);
+	return true;
+}
+
+#endif /* EBPFSH_FD_H */
