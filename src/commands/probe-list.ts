@@ -34,3 +34,18 @@ export function parseProbeList(text: string): ProbeSpec[] {
   if (!out.length) throw new FilterError(`no probe named (probes: ${probeNames()}; profiles: ${profileNames()})`);
   return out;
 }
+
+/** What `ebpfsh record` and `ebpfsh -w FILE` attach when no probe is named. */
+export const DEFAULT_PROFILE = 'forensic';
+
+/**
+ * `record`'s positional words: the probe list, then filters. When none is
+ * given, or the first word is already a filter (`uid=1000`, `failed`), the
+ * probes are the default profile.
+ */
+export function probesAndFilters(words: readonly string[]): { probes: string; filters: string[]; defaulted: boolean } {
+  const first = words[0];
+  if (first === undefined || /^[a-z_]+!?=/.test(first) || first === 'failed' || first === '!failed')
+    return { probes: DEFAULT_PROFILE, filters: [...words], defaulted: true };
+  return { probes: first, filters: words.slice(1), defaulted: false };
+}

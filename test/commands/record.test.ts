@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { CaptureReader } from '../../src/store/index.js';
+import { profileProbes } from '../../src/probes/index.js';
 import { describeKernel } from '../helpers/kernel.js';
 
 const BIN = fileURLToPath(new URL('../../bin/ebpfsh', import.meta.url));
@@ -66,4 +67,19 @@ describeKernel('ebpfsh record', () => {
       c.close();
     }, 30_000);
   }
+
+  it('records the forensic profile when no probe is named, and says what it attached', async () => {
+    const p = join(dir, 'default-profile.db');
+    const r = await ebpfsh(['record', '-w', p, 'uid=0', '--duration', '1']);
+    expect(r.code).toBe(0);
+    const forensic = profileProbes('forensic')!.map((x) => x.name);
+    for (const name of forensic) expect(r.stderr).toMatch(new RegExp(`attached ${name} via `));
+    const c = CaptureReader.open(p);
+    try {
+      const attach = c.journal().filter((j) => j.action === 'attach' && j.probe !== 'procsnoop').map((j) => [j.probe, j.filters]);
+      expect(attach).toEqual(forensic.map((n) => [n, 'uid=0']));
+    } finally {
+      c.close();
+    }
+  }, 30_000);
 });

@@ -30,16 +30,16 @@ function startShell(dir: string, args = '', env = ''): Tmux {
 }
 
 describeKernel('ebpfsh shell end to end (tmux, real kernel)', () => {
-  it('a responder session: record, attach execve uid=1000, see a command from another pane, open its detail, detach, quit', async () => {
+  it('a responder session: -w records the forensic profile, narrow execve to uid=1000, see a command from another pane, open its detail, detach, quit', async () => {
     expect(hasCommand('tmux')).toBe(true);
     const dir = workdir();
     const t = startShell(dir, '-w incident.db');
-    await t.waitFor('no probe attached');
+    await t.waitFor(/attached \d+ probes in \d+ ms: execsnoop, tcpconnect/);
     expect(t.display('#{alternate_on}')).toBe('1');
 
     t.type(':attach execve uid=1000');
     await t.waitFor(/execsnoop uid=1000 \d/);
-    await t.waitFor('attached execsnoop via');
+    await t.waitFor('execsnoop: filters now uid=1000');
     t.runElsewhere('setpriv --reuid=1000 --regid=1000 --clear-groups /bin/true marker-xyz');
     const screen = await t.waitFor('/bin/true marker-xyz');
     expect(screen).toMatch(/exec\s+\d+\s+\d+\s+1000 true\s+0 \/bin\/true \/bin\/true marker-xyz/);
@@ -61,7 +61,7 @@ describeKernel('ebpfsh shell end to end (tmux, real kernel)', () => {
     await t.waitFor('marked: attacker shell spawned here');
     t.type(':quit');
     expect(await t.waitExit()).toBe(0);
-    expect(readIfExists(join(dir, 'stderr'))).toMatch(/:quit: detached 1 probe; capture incident\.db finalized/);
+    expect(readIfExists(join(dir, 'stderr'))).toMatch(/:quit: detached \d+ probes; capture incident\.db finalized/);
 
     const r = CaptureReader.open(join(dir, 'incident.db'));
     try {

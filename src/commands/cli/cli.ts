@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { exampleProbes } from '../probe-list.js';
+import { DEFAULT_PROFILE, exampleProbes, probesAndFilters, profileNames } from '../probe-list.js';
 import { checkProbes, describeProbes } from '../probes-command.js';
 import { runTrace } from '../trace-command.js';
 import { reportAndExit } from '../errors.js';
@@ -53,7 +53,7 @@ export function buildProgram(deps: CliDeps): Command {
   program
     .command('trace')
     .description(`print events until Ctrl-C (like bcc ${exampleProbes().join('/')})`)
-    .argument('<probes>', `comma-separated probe names, e.g. ${[exampleProbes()[0], exampleProbes().at(-1)].join(',')}`)
+    .argument('<probes>', `comma-separated probe names or profiles (${profileNames()}), e.g. ${[exampleProbes()[0], exampleProbes().at(-1)].join(',')}`)
     .argument('[filters...]', 'filters: uid=1000 comm=vi,vim path=/etc/ follow=4242 failed ...')
     .option('--json', 'NDJSON: one event per line')
     .option('--explain', 'show where each filter runs (kernel or userspace) and exit')
@@ -68,10 +68,11 @@ export function buildProgram(deps: CliDeps): Command {
     .command('record')
     .description('record events to a capture file until Ctrl-C (like tcpdump -w); rates and losses on stderr')
     .requiredOption('-w, --write <file>', 'capture file to create (SQLite; never overwritten)')
-    .argument('<probes>', `comma-separated probe names, e.g. ${exampleProbes().join(',')}`)
+    .argument('[probes]', `comma-separated probe names or profiles (${profileNames()}), e.g. ${exampleProbes().slice(0, 2).join(',')}; default: ${DEFAULT_PROFILE}`)
     .argument('[filters...]', 'filters: uid=1000 comm=vi,vim path=/etc/ follow=4242 failed ...')
     .addOption(new Option('-d, --duration <seconds>', 'stop after this many seconds').argParser(positiveNumber))
-    .action(async (probes: string, filters: string[], o: { write: string; duration?: number }) => {
+    .action(async (first: string | undefined, rest: string[], o: { write: string; duration?: number }) => {
+      const { probes, filters } = probesAndFilters(first === undefined ? rest : [first, ...rest]);
       // Loaded on use: the store (and SQLite) costs start-up time trace and probes do not need.
       const { runRecord } = await import('../record-command.js');
       process.exitCode = await runRecord(probes, filters, { ...o, version: VERSION, signals: deps.signals, newEngine: deps.newEngine });
@@ -92,7 +93,7 @@ export function buildProgram(deps: CliDeps): Command {
   // shell's -w from swallowing a subcommand's own -w (e.g. `record -w`).
   program
     .enablePositionalOptions()
-    .option('-w, --write <file>', 'shell: record everything it sees to a capture file')
+    .option('-w, --write <file>', `shell: attach the ${DEFAULT_PROFILE} profile and record everything it sees to a capture file`)
     .action(async (o: { write?: string }) => {
       // Exit outright: the TTY handles ink used stay referenced after it unmounts.
       deps.signals.exit(await deps.runShell(o));

@@ -5,14 +5,23 @@ import type { Attachment } from '../../engine/index.js';
 import type { ShellCommand } from './types.js';
 import { completeFilterWord, probeWords, probesOf } from './words.js';
 
+/** One line per probe attached, or for a profile's many one line naming them all and one per probe that lacks a hook. */
+function attachedLines(fresh: Attachment[]): string[] {
+  if (fresh.length <= 2) return fresh.map(attachedLine);
+  const ms = fresh.reduce((t, a) => t + a.attachMs, 0);
+  const partial = fresh.filter((a) => a.missing.length).map(attachedLine);
+  return [`attached ${fresh.length} probes in ${ms.toFixed(0)} ms: ${fresh.map((a) => a.probe.name).join(', ')}`, ...partial];
+}
+
 /** `:attach <probe[,probe]> [filters]`: loads probes, or changes the filters of attached ones. */
 export const attachCommand: ShellCommand = {
   name: 'attach',
   aliases: ['a'],
-  usage: 'attach <probe[,probe...]> [filters...]',
+  usage: 'attach <probe[,probe...]|profile> [filters...]',
   summary: 'attach probes with kernel filters (again: change the filters, no reload)',
   help: [
     'e.g. attach execve uid=1000 | attach open path=/etc/ comm=vi,vim | attach connect follow=4242',
+    'profiles: attach forensic (what an intruder leaves) | files | network | all',
     'filters: key=v1,v2 (any of), key!=v (none of), failed; see :help filter for the keys',
   ],
   complete(ctx, args, word) {
@@ -33,12 +42,8 @@ export const attachCommand: ShellCommand = {
       for (const probe of plan.probes) {
         const before = ctx.engine.attachments().find((a) => a.probe === probe);
         const a = ctx.engine.attach(probe, plan.filters);
-        if (before) {
-          lines.push(`${probe.name}: filters now ${explainFilters(plan.filters)}`);
-        } else {
-          fresh.push(a);
-          lines.push(attachedLine(a));
-        }
+        if (before) lines.push(`${probe.name}: filters now ${explainFilters(plan.filters)}`);
+        else fresh.push(a);
         ctx.capture.journal({ action: before ? 'filter' : 'attach', attachment: a });
       }
     } catch (e) {
@@ -49,6 +54,7 @@ export const attachCommand: ShellCommand = {
       }
       throw e;
     }
+    lines.push(...attachedLines(fresh));
     if (fresh.length) lines.push(`filters: ${explainFilters(plan.filters)}`);
     return { kind: 'ok', lines };
   },

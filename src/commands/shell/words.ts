@@ -1,5 +1,5 @@
 import { KERNEL_KEYS } from '../../event/index.js';
-import { PROBES, findProbe, type ProbeSpec } from '../../probes/index.js';
+import { PROBES, PROFILES, findProbe, profileProbes, type ProbeSpec } from '../../probes/index.js';
 import type { ShellContext } from './types.js';
 
 /** Every filter key usable with `probes` (every probe when none given). */
@@ -9,9 +9,9 @@ export function filterKeys(probes: readonly ProbeSpec[] = PROBES): string[] {
   return [...keys];
 }
 
-/** Every probe name and alias. */
+/** Every probe name and alias, then the profiles. */
 export function probeWords(): string[] {
-  return PROBES.flatMap((p) => [p.name, ...p.aliases]);
+  return [...PROBES.flatMap((p) => [p.name, ...p.aliases]), ...Object.keys(PROFILES)];
 }
 
 /**
@@ -33,8 +33,8 @@ export function completeFilterWord(ctx: ShellContext, word: string, probes: read
 
 /** Probes named by a comma list, ignoring unknown names (for completion). */
 export function probesOf(list: string): ProbeSpec[] {
-  return list
-    .split(',')
-    .map((n) => findProbe(n))
-    .filter((p): p is ProbeSpec => !!p);
+  return list.split(',').flatMap((n) => {
+    const p = findProbe(n);
+    return p ? [p] : (profileProbes(n) ?? []);
+  });
 }

@@ -1,11 +1,13 @@
 import { textOf, type TraceEvent } from '../../event/index.js';
 import { facetsOf, type DashboardContribution } from '../../probes/index.js';
 import { escapeTerminal, formatRet } from '../../text/index.js';
+import { renderParts } from '../../commands/event-format.js';
 
 /** Buckets of history the rate chart keeps (seconds, when live). */
 export const WINDOW_SECONDS = 120;
 const MAX_KEYS = 20_000; // distinct processes/paths/destinations kept before pruning the least seen
 const RECENT_CONNECTS = 50;
+const RECENT_SECURITY = 50;
 
 /** A probe's attached interval, for the coverage strip (ns on the event clock). */
 export interface Coverage {
@@ -30,6 +32,17 @@ export interface ConnectRow {
   outcome: string;
 }
 
+/** One line of the security-events panel (a probe's `security` facet said the event is one). */
+export interface SecurityRow {
+  ts: number;
+  label: string;
+  comm: string;
+  pid: number;
+  uid: number;
+  /** The event's own line, escaped. */
+  text: string;
+}
+
 /** Everything one frame of the dashboard shows, already escaped for the terminal. */
 export interface DashboardSnapshot {
   /** Rightmost second of the window (event clock, ns). */
@@ -45,6 +58,9 @@ export interface DashboardSnapshot {
   recentConnects: ConnectRow[];
   topDestinations: [string, number][];
   topFiles: { path: string; opens: number; failures: number }[];
+  /** Security events, newest first, and how many of each label were seen. */
+  recentSecurity: SecurityRow[];
+  securityCounts: [string, number][];
   /** Lost / (delivered + lost), 0-100. */
   lossPercent: number;
   totals: Record<string, ProbeTotals>;
@@ -84,6 +100,8 @@ export class DashboardModel {
   private readonly destinations = new Counter();
   private readonly files = new Map<string, { opens: number; failures: number }>();
   private readonly connects: ConnectRow[] = [];
+  private readonly security: SecurityRow[] = [];
+  private readonly securityCounts = new Counter();
   private readonly totals = new Map<string, ProbeTotals>();
   private coverage: Coverage[] = [];
   private latestNs = 0;
@@ -123,9 +141,18 @@ export class DashboardModel {
       counterOf(this.processes, k).add(proc);
       counterOf(this.users, k).add(user);
     }
-    const c = facetsOf(e.probe)?.dashboard?.(e);
+    const facets = facetsOf(e.probe);
+    const c = facets?.dashboard?.(e);
     if (c?.panel === 'connections') this.addConnect(e, c);
     else if (c?.panel === 'files') this.addOpen(c);
+    const note = facets?.security?.(e);
+    if (note) this.addSecurity(e, note.label, renderParts(note.parts));
+  }
+
+  private addSecurity(e: TraceEvent, label: string, text: string): void {
+    this.security.push({ ts: e.ts, label, comm: escapeTerminal(e.comm), pid: e.pid, uid: e.uid, text });
+    if (this.security.length > 2 * RECENT_SECURITY) this.security.splice(0, this.security.length - RECENT_SECURITY);
+    this.securityCounts.add(label);
   }
 
   /** Records `n` events of `probe` lost at time `tsNs`. */
@@ -194,6 +221,8 @@ export class DashboardModel {
         .sort((a, b) => b[1].opens - a[1].opens)
         .slice(0, 15)
         .map(([path, v]) => ({ path, ...v })),
+      recentSecurity: this.security.slice(-RECENT_SECURITY).reverse(),
+      securityCounts: this.securityCounts.top(20),
       lossPercent: events + lost ? (100 * lost) / (events + lost) : 0,
       totals: Object.fromEntries(this.totals),
       coverage,

@@ -3,7 +3,7 @@ import contrib from 'blessed-contrib';
 import { wallTime } from '../../engine/index.js';
 import { escapeTerminal } from '../../text/index.js';
 import type { DashboardSnapshot } from './dashboard-model.js';
-import { barLines, tableLines } from './panel-text.js';
+import { barLines, fit, tableLines } from './panel-text.js';
 
 /** Smallest terminal the layout fits in. */
 export const MIN_COLS = 100;
@@ -91,19 +91,10 @@ export class DashboardView {
     w.rate.setLabel(` events/s per probe (${escapeTerminal(this.opts.title)}, ${this.clock(s.nowNs)}${bucket}) `);
     if (series.length) w.rate.setData(series);
 
-    w.gauge.setLabel(` lost ${s.lossPercent.toFixed(2)}% `);
-    w.gauge.setPercent(Math.min(100, Math.round(s.lossPercent * 100) / 100));
-    w.totals.setContent(
-      Object.entries(s.totals)
-        .sort()
-        .map(([p, t]) => `${probeLabel(p).padEnd(11)} ${String(t.events).padStart(9)} ev  ${t.lost ? `{red-fg}${t.lost} lost{/red-fg}` : '0 lost'}`)
-        .join('\n'),
-    );
-
     const inner = (widget: any) => Math.max(10, (widget.width as number) - 3); // eslint-disable-line @typescript-eslint/no-explicit-any
-    w.procs.setLabel(` top processes [${escapeTerminal(s.focus)}] (p: switch) `);
+    w.procs.setLabel(` top processes [${escapeTerminal(s.focus)}] (p) `);
     w.procs.setContent(barLines(s.topProcesses.slice(0, 8), inner(w.procs), tagSafe).join('\n'));
-    w.users.setLabel(` top users (uid) [${escapeTerminal(s.focus)}] `);
+    w.users.setLabel(` uids [${escapeTerminal(s.focus)}] `);
     w.users.setContent(barLines(s.topUsers.slice(0, 8), inner(w.users), tagSafe).join('\n'));
     const pathW = Math.max(10, inner(w.files) - 14);
     w.files.setContent(
@@ -114,29 +105,58 @@ export class DashboardView {
         tagSafe,
       ).join('\n'),
     );
-    const destW = Math.max(12, inner(w.connects) - 9 - 16 - 8 - 6 - 13 - 5);
+    const destW = Math.max(12, inner(w.connects) - 9 - 13 - 13 - 3);
     w.connects.setContent(
       tableLines(
-        ['time', 'comm', 'pid', 'destination', 'port', 'outcome'],
-        s.recentConnects.map((c) => [this.clock(c.ts), c.comm, String(c.pid), c.dest, String(c.port), c.outcome === 'ok' ? 'ok' : { text: c.outcome, color: 'red' }]),
-        [8, 16, 8, destW, 6, 13],
+        ['time', 'comm', 'destination', 'outcome'],
+        s.recentConnects.map((c) => [this.clock(c.ts), c.comm, `${c.dest}:${c.port}`, c.outcome === 'ok' ? 'ok' : { text: c.outcome, color: 'red' }]),
+        [8, 12, destW, 13],
         tagSafe,
       ).join('\n'),
     );
-    w.dests.setContent(tableLines(['count', 'destination'], s.topDestinations.map(([d, n]) => [String(n), d]), [7, Math.max(10, inner(w.dests) - 8)], tagSafe).join('\n'));
-    const width = Math.max(10, (w.coverage.width as number) - 14);
-    w.coverage.setContent(
-      Object.entries(s.coverage)
-        .sort()
-        .map(([p, row]) => {
-          const step = row.length / width;
-          let bar = '';
-          for (let i = 0; i < width; i++) bar += row[Math.floor(i * step)] ? '█' : '-';
-          return `${escapeTerminal(p).padEnd(11)} ${bar}`;
-        })
-        .join('\n') || 'no probe attached in this window',
+    const counts = s.securityCounts.map(([l, n]) => `${l} ${n}`).join(' · ');
+    w.security.setLabel(` security events${counts ? `: ${tagSafe(escapeTerminal(counts))}` : ''} `);
+    w.security.setContent(
+      s.recentSecurity.length
+        ? tableLines(
+            ['time', 'what', 'process', 'uid', 'event'],
+            s.recentSecurity.map((r) => [this.clock(r.ts), { text: r.label, color: 'red' }, `${r.comm}(${r.pid})`, String(r.uid), r.text]),
+            [8, 14, 22, 6, Math.max(10, inner(w.security) - 8 - 14 - 22 - 6 - 4)],
+            tagSafe,
+          ).join('\n')
+        : 'none yet: setuid bits, privilege changes, ptrace, bpf loads, mounts,\nlog and history deletions, listeners and reverse shells show here',
     );
+    w.dests.setContent(tableLines(['count', 'destination'], s.topDestinations.map(([d, n]) => [String(n), d]), [7, Math.max(10, inner(w.dests) - 8)], tagSafe).join('\n'));
+    w.probes.setLabel(` probes: events, lost ${s.lossPercent ? s.lossPercent.toFixed(2) : '0'}%, coverage (█ attached) `);
+    w.probes.setContent(this.probeLines(s, inner(w.probes), Math.max(1, (w.probes.height as number) - 2)).join('\n'));
     this.screen.render();
+  }
+
+  /**
+   * One line per probe: name, events, losses (red) and its coverage bar over
+   * the window; in two columns when the probes outnumber the lines.
+   */
+  private probeLines(s: DashboardSnapshot, width: number, height: number): string[] {
+    const names = [...new Set([...Object.keys(s.totals), ...Object.keys(s.coverage)])].sort();
+    if (!names.length) return ['no probe attached in this window'];
+    const columns = names.length > height ? 2 : 1;
+    const colW = Math.floor((width - (columns - 1) * 2) / columns);
+    const barW = Math.max(4, colW - 11 - 8 - 9);
+    const cell = (p: string) => {
+      const t = s.totals[p] ?? { events: 0, lost: 0 };
+      const row = s.coverage[p] ?? [];
+      let bar = '';
+      for (let i = 0; i < barW; i++) bar += row[Math.floor((i * row.length) / barW)] ? '█' : '-';
+      const lost = t.lost ? `{red-fg}${fit(`${t.lost}L`, 7, true)}{/red-fg}` : fit('0L', 7, true);
+      return `${probeLabel(fit(p, 10))} ${fit(String(t.events), 7, true)} ${lost} ${bar}`;
+    };
+    const rows = Math.ceil(names.length / columns);
+    return Array.from({ length: rows }, (_, r) =>
+      Array.from({ length: columns }, (_, c) => names[c * rows + r])
+        .filter((p): p is string => p !== undefined)
+        .map(cell)
+        .join('  '),
+    );
   }
 
   /** Leaves the dashboard and gives the terminal back. */
@@ -172,16 +192,15 @@ export class DashboardView {
       return;
     }
     const grid = new contrib.grid({ rows: 12, cols: 12, screen: this.screen });
-    this.widgets.rate = grid.set(0, 0, 4, 9, contrib.line, { label: ' events/s ', showLegend: true, legend: { width: 18 }, wholeNumbersOnly: true });
-    this.widgets.gauge = grid.set(0, 9, 2, 3, contrib.gauge, { label: ' lost ', stroke: 'red', fill: 'white' });
-    this.widgets.totals = grid.set(2, 9, 2, 3, blessed.box, { label: ' totals ', tags: true });
+    this.widgets.rate = grid.set(0, 0, 4, 6, contrib.line, { label: ' events/s ', showLegend: true, legend: { width: 18 }, wholeNumbersOnly: true });
     const box = (label: string) => ({ label, tags: true, wrap: false });
-    this.widgets.procs = grid.set(4, 0, 3, 4, blessed.box, box(' top processes '));
-    this.widgets.users = grid.set(4, 4, 3, 3, blessed.box, box(' top users '));
-    this.widgets.files = grid.set(4, 7, 3, 5, blessed.box, box(' files: top paths (failures red) '));
-    this.widgets.connects = grid.set(7, 0, 3, 8, blessed.box, box(' recent outbound connections '));
-    this.widgets.dests = grid.set(7, 8, 3, 4, blessed.box, box(' top destinations '));
-    this.widgets.coverage = grid.set(10, 0, 2, 12, blessed.box, { label: ' coverage (█ attached) ', tags: false });
+    this.widgets.probes = grid.set(0, 6, 4, 6, blessed.box, box(' probes '));
+    this.widgets.procs = grid.set(4, 0, 3, 3, blessed.box, box(' top processes '));
+    this.widgets.users = grid.set(4, 3, 3, 2, blessed.box, box(' top users '));
+    this.widgets.files = grid.set(4, 5, 3, 7, blessed.box, box(' files: top paths (failures red) '));
+    this.widgets.security = grid.set(7, 0, 5, 7, blessed.box, box(' security events '));
+    this.widgets.connects = grid.set(7, 7, 3, 5, blessed.box, box(' recent outbound connections '));
+    this.widgets.dests = grid.set(10, 7, 2, 5, blessed.box, box(' top destinations '));
     if (this.last) this.render(this.last);
     else this.screen.render();
   }

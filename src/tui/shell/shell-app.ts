@@ -1,7 +1,7 @@
 import { closeSync, writeSync } from 'node:fs';
 import { createElement } from 'react';
 import { errorLine } from '../../commands/errors.js';
-import { exampleProbes } from '../../commands/probe-list.js';
+import { DEFAULT_PROFILE, exampleProbes } from '../../commands/probe-list.js';
 import type { Signals } from '../../commands/signals.js';
 import { btfProblem, privilegeProblem } from '../../engine/index.js';
 import { historyFile, loadHistory, openEnvFileForAppend, type CaptureFactory, type ShellEngine } from '../../session/index.js';
@@ -57,6 +57,8 @@ export async function runShellApp(opts: ShellOptions): Promise<number> {
       return 1;
     }
   }
+  // -w records what an intruder leaves unless the responder attaches otherwise.
+  if (opts.write) model.run(`attach ${DEFAULT_PROFILE}`);
 
   // Fed from the start, so :dash shows the recent past, not an empty chart.
   const feed = new LiveDashboardFeed(engine, (p) => model.ctx.capture.isBackground(p));

@@ -435,6 +435,11 @@ export class ShellModel implements ViewControl {
     this.commands.submit(text);
   }
 
+  /** Queues a command the shell runs for the user at start-up (echoed, not added to the history). */
+  run(text: string): void {
+    this.commands.submit(text);
+  }
+
   private show(o: CommandOutcome, name: string): void {
     switch (o.kind) {
       case 'quit':
