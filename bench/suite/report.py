@@ -146,6 +146,12 @@ def section_slowdown(fig1: dict, have_record: bool, targets: Targets) -> list[st
             else:
                 targets.append(('`ebpfsh record` open-storm slowdown ≤ 1.6x, 0 loss', 'record not available yet; '
                                 f'`ebpfsh trace > file`: {fmt(ours_slow, 2)}x', 'not measurable yet'))
+            frec = med_ops(runs.get('ebpfsh record open,forensic', []))
+            if rec and frec:
+                extra = 100 * (rec / frec - 1)
+                targets.append(('the forensic profile costs ≤ 5% more than opensnoop alone on the open storm',
+                                f'`record open,forensic` {frec:.0f} ops/s vs `record open` {rec:.0f} ops/s: {extra:+.1f}%',
+                                'met' if extra <= 5 else 'missed'))
             add(f'Reference (MACHINE-FACTS, same kind of workload): untraced ~397k/s; opensnoop to a file ~69k/s (5.8x); '
                 f'bpftrace ~81k/s (4.9x); minimal C libbpf tracer 148k/s (2.7x) per-event wakeups, 290k/s (1.4x) batched.')
             add('')

@@ -112,6 +112,12 @@ def tools_for(w: Workload, have_record: bool, tmp: Path) -> list[Tool]:
         out.append(Tool('ebpfsh record', [EBPFSH, 'record', '-w', str(tmp / 'rec-{rep}.db'), probe, '--duration', '600'],
                         ours, marker='Ctrl-C to stop', to_null=True, counts_re=counts, db_query=db_query,
                         note='events counted in the capture (rows naming the workload\'s file/program/port)'))
+        if w.name == 'open':
+            # the cost a responder pays for `record` with the default profile on top of opens
+            out.append(Tool('ebpfsh record open,forensic', [EBPFSH, 'record', '-w', str(tmp / 'recf-{rep}.db'), 'open,forensic',
+                                                            '--duration', '600'],
+                            ours, marker='Ctrl-C to stop', to_null=True, counts_re=counts, db_query=db_query,
+                            note='opensnoop plus every probe of the forensic profile (target: <= 5% over ebpfsh record)'))
     out += [peer, bt]
     return out
 
