@@ -1,5 +1,5 @@
 import type { ByteString, TraceEvent } from '../event/index.js';
-import { facetsOf } from '../probes/index.js';
+import { PROBES, facetsOf } from '../probes/index.js';
 import { processParents, readCmdline, readProcStat, readUid } from '../proc/index.js';
 
 /** What is known of one process, from events seen or /proc. */
@@ -15,6 +15,23 @@ export interface ProcessInfo {
   source: 'seen' | 'proc';
   /** Kernel ts of the last event seen from it. */
   lastTs?: number;
+  /** Its latest forensic events (deletions, renames, privilege changes, signals, connects), oldest first, for `:tree`. */
+  activity?: TraceEvent[];
+}
+
+/** Forensic events kept per process for `:tree`. */
+export const ACTIVITY_KEEP = 8;
+
+/**
+ * Probes whose events `:tree` lists under their process: the forensic
+ * profile's, apart from those that shape the tree itself (exec, fork).
+ */
+const ACTIVITY_PROBES = new Set(PROBES.filter((p) => p.profiles?.includes('forensic') && !p.facets?.processFact).map((p) => p.name));
+
+function keepActivity(p: ProcessInfo, e: TraceEvent): void {
+  const a = (p.activity ??= []);
+  a.push(e);
+  if (a.length > ACTIVITY_KEEP) a.shift();
 }
 
 /** Reads one process from /proc, or undefined when it is gone. */
@@ -45,8 +62,10 @@ export class ProcessBook {
       // A storm usually comes from one process: skip the map for a run of its events.
       const fact = facetsOf(e.probe)?.processFact?.(e);
       const exec = fact?.kind === 'exec' && fact.fullArgv ? fact : undefined;
+      const notable = ACTIVITY_PROBES.has(e.probe);
       if (last && last.pid === e.pid && last.ppid === e.ppid && !exec) {
         last.lastTs = e.ts;
+        if (notable) keepActivity(last, e);
         continue;
       }
       let p = this.seen.get(e.pid);
@@ -67,6 +86,7 @@ export class ProcessBook {
         p.argv = exec.argv ?? undefined;
         p.exe = exec.exe ?? undefined;
       }
+      if (notable) keepActivity(p, e);
       last = p;
     }
   }

@@ -3,6 +3,9 @@ import { escapeTerminal } from '../../text/index.js';
 import { UsageError } from '../errors.js';
 import type { ProcessInfo } from '../../session/index.js';
 import type { ShellCommand } from './types.js';
+import type { Clock } from '../../engine/index.js';
+import { findProbe } from '../../probes/index.js';
+import { clockTime, renderParts } from '../event-format.js';
 
 /** One escaped argv word; quoted when empty or holding a space. */
 function word(a: ByteString): string {
@@ -18,12 +21,20 @@ export function processLine(p: ProcessInfo): string {
   return `${p.pid} ${escapeTerminal(p.comm)}${uid}${argv}${gone}`;
 }
 
+/** The process's latest forensic events, one line each under its line. */
+function activityLines(p: ProcessInfo | undefined, indent: string, clock: Clock): string[] {
+  return (p?.activity ?? []).map((e) => {
+    const probe = findProbe(e.probe);
+    return `${indent}   · ${clockTime(clock, e.ts)} ${probe?.table ?? e.probe} ${probe ? renderParts(probe.describe(e)) : ''}`;
+  });
+}
+
 /** `:tree <pid>`: ancestors and descendants, from /proc and the events seen. */
 export const treeCommand: ShellCommand = {
   name: 'tree',
   aliases: ['t'],
   usage: 'tree <pid>',
-  summary: 'ancestors and descendants of a process with their execs (from /proc and events seen)',
+  summary: 'ancestors and descendants of a process with their execs and latest forensic events (from /proc and events seen)',
   complete: (ctx, args, word) => (args.length ? [] : ctx.seen.of('pid').filter((p) => p.startsWith(word))),
   run(ctx, args) {
     const pid = Number(args[0]);
@@ -33,6 +44,7 @@ export const treeCommand: ShellCommand = {
     if (!chain.length || chain[0]!.comm === '?') throw new UsageError(`process ${pid} is neither running nor seen in events`);
     const lines: string[] = ['ancestors:'];
     [...chain].reverse().forEach((p, i) => lines.push(`${'  '.repeat(i)}${i ? '└─ ' : ''}${processLine(p)}`));
+    const clock = ctx.engine.clock;
     lines.push('', 'descendants:');
     const parents = book.procParents();
     const visit = (p: number, depth: number, seen: Set<number>) => {
@@ -41,12 +53,14 @@ export const treeCommand: ShellCommand = {
         seen.add(c);
         const info = book.get(c);
         lines.push(`${'  '.repeat(depth)}└─ ${info ? processLine(info) : `${c} ?`}`);
+        lines.push(...activityLines(info, '  '.repeat(depth + 1), clock));
         visit(c, depth + 1, seen);
       }
     };
-    lines.push(processLine(chain[0]!));
+    lines.push(processLine(chain[0]!), ...activityLines(chain[0], '', clock));
+    const before = lines.length;
     visit(pid, 1, new Set([pid]));
-    if (lines.at(-1) === processLine(chain[0]!)) lines.push('  (none)');
+    if (lines.length === before) lines.push('  (none)');
     return { kind: 'page', title: `tree ${pid}`, lines };
   },
 };
