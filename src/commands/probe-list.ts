@@ -35,6 +35,17 @@ export function parseProbeList(text: string): ProbeSpec[] {
   return out;
 }
 
+/**
+ * The probes of `text` that only a profile named (not a probe name): a
+ * profile attaches what this kernel allows, while a probe named outright
+ * must attach or the command fails.
+ */
+export function profileOnly(text: string): Set<ProbeSpec> {
+  const words = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const named = new Set(words.map((w) => findProbe(w)).filter((p): p is ProbeSpec => !!p));
+  return new Set(words.flatMap((w) => (findProbe(w) ? [] : (profileProbes(w) ?? []))).filter((p) => !named.has(p)));
+}
+
 /** What `ebpfsh record` and `ebpfsh -w FILE` attach when no probe is named. */
 export const DEFAULT_PROFILE = 'forensic';
 

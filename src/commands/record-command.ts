@@ -4,7 +4,7 @@ import { attachProcessTable } from '../session/index.js';
 import { Recorder, type StopResult } from '../store/index.js';
 import { UsageError } from './errors.js';
 import type { Signals } from './signals.js';
-import { attachAll, attachedLine, healthLines, lossLines, planTrace, sessionLossLines, summaryLine } from './trace-command.js';
+import { attachAll, attachedLine, skippedLine, healthLines, lossLines, planTrace, sessionLossLines, summaryLine } from './trace-command.js';
 
 
 /** Options of `ebpfsh record`. */
@@ -52,10 +52,12 @@ export async function runRecord(probeArg: string, filterWords: string[], opts: R
     const table = attachProcessTable(engine, recorder, plan.probes);
     if (table.state === 'attached') err(`${attachedLine(table.attachment)} (for the process table)`);
     else if (table.state === 'failed') err(table.message);
-    for (const a of attachAll(engine, plan)) {
+    const done = attachAll(engine, plan);
+    for (const a of done.attached) {
       recorder.journalAttach(a);
       err(attachedLine(a));
     }
+    for (const s of done.skipped) err(skippedLine(s));
   } catch (e) {
     await recorder.stop('attach failed');
     engine.close();

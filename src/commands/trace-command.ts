@@ -1,10 +1,10 @@
-import { isDeliveredCause, type Engine, type Attachment, type ProbeCounters, type ReaderHealth } from '../engine/index.js';
+import { ProbeError, isDeliveredCause, type Engine, type Attachment, type ProbeCounters, type ReaderHealth } from '../engine/index.js';
 import { explainFilters, parseFilters, type Filters } from '../event/index.js';
 import { type ProbeSpec } from '../probes/index.js';
 import { escapeTerminal } from '../text/index.js';
 import { TEXT_HEADER, formatEventJson, formatEventLine } from './event-format.js';
-import { parseProbeList } from './probe-list.js';
-import { UsageError } from './errors.js';
+import { parseProbeList, profileOnly } from './probe-list.js';
+import { UsageError, errorLine } from './errors.js';
 import type { Signals } from './signals.js';
 
 /** Options of `ebpfsh trace`. */
@@ -24,12 +24,21 @@ export interface TraceOptions {
 export interface TracePlan {
   probes: ProbeSpec[];
   filters: Filters;
+  /** Probes only a profile named: one this kernel cannot load is left out (and said), not fatal. */
+  optional: Set<ProbeSpec>;
+}
+
+/** What attaching a plan did. */
+export interface PlanAttachment {
+  attached: Attachment[];
+  /** The optional probes that could not attach, with why. */
+  skipped: { probe: ProbeSpec; reason: string }[];
 }
 
 /** Parses `execsnoop,open uid=1000 path=/etc/` into a plan; throws with a clear message. */
 export function planTrace(probeArg: string, filterWords: string[]): TracePlan {
   const probes = parseProbeList(probeArg);
-  return { probes, filters: parseFilters(filterWords, probes) };
+  return { probes, filters: parseFilters(filterWords, probes), optional: profileOnly(probeArg) };
 }
 
 /** The --explain text: where each clause runs. */
@@ -37,16 +46,32 @@ export function explainPlan(plan: TracePlan): string {
   return plan.probes.map((p) => `${p.name}: ${explainFilters(plan.filters)}`).join('\n');
 }
 
-/** Attaches every probe of the plan, or none (detaching what did attach). */
-export function attachAll(engine: Engine, plan: TracePlan): Attachment[] {
-  const done: Attachment[] = [];
+/**
+ * Attaches every probe of the plan, or none (detaching what did attach);
+ * a probe only a profile named may fail alone, and is reported as skipped.
+ */
+export function attachAll(engine: Pick<Engine, 'attach' | 'detach'>, plan: TracePlan): PlanAttachment {
+  const out: PlanAttachment = { attached: [], skipped: [] };
   try {
-    for (const p of plan.probes) done.push(engine.attach(p, plan.filters));
+    for (const p of plan.probes) {
+      try {
+        out.attached.push(engine.attach(p, plan.filters));
+      } catch (e) {
+        if (!plan.optional.has(p)) throw e;
+        out.skipped.push({ probe: p, reason: errorLine(e) });
+      }
+    }
+    if (!out.attached.length) throw new ProbeError(`no probe could be attached: ${out.skipped.map((s) => `${s.probe.name}: ${s.reason}`).join('; ')}`);
   } catch (e) {
-    for (const a of done) engine.detach(a.probe);
+    for (const a of out.attached) engine.detach(a.probe);
     throw e;
   }
-  return done;
+  return out;
+}
+
+/** `not attached: mount (cannot load ...): the rest of the profile is` */
+export function skippedLine(s: PlanAttachment['skipped'][number]): string {
+  return `not attached: ${s.probe.name} (${s.reason}); the rest of the profile is`;
 }
 
 /** `attached execsnoop via tp_btf/sched_process_exec (41 ms)` */
@@ -131,7 +156,9 @@ export async function runTrace(probeArg: string, filterWords: string[], opts: Tr
   });
 
   try {
-    for (const a of attachAll(engine, plan)) process.stderr.write(`ebpfsh: ${attachedLine(a)}\n`);
+    const done = attachAll(engine, plan);
+    for (const a of done.attached) process.stderr.write(`ebpfsh: ${attachedLine(a)}\n`);
+    for (const s of done.skipped) process.stderr.write(`ebpfsh: ${skippedLine(s)}\n`);
   } catch (e) {
     engine.close();
     throw e;

@@ -2,6 +2,26 @@ import { describe, expect, it } from 'vitest';
 import { PROBES, profileProbes } from '../../src/probes/index.js';
 import { DEFAULT_PROFILE, parseProbeList, probesAndFilters } from '../../src/commands/probe-list.js';
 import { probeWords, probesOf } from '../../src/commands/shell/words.js';
+import { attachAll, planTrace } from '../../src/commands/trace-command.js';
+import { ProbeError, type Attachment } from '../../src/engine/index.js';
+import type { ProbeSpec } from '../../src/probes/index.js';
+
+/** attach() that fails for one probe, as a kernel without its hook would; remembers what is attached. */
+function engineFailing(name: string) {
+  const live = new Set<string>();
+  return {
+    live,
+    attach(p: ProbeSpec) {
+      if (p.name === name) throw new ProbeError(`cannot attach ${name}: no such tracepoint`);
+      live.add(p.name);
+      return { probe: p } as Attachment;
+    },
+    detach(p: ProbeSpec) {
+      live.delete(p.name);
+      return { probe: p } as Attachment;
+    },
+  };
+}
 
 const names = (ps: { name: string }[]) => ps.map((p) => p.name);
 
@@ -43,5 +63,20 @@ describe('probe lists and profiles', () => {
   it('completes profile names and expands them for filter-key completion', () => {
     expect(probeWords()).toEqual(expect.arrayContaining(['forensic', 'files', 'network', 'all']));
     expect(names(probesOf('network'))).toEqual(names(profileProbes('network')!));
+  });
+
+  it('a profile attaches what the kernel allows and says what it left out', () => {
+    const engine = engineFailing('tcpconnect');
+    const done = attachAll(engine, planTrace('forensic', []));
+    expect(done.attached.map((a) => a.probe.name)).toContain('execsnoop');
+    expect(done.skipped.map((s) => [s.probe.name, s.reason])).toEqual([['tcpconnect', 'cannot attach tcpconnect: no such tracepoint']]);
+  });
+
+  it('a probe named outright must attach: the command fails and nothing stays attached', () => {
+    for (const list of ['exec,connect', 'forensic,connect']) {
+      const engine = engineFailing('tcpconnect');
+      expect(() => attachAll(engine, planTrace(list, []))).toThrow(/cannot attach tcpconnect/);
+      expect([...engine.live]).toEqual([]);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { explainFilters } from '../../event/index.js';
-import { attachedLine, planTrace } from '../trace-command.js';
-import { UsageError } from '../errors.js';
+import { attachedLine, planTrace, skippedLine } from '../trace-command.js';
+import { UsageError, errorLine } from '../errors.js';
 import type { Attachment } from '../../engine/index.js';
 import type { ShellCommand } from './types.js';
 import { completeFilterWord, probeWords, probesOf } from './words.js';
@@ -41,7 +41,14 @@ export const attachCommand: ShellCommand = {
     try {
       for (const probe of plan.probes) {
         const before = ctx.engine.attachments().find((a) => a.probe === probe);
-        const a = ctx.engine.attach(probe, plan.filters);
+        let a: Attachment;
+        try {
+          a = ctx.engine.attach(probe, plan.filters);
+        } catch (e) {
+          if (before || !plan.optional.has(probe)) throw e;
+          lines.push(skippedLine({ probe, reason: errorLine(e) }));
+          continue;
+        }
         if (before) lines.push(`${probe.name}: filters now ${explainFilters(plan.filters)}`);
         else fresh.push(a);
         ctx.capture.journal({ action: before ? 'filter' : 'attach', attachment: a });
