@@ -68,15 +68,20 @@ static __always_inline struct socket *fd_socket(int fd)
 static __always_inline __u32 unix_path(const struct sock *sk, char *dst)
 {
 	struct unix_address *a = BPF_CORE_READ((struct unix_sock *)sk, addr);
-	int len;
+	int alen;
+	__u64 len;	/* 64-bit: a __u32 is compared as a zero-extended copy the read does not use */
 
 	if (!a)
 		return 0;
-	len = BPF_CORE_READ(a, len) - SUN_PATH_OFF;
-	if (len <= 0)
+	alen = BPF_CORE_READ(a, len);
+	if (alen <= SUN_PATH_OFF)
 		return 0;
+	len = (__u64)alen - SUN_PATH_OFF;
+	/* clamp the very register the read uses: clang would otherwise test a copy */
+	barrier_var(len);
 	if (len > SOCK_PATH_MAX)
 		len = SOCK_PATH_MAX;
+	barrier_var(len);
 	if (bpf_probe_read_kernel(dst, len, a->name[0].sun_path))
 		return 0;
 	return len;
@@ -131,7 +136,7 @@ static __always_inline __u32 read_socket(struct socket *sock, struct sock_event 
 static __always_inline __u32 user_sockaddr(const void *uaddr, int addrlen, struct sock_event *e, enum damage *damage)
 {
 	__u16 family = 0;
-	int n;
+	__u64 n;
 
 	e->ev_flags &= ~SOCK_F_KERNEL_ADDR;
 	e->lport = 0;
@@ -155,11 +160,13 @@ static __always_inline __u32 user_sockaddr(const void *uaddr, int addrlen, struc
 		e->lport = bpf_ntohs(sin6.sin6_port);
 		__builtin_memcpy(e->laddr, &sin6.sin6_addr, 16);
 	} else if (family == SOCK_AF_UNIX) {
-		n = addrlen - SUN_PATH_OFF;
-		if (n <= 0)
+		if (addrlen <= SUN_PATH_OFF)
 			return 0;
+		n = (__u64)addrlen - SUN_PATH_OFF;
+		barrier_var(n);
 		if (n > SOCK_PATH_MAX)
 			n = SOCK_PATH_MAX;
+		barrier_var(n);
 		if (bpf_probe_read_user(e->data, n, uaddr + SUN_PATH_OFF))
 			goto fault;
 		e->lpath_len = n;

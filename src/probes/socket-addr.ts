@@ -65,8 +65,17 @@ export function unixPath(raw: ByteString): ByteString {
   return toByteString(nul < 0 ? b : b.subarray(0, nul));
 }
 
-/** The socket's family, type, protocol and ends as fields (null where unknown or not applicable). */
-export function decodeSocket(rec: RawRecord): Record<string, FieldValue> {
+/** The socket's family, type, protocol and (local, or both) ends as fields (null where unknown or not applicable). */
+export function decodeSocket(rec: RawRecord, ends: 'local' | 'both'): Record<string, FieldValue> {
+  const out = decodeEnds(rec);
+  if (ends === 'local') {
+    delete out.raddr;
+    delete out.rport;
+  }
+  return out;
+}
+
+function decodeEnds(rec: RawRecord): Record<string, FieldValue> {
   const m = rec.members;
   const flags = m.ev_flags as number;
   const noSocket = (flags & SOCK_F_NO_SOCKET) !== 0;

@@ -36,7 +36,7 @@ export const accept: ProbeSpec = {
   decode(rec, kind) {
     const m = rec.members;
     // a failed accept carries the listener's socket: it has no peer
-    const s = decodeSocket(rec);
+    const s = decodeSocket(rec, 'both');
     if ((m.ret as number) < 0) {
       s.raddr = null;
       s.rport = null;

@@ -22,7 +22,7 @@ export const bind: ProbeSpec = {
   retField: 'ret',
   filterKeys: socketFilterKeys('local'),
   decode(rec) {
-    const s = decodeSocket(rec);
+    const s = decodeSocket(rec, 'local');
     return { ret: rec.members.ret as number, fd: rec.members.fd as number, ...s };
   },
   describe(e) {

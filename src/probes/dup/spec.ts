@@ -45,7 +45,7 @@ export const dup: ProbeSpec = {
       oldfd: m.fd as number,
       newfd: m.newfd as number,
       flags: m.arg as number,
-      ...decodeSocket(rec),
+      ...decodeSocket(rec, 'both'),
       syscall: SYSCALLS[kind] ?? `kind${kind}`,
     };
   },

@@ -22,7 +22,7 @@ export const listen: ProbeSpec = {
   retField: 'ret',
   filterKeys: socketFilterKeys('local'),
   decode(rec) {
-    const s = decodeSocket(rec);
+    const s = decodeSocket(rec, 'local');
     return { ret: rec.members.ret as number, fd: rec.members.fd as number, backlog: rec.members.arg as number, ...s };
   },
   describe(e) {
