@@ -98,6 +98,17 @@ print(port, c1.getsockname()[1], c2.getsockname()[1], n1.fileno(), fd2, srv.file
     expect(evs[1]!.fields).toMatchObject({ ret: fd2, syscall: 'accept', laddr: '127.0.0.1', lport: port, raddr: '127.0.0.1', rport: p2 });
   });
 
+  it('sees a unix connection: the listener’s path as the local end, the unnamed client as the peer', async () => {
+    const r = await py(`import tempfile
+d=tempfile.mkdtemp(); p=d+'/s.sock'; print(p)
+srv=socket.socket(socket.AF_UNIX); srv.bind(p); srv.listen(1)
+c=socket.socket(socket.AF_UNIX); c.connect(p); n,_=srv.accept()
+os.unlink(p); os.rmdir(d)`);
+    const path = r.stdout.trim();
+    const e = await waitFor(() => s.events.find((x) => x.pid === r.pid), 5000, 'the unix accept');
+    expect(e.fields).toMatchObject({ family: 'unix', type: 'stream', protocol: null, laddr: path, raddr: '', lport: null, rport: null });
+  });
+
   it('sees a non-blocking accept with nothing pending fail with EAGAIN, naming the listener', async () => {
     const r = await py(`srv=socket.socket(socket.AF_INET6); srv.bind(('::1',0)); srv.listen(1); srv.setblocking(False)
 try: srv.accept()
