@@ -57,7 +57,7 @@ function put(buf: Buffer, of: string, name: string, value: number | bigint | Buf
  * A record of struct `name`: the common header, then `fields` by member name,
  * then `data` in the trailing data[] (fixed-size records have none).
  */
-function record(name: string, head: { probeId: number; kind: number; comm: string }, fields: Record<string, number | bigint | Buffer>, data?: Buffer): Buffer {
+export function record(name: string, head: { probeId: number; kind: number; comm: string }, fields: Record<string, number | bigint | Buffer>, data?: Buffer): Buffer {
   const s = struct(name);
   const dataOffset = data ? s.members.data?.offset : undefined;
   if (data && dataOffset === undefined) throw new Error(`fixtures: struct ${name} has no data[]`);
@@ -131,6 +131,32 @@ export function connectRecord(probeId: number, o: { ret: number; family: number;
     daddr: Buffer.from(o.daddr),
   };
   return record('connect_event', { probeId, kind: 0, comm: 'curl' }, fields);
+}
+
+/** struct sock_event (bind, listen, accept, dup) with data = local unix path, then the peer's. */
+export function sockRecord(
+  probeId: number,
+  o: { kind: number; ret: number; fd?: number; newfd?: number; arg?: number; family: number; type?: number; protocol?: number; lport?: number; rport?: number; laddr?: number[]; raddr?: number[]; evFlags?: number; lpath?: Buffer; rpath?: Buffer; comm?: string },
+): Buffer {
+  const lpath = o.lpath ?? Buffer.alloc(0);
+  const rpath = o.rpath ?? Buffer.alloc(0);
+  const fields = {
+    ret: o.ret,
+    fd: o.fd ?? 3,
+    newfd: o.newfd ?? -1,
+    arg: o.arg ?? 0,
+    family: o.family,
+    type: o.type ?? 1,
+    protocol: o.protocol ?? 6,
+    lport: o.lport ?? 0,
+    rport: o.rport ?? 0,
+    ev_flags: o.evFlags ?? 0,
+    lpath_len: lpath.length,
+    rpath_len: rpath.length,
+    laddr: Buffer.from(o.laddr ?? []),
+    raddr: Buffer.from(o.raddr ?? []),
+  };
+  return record('sock_event', { probeId, kind: o.kind, comm: o.comm ?? 'nc' }, fields, Buffer.concat([lpath, rpath]));
 }
 
 /** Frames records as the native reader does: [u32 len][record][pad to 8]. */
