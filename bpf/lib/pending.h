@@ -38,13 +38,15 @@ static __always_inline int stash_syscall(void *map, __u16 kind, const struct tra
 
 	if (!should_trace())
 		return 0;
-	/* one load per argument: a memcpy from ctx may become loads the verifier refuses */
-	a.args[0] = ctx->args[0];
-	a.args[1] = ctx->args[1];
-	a.args[2] = ctx->args[2];
-	a.args[3] = ctx->args[3];
-	a.args[4] = ctx->args[4];
-	a.args[5] = ctx->args[5];
+	/*
+	 * One copy, not a load per argument: a syscall tracepoint's record holds
+	 * only its syscall's arguments, and a direct load past them (args[3] of
+	 * unlinkat) makes the attach fail with EACCES, since the kernel checks the
+	 * furthest ctx offset a program reads against the record's size. The copy
+	 * may read past them into the per-CPU trace buffer: those slots mean
+	 * nothing, and a probe reads only its syscall's arguments.
+	 */
+	bpf_probe_read_kernel(a.args, sizeof(a.args), ctx->args);
 	tid = (__u32)bpf_get_current_pid_tgid();
 	if (bpf_map_update_elem(map, &tid, &a, BPF_ANY))
 		count_loss(LOSS_PENDING_FULL);
