@@ -195,8 +195,8 @@ describeKernel('unlink on the real kernel', () => {
   let locked: string;
   let s: ReturnType<typeof startSession>;
   let r: Awaited<ReturnType<typeof run>>;
-  let before: Record<string, number>;
   const losses = () => s.engine.counters().find((c) => c.probe === 'unlink')!.losses;
+  let before: ReturnType<typeof losses>;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ebpfsh-unlink-'));
     chmodSync(dir, 0o777);
