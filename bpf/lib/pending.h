@@ -39,12 +39,12 @@ static __always_inline int stash_syscall(void *map, __u16 kind, const struct tra
 	if (!should_trace())
 		return 0;
 	/*
-	 * One copy, not a load per argument: a syscall tracepoint's record holds
-	 * only its syscall's arguments, and a direct load past them (args[3] of
-	 * unlinkat) makes the attach fail with EACCES, since the kernel checks the
-	 * furthest ctx offset a program reads against the record's size. The copy
-	 * may read past them into the per-CPU trace buffer: those slots mean
-	 * nothing, and a probe reads only its syscall's arguments.
+	 * One copy, not a load per argument: the kernel refuses to attach (EACCES)
+	 * a program whose direct ctx loads reach past the tracepoint's declared
+	 * fields, and a syscall's tracepoint declares only its own arguments
+	 * (unlinkat has no args[3]). The context BPF gets has room for all six
+	 * (perf_call_bpf_enter), so the copy stays inside it; the slots past the
+	 * syscall's own hold stale bytes that no probe reads.
 	 */
 	bpf_probe_read_kernel(a.args, sizeof(a.args), ctx->args);
 	tid = (__u32)bpf_get_current_pid_tgid();

@@ -2,6 +2,8 @@ import { execsnoop } from './execsnoop/spec.js';
 import { opensnoop } from './opensnoop/spec.js';
 import { tcpconnect } from './tcpconnect/spec.js';
 import { procsnoop } from './procsnoop/spec.js';
+import { unlink } from './unlink/spec.js';
+import { rename } from './rename/spec.js';
 import { bind } from './bind/spec.js';
 import { listen } from './listen/spec.js';
 import { accept } from './accept/spec.js';
@@ -9,7 +11,18 @@ import { dup } from './dup/spec.js';
 import type { ProbeSpec, ProfileName } from './types.js';
 
 /** Every probe, one line each. A probe's id in the kernel is its index + 1. */
-export const PROBES: readonly ProbeSpec[] = [execsnoop, opensnoop, tcpconnect, procsnoop, bind, listen, accept, dup];
+export const PROBES: readonly ProbeSpec[] = [
+  execsnoop,
+  opensnoop,
+  tcpconnect,
+  procsnoop,
+  unlink,
+  rename,
+  bind,
+  listen,
+  accept,
+  dup,
+];
 
 /** What each profile is for; `all` attaches every probe a responder can name. */
 export const PROFILES: Readonly<Record<ProfileName | 'all', string>> = {

@@ -203,7 +203,7 @@ describe("the operator's own directory under sudo: a swap between root's opens i
       if (stage === 'writer') asUser('mv w.db w.db.mine && cp evil.db w.db', d);
     };
     const rec = Recorder.create(join(d, 'w.db'), undefined, { toolVersion: 't', reserveBytes: 0 });
-    await expect(rec.whenReady()).rejects.toThrow(/w\.db was replaced while it was being opened \(someone else can rename files in .*operator\): nothing was written to it; record to a directory only root can write/);
+    await expect(rec.whenReady()).rejects.toThrow(/w\.db was replaced while it was being opened \(someone else can move files in .*operator\): nothing was written to it; record to a directory only root can write/);
     expect(sha256(join(d, 'w.db'))).toBe(evilHash);
     const db = new Database(join(d, 'w.db'), { readonly: true });
     expect(db.prepare('SELECT count(*) FROM pwned').pluck().get()).toBe(0);

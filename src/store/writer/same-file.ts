@@ -68,7 +68,7 @@ export function assertOpenedOurs(before: Map<number, string>, want: readonly Fil
         break;
       }
     }
-    if (!found) throw swapped(`${w.name} was replaced while it was being opened (someone else can rename files in ${dir}): nothing was written to it; record to a directory only root can write`);
+    if (!found) throw swapped(`${w.name} was replaced while it was being opened (someone else can move files in ${dir}): nothing was written to it; record to a directory only root can write`);
   }
 }
 
