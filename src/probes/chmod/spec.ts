@@ -10,6 +10,7 @@ import type { DescribePart, ProbeSpec } from '../types.js';
 import { chmodFacets, formatAtFlags } from './facets.js';
 import { MODE_BITS, formatMode, formatOctal, parseModeTest, specialBits, type ModeTest } from './mode.js';
 import { decodePathArg, pathFilterKey } from './path-arg.js';
+import { syscallHook as hook } from './syscall-hook.js';
 
 /** The syscall of each enum chmod_kind. */
 const SYSCALLS: Record<number, string> = {
@@ -18,13 +19,6 @@ const SYSCALLS: Record<number, string> = {
   [CHMOD_KIND_FCHMODAT]: 'fchmodat',
   [CHMOD_KIND_FCHMODAT2]: 'fchmodat2',
 };
-
-/** A syscall hook: exit before enter, so an enter that stashes always has its exit attached. */
-const hook = (name: string, optional?: boolean) => ({
-  name,
-  ...(optional ? { optional } : {}),
-  choices: [{ programs: [`exit_${name}`, `enter_${name}`], attach: `tracepoint/syscalls/sys_{enter,exit}_${name}` }],
-});
 
 /** chmod: mode changes (chmod, fchmod, fchmodat, fchmodat2), setuid/setgid/sticky flagged. */
 export const chmod: ProbeSpec = {
