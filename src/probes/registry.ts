@@ -4,10 +4,11 @@ import { tcpconnect } from './tcpconnect/spec.js';
 import { procsnoop } from './procsnoop/spec.js';
 import { chmod } from './chmod/spec.js';
 import { chown } from './chown/spec.js';
+import { setxattr } from './setxattr/spec.js';
 import type { ProbeSpec, ProfileName } from './types.js';
 
 /** Every probe, one line each. A probe's id in the kernel is its index + 1. */
-export const PROBES: readonly ProbeSpec[] = [execsnoop, opensnoop, tcpconnect, procsnoop, chmod, chown];
+export const PROBES: readonly ProbeSpec[] = [execsnoop, opensnoop, tcpconnect, procsnoop, chmod, chown, setxattr];
 
 /** What each profile is for; `all` attaches every probe a responder can name. */
 export const PROFILES: Readonly<Record<ProfileName | 'all', string>> = {
