@@ -120,6 +120,8 @@ describe('chmod events from byte fixtures', () => {
     const e = decode(chmodRecord({ raw: bad, mode: 0o4755 }));
     expect(e.fields.path).toEqual(Uint8Array.from(bad));
     expect(e.fields.raw_path).toEqual(Uint8Array.from(bad));
+    const comm = decode(chmodRecord({ raw: '/x', mode: 0o4755, comm: '\x1b[2J\xff' }));
+    expect(comm.comm).toEqual(Uint8Array.from([0x1b, 0x5b, 0x32, 0x4a, 0xff]));
     const esc = decode(chmodRecord({ raw: '/tmp/\x1b]0;owned\x07', mode: 0o644 }));
     expect(esc.fields.path).toBe('/tmp/\x1b]0;owned\x07');
     expect(chmod.describe(esc).some((p) => typeof p !== 'string' && p.data === '/tmp/\x1b]0;owned\x07')).toBe(true);
