@@ -183,7 +183,7 @@ describeKernel('chmod on the real kernel', () => {
     s = startSession(chmod, [`comm=${COMM}`]);
   });
   afterAll(() => {
-    s.engine.close();
+    s?.engine.close();
     rmSync(dir, { recursive: true, force: true });
   });
   const of = (pid: number, syscall: string) => s.events.find((x) => x.pid === pid && x.fields.syscall === syscall);

@@ -103,7 +103,7 @@ describeKernel('chown on the real kernel', () => {
     s = startSession(chown, [`comm=${COMM}`]);
   });
   afterAll(() => {
-    s.engine.close();
+    s?.engine.close();
     rmSync(dir, { recursive: true, force: true });
   });
   const of = (pid: number, syscall: string) => s.events.find((x) => x.pid === pid && x.fields.syscall === syscall);

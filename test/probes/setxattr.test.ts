@@ -195,7 +195,7 @@ describeKernel('setxattr on the real kernel', () => {
     s = startSession(setxattr, [`comm=${COMM}`]);
   });
   afterAll(() => {
-    s.engine.close();
+    s?.engine.close();
     rmSync(dir, { recursive: true, force: true });
   });
   const of = (pid: number, syscall: string) => s.events.find((x) => x.pid === pid && x.fields.syscall === syscall);
