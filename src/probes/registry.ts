@@ -8,6 +8,9 @@ import { bind } from './bind/spec.js';
 import { listen } from './listen/spec.js';
 import { accept } from './accept/spec.js';
 import { dup } from './dup/spec.js';
+import { chmod } from './chmod/spec.js';
+import { chown } from './chown/spec.js';
+import { setxattr } from './setxattr/spec.js';
 import type { ProbeSpec, ProfileName } from './types.js';
 
 /** Every probe, one line each. A probe's id in the kernel is its index + 1. */
@@ -22,6 +25,9 @@ export const PROBES: readonly ProbeSpec[] = [
   listen,
   accept,
   dup,
+  chmod,
+  chown,
+  setxattr,
 ];
 
 /** What each profile is for; `all` attaches every probe a responder can name. */
