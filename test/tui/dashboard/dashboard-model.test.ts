@@ -64,4 +64,16 @@ describe('dashboard model', () => {
     m.advanceTo((10 + WINDOW_SECONDS + 5) * S);
     expect(m.snapshot().rates.opensnoop!.every((n) => n === 0)).toBe(true);
   });
+
+  it('lists security events newest first with their label, counted per label, escaped; other events stay out', () => {
+    const m = new DashboardModel();
+    const chmod = (path: string, mode: number, ret = 0) => ev('chmod', 5 * S, { comm: 'dropper\x1b[2J', pid: 9 }, { ret, path, raw_path: path, mode, special: '', flags: 0, fd: -1, syscall: 'chmod', truncated: 0 });
+    m.add([chmod('/tmp/.x', 0o4755), chmod('/tmp/plain', 0o644), chmod('/tmp/denied', 0o4755, -1), chmod('/tmp/.y\x1b]0;t\x07', 0o2755)]);
+    const s = m.snapshot();
+    expect(s.recentSecurity.map((r) => r.label)).toEqual(['setgid bit', 'setuid bit']);
+    expect(s.recentSecurity[1]).toMatchObject({ comm: 'dropper\\e[2J', pid: 9, uid: 1000 });
+    expect(s.recentSecurity[1]!.text).toContain('/tmp/.x rwsr-xr-x');
+    expect(s.recentSecurity[0]!.text).not.toMatch(/[\x00-\x1f]/);
+    expect(s.securityCounts).toEqual([['setgid bit', 1], ['setuid bit', 1]].sort((a, b) => (a[0]! < b[0]! ? 1 : -1)) as [string, number][]);
+  });
 });
