@@ -26,7 +26,6 @@ export const memfd: ProbeSpec = {
   hooks: [
     {
       name: 'memfd_create',
-      optional: true,
       choices: [{ programs: ['exit_memfd_create', 'enter_memfd_create'], attach: 'tracepoint/syscalls/sys_{enter,exit}_memfd_create' }],
     },
   ],
