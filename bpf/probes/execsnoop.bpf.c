@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * execsnoop: successful execs from sched_process_exec (argv read from the new
- * mm, which is always populated there, unlike at sys_enter_execve), failed
- * execs from sys_exit_execve{,at} with what sys_enter saw.
+ * execsnoop: successful execs from sched_process_exec (argv and the chosen
+ * environment variables read from the new mm, which is always populated
+ * there, unlike at sys_enter_execve; the new exe_file tells a fileless exec),
+ * failed execs from sys_exit_execve{,at} with what sys_enter saw. execveat
+ * (fexecve, AT_EMPTY_PATH) reaches sched_process_exec like execve.
  */
 #include "lib/exports.h"
 #include "lib/scratch.h"
@@ -12,6 +14,18 @@
 #define EXEC_PENDING_ENTRIES	10240
 /* __data_loc fields of a tracepoint: the low 16 bits are the offset, the high 16 the length */
 #define DATA_LOC_OFFSET_MASK	0xffff
+/* a superblock of a kernel-internal mount (kern_mount): memfd's shmem, hugetlbfs (include/linux/fs.h) */
+#define SB_KERNMOUNT		(1UL << 22)
+/* a dentry name (NAME_MAX) with its NUL */
+#define MEMFD_DNAME_MAX		256
+/* where the env strings kept start at most, and end at most, in data[] */
+#define ENV_START_MAX		(EXEC_FILENAME_MAX + PATH_MAX_LEN + EXEC_ARGS_MAX - 1)
+#define ENV_END_MAX		(ENV_START_MAX + EXEC_ENV_MAX)
+/* one env string read at a time: the longest name, '=', one byte past the value cap, NUL */
+#define ENV_READ		(EXEC_ENV_NAME_MAX + 1 + EXEC_ENV_VALUE_MAX + 1 + 1)
+
+_Static_assert(sizeof(struct exec_event) + ENV_END_MAX <= SCRATCH_WALK, "a whole record stays below the path walk");
+_Static_assert(ENV_READ <= 2 * PATH_MAX_LEN, "an env string read fits the walk area");
 
 DEFINE_SCRATCH(exec_scratch, struct scratch);
 
@@ -33,6 +47,14 @@ struct {
 	__type(value, struct exec_args);
 } exec_pending SEC(".maps");
 
+/* The names of the env variables to keep: written by the engine after load, before attach. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct exec_env_names);
+} exec_env_names SEC(".maps");
+
 /* What userspace reads from this object's BTF (bpf/lib/exports.h). */
 struct execsnoop_exports {
 	struct lib_exports lib;
@@ -40,6 +62,7 @@ struct execsnoop_exports {
 	enum exec_flags flags;
 	enum execsnoop_limits limits;
 	enum exec_argc argc;
+	enum exec_fileless fileless;
 	struct exec_event record;
 };
 EXPORT_BTF(execsnoop_exports);
@@ -69,6 +92,142 @@ static __always_inline __u32 read_filename(struct exec_event *e, const char *src
 	return EXEC_FILENAME_MAX;
 }
 
+/* Length of the wanted name `s` starts with ("NAME=..."), or 0 (`s` has EXEC_ENV_SLOT readable bytes). */
+static __always_inline __u32 env_match(const struct exec_env_names *t, const char *s)
+{
+	const __u64 *x = (const __u64 *)s;
+
+	for (int j = 0; j < EXEC_ENV_NAMES; j++) {
+		__u64 diff = 0;
+
+		if (!t->mask[j][0])
+			return 0;
+		for (int w = 0; w < EXEC_ENV_SLOT / 8; w++)
+			diff |= (x[w] ^ t->want[j][w]) & t->mask[j][w];
+		if (!diff)
+			return j + 1;
+	}
+	return 0;
+}
+
+struct env_walk {
+	struct exec_event *e;
+	const struct exec_env_names *names;
+	char *buf;		/* the path walk area, free again: one env string at a time */
+	unsigned long pos;	/* the next user byte to read */
+	unsigned long end;	/* mm->env_end */
+	__u32 start;		/* where the env strings start in e->data */
+	__u32 used;		/* bytes of them so far */
+	__u32 kept;
+	bool skipping;		/* inside a string longer than ENV_READ - 1 bytes */
+	bool dropped;
+	bool fault;
+};
+
+/* One read: the start of an env string (kept if its name is wanted), or more of a long one to skip. */
+static long env_step(__u32 i, void *ctx)
+{
+	struct env_walk *w = ctx;
+	__u64 keep, room, at;	/* 64-bit: the bounds checked are the registers used */
+	__u32 len, j;
+	bool cut;
+	long n;
+
+	if (w->pos >= w->end)
+		return 1;
+	n = bpf_probe_read_user_str(w->buf, ENV_READ, (const void *)w->pos);
+	if (n <= 0) {
+		w->fault = true;
+		return 1;
+	}
+	/* n == ENV_READ: no NUL in the first ENV_READ - 1 bytes; the next read starts at the first unread one */
+	if (w->skipping) {
+		w->skipping = n == ENV_READ;
+		w->pos += n == ENV_READ ? ENV_READ - 1 : n;
+		return 0;
+	}
+	w->skipping = n == ENV_READ;
+	w->pos += n == ENV_READ ? ENV_READ - 1 : n;
+	j = env_match(w->names, w->buf);
+	if (!j || j > EXEC_ENV_NAMES)
+		return 0;
+	/* the name's length: the bytes of its mask less the '=' */
+	len = 0;
+	for (int k = 0; k < EXEC_ENV_SLOT / 8; k++)
+		len += __builtin_popcountll(w->names->mask[j - 1][k]) / 8;
+	len -= 1;
+	if (len < 1 || len > EXEC_ENV_NAME_MAX || n < len + 2)
+		return 0;
+	/* a whole read holds a value of at least EXEC_ENV_VALUE_MAX + 1 bytes (the name is at most EXEC_ENV_NAME_MAX) */
+	cut = n == ENV_READ || n - len - 2 > EXEC_ENV_VALUE_MAX;
+	keep = cut ? len + 1 + EXEC_ENV_VALUE_MAX : n - 1;
+	room = EXEC_ENV_MAX - w->used;
+	if (w->kept >= EXEC_ENV_ENTRIES || w->used > EXEC_ENV_MAX || room < len + 2) {
+		w->dropped = true;
+		return 0;
+	}
+	if (keep + 1 > room) {
+		keep = room - 1;
+		cut = true;
+	}
+	at = (__u64)w->start + w->used;
+	if (at > ENV_END_MAX || keep > ENV_READ - 1)
+		return 1;		/* unreachable: bounds for the verifier */
+	bpf_probe_read_kernel(&w->e->data[at], keep, w->buf);
+	w->e->data[at + keep] = 0;
+	if (cut)
+		w->e->env_cut |= 1U << (w->kept & (EXEC_ENV_ENTRIES - 1));
+	w->kept++;
+	w->used += keep + 1;
+	return 0;
+}
+
+/* The wanted NAME=value strings of the new image's env, appended at data[off]; returns their bytes. */
+static __always_inline __u32 read_env(struct task_struct *task, struct exec_event *e, __u32 off, char *walk, enum damage *d)
+{
+	const struct exec_env_names *names;
+	struct env_walk w = {};
+	__u32 zero = 0;
+
+	names = bpf_map_lookup_elem(&exec_env_names, &zero);
+	if (!names || !names->mask[0][0])
+		return 0;		/* no names asked for: nothing to read */
+	w.e = e;
+	w.names = names;
+	w.buf = walk;
+	w.pos = BPF_CORE_READ(task, mm, env_start);
+	w.end = BPF_CORE_READ(task, mm, env_end);
+	w.start = off;
+	bpf_loop(EXEC_ENV_STEPS, env_step, &w, 0);
+	if (w.pos < w.end && !w.fault) {
+		e->flags |= EXEC_F_ENV_INCOMPLETE;
+		damaged(d, DAMAGE_TRUNCATED);
+	}
+	if (w.dropped) {
+		e->flags |= EXEC_F_ENV_DROPPED;
+		damaged(d, DAMAGE_TRUNCATED);
+	}
+	if (e->env_cut) {
+		e->flags |= EXEC_F_ENV_TRUNCATED;
+		damaged(d, DAMAGE_TRUNCATED);
+	}
+	if (w.fault) {
+		e->flags |= EXEC_F_ENV_FAULT;
+		damaged(d, DAMAGE_FAULT);
+	}
+	return w.used;
+}
+
+/* Whether the new image runs from a file with no name on disk (enum exec_fileless). */
+static __always_inline __u8 fileless_of(struct file *exe)
+{
+	if (BPF_CORE_READ(exe, f_path.mnt, mnt_sb, s_flags) & SB_KERNMOUNT)
+		return EXEC_FILELESS_MEMFD;
+	if (BPF_CORE_READ(exe, f_inode, __i_nlink) == 0)
+		return EXEC_FILELESS_DELETED;
+	return EXEC_FILELESS_NONE;
+}
+
 static __always_inline int handle_exec(const char *filename, __u32 old_tid)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -79,6 +238,7 @@ static __always_inline int handle_exec(const char *filename, __u32 old_tid)
 	__u32 off, start, len;
 	char *walk;
 	bool cut;
+	long n;
 
 	/* this exec succeeded: its pending entry (under the tid it had) is done */
 	bpf_map_delete_elem(&exec_pending, &old_tid);
@@ -94,6 +254,10 @@ static __always_inline int handle_exec(const char *filename, __u32 old_tid)
 	e->flags = 0;
 	e->exe_len = 0;
 	e->args_len = 0;
+	e->env_len = 0;
+	e->env_cut = 0;
+	e->fileless = EXEC_FILELESS_NONE;
+	e->pad = 0;
 
 	/* bprm->filename is the kernel's copy: the caller cannot rewrite it */
 	off = read_filename(e, filename, false, &damage);
@@ -101,8 +265,22 @@ static __always_inline int handle_exec(const char *filename, __u32 old_tid)
 
 	exe = BPF_CORE_READ(task, mm, exe_file);
 	if (exe) {
-		start = build_path(BPF_CORE_READ(exe, f_path.dentry), BPF_CORE_READ(exe, f_path.mnt), walk, &cut);
-		len = PATH_MAX_LEN - start;
+		e->fileless = fileless_of(exe);
+		if (e->fileless == EXEC_FILELESS_MEMFD) {
+			/* its dentry is a root of its own: a walk gives "/"; as /proc/PID/exe, "/" + "memfd:<name>" */
+			walk[0] = '/';
+			n = bpf_probe_read_kernel_str(&walk[1], MEMFD_DNAME_MAX, BPF_CORE_READ(exe, f_path.dentry, d_name.name));
+			if (n <= 0) {
+				walk[1] = 0;
+				n = 1;
+			}
+			start = 0;
+			len = n + 1;
+			cut = false;
+		} else {
+			start = build_path(BPF_CORE_READ(exe, f_path.dentry), BPF_CORE_READ(exe, f_path.mnt), walk, &cut);
+			len = PATH_MAX_LEN - start;
+		}
 		if (cut) {
 			e->flags |= EXEC_F_EXE_TRUNCATED;
 			damaged(&damage, DAMAGE_TRUNCATED);
@@ -132,6 +310,13 @@ static __always_inline int handle_exec(const char *filename, __u32 old_tid)
 		len = 0;
 	}
 	e->args_len = len;
+	off += len;
+	if (off > ENV_START_MAX)
+		return 0;		/* unreachable: bounds for the verifier */
+	len = read_env(task, e, off, walk, &damage);
+	if (len > EXEC_ENV_MAX)
+		return 0;		/* unreachable: bounds for the verifier */
+	e->env_len = len;
 	emit_damaged(e, __builtin_offsetof(struct exec_event, data) + off + len, damage);
 	return 0;
 }
@@ -238,6 +423,10 @@ static __always_inline int handle_exit(long ret)
 	e->ret = ret;
 	e->flags = 0;
 	e->exe_len = 0;
+	e->env_len = 0;
+	e->env_cut = 0;
+	e->fileless = EXEC_FILELESS_NONE;
+	e->pad = 0;
 	n = read_filename(e, a->filename, true, &damage);
 	e->filename_len = n;
 	w.argv = a->argv;

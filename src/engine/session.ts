@@ -320,11 +320,11 @@ export class Engine implements EventSource {
     return p;
   }
 
-  /** Load options every object shares. */
-  private loadBase(probe: number): Omit<LoadOptions, 'programs'> {
+  /** Load options every object shares; `own` maps of the object are kept by name too, so they can be written. */
+  private loadBase(probe: number, own: string[] = []): Omit<LoadOptions, 'programs'> {
     const minBtf = `${this.opts.buildDir}min_core.btf`;
     return {
-      shared: SHARED_MAPS,
+      shared: own.length ? [...SHARED_MAPS, ...own] : SHARED_MAPS,
       rodata: this.rodata(probe),
       maxEntries: { [MAPS.events]: this.opts.ringBytes },
       ...(existsSync(minBtf) ? { btfCustomPath: minBtf } : {}),
@@ -358,6 +358,8 @@ export class Engine implements EventSource {
    */
   private loadAndAttach(probe: ProbeSpec, objectPath: string) {
     const native = this.session();
+    // before anything is loaded: a bad setting throws with nothing to undo
+    const tables = probe.kernelTables?.() ?? [];
     const choice = probe.hooks.map(() => 0);
     const missing: string[] = [];
     const dropped = new Set<number>();
@@ -368,7 +370,9 @@ export class Engine implements EventSource {
       let failedProgram: string | undefined;
       let err: NativeError | undefined;
       try {
-        objectId = native.load(objectPath, { programs, ...this.loadBase(probeId(probe)) });
+        objectId = native.load(objectPath, { programs, ...this.loadBase(probeId(probe), tables.map((t) => t.map)) });
+        // the programs read these from their first run: written before any is attached
+        for (const t of tables) for (const [k, v] of t.entries) native.mapUpdate(t.map, k, v);
         const links: number[] = [];
         for (const p of programs) {
           failedProgram = p;

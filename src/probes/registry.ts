@@ -11,6 +11,7 @@ import { dup } from './dup/spec.js';
 import { chmod } from './chmod/spec.js';
 import { chown } from './chown/spec.js';
 import { setxattr } from './setxattr/spec.js';
+import { memfd } from './memfd/spec.js';
 import type { ProbeSpec, ProfileName } from './types.js';
 
 /** Every probe, one line each. A probe's id in the kernel is its index + 1. */
@@ -28,6 +29,7 @@ export const PROBES: readonly ProbeSpec[] = [
   chmod,
   chown,
   setxattr,
+  memfd,
 ];
 
 /** What each profile is for; `all` attaches every probe a responder can name. */

@@ -112,6 +112,19 @@ export interface ProbeFacets {
   security?(e: TraceEvent): SecurityNote | undefined;
 }
 
+/**
+ * A map of the probe's own object the engine fills after load and before
+ * attach (settings too big for a load-time constant, e.g. names the kernel
+ * matches). Its entries are written over what an earlier load in the same
+ * session left, so a table should write every slot it has.
+ */
+export interface KernelTable {
+  /** The map's name in the object. */
+  map: string;
+  /** [key, value] bytes, each exactly the map's key and value size. */
+  entries: [Buffer, Buffer][];
+}
+
 /** Everything ebpfsh knows about one probe, in one place. */
 export interface ProbeSpec extends DecodeTarget, FilterTarget {
   name: string;
@@ -137,4 +150,6 @@ export interface ProbeSpec extends DecodeTarget, FilterTarget {
   profiles?: ProfileName[];
   /** What the rest of the program asks of this probe. */
   facets?: ProbeFacets;
+  /** Maps the engine writes after loading the object, before attaching it; may throw a FilterError on bad settings. */
+  kernelTables?(): KernelTable[];
 }

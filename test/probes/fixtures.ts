@@ -83,9 +83,13 @@ export function record(name: string, head: { probeId: number; kind: number; comm
   return buf;
 }
 
-/** struct exec_event with data = filename\0 exe\0 args. */
-export function execRecord(probeId: number, o: { ret: number; filename: Buffer; exe: Buffer; args: Buffer; argc: number; flags?: number }): Buffer {
-  const data = Buffer.concat([o.filename, Buffer.from([0]), o.exe, Buffer.from([0]), o.args]);
+/** struct exec_event with data = filename\0 exe\0 args [env: NAME=value\0 ...]. */
+export function execRecord(
+  probeId: number,
+  o: { ret: number; filename: Buffer; exe: Buffer; args: Buffer; argc: number; flags?: number; env?: Buffer[]; envCut?: number; fileless?: number },
+): Buffer {
+  const env = Buffer.concat((o.env ?? []).flatMap((x) => [x, Buffer.from([0])]));
+  const data = Buffer.concat([o.filename, Buffer.from([0]), o.exe, Buffer.from([0]), o.args, env]);
   const fields = {
     ret: o.ret,
     argc: o.argc,
@@ -94,6 +98,9 @@ export function execRecord(probeId: number, o: { ret: number; filename: Buffer; 
     filename_len: o.filename.length + 1,
     exe_len: o.exe.length + 1,
     args_len: o.args.length,
+    env_len: env.length,
+    env_cut: o.envCut ?? 0,
+    fileless: o.fileless ?? 0,
   };
   return record('exec_event', { probeId, kind: o.ret < 0 ? EXEC_KIND_FAILED : EXEC_KIND_EXEC, comm: 'bash' }, fields, data);
 }

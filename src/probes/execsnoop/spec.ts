@@ -1,15 +1,37 @@
 import { formatRet } from '../../text/index.js';
 import { anyPathMatches, parsePathPattern, type ByteString, type PathPattern } from '../../event/index.js';
-import { EXEC_ARGC_UNKNOWN, EXEC_F_ARGS_FAULT, EXEC_F_ARGS_TRUNCATED, EXEC_F_EXE_TRUNCATED, EXEC_F_FILENAME_TRUNCATED } from '../../event/generated/skeleton.js';
+import {
+  EXEC_ARGC_UNKNOWN,
+  EXEC_FILELESS_DELETED,
+  EXEC_FILELESS_MEMFD,
+  EXEC_F_ARGS_FAULT,
+  EXEC_F_ARGS_TRUNCATED,
+  EXEC_F_ENV_DROPPED,
+  EXEC_F_ENV_INCOMPLETE,
+  EXEC_F_ENV_TRUNCATED,
+  EXEC_F_EXE_TRUNCATED,
+  EXEC_F_FILENAME_TRUNCATED,
+} from '../../event/generated/skeleton.js';
 import type { ProbeSpec } from '../types.js';
-import { execsnoopFacets } from './facets.js';
+import { execEnvTables } from './env-names.js';
+import { envEntry, envValue, execsnoopFacets, parseEnvKey } from './facets.js';
+
+const CUT = EXEC_F_ARGS_TRUNCATED | EXEC_F_FILENAME_TRUNCATED | EXEC_F_EXE_TRUNCATED | EXEC_F_ENV_TRUNCATED | EXEC_F_ENV_DROPPED | EXEC_F_ENV_INCOMPLETE;
+/** enum exec_fileless as stored. */
+const FILELESS: Record<number, string> = { [EXEC_FILELESS_MEMFD]: 'memfd', [EXEC_FILELESS_DELETED]: 'deleted' };
+
+/** The memfd's name as /proc shows it (`memfd:payload`): the exe path without the root of its internal mount. */
+function memfdName(exe: ByteString): ByteString {
+  if (typeof exe === 'string') return exe.replace(/^\//, '');
+  return exe[0] === 0x2f ? exe.subarray(1) : exe;
+}
 
 /** execsnoop: every exec, with its full argv, and failed execs with their error. */
 export const execsnoop: ProbeSpec = {
   name: 'execsnoop',
   aliases: ['exec', 'execve'],
   table: 'exec',
-  summary: 'process executions: filename, exe path, full argv; failed execs with their error',
+  summary: 'process executions: filename, exe path, full argv, fileless execs, chosen env variables (LD_PRELOAD, PATH, proxies); failed execs with their error',
   object: 'execsnoop',
   profiles: ['forensic'],
   // exit before enter: once an enter stashes an exec, its exit is there to delete it
@@ -34,8 +56,19 @@ export const execsnoop: ProbeSpec = {
   ],
   record: {
     struct: 'exec_event',
-    members: { ret: 'i32', argc: 'u32', args_size: 'u32', flags: 'u16', filename_len: 'u16', exe_len: 'u16', args_len: 'u16' },
-    segments: ['filename_len', 'exe_len', 'args_len'],
+    members: {
+      ret: 'i32',
+      argc: 'u32',
+      args_size: 'u32',
+      flags: 'u16',
+      filename_len: 'u16',
+      exe_len: 'u16',
+      args_len: 'u16',
+      env_len: 'u16',
+      fileless: 'u8',
+      env_cut: 'u32',
+    },
+    segments: ['filename_len', 'exe_len', 'args_len', 'env_len'],
   },
   fields: [
     { name: 'ret', type: 'int', doc: '0, or -errno of a failed execve', width: 7 },
@@ -44,7 +77,14 @@ export const execsnoop: ProbeSpec = {
     { name: 'argv', type: 'argv', doc: 'argument vector, argv[0] first' },
     { name: 'argc', type: 'int', doc: 'number of arguments (null when truncated and unknown)' },
     { name: 'args_size', type: 'int', doc: 'bytes of argv before any truncation' },
-    { name: 'truncated', type: 'int', doc: '1 when argv, filename or exe was cut to fit the record' },
+    { name: 'fileless', type: 'text', doc: 'memfd: the image runs from a memfd (a kernel-internal file); deleted: from a file with no links left; null: a file on disk' },
+    {
+      name: 'env',
+      type: 'argv',
+      doc: 'the chosen environment variables the image got, as NAME=value in env order (duplicates kept): LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, PATH, HTTP(S)_PROXY, http(s)_proxy, or EBPFSH_EXEC_ENV',
+    },
+    { name: 'env_cut', type: 'int', doc: 'bit i set: the value of env[i] was cut at 1024 bytes (or for room)' },
+    { name: 'truncated', type: 'int', doc: '1 when argv, filename, exe or an env value was cut, an env entry left out, or the env not scanned to its end' },
   ],
   retField: 'ret',
   filterKeys: {
@@ -54,13 +94,19 @@ export const execsnoop: ProbeSpec = {
       parse: parsePathPattern,
       match: (e, values) => anyPathMatches([e.fields.filename as ByteString, e.fields.exe as ByteString], values as PathPattern[]),
     },
+    env: {
+      doc: 'an environment variable execsnoop keeps was set (NAME), or set to a value (NAME=glob with *)',
+      example: 'env=LD_PRELOAD',
+      parse: parseEnvKey,
+      match: (e, values) => (values as ReturnType<typeof parseEnvKey>[]).some((t) => (e.fields.env as ByteString[]).some((x) => t(x))),
+    },
   },
   decode(raw) {
     const { members } = raw;
     const flags = members.flags as number;
     const argv = raw.list(2);
     const argc = members.argc as number;
-    const truncated = (flags & (EXEC_F_ARGS_TRUNCATED | EXEC_F_FILENAME_TRUNCATED | EXEC_F_EXE_TRUNCATED)) !== 0;
+    const truncated = (flags & CUT) !== 0;
     return {
       ret: members.ret as number,
       filename: raw.text(0),
@@ -68,14 +114,25 @@ export const execsnoop: ProbeSpec = {
       argv,
       argc: argc !== EXEC_ARGC_UNKNOWN ? argc : truncated || flags & EXEC_F_ARGS_FAULT ? null : argv.length,
       args_size: members.args_size as number,
+      fileless: FILELESS[members.fileless as number] ?? null,
+      env: raw.list(3),
+      env_cut: members.env_cut as number,
       truncated: truncated ? 1 : 0,
     };
   },
   describe(e) {
     const f = e.fields;
-    const parts = [formatRet(f.ret as number).padStart(6) + ' ', { data: f.filename as ByteString }, ' ', { data: f.argv as ByteString[] }];
+    const parts: ReturnType<ProbeSpec['describe']> = [formatRet(f.ret as number).padStart(6) + ' ', { data: f.filename as ByteString }, ' ', { data: f.argv as ByteString[] }];
+    if (f.fileless === 'memfd') parts.push(' [fileless: ', { data: memfdName(f.exe as ByteString) }, ']');
+    else if (f.fileless === 'deleted') parts.push(' [fileless: deleted ', { data: f.exe as ByteString }, ']');
+    const env = (f.env as ByteString[] | undefined) ?? [];
+    for (const name of ['LD_PRELOAD', 'LD_AUDIT']) {
+      const i = env.findIndex((x) => envEntry(x, name));
+      if (i >= 0) parts.push(` [${name}=`, { data: envValue(env[i]!) }, (((f.env_cut as number) >>> i) & 1 ? '…' : '') + ']');
+    }
     if (f.truncated) parts.push(' [truncated]');
     return parts;
   },
   facets: execsnoopFacets,
+  kernelTables: () => execEnvTables(),
 };
