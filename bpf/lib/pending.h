@@ -30,8 +30,14 @@ struct syscall_args {
 		__type(value, struct syscall_args);		\
 	} name SEC(".maps")
 
-/* Keeps the arguments of the current thread's syscall (if the filter wants it) for its exit. */
-static __always_inline int stash_syscall(void *map, __u16 kind, const struct trace_event_raw_sys_enter *ctx)
+/*
+ * Keeps the first `nargs` arguments of the current thread's syscall (if the
+ * filter wants it) for its exit; the rest read as 0. `nargs` must be a
+ * constant no larger than the syscall's own count: a sys_enter context holds
+ * only the syscall's arguments, and a program that loads past them loads
+ * but fails to attach (EACCES, "Permission denied").
+ */
+static __always_inline int stash_syscall_n(void *map, __u16 kind, const struct trace_event_raw_sys_enter *ctx, int nargs)
 {
 	struct syscall_args a = { .kind = kind };
 	__u32 tid;
@@ -39,16 +45,28 @@ static __always_inline int stash_syscall(void *map, __u16 kind, const struct tra
 	if (!should_trace())
 		return 0;
 	/* one load per argument: a memcpy from ctx may become loads the verifier refuses */
-	a.args[0] = ctx->args[0];
-	a.args[1] = ctx->args[1];
-	a.args[2] = ctx->args[2];
-	a.args[3] = ctx->args[3];
-	a.args[4] = ctx->args[4];
-	a.args[5] = ctx->args[5];
+	if (nargs > 0)
+		a.args[0] = ctx->args[0];
+	if (nargs > 1)
+		a.args[1] = ctx->args[1];
+	if (nargs > 2)
+		a.args[2] = ctx->args[2];
+	if (nargs > 3)
+		a.args[3] = ctx->args[3];
+	if (nargs > 4)
+		a.args[4] = ctx->args[4];
+	if (nargs > 5)
+		a.args[5] = ctx->args[5];
 	tid = (__u32)bpf_get_current_pid_tgid();
 	if (bpf_map_update_elem(map, &tid, &a, BPF_ANY))
 		count_loss(LOSS_PENDING_FULL);
 	return 0;
+}
+
+/* stash_syscall_n for a syscall with six arguments (fewer: use stash_syscall_n, or attach fails). */
+static __always_inline int stash_syscall(void *map, __u16 kind, const struct trace_event_raw_sys_enter *ctx)
+{
+	return stash_syscall_n(map, kind, ctx, 6);
 }
 
 /* The arguments the current thread's sys_enter kept, or NULL (filtered out, or counted as lost). */

@@ -77,7 +77,7 @@ static __always_inline void read_attr(struct bpf_event *e, const void *uattr, __
 SEC("tracepoint/syscalls/sys_enter_bpf")
 int enter_bpf(struct trace_event_raw_sys_enter *ctx)
 {
-	return stash_syscall(&bpf_pending, 0, ctx);
+	return stash_syscall_n(&bpf_pending, 0, ctx, 3);
 }
 
 SEC("tracepoint/syscalls/sys_exit_bpf")

@@ -118,7 +118,7 @@ emit:
 SEC("tracepoint/syscalls/sys_enter_ptrace")
 int enter_ptrace(struct trace_event_raw_sys_enter *ctx)
 {
-	return stash_syscall(&ptrace_pending, PTR_KIND_PTRACE, ctx);
+	return stash_syscall_n(&ptrace_pending, PTR_KIND_PTRACE, ctx, 4);
 }
 
 SEC("tracepoint/syscalls/sys_exit_ptrace")
