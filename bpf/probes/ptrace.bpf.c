@@ -34,6 +34,11 @@ struct ptrace_exports {
 };
 EXPORT_BTF(ptrace_exports);
 
+static __always_inline void put_u64(__u8 *dst, __u64 v)
+{
+	__builtin_memcpy(dst, &v, sizeof(v));
+}
+
 /* The target's comm and tgid (init namespace); false when no task has that pid. */
 static __always_inline bool read_target(s32 pid, struct ptrace_event *e)
 {
@@ -72,7 +77,7 @@ static __always_inline void sum_iovecs(const struct iovec *iov, __u64 cnt, struc
 			break;
 		}
 		if (i == 0)
-			e->addr = (__u64)v.iov_base;
+			put_u64(e->addr, (__u64)v.iov_base);
 		e->bytes += v.iov_len;
 	}
 }
@@ -90,8 +95,8 @@ static __always_inline int handle_exit(long ret)
 	if (a->kind == PTR_KIND_PTRACE) {
 		e.request = a->args[0];
 		pid = (s32)a->args[1];
-		e.addr = a->args[2];
-		e.data = a->args[3];
+		put_u64(e.addr, a->args[2]);
+		put_u64(e.data, a->args[3]);
 		if (e.request == PTRACE_TRACEME) {
 			/* the pid argument is ignored: the parent becomes the tracer */
 			struct task_struct *task = (struct task_struct *)bpf_get_current_task();

@@ -22,8 +22,12 @@ struct ptrace_event {
 	struct event_header hdr;	/* the tracer (the caller) */
 	__s64 ret;		/* ptrace: 0 or -errno; process_vm_*: bytes copied or -errno */
 	__s64 request;		/* ptrace request (PTRACE_*); 0 for process_vm_* */
-	__u64 addr;		/* ptrace addr; process_vm_*: base of the first remote iovec */
-	__u64 data;		/* ptrace data (the word written by POKE*, options, signal) */
+	/*
+	 * u64s kept as 8 bytes: a word past 2^53 is no JavaScript number, and
+	 * userspace shows these exactly (the word POKE* writes is often one).
+	 */
+	__u8 addr[8];		/* ptrace addr; process_vm_*: base of the first remote iovec */
+	__u8 data[8];		/* ptrace data (the word written by POKE*, options, signal) */
 	__u64 bytes;		/* process_vm_*: sum of the remote iovec lengths */
 	__s32 target;		/* pid as passed (TRACEME: the parent, the tracer to be, by its pid in the initial namespace) */
 	__u32 target_tgid;	/* the target's process id in the initial pid namespace, 0 when unknown */

@@ -139,6 +139,7 @@ describe('setuid facets', () => {
   it('names capabilities both ways', () => {
     expect(formatCaps(0)).toBe('none');
     expect(formatCaps(2 ** 41)).toBe('cap_41');
+    expect(formatCaps(ALL_CAPS - 2 ** 24)).toBe('all except cap_sys_resource');
     expect(gainedCaps(CAP_NET_RAW, CAP_NET_RAW + CAP_SYS_ADMIN)).toBe(CAP_SYS_ADMIN);
     expect(capNumber('SYS_ADMIN')).toBe(21);
     expect(capNumber('cap_bpf')).toBe(39);

@@ -2,13 +2,12 @@ import { captureCell, captureRet, captureText } from '../../text/index.js';
 import { moreLines } from '../tree-lines.js';
 import type { ByteString } from '../../event/index.js';
 import type { ProbeFacets } from '../types.js';
-import { TAKE_HOLD, WRITES, requestName } from './requests.js';
+import { POKES, TAKE_HOLD, WRITES, requestName } from './requests.js';
 
 /** What the rest of ebpfsh asks of ptrace. */
 export const ptraceFacets: ProbeFacets = {
   detailValue(field, v) {
     if (field === 'request') return requestName(v);
-    if (field === 'addr' || field === 'data') return `0x${v.toString(16)}`;
     return undefined;
   },
   completionValues(e, add) {
@@ -22,7 +21,7 @@ export const ptraceFacets: ProbeFacets = {
     if (f.syscall === 'process_vm_writev') return { label: 'injection', parts: ['process_vm_writev into', ...target, ` ${f.ret} bytes`] };
     const req = f.request as number | null;
     if (req !== null && TAKE_HOLD.has(req)) return { label: 'ptrace', parts: [`${f.request_name}`, ...target] };
-    if (req !== null && WRITES.has(req)) return { label: 'injection', parts: [`${f.request_name}`, ...target, ` addr=0x${(f.addr as number).toString(16)}`] };
+    if (req !== null && WRITES.has(req)) return { label: 'injection', parts: [`${f.request_name}`, ...target, ` addr=${f.addr}${POKES.has(req) ? ` data=${f.data}` : ''}`] };
     return undefined;
   },
   tree: {

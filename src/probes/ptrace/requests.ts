@@ -58,6 +58,9 @@ export const WRITES = new Set(
   ['PTRACE_POKETEXT', 'PTRACE_POKEDATA', 'PTRACE_POKEUSR', 'PTRACE_SETREGS', 'PTRACE_SETFPREGS', 'PTRACE_SETFPXREGS', 'PTRACE_SETREGSET'].map((n) => BY_NAME.get(n)!),
 );
 
+/** Requests that write one word (`data`) at `addr`. */
+export const POKES = new Set(['PTRACE_POKETEXT', 'PTRACE_POKEDATA', 'PTRACE_POKEUSR'].map((n) => BY_NAME.get(n)!));
+
 /** `PTRACE_ATTACH` for 16, `PTRACE_0x1234` for a request this table does not know. */
 export function requestName(n: number): string {
   return BY_NUMBER.get(n) ?? `PTRACE_0x${n.toString(16)}`;

@@ -11,7 +11,7 @@ import {
 } from '../../event/generated/skeleton.js';
 import type { DescribePart, ProbeSpec } from '../types.js';
 import { ptraceFacets } from './facets.js';
-import { parseRequest, requestName } from './requests.js';
+import { POKES, parseRequest, requestName } from './requests.js';
 
 /** The syscall of each enum ptrace_kind. */
 const SYSCALLS: Record<number, string> = {
@@ -24,6 +24,9 @@ function parseTarget(v: string): number {
   if (!/^\d+$/.test(v) || Number(v) === 0 || Number(v) > 0x7fff_ffff) throw new FilterError(`target: '${v}' is not a pid (e.g. target=4242)`);
   return Number(v);
 }
+
+/** A little-endian u64 as `0x...`, exact past 2^53. */
+const hex = (b: Uint8Array) => '0x' + Buffer.from(b.buffer, b.byteOffset, 8).readBigUInt64LE().toString(16);
 
 /** ptrace: ptrace requests and process_vm_writev/readv, with the target process. */
 export const ptrace: ProbeSpec = {
@@ -52,8 +55,8 @@ export const ptrace: ProbeSpec = {
     members: {
       ret: 'i64',
       request: 'i64',
-      addr: 'u64',
-      data: 'u64',
+      addr: 'bytes',
+      data: 'bytes',
       bytes: 'u64',
       target: 'i32',
       target_tgid: 'u32',
@@ -70,8 +73,8 @@ export const ptrace: ProbeSpec = {
     { name: 'target', type: 'int', doc: 'target pid as passed (PTRACE_TRACEME: the parent, which becomes the tracer)' },
     { name: 'target_comm', type: 'text', doc: 'the target\'s comm, read in the kernel at sys_exit; null when no such task' },
     { name: 'target_tgid', type: 'int', doc: 'the target\'s process id in the initial pid namespace; null when unknown' },
-    { name: 'addr', type: 'int', doc: 'ptrace addr (the address POKE*/PEEK* touch); process_vm_*: base of the first remote iovec' },
-    { name: 'data', type: 'int', doc: 'ptrace data (the word POKE* writes, SETOPTIONS flags, a signal); null for process_vm_*' },
+    { name: 'addr', type: 'text', doc: 'ptrace addr in hex (the address POKE*/PEEK* touch); process_vm_*: base of the first remote iovec' },
+    { name: 'data', type: 'text', doc: 'ptrace data in hex, exact (the word POKE* writes, SETOPTIONS flags, a signal); null for process_vm_*' },
     { name: 'iovcnt', type: 'int', doc: 'process_vm_*: remote iovecs passed; null for ptrace' },
     { name: 'bytes', type: 'int', doc: 'process_vm_*: total length of the remote iovecs (the first 32); null for ptrace' },
     { name: 'truncated', type: 'int', doc: '1 when the remote iovecs were not all summed (more than 32, or unreadable)' },
@@ -105,8 +108,8 @@ export const ptrace: ProbeSpec = {
       target: m.target as number,
       target_comm: known ? toByteString(comm.subarray(0, end < 0 ? comm.length : end)) : null,
       target_tgid: known ? (m.target_tgid as number) : null,
-      addr: m.addr as number,
-      data: isPtrace ? (m.data as number) : null,
+      addr: hex(m.addr as Uint8Array),
+      data: isPtrace ? hex(m.data as Uint8Array) : null,
       iovcnt: isPtrace ? null : (m.iovcnt as number),
       bytes: isPtrace ? null : (m.bytes as number),
       truncated: flags & (PTR_F_IOV_PARTIAL | PTR_F_IOV_FAULT) ? 1 : 0,
@@ -117,10 +120,10 @@ export const ptrace: ProbeSpec = {
     const outcome = (f.ret as number) < 0 ? formatRet(f.ret as number) : f.syscall === 'ptrace' ? 'ok' : `${f.ret} bytes`;
     const target: DescribePart[] = [` ${f.target} (`, f.target_comm === null ? '?' : { data: f.target_comm as ByteString }, ')'];
     if (f.syscall === 'ptrace') {
-      const addr = f.addr ? ` addr=0x${(f.addr as number).toString(16)}` : '';
+      const addr = (f.addr !== '0x0' ? ` addr=${f.addr}` : '') + (POKES.has(f.request as number) ? ` data=${f.data}` : '');
       return [`${f.request_name}`, ...target, `${addr} ${outcome}`];
     }
-    const at = f.iovcnt ? ` at 0x${(f.addr as number).toString(16)}` : '';
+    const at = f.iovcnt ? ` at ${f.addr}` : '';
     return [`${f.syscall}`, ...target, ` ${f.iovcnt} iovecs ${f.bytes}${f.truncated ? '+' : ''} bytes${at} ${outcome}`];
   },
   facets: ptraceFacets,

@@ -18,11 +18,15 @@ function bits(mask: number): number[] {
   return out;
 }
 
-/** `cap_sys_admin,cap_net_raw`, `all` for every known one (and no other), `none` for 0. */
+/** `cap_sys_admin,cap_net_raw`; `all` for every known one (and no other), `all except cap_x` for most, `none` for 0. */
 export function formatCaps(mask: number): string {
   if (mask === 0) return 'none';
   if (mask === ALL_CAPS) return 'all';
-  return bits(mask).map((b) => NAMES[b] ?? `cap_${b}`).join(',');
+  const set = bits(mask);
+  // most of them (root in a container, a service with a few dropped): the few missing say more
+  if (set.length > NAMES.length / 2 && set.every((b) => b < NAMES.length))
+    return 'all except ' + NAMES.filter((_, i) => !set.includes(i)).join(',');
+  return set.map((b) => NAMES[b] ?? `cap_${b}`).join(',');
 }
 
 /** The capabilities in `after` that are not in `before`. */
