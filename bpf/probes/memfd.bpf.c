@@ -29,22 +29,7 @@ EXPORT_BTF(memfd_exports);
 SEC("tracepoint/syscalls/sys_enter_memfd_create")
 int enter_memfd_create(struct trace_event_raw_sys_enter *ctx)
 {
-	struct syscall_args a = {};
-	__u32 tid;
-
-	/*
-	 * Not stash_syscall(), which reads all six arguments: this tracepoint's
-	 * record holds two, and the kernel refuses to attach a program that
-	 * reads past a record (EACCES).
-	 */
-	if (!should_trace())
-		return 0;
-	a.args[0] = ctx->args[0];
-	a.args[1] = ctx->args[1];
-	tid = (__u32)bpf_get_current_pid_tgid();
-	if (bpf_map_update_elem(&memfd_pending, &tid, &a, BPF_ANY))
-		count_loss(LOSS_PENDING_FULL);
-	return 0;
+	return stash_syscall(&memfd_pending, 0, ctx);
 }
 
 SEC("tracepoint/syscalls/sys_exit_memfd_create")

@@ -12,6 +12,9 @@ import { chmod } from './chmod/spec.js';
 import { chown } from './chown/spec.js';
 import { setxattr } from './setxattr/spec.js';
 import { memfd } from './memfd/spec.js';
+import { setuid } from './setuid/spec.js';
+import { ptrace } from './ptrace/spec.js';
+import { bpfsnoop } from './bpfsnoop/spec.js';
 import type { ProbeSpec, ProfileName } from './types.js';
 
 /** Every probe, one line each. A probe's id in the kernel is its index + 1. */
@@ -30,6 +33,9 @@ export const PROBES: readonly ProbeSpec[] = [
   chown,
   setxattr,
   memfd,
+  setuid,
+  ptrace,
+  bpfsnoop,
 ];
 
 /** What each profile is for; `all` attaches every probe a responder can name. */

@@ -177,3 +177,6 @@ export function frame(records: Buffer[]): Buffer {
   }
   return Buffer.concat(parts);
 }
+
+/** A record of any struct `name` with a header: `fields` by member name, then `data` in data[] (for probes without a builder above). */
+export const structRecord = record;
