@@ -78,8 +78,15 @@ export function scanSource(name: string, text: string): Scan {
 }
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** A probe's name anywhere in a string, as a word. */
-const PROBE_NAME = new RegExp(`\\b(${PROBES.map((p) => escapeRe(p.name)).join('|')})\\b`);
+/**
+ * A probe named in a string: a string that is a probe's name (a key a
+ * switch would test), or holds a distinctive name (`…snoop`, tcpconnect) as
+ * a word. Names that are ordinary words (rename, bind, listen, setuid) may
+ * appear in prose; aliases and tables are ordinary words everywhere.
+ */
+const PROBE_KEYS = new Set(PROBES.map((p) => p.name));
+const DISTINCT_NAME = new RegExp(`\\b(${PROBES.map((p) => p.name).filter((n) => /snoop$|^tcp/.test(n)).map(escapeRe).join('|')})\\b`);
+const PROBE_NAME = { exec: (s: string) => (PROBE_KEYS.has(s.trim()) ? [s] : DISTINCT_NAME.exec(s)) };
 /** A probe's table named in SQL (aliases and table names are ordinary words elsewhere: exec, open, exit, proc). */
 const PROBE_TABLE_SQL = new RegExp(`\\b(FROM|JOIN|INTO|UPDATE|TABLE)\\s+["\`]?(${PROBES.map((p) => escapeRe(p.table)).join('|')})\\b`, 'i');
 
