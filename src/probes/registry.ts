@@ -2,10 +2,13 @@ import { execsnoop } from './execsnoop/spec.js';
 import { opensnoop } from './opensnoop/spec.js';
 import { tcpconnect } from './tcpconnect/spec.js';
 import { procsnoop } from './procsnoop/spec.js';
+import { exitsnoop } from './exitsnoop/spec.js';
+import { killsnoop } from './killsnoop/spec.js';
+import { mountsnoop } from './mountsnoop/spec.js';
 import type { ProbeSpec, ProfileName } from './types.js';
 
 /** Every probe, one line each. A probe's id in the kernel is its index + 1. */
-export const PROBES: readonly ProbeSpec[] = [execsnoop, opensnoop, tcpconnect, procsnoop];
+export const PROBES: readonly ProbeSpec[] = [execsnoop, opensnoop, tcpconnect, procsnoop, exitsnoop, killsnoop, mountsnoop];
 
 /** What each profile is for; `all` attaches every probe a responder can name. */
 export const PROFILES: Readonly<Record<ProfileName | 'all', string>> = {

@@ -57,7 +57,7 @@ function put(buf: Buffer, of: string, name: string, value: number | bigint | Buf
  * A record of struct `name`: the common header, then `fields` by member name,
  * then `data` in the trailing data[] (fixed-size records have none).
  */
-function record(name: string, head: { probeId: number; kind: number; comm: string }, fields: Record<string, number | bigint | Buffer>, data?: Buffer): Buffer {
+export function record(name: string, head: { probeId: number; kind: number; comm: string }, fields: Record<string, number | bigint | Buffer>, data?: Buffer): Buffer {
   const s = struct(name);
   const dataOffset = data ? s.members.data?.offset : undefined;
   if (data && dataOffset === undefined) throw new Error(`fixtures: struct ${name} has no data[]`);
