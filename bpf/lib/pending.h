@@ -38,13 +38,14 @@ static __always_inline int stash_syscall(void *map, __u16 kind, const struct tra
 
 	if (!should_trace())
 		return 0;
-	/* one load per argument: a memcpy from ctx may become loads the verifier refuses */
-	a.args[0] = ctx->args[0];
-	a.args[1] = ctx->args[1];
-	a.args[2] = ctx->args[2];
-	a.args[3] = ctx->args[3];
-	a.args[4] = ctx->args[4];
-	a.args[5] = ctx->args[5];
+	/*
+	 * Not loads from ctx: a syscall's record holds only the arguments it has,
+	 * and attaching a program that loads past them fails with EACCES (the
+	 * kernel checks the highest ctx offset read against the record's size).
+	 * The record lies in a larger per-CPU buffer, so this read stays inside
+	 * it; args the syscall does not have are garbage nobody reads.
+	 */
+	bpf_probe_read_kernel(a.args, sizeof(a.args), (const void *)ctx->args);
 	tid = (__u32)bpf_get_current_pid_tgid();
 	if (bpf_map_update_elem(map, &tid, &a, BPF_ANY))
 		count_loss(LOSS_PENDING_FULL);
