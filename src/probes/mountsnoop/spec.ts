@@ -37,9 +37,9 @@ const TARGET_BASE = 3;
 const TYPE = 4;
 const DATA = 5;
 
-/** A path argument (raw + base, see user_path.h) made absolute; null when the call had none. */
-function pathArg(rec: RawRecord, raw: number, base: number): ByteString | null {
-  if (!rec.size(raw) && !rec.size(base)) return null;
+/** A path argument (raw + base, see user_path.h) made absolute; null when the call had none (no raw segment at all). */
+function pathArg(rec: RawRecord, rawLen: string, raw: number, base: number): ByteString | null {
+  if (!rec.members[rawLen]) return null;
   return joinUserPath(rec.text(raw), rec.text(base));
 }
 
@@ -99,7 +99,7 @@ export const mountsnoop: ProbeSpec = {
     {
       name: 'source',
       type: 'text',
-      doc: 'mount: the source string as passed (a device, `tmpfs`, `server:/export`), made absolute when a bind or move mount gives a relative path; move_mount: the from path; pivot_root: put_old; else null',
+      doc: 'mount: the source string as passed (a device, `tmpfs`, `server:/export`), made absolute when a bind or move mount gives a relative path; move_mount: the from path (for an fd with MOVE_MOUNT_F_EMPTY_PATH, the fd\'s path when the call returns: once attached, the target); pivot_root: put_old; else null',
     },
     { name: 'target', type: 'text', doc: 'absolute path mounted on, unmounted, moved to, or the new root (pivot_root); null for fsopen, fsmount' },
     { name: 'type', type: 'text', doc: 'filesystem type (mount, fsopen), else null' },
@@ -138,10 +138,10 @@ export const mountsnoop: ProbeSpec = {
     return {
       ret: m.ret as number,
       syscall,
-      source: pathArg(rec, SOURCE, SOURCE_BASE),
-      target: pathArg(rec, TARGET, TARGET_BASE),
-      type: rec.size(TYPE) ? rec.text(TYPE) : null,
-      options: rec.size(DATA) ? rec.text(DATA) : null,
+      source: pathArg(rec, 'source_len', SOURCE, SOURCE_BASE),
+      target: pathArg(rec, 'target_len', TARGET, TARGET_BASE),
+      type: m.type_len ? rec.text(TYPE) : null,
+      options: m.data_len ? rec.text(DATA) : null,
       flags: isMount ? (m.flags as number) : null,
       op_flags: isMount || kind === MOUNT_KIND_PIVOT_ROOT ? null : (m.flags as number),
       attr_flags: kind === MOUNT_KIND_FSMOUNT ? (m.attr_flags as number) : null,
