@@ -87,7 +87,11 @@ static __always_inline __u32 put_path_arg(char *data, __u32 off, int dfd, const 
 	return end;
 }
 
-static __always_inline int handle_exit(long ret)
+/*
+ * `kind` is each exit program's own constant, so clang keeps only that call's
+ * branch: a program verifies only the paths and strings its call has.
+ */
+static __always_inline int handle_exit(long ret, const __u16 kind)
 {
 	struct syscall_args *a = pending_syscall(&mount_pending);
 	enum damage damage = DAMAGE_NONE;
@@ -100,11 +104,13 @@ static __always_inline int handle_exit(long ret)
 
 	if (!a)
 		return 0;
+	if (a->kind != kind)
+		goto out;	/* unreachable: a sys_exit follows its own sys_enter */
 	e = scratch_of(&mount_scratch);
 	if (!e)
 		goto out;
 	walk = (char *)e + SCRATCH_WALK;
-	fill_header(&e->hdr, a->kind);
+	fill_header(&e->hdr, kind);
 	e->ret = ret;
 	e->from_dfd = AT_FDCWD;
 	e->to_dfd = AT_FDCWD;
@@ -121,7 +127,7 @@ static __always_inline int handle_exit(long ret)
 	e->data_len = 0;
 	e->pad = 0;
 
-	switch (a->kind) {
+	switch (kind) {
 	case MOUNT_KIND_MOUNT:
 		source = (const char *)a->args[0];
 		target = (const char *)a->args[1];
@@ -202,7 +208,7 @@ int enter_mount(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_mount")
 int exit_mount(struct trace_event_raw_sys_exit *ctx)
 {
-	return handle_exit(ctx->ret);
+	return handle_exit(ctx->ret, MOUNT_KIND_MOUNT);
 }
 
 SEC("tracepoint/syscalls/sys_enter_umount")
@@ -214,7 +220,7 @@ int enter_umount(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_umount")
 int exit_umount(struct trace_event_raw_sys_exit *ctx)
 {
-	return handle_exit(ctx->ret);
+	return handle_exit(ctx->ret, MOUNT_KIND_UMOUNT);
 }
 
 SEC("tracepoint/syscalls/sys_enter_move_mount")
@@ -226,7 +232,7 @@ int enter_move_mount(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_move_mount")
 int exit_move_mount(struct trace_event_raw_sys_exit *ctx)
 {
-	return handle_exit(ctx->ret);
+	return handle_exit(ctx->ret, MOUNT_KIND_MOVE_MOUNT);
 }
 
 SEC("tracepoint/syscalls/sys_enter_fsopen")
@@ -238,7 +244,7 @@ int enter_fsopen(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_fsopen")
 int exit_fsopen(struct trace_event_raw_sys_exit *ctx)
 {
-	return handle_exit(ctx->ret);
+	return handle_exit(ctx->ret, MOUNT_KIND_FSOPEN);
 }
 
 SEC("tracepoint/syscalls/sys_enter_fsmount")
@@ -250,7 +256,7 @@ int enter_fsmount(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_fsmount")
 int exit_fsmount(struct trace_event_raw_sys_exit *ctx)
 {
-	return handle_exit(ctx->ret);
+	return handle_exit(ctx->ret, MOUNT_KIND_FSMOUNT);
 }
 
 SEC("tracepoint/syscalls/sys_enter_pivot_root")
@@ -262,7 +268,7 @@ int enter_pivot_root(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_pivot_root")
 int exit_pivot_root(struct trace_event_raw_sys_exit *ctx)
 {
-	return handle_exit(ctx->ret);
+	return handle_exit(ctx->ret, MOUNT_KIND_PIVOT_ROOT);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
