@@ -49,7 +49,7 @@ describe('probe facets', () => {
     expect(processTableProbe()).toBe(procsnoop);
     expect(PROBES.filter((p) => p.role === 'process-table')).toHaveLength(1);
     expect(PROBES.flatMap((p) => (p.facets?.forensicViews ?? []).map((v) => v.name))).toEqual(['files_per_process', 'connections_per_process']);
-    expect(PROBES.filter((p) => p.facets?.tree).map((p) => p.table)).toEqual(['exec', 'open', 'connect']);
+    expect(PROBES.filter((p) => p.facets?.tree).map((p) => p.table)).toEqual(['exec', 'open', 'connect', 'exit', 'kill', 'mount']);
     const lines = tcpconnect.facets!.tree!.lines([[1, 0, '::1', 22, 6], [2, -111, '10.0.0.1', 80, 4]], { time: String, indent: '', perKind: 10 });
     expect(lines).toEqual(['  connect 1 [::1]:22 ok', '  connect 2 10.0.0.1:80 ECONNREFUSED']);
   });
