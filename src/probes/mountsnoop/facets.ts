@@ -24,7 +24,8 @@ export const mountsnoopFacets: ProbeFacets = {
     lines(rows, ctx) {
       const out: string[] = [];
       for (const [ts, syscall, ret, source, target, type] of rows.slice(0, ctx.perKind)) {
-        const what = syscall === 'fsopen' || syscall === 'fsmount' ? captureText(type) : `${captureText(source)} -> ${captureText(target)}${type ? ` (${captureText(type)})` : ''}`;
+        const from = source === null || source === undefined ? '' : `${captureText(source)} -> `;
+        const what = syscall === 'fsopen' || syscall === 'fsmount' ? captureText(type) : `${from}${captureText(target)}${type ? ` (${captureText(type)})` : ''}`;
         out.push(`${ctx.indent}  mount   ${ctx.time(ts)} ${captureText(syscall)} ${what} ${captureRet(ret)}`);
       }
       return [...out, ...moreLines(rows, 'mount', ctx)];
