@@ -19,6 +19,8 @@ function exitRecord(o: { status: number; flags?: number; lifetimeNs?: bigint; co
   );
 }
 const decode = (b: Buffer) => decoder.decode(b, 0, b.length);
+/** Python that waits until its other threads have left the kernel too (the last thread to exit is the one with thread = 0). */
+const LAST = 'while len(os.listdir("/proc/self/task")) > 1: time.sleep(0.001)\n';
 const line = (e: TraceEvent) => exitsnoop.describe(e).join('');
 const matches = (words: string[], e: TraceEvent) => compileMatcher(parseFilters(words, [exitsnoop]), exitsnoop)!(e);
 
@@ -122,7 +124,8 @@ describeKernel('exitsnoop on the real kernel', () => {
   });
 
   it('sees a thread exit apart from its process', async () => {
-    const r = await py('import threading, time, sys\nt = threading.Thread(target=lambda: time.sleep(0.05))\nt.start()\nt.join()\nsys.exit(0)');
+    // join() returns before the thread is gone from the kernel: wait until it is, so the main thread is the last
+    const r = await py(`import threading, time, sys, os\nt = threading.Thread(target=lambda: time.sleep(0.05))\nt.start()\nt.join()\n${LAST}sys.exit(0)`);
     const proc = await processExit(r.pid);
     const thread = await waitFor(() => s.events.find((e) => e.pid === r.pid && e.fields.thread === 1), 5000, 'the thread exit');
     expect(thread.tid).not.toBe(r.pid);
@@ -131,5 +134,29 @@ describeKernel('exitsnoop on the real kernel', () => {
     expect(thread.ts).toBeLessThan(proc.ts);
     expect(proc.fields).toMatchObject({ code: 0, sig: 0, thread: 0, ret: 0 });
     expect(proc.tid).toBe(r.pid);
+  });
+});
+
+describeKernel('exitsnoop through its tracepoint fallback', () => {
+  let s: ReturnType<typeof startSession>;
+  const hooks = exitsnoop.hooks;
+  beforeAll(() => {
+    // what a kernel that refuses the tp_btf program (no group_dead argument before 6.16) attaches
+    exitsnoop.hooks = hooks.map((h) => ({ ...h, choices: h.choices.slice(1) }));
+    s = startSession(exitsnoop, ['comm=python3', 'uid=1000']);
+  });
+  afterAll(() => {
+    s.engine.close();
+    exitsnoop.hooks = hooks;
+  });
+
+  it('tells the thread from the process with the record’s group_dead', async () => {
+    expect(s.attachment.attachPoints).toEqual(['tracepoint/sched/sched_process_exit']);
+    const r = await run('/usr/bin/python3', ['-c', `import threading, sys, os, time\nt = threading.Thread(target=lambda: None)\nt.start()\nt.join()\n${LAST}sys.exit(4)`], { uid: 1000 });
+    const proc = await waitFor(() => s.events.find((e) => e.pid === r.pid && e.fields.thread === 0), 5000, 'the process exit');
+    const thread = await waitFor(() => s.events.find((e) => e.pid === r.pid && e.fields.thread === 1), 5000, 'the thread exit');
+    expect(proc.fields).toMatchObject({ code: 4, sig: 0 });
+    expect(proc.tid).toBe(r.pid);
+    expect(thread.tid).not.toBe(r.pid);
   });
 });

@@ -213,3 +213,25 @@ describeKernel('killsnoop on the real kernel', () => {
     expect(e.fields.code as number).toBeGreaterThan(0); // SEGV_MAPERR
   });
 });
+
+describeKernel('killsnoop through its tracepoint fallback', () => {
+  let s: ReturnType<typeof startSession>;
+  const hooks = killsnoop.hooks;
+  beforeAll(() => {
+    // what a kernel that refuses tp_btf attaches: the record has the target thread and comm only
+    killsnoop.hooks = hooks.map((h) => (h.name === 'signal_generate' ? { ...h, choices: h.choices.slice(1) } : h));
+    s = startSession(killsnoop, ['comm=python3', 'uid=1000']);
+  });
+  afterAll(() => {
+    s.engine.close();
+    killsnoop.hooks = hooks;
+  });
+
+  it('sees a kill with the target thread and comm, the target process unknown', async () => {
+    expect(s.attachment.attachPoints[0]).toBe('tracepoint/signal/signal_generate');
+    const r = await run('/usr/bin/python3', ['-c', 'import os, signal\nsignal.signal(signal.SIGUSR1, lambda *a: None)\nos.kill(os.getpid(), signal.SIGUSR1)'], { uid: 1000 });
+    const e = await waitFor(() => s.events.find((x) => x.pid === r.pid && x.fields.sig === 10), 5000, 'the SIGUSR1');
+    expect(e.fields).toMatchObject({ target: null, target_tid: r.pid, target_comm: 'python3', target_uid: null, source: 'syscall', result: 'delivered', code: 0 });
+    expect(matches([`target=${r.pid}`], e)).toBe(true);
+  });
+});
