@@ -15,6 +15,9 @@ import { memfd } from './memfd/spec.js';
 import { setuid } from './setuid/spec.js';
 import { ptrace } from './ptrace/spec.js';
 import { bpfsnoop } from './bpfsnoop/spec.js';
+import { exitsnoop } from './exitsnoop/spec.js';
+import { killsnoop } from './killsnoop/spec.js';
+import { mountsnoop } from './mountsnoop/spec.js';
 import type { ProbeSpec, ProfileName } from './types.js';
 
 /** Every probe, one line each. A probe's id in the kernel is its index + 1. */
@@ -36,6 +39,9 @@ export const PROBES: readonly ProbeSpec[] = [
   setuid,
   ptrace,
   bpfsnoop,
+  exitsnoop,
+  killsnoop,
+  mountsnoop,
 ];
 
 /** What each profile is for; `all` attaches every probe a responder can name. */

@@ -51,7 +51,7 @@ describe('probe facets', () => {
     const views = PROBES.flatMap((p) => (p.facets?.forensicViews ?? []).map((v) => v.name));
     expect(views).toEqual(expect.arrayContaining(['files_per_process', 'connections_per_process', 'listeners', 'inbound_per_process']));
     expect(new Set(views).size).toBe(views.length);
-    expect(PROBES.filter((p) => p.facets?.tree).map((p) => p.table)).toEqual(expect.arrayContaining(['exec', 'open', 'connect', 'unlink', 'rename', 'bind', 'listen', 'accept', 'dup', 'memfd', 'setuid', 'ptrace', 'bpf']));
+    expect(PROBES.filter((p) => p.facets?.tree).map((p) => p.table)).toEqual(expect.arrayContaining(['exec', 'open', 'connect', 'unlink', 'rename', 'bind', 'listen', 'accept', 'dup', 'memfd', 'setuid', 'ptrace', 'bpf', 'exit', 'kill', 'mount']));
     const lines = tcpconnect.facets!.tree!.lines([[1, 0, '::1', 22, 6], [2, -111, '10.0.0.1', 80, 4]], { time: String, indent: '', perKind: 10 });
     expect(lines).toEqual(['  connect 1 [::1]:22 ok', '  connect 2 10.0.0.1:80 ECONNREFUSED']);
   });

@@ -30,7 +30,7 @@ function parseKind(value: string): string {
 /** procsnoop: process lifetimes (fork, exec, exit with its status); keeps a capture's process table current. */
 export const procsnoop: ProbeSpec = {
   name: 'procsnoop',
-  aliases: ['proc', 'fork', 'exit'],
+  aliases: ['proc', 'fork'],
   table: 'proc',
   summary: 'process lifetimes: fork (new processes, not threads), exec, exit with status',
   object: 'procsnoop',
