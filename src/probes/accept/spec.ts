@@ -3,6 +3,7 @@ import { SOCK_KIND_ACCEPT, SOCK_KIND_ACCEPT4 } from '../../event/generated/skele
 import { decodeSocket, endpoint, socketFields, socketFilterKeys, socketKind, SOCK_RECORD } from '../socket-addr.js';
 import type { ProbeSpec } from '../types.js';
 import { acceptFacets } from './facets.js';
+import { syscallHook } from '../syscall-hook.js';
 
 /** The syscall of each accept kind. */
 const SYSCALLS: Record<number, string> = { [SOCK_KIND_ACCEPT]: 'accept', [SOCK_KIND_ACCEPT4]: 'accept4' };
@@ -16,12 +17,8 @@ export const accept: ProbeSpec = {
   object: 'sockets',
   profiles: ['forensic', 'network'],
   hooks: [
-    { name: 'accept4', choices: [{ programs: ['exit_accept4', 'enter_accept4'], attach: 'tracepoint/syscalls/sys_{enter,exit}_accept4' }] },
-    {
-      name: 'accept',
-      optional: true,
-      choices: [{ programs: ['exit_accept', 'enter_accept'], attach: 'tracepoint/syscalls/sys_{enter,exit}_accept' }],
-    },
+    syscallHook('accept4'),
+    syscallHook('accept', true),
   ],
   record: SOCK_RECORD,
   fields: [

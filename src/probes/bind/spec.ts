@@ -2,6 +2,7 @@ import { formatRet } from '../../text/index.js';
 import { decodeSocket, endpoint, socketFields, socketFilterKeys, socketKind, SOCK_RECORD } from '../socket-addr.js';
 import type { ProbeSpec } from '../types.js';
 import { bindFacets } from './facets.js';
+import { syscallHook } from '../syscall-hook.js';
 
 /** bind: the local address a socket asked for (or, on success, the one it got) and the result. */
 export const bind: ProbeSpec = {
@@ -12,7 +13,7 @@ export const bind: ProbeSpec = {
   object: 'sockets',
   profiles: ['forensic', 'network'],
   // exit before enter: once an enter stashes a bind, its exit is there to emit and delete it
-  hooks: [{ name: 'bind', choices: [{ programs: ['exit_bind', 'enter_bind'], attach: 'tracepoint/syscalls/sys_{enter,exit}_bind' }] }],
+  hooks: [syscallHook('bind')],
   record: SOCK_RECORD,
   fields: [
     { name: 'ret', type: 'int', doc: '0, or -errno (EADDRINUSE, EACCES, ...)', width: 11 },

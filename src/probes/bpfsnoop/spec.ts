@@ -4,6 +4,7 @@ import { BPF_EV_ATTR_FAULT } from '../../event/generated/skeleton.js';
 import type { DescribePart, ProbeSpec } from '../types.js';
 import { bpfsnoopFacets } from './facets.js';
 import { BPF_CMD, attachTypeName, cmdName, mapTypeName, parseCmd, progTypeName } from './names.js';
+import { syscallHook } from '../syscall-hook.js';
 
 const ATTACHES: number[] = [BPF_CMD.BPF_PROG_ATTACH, BPF_CMD.BPF_PROG_DETACH, BPF_CMD.BPF_LINK_CREATE];
 
@@ -16,7 +17,7 @@ export const bpfsnoop: ProbeSpec = {
   object: 'bpfsnoop',
   profiles: ['forensic'],
   // exit before enter: once an enter stashes a call, its exit is there to emit and delete it
-  hooks: [{ name: 'bpf', choices: [{ programs: ['exit_bpf', 'enter_bpf'], attach: 'tracepoint/syscalls/sys_{enter,exit}_bpf' }] }],
+  hooks: [syscallHook('bpf')],
   record: {
     struct: 'bpf_event',
     members: {

@@ -9,8 +9,8 @@ import {
 import type { DescribePart, ProbeSpec } from '../types.js';
 import { chmodFacets, formatAtFlags } from './facets.js';
 import { MODE_BITS, formatMode, formatOctal, parseModeTest, specialBits, type ModeTest } from './mode.js';
-import { decodePathArg, pathFilterKey } from './path-arg.js';
-import { syscallHook as hook } from './syscall-hook.js';
+import { decodePathArg, pathFilterKey } from '../user-path.js';
+import { syscallHook as hook } from '../syscall-hook.js';
 
 /** The syscall of each enum chmod_kind. */
 const SYSCALLS: Record<number, string> = {

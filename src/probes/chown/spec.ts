@@ -4,8 +4,8 @@ import { FilterError } from '../../event/filter-error.js';
 import type { ByteString } from '../../event/index.js';
 import { CHOWN_KIND_CHOWN, CHOWN_KIND_FCHOWN, CHOWN_KIND_FCHOWNAT, CHOWN_KIND_LCHOWN } from '../../event/generated/skeleton.js';
 import type { DescribePart, ProbeSpec } from '../types.js';
-import { decodePathArg, pathFilterKey } from '../chmod/path-arg.js';
-import { syscallHook as hook } from '../chmod/syscall-hook.js';
+import { decodePathArg, pathFilterKey } from '../user-path.js';
+import { syscallHook as hook } from '../syscall-hook.js';
 import { chownFacets, formatChownFlags, formatOwner } from './facets.js';
 
 /** The syscall of each enum chown_kind. */

@@ -3,6 +3,7 @@ import { decodeSocket, socketFields, socketFilterKeys, SOCK_RECORD } from '../so
 import { describeDup } from './describe.js';
 import type { ProbeSpec } from '../types.js';
 import { dupFacets } from './facets.js';
+import { syscallHook } from '../syscall-hook.js';
 
 /** The syscall of each dup kind. */
 const SYSCALLS: Record<number, string> = {
@@ -20,12 +21,12 @@ export const dup: ProbeSpec = {
   object: 'sockets',
   profiles: ['forensic', 'network'],
   hooks: [
-    { name: 'dup3', choices: [{ programs: ['exit_dup3', 'enter_dup3'], attach: 'tracepoint/syscalls/sys_{enter,exit}_dup3' }] },
+    syscallHook('dup3'),
     // dup2 does not exist on every architecture (arm64 has only dup3)
-    { name: 'dup2', optional: true, choices: [{ programs: ['exit_dup2', 'enter_dup2'], attach: 'tracepoint/syscalls/sys_{enter,exit}_dup2' }] },
+    syscallHook('dup2', true),
     // after close(0), dup and fcntl(F_DUPFD, 0) land on fd 0 as well
-    { name: 'dup', optional: true, choices: [{ programs: ['exit_dup', 'enter_dup'], attach: 'tracepoint/syscalls/sys_{enter,exit}_dup' }] },
-    { name: 'fcntl', optional: true, choices: [{ programs: ['exit_fcntl', 'enter_fcntl'], attach: 'tracepoint/syscalls/sys_{enter,exit}_fcntl' }] },
+    syscallHook('dup', true),
+    syscallHook('fcntl', true),
   ],
   record: SOCK_RECORD,
   fields: [

@@ -5,6 +5,7 @@ import { formatRet } from '../../text/index.js';
 import { parseSignal, signalName } from '../signals.js';
 import type { DescribePart, ProbeSpec } from '../types.js';
 import { killsnoopFacets } from './facets.js';
+import { syscallHook } from '../syscall-hook.js';
 
 /** Lower-case names of an exported enum's constants by value, without their common prefix: KILL_RES_IGNORED -> ignored. */
 function enumNames(values: Record<string, number>, prefix: string): Map<number, string> {
@@ -53,14 +54,10 @@ export const killsnoop: ProbeSpec = {
       ],
     },
     // exit before enter: once an enter stashes a call, its exit must be there to delete it
-    { name: 'kill', choices: [{ programs: ['exit_kill', 'enter_kill'], attach: 'tracepoint/syscalls/sys_{enter,exit}_kill' }] },
-    { name: 'tkill', optional: true, choices: [{ programs: ['exit_tkill', 'enter_tkill'], attach: 'tracepoint/syscalls/sys_{enter,exit}_tkill' }] },
-    { name: 'tgkill', optional: true, choices: [{ programs: ['exit_tgkill', 'enter_tgkill'], attach: 'tracepoint/syscalls/sys_{enter,exit}_tgkill' }] },
-    {
-      name: 'pidfd_send_signal',
-      optional: true,
-      choices: [{ programs: ['exit_pidfd_send_signal', 'enter_pidfd_send_signal'], attach: 'tracepoint/syscalls/sys_{enter,exit}_pidfd_send_signal' }],
-    },
+    syscallHook('kill'),
+    syscallHook('tkill', true),
+    syscallHook('tgkill', true),
+    syscallHook('pidfd_send_signal', true),
   ],
   record: {
     struct: 'kill_event',

@@ -2,6 +2,7 @@ import { formatRet } from '../../text/index.js';
 import { decodeSocket, endpoint, socketFields, socketFilterKeys, socketKind, SOCK_RECORD } from '../socket-addr.js';
 import type { ProbeSpec } from '../types.js';
 import { listenFacets } from './facets.js';
+import { syscallHook } from '../syscall-hook.js';
 
 /** listen: the address a socket starts accepting connections on, with its backlog and result. */
 export const listen: ProbeSpec = {
@@ -11,7 +12,7 @@ export const listen: ProbeSpec = {
   summary: 'listen(): the local address and port now accepting connections, backlog, result',
   object: 'sockets',
   profiles: ['forensic', 'network'],
-  hooks: [{ name: 'listen', choices: [{ programs: ['exit_listen', 'enter_listen'], attach: 'tracepoint/syscalls/sys_{enter,exit}_listen' }] }],
+  hooks: [syscallHook('listen')],
   record: SOCK_RECORD,
   fields: [
     { name: 'ret', type: 'int', doc: '0, or -errno (EADDRINUSE, EOPNOTSUPP, ...)', width: 11 },

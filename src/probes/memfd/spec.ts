@@ -5,6 +5,7 @@ import { MEMFD_F_NAME_TRUNCATED } from '../../event/generated/skeleton.js';
 import type { ProbeSpec } from '../types.js';
 import { formatMemfdFlags, parseMemfdFlag } from './memfd-flags.js';
 import { memfdFacets } from './facets.js';
+import { syscallHook } from '../syscall-hook.js';
 
 /** A `name=` value: exact, or a glob with * and ?. */
 export function parseNamePattern(value: string): PathPattern {
@@ -24,10 +25,7 @@ export const memfd: ProbeSpec = {
   profiles: ['forensic'],
   // exit before enter: once an enter stashes a call, its exit is there to emit and delete it
   hooks: [
-    {
-      name: 'memfd_create',
-      choices: [{ programs: ['exit_memfd_create', 'enter_memfd_create'], attach: 'tracepoint/syscalls/sys_{enter,exit}_memfd_create' }],
-    },
+    syscallHook('memfd_create'),
   ],
   record: {
     struct: 'memfd_event',

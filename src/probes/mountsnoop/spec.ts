@@ -18,6 +18,7 @@ import type { DescribePart, ProbeSpec } from '../types.js';
 import { joinUserPath } from '../user-path.js';
 import { mountsnoopFacets } from './facets.js';
 import { formatAttrFlags, formatMsFlags, formatOpFlags } from './flags.js';
+import { syscallHook } from '../syscall-hook.js';
 
 /** The syscall of each enum mount_kind. */
 const SYSCALLS: Record<number, string> = {
@@ -58,20 +59,12 @@ export const mountsnoop: ProbeSpec = {
   profiles: ['forensic'],
   // exit before enter: once an enter stashes a call, its exit must already be attached
   hooks: [
-    { name: 'mount', choices: [{ programs: ['exit_mount', 'enter_mount'], attach: 'tracepoint/syscalls/sys_{enter,exit}_mount' }] },
+    syscallHook('mount'),
     { name: 'umount2', optional: true, choices: [{ programs: ['exit_umount', 'enter_umount'], attach: 'tracepoint/syscalls/sys_{enter,exit}_umount' }] },
-    {
-      name: 'move_mount',
-      optional: true,
-      choices: [{ programs: ['exit_move_mount', 'enter_move_mount'], attach: 'tracepoint/syscalls/sys_{enter,exit}_move_mount' }],
-    },
-    { name: 'fsopen', optional: true, choices: [{ programs: ['exit_fsopen', 'enter_fsopen'], attach: 'tracepoint/syscalls/sys_{enter,exit}_fsopen' }] },
-    { name: 'fsmount', optional: true, choices: [{ programs: ['exit_fsmount', 'enter_fsmount'], attach: 'tracepoint/syscalls/sys_{enter,exit}_fsmount' }] },
-    {
-      name: 'pivot_root',
-      optional: true,
-      choices: [{ programs: ['exit_pivot_root', 'enter_pivot_root'], attach: 'tracepoint/syscalls/sys_{enter,exit}_pivot_root' }],
-    },
+    syscallHook('move_mount', true),
+    syscallHook('fsopen', true),
+    syscallHook('fsmount', true),
+    syscallHook('pivot_root', true),
   ],
   record: {
     struct: 'mount_event',

@@ -14,6 +14,7 @@ import {
 } from '../../event/generated/skeleton.js';
 import type { ProbeSpec } from '../types.js';
 import { opensnoopFacets } from './facets.js';
+import { syscallHook } from '../syscall-hook.js';
 
 /** The syscall of each enum open_kind. */
 const SYSCALLS: Record<number, string> = {
@@ -69,22 +70,10 @@ export const opensnoop: ProbeSpec = {
   profiles: ['files'],
   // exit before enter: once an enter stashes an open, its exit is there to emit and delete it
   hooks: [
-    { name: 'openat', choices: [{ programs: ['exit_openat', 'enter_openat'], attach: 'tracepoint/syscalls/sys_{enter,exit}_openat' }] },
-    {
-      name: 'openat2',
-      optional: true,
-      choices: [{ programs: ['exit_openat2', 'enter_openat2'], attach: 'tracepoint/syscalls/sys_{enter,exit}_openat2' }],
-    },
-    {
-      name: 'open',
-      optional: true,
-      choices: [{ programs: ['exit_open', 'enter_open'], attach: 'tracepoint/syscalls/sys_{enter,exit}_open' }],
-    },
-    {
-      name: 'creat',
-      optional: true,
-      choices: [{ programs: ['exit_creat', 'enter_creat'], attach: 'tracepoint/syscalls/sys_{enter,exit}_creat' }],
-    },
+    syscallHook('openat'),
+    syscallHook('openat2', true),
+    syscallHook('open', true),
+    syscallHook('creat', true),
     {
       // a file opened by handle has no path argument: without this hook it would not be seen at all
       name: 'open_by_handle_at',

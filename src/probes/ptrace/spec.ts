@@ -12,6 +12,7 @@ import {
 import type { DescribePart, ProbeSpec } from '../types.js';
 import { ptraceFacets } from './facets.js';
 import { POKES, parseRequest, requestName } from './requests.js';
+import { syscallHook } from '../syscall-hook.js';
 
 /** The syscall of each enum ptrace_kind. */
 const SYSCALLS: Record<number, string> = {
@@ -38,17 +39,9 @@ export const ptrace: ProbeSpec = {
   profiles: ['forensic'],
   // exit before enter: once an enter stashes a call, its exit is there to emit and delete it
   hooks: [
-    { name: 'ptrace', choices: [{ programs: ['exit_ptrace', 'enter_ptrace'], attach: 'tracepoint/syscalls/sys_{enter,exit}_ptrace' }] },
-    {
-      name: 'process_vm_writev',
-      optional: true,
-      choices: [{ programs: ['exit_process_vm_writev', 'enter_process_vm_writev'], attach: 'tracepoint/syscalls/sys_{enter,exit}_process_vm_writev' }],
-    },
-    {
-      name: 'process_vm_readv',
-      optional: true,
-      choices: [{ programs: ['exit_process_vm_readv', 'enter_process_vm_readv'], attach: 'tracepoint/syscalls/sys_{enter,exit}_process_vm_readv' }],
-    },
+    syscallHook('ptrace'),
+    syscallHook('process_vm_writev', true),
+    syscallHook('process_vm_readv', true),
   ],
   record: {
     struct: 'ptrace_event',

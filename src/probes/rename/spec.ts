@@ -12,6 +12,7 @@ import { joinUserPath } from '../user-path.js';
 import type { ProbeSpec } from '../types.js';
 import { renameFacets } from './facets.js';
 import { formatRenameFlags } from './flags.js';
+import { syscallHook } from '../syscall-hook.js';
 
 /** The syscall of each enum rename_kind. */
 const SYSCALLS: Record<number, string> = {
@@ -32,17 +33,9 @@ export const rename: ProbeSpec = {
   profiles: ['forensic', 'files'],
   // exit before enter: once an enter stashes a call, its exit is there to emit and delete it
   hooks: [
-    { name: 'renameat2', choices: [{ programs: ['exit_renameat2', 'enter_renameat2'], attach: 'tracepoint/syscalls/sys_{enter,exit}_renameat2' }] },
-    {
-      name: 'renameat',
-      optional: true,
-      choices: [{ programs: ['exit_renameat', 'enter_renameat'], attach: 'tracepoint/syscalls/sys_{enter,exit}_renameat' }],
-    },
-    {
-      name: 'rename',
-      optional: true,
-      choices: [{ programs: ['exit_rename', 'enter_rename'], attach: 'tracepoint/syscalls/sys_{enter,exit}_rename' }],
-    },
+    syscallHook('renameat2'),
+    syscallHook('renameat', true),
+    syscallHook('rename', true),
   ],
   record: {
     struct: 'rename_event',

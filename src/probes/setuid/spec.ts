@@ -16,6 +16,7 @@ import type { DescribePart, ProbeSpec } from '../types.js';
 import { formatCaps } from './caps.js';
 import { setuidFacets } from './facets.js';
 import { askedIds, idText, isGidCall } from './ids.js';
+import { syscallHook } from '../syscall-hook.js';
 
 /** Each enum cred_kind: the syscall and how many ids it takes. */
 const SYSCALLS: Record<number, [string, number]> = {
@@ -56,12 +57,8 @@ export const setuid: ProbeSpec = {
   object: 'setuid',
   profiles: ['forensic'],
   // exit before enter: once an enter stashes a call, its exit is there to emit and delete it
-  hooks: NAMES.map((n) => ({
-    name: n,
-    // only setuid itself is required: the others may be missing on another kernel or architecture
-    ...(n === 'setuid' ? {} : { optional: true }),
-    choices: [{ programs: [`exit_${n}`, `enter_${n}`], attach: `tracepoint/syscalls/sys_{enter,exit}_${n}` }],
-  })),
+  // only setuid itself is required: the others may be missing on another kernel or architecture
+  hooks: NAMES.map((n) => syscallHook(n, n !== 'setuid')),
   record: {
     struct: 'cred_event',
     members: {

@@ -10,8 +10,8 @@ import {
   SETXATTR_KIND_SETXATTRAT,
 } from '../../event/generated/skeleton.js';
 import type { DescribePart, ProbeSpec } from '../types.js';
-import { decodePathArg, pathFilterKey } from '../chmod/path-arg.js';
-import { syscallHook as hook } from '../chmod/syscall-hook.js';
+import { decodePathArg, pathFilterKey } from '../user-path.js';
+import { syscallHook as hook } from '../syscall-hook.js';
 import { CAPS_XATTR, capSetNames, decodeFileCaps, formatFileCaps } from './caps.js';
 import { formatXattrFlags, setxattrFacets } from './facets.js';
 

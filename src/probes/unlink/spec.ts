@@ -1,16 +1,15 @@
 import { formatRet } from '../../text/index.js';
-import { anyPathMatches, parsePathPattern, type ByteString, type PathPattern } from '../../event/index.js';
+import type { ByteString } from '../../event/index.js';
 import {
   UNLINK_KIND_RMDIR,
   UNLINK_KIND_UNLINK,
   UNLINK_KIND_UNLINKAT,
-  UPATH_BASE_TRUNCATED,
-  UPATH_TRUNCATED,
 } from '../../event/generated/skeleton.js';
-import { joinUserPath } from '../user-path.js';
+import { decodePathArg, pathFilterKey } from '../user-path.js';
 import type { ProbeSpec } from '../types.js';
 import { unlinkFacets } from './facets.js';
 import { formatUnlinkFlags } from './flags.js';
+import { syscallHook } from '../syscall-hook.js';
 
 /** The syscall of each enum unlink_kind. */
 const SYSCALLS: Record<number, string> = {
@@ -29,17 +28,9 @@ export const unlink: ProbeSpec = {
   profiles: ['forensic', 'files'],
   // exit before enter: once an enter stashes a call, its exit is there to emit and delete it
   hooks: [
-    { name: 'unlinkat', choices: [{ programs: ['exit_unlinkat', 'enter_unlinkat'], attach: 'tracepoint/syscalls/sys_{enter,exit}_unlinkat' }] },
-    {
-      name: 'unlink',
-      optional: true,
-      choices: [{ programs: ['exit_unlink', 'enter_unlink'], attach: 'tracepoint/syscalls/sys_{enter,exit}_unlink' }],
-    },
-    {
-      name: 'rmdir',
-      optional: true,
-      choices: [{ programs: ['exit_rmdir', 'enter_rmdir'], attach: 'tracepoint/syscalls/sys_{enter,exit}_rmdir' }],
-    },
+    syscallHook('unlinkat'),
+    syscallHook('unlink', true),
+    syscallHook('rmdir', true),
   ],
   record: {
     struct: 'unlink_event',
@@ -57,25 +48,19 @@ export const unlink: ProbeSpec = {
   ],
   retField: 'ret',
   filterKeys: {
-    path: {
-      doc: 'absolute or raw path: exact, prefix ending in /, or glob with *',
-      example: 'path=/var/log/',
-      parse: parsePathPattern,
-      match: (e, values) => anyPathMatches([e.fields.path as ByteString, e.fields.raw_path as ByteString], values as PathPattern[]),
-    },
+    path: { ...pathFilterKey, example: 'path=/var/log/' },
   },
   decode(rec, kind) {
     const { members } = rec;
-    const raw = rec.text(0);
-    const pathFlags = members.path_flags as number;
+    const { path, raw_path, truncated } = decodePathArg(rec, 0, members.path_flags as number);
     return {
       ret: members.ret as number,
-      path: joinUserPath(raw, rec.text(1)),
-      raw_path: raw,
+      path,
+      raw_path,
       syscall: SYSCALLS[kind] ?? `kind${kind}`,
       flags: members.flags as number,
       dfd: members.dfd as number,
-      truncated: pathFlags & (UPATH_TRUNCATED | UPATH_BASE_TRUNCATED) ? 1 : 0,
+      truncated,
     };
   },
   describe(e) {
