@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeaderDecoder, RecordDecoder, compileMatcher, loadLayouts, parseFilters, type TraceEvent } from '../../src/event/index.js';
-import { SOCK_AF_INET, SOCK_AF_INET6, SOCK_FL_CLOEXEC, SOCK_KIND_DUP2, SOCK_KIND_DUP3, SOCK_KIND_FCNTL } from '../../src/event/generated/skeleton.js';
+import { SOCK_AF_INET, SOCK_AF_INET6, SOCK_AF_UNIX, SOCK_FL_CLOEXEC, SOCK_KIND_DUP2, SOCK_KIND_DUP3, SOCK_KIND_FCNTL } from '../../src/event/generated/skeleton.js';
 import { escapeTerminal } from '../../src/text/index.js';
 import { dup } from '../../src/probes/dup/spec.js';
 import { probeId } from '../../src/probes/index.js';
@@ -52,7 +52,8 @@ describe('dup filters and facets', () => {
     expect(m(['family=6'])).toBe(false);
   });
 
-  it('every event is a reverse-shell security note; flags by name; completion; tree', () => {
+  it('a network socket on stdio is a reverse-shell security note (a unix socketpair, as supervisors wire a child, is not); flags by name; completion; tree', () => {
+    expect(dup.facets!.security!(decode({ ...shell, family: SOCK_AF_UNIX, laddr: [], raddr: [] }))).toBeUndefined();
     const note = dup.facets!.security!(decode(shell));
     expect(note?.label).toBe('reverse shell');
     expect(line(note!.parts)).toBe('stdin <- fd 3 tcp 10.0.0.5:40404 -> 198.51.100.7:4444 (dup2)');

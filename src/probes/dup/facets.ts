@@ -11,7 +11,9 @@ export const dupFacets: ProbeFacets = {
   detailValue: (field, v) => (field === 'flags' ? formatSockFlags(v) : undefined),
   completionValues: (e, add) => socketCompletions(e, add, 'both'),
   // every event is one: the probe emits only a socket put on stdin, stdout or stderr
-  security: (e) => ({ label: 'reverse shell', parts: describeDup(e.fields) }),
+  // A network socket on stdio is the reverse shell; a unix socketpair there is how
+  // node, systemd and many supervisors wire a child's stdio (the event stays in the table).
+  security: (e) => (e.fields.family === 'ipv4' || e.fields.family === 'ipv6' ? { label: 'reverse shell', parts: describeDup(e.fields) } : undefined),
   tree: {
     columns: 'ret, newfd, family, protocol, type, laddr, lport, raddr, rport, syscall',
     lines(rows, ctx) {

@@ -146,7 +146,8 @@ export class DashboardView {
       const t = s.totals[p] ?? { events: 0, lost: 0 };
       const row = s.coverage[p] ?? [];
       let bar = '';
-      for (let i = 0; i < barW; i++) bar += row[Math.floor((i * row.length) / barW)] ? '█' : '-';
+      // each column covers its share of the window, the newest seconds included
+      for (let i = 0; i < barW; i++) bar += row.slice(Math.floor((i * row.length) / barW), Math.floor(((i + 1) * row.length) / barW)).some(Boolean) ? '█' : '-';
       const lost = t.lost ? `{red-fg}${fit(`${t.lost}L`, 7, true)}{/red-fg}` : fit('0L', 7, true);
       return `${probeLabel(fit(p, 10))} ${fit(String(t.events), 7, true)} ${lost} ${bar}`;
     };
