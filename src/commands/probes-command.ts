@@ -1,5 +1,5 @@
 import { commonKeyDocs } from '../event/index.js';
-import { PROBES, type ProbeSpec } from '../probes/index.js';
+import { PROBES, PROFILES, type ProbeSpec } from '../probes/index.js';
 import { btfProblem, privilegeProblem, type Attachment, type Engine } from '../engine/index.js';
 import { errorLine } from './errors.js';
 
@@ -32,7 +32,8 @@ export function describeProbes(checks: Map<ProbeSpec, ProbeCheck> = new Map(), v
   const common = commonKeyDocs();
   for (const p of PROBES) {
     const a = checks.get(p);
-    lines.push(`${p.name}  (aliases: ${p.aliases.join(', ')}; table: ${p.table})`);
+    const profiles = p.role ? 'attached by captures themselves' : `profiles: ${[...(p.profiles ?? []), 'all'].join(', ')}`;
+    lines.push(`${p.name}  (aliases: ${p.aliases.join(', ')}; table: ${p.table}; ${profiles})`);
     lines.push(`  ${p.summary}`);
     if (a && 'error' in a) {
       lines.push(`  cannot load here: ${a.error}`);
@@ -54,5 +55,7 @@ export function describeProbes(checks: Map<ProbeSpec, ProbeCheck> = new Map(), v
   lines.push('common filter keys:');
   for (const [k, d] of Object.entries(common)) lines.push(`  ${k.padEnd(7)} ${d.doc} (e.g. ${d.example})`);
   lines.push('values: key=v1,v2 (any of), key!=v (none of); paths: /etc/ prefix, exact, or * glob');
+  lines.push('', 'profiles (wherever a probe list is taken):');
+  for (const [name, doc] of Object.entries(PROFILES)) lines.push(`  ${name.padEnd(9)} ${doc}`);
   return lines.join('\n');
 }

@@ -3,6 +3,7 @@ import { PROBES, profileProbes } from '../../src/probes/index.js';
 import { DEFAULT_PROFILE, parseProbeList, probesAndFilters } from '../../src/commands/probe-list.js';
 import { probeWords, probesOf } from '../../src/commands/shell/words.js';
 import { attachAll, planTrace } from '../../src/commands/trace-command.js';
+import { describeProbes } from '../../src/commands/probes-command.js';
 import { ProbeError, type Attachment } from '../../src/engine/index.js';
 import type { ProbeSpec } from '../../src/probes/index.js';
 
@@ -78,5 +79,13 @@ describe('probe lists and profiles', () => {
       expect(() => attachAll(engine, planTrace(list, []))).toThrow(/cannot attach tcpconnect/);
       expect([...engine.live]).toEqual([]);
     }
+  });
+
+  it('ebpfsh probes names each probe's profiles and what each profile is for', () => {
+    const text = describeProbes();
+    expect(text).toContain('execsnoop  (aliases: exec, execve; table: exec; profiles: forensic, all)');
+    expect(text).toContain('opensnoop  (aliases: open; table: open; profiles: files, all)');
+    expect(text).toMatch(/procsnoop .*attached by captures themselves\)/);
+    expect(text).toMatch(/\n {2}forensic {2}what an intruder leaves/);
   });
 });
