@@ -81,7 +81,7 @@ describe('probe lists and profiles', () => {
     }
   });
 
-  it('ebpfsh probes names each probe's profiles and what each profile is for', () => {
+  it('ebpfsh probes names the profiles of each probe and what each profile is for', () => {
     const text = describeProbes();
     expect(text).toContain('execsnoop  (aliases: exec, execve; table: exec; profiles: forensic, all)');
     expect(text).toContain('opensnoop  (aliases: open; table: open; profiles: files, all)');
