@@ -51,7 +51,10 @@ export function formatInfo(info: CaptureInfo, journal: JournalRow[], notes: { ts
   } else {
     lines.push(`stopped   cleanly (${e(info.stopReason ?? 'stop')})`);
   }
-  lines.push(`events    ${Object.entries(info.counts).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
+  const counts = Object.entries(info.counts);
+  const empty = counts.filter(([, n]) => n === 0).length;
+  const some = counts.filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
+  lines.push(`events    ${some || 'none'}${some && empty ? ` (none in the other ${empty} probe tables)` : ''}`);
   lines.push('watched   (journal: what was attached, with which filters, and where they ran)');
   for (const j of journal) {
     const what = j.probe ? `${str(j.action)} ${str(j.probe)}` : str(j.action);

@@ -98,10 +98,7 @@ export async function runRecord(probeArg: string, filterWords: string[], opts: R
   const reason = await stopped;
   clearInterval(status);
   if (timer) clearTimeout(timer);
-  for (const a of engine.attachments()) {
-    engine.detach(a.probe);
-    recorder.journalDetach(a, reason);
-  }
+  for (const a of engine.detachMany(engine.attachments().map((x) => x.probe))) recorder.journalDetach(a, reason);
   // The kernel ring, then the reader's queue, then the writer: the capture is finalized last.
   if (!(await engine.drain())) {
     const why = 'the reader did not drain the ring within 5 s: records it still held are not in the capture';

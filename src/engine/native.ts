@@ -43,7 +43,8 @@ export interface ReaderOptions {
 /** The addon's Session: handles only (objects, links, maps, the reader). */
 export interface NativeSession {
   load(path: string, opts: LoadOptions): number;
-  unload(objectId: number): void;
+  /** Unloads objects, their links torn down together (each waits out a kernel grace period). */
+  unload(...objectIds: number[]): void;
   attach(objectId: number, program: string): number;
   detach(linkId: number): void;
   mapUpdate(map: string, key: Buffer, value: Buffer): void;

@@ -214,20 +214,36 @@ export class Engine implements EventSource {
 
   /** Detaches `probe`: nothing more is emitted; records already in flight still arrive. */
   detach(probe: ProbeSpec): Attachment {
-    const id = probeId(probe);
-    const l = this.live.get(id);
-    if (!l) throw new ProbeError(`${probe.name} is not attached`);
+    const [a] = this.detachMany([probe]);
+    return a!;
+  }
+
+  /**
+   * Detaches several probes at once: their links are torn down together, so
+   * a profile's ~100 programs cost about one kernel grace period, not one each.
+   */
+  detachMany(probes: readonly ProbeSpec[]): Attachment[] {
+    const gone = probes.map((probe) => {
+      const l = this.live.get(probeId(probe));
+      if (!l) throw new ProbeError(`${probe.name} is not attached`);
+      return { id: probeId(probe), l };
+    });
+    if (!gone.length) return [];
     const native = this.session();
-    try {
-      clearKernelFilters(native, this.layouts, id);
-    } catch {
-      // Unloading below stops every program of the probe all the same; sets
-      // left behind belong to an old generation and go at its next filter write.
+    for (const { id } of gone) {
+      try {
+        clearKernelFilters(native, this.layouts, id);
+      } catch {
+        // Unloading below stops every program of the probe all the same; sets
+        // left behind belong to an old generation and go at its next filter write.
+      }
     }
-    native.unload(l.objectId);
-    if (l.followRoots.length) this.follow?.release(l.followRoots);
-    this.live.delete(id);
-    return l.attachment;
+    native.unload(...gone.map(({ l }) => l.objectId));
+    for (const { id, l } of gone) {
+      if (l.followRoots.length) this.follow?.release(l.followRoots);
+      this.live.delete(id);
+    }
+    return gone.map(({ l }) => l.attachment);
   }
 
   /** Per-probe counters (every probe that was ever attached in this session). */
@@ -298,7 +314,8 @@ export class Engine implements EventSource {
     if (this.native) {
       // Programs first, so the kernel counters are final when read; the
       // reader stops (draining the ring) in close() and keeps its stats.
-      for (const l of this.live.values()) this.native.unload(l.objectId);
+      const ids = [...this.live.values()].map((l) => l.objectId);
+      if (ids.length) this.native.unload(...ids);
       this.closedKernel = new Map();
       for (const id of this.counts.keys())
         for (let i = 0; i < KERNEL_LOSS_CAUSES.length; i++) this.closedKernel.set(id * LOSS_STRIDE + i, this.kernelCounter(id * LOSS_STRIDE + i));

@@ -8,6 +8,12 @@ export interface FieldSpec {
   doc: string;
   /** Width in the event pane; 0 = not a column of its own. */
   width?: number;
+  /**
+   * The capture schema version that added this field to an existing probe
+   * (default 1: with the probe): captures of an older schema lack its
+   * column, and readers migrate a private copy to add it.
+   */
+  since?: number;
 }
 
 /** One way to hook an event; alternatives are tried in order. */

@@ -7,6 +7,8 @@ export interface ShellEngine {
   readonly clock: Clock;
   attach(probe: ProbeSpec, filters: Filters): Attachment;
   detach(probe: ProbeSpec): Attachment;
+  /** Detaches several probes at once (their kernel links torn down together). */
+  detachMany(probes: readonly ProbeSpec[]): Attachment[];
   attachments(): Attachment[];
   counters(): ProbeCounters[];
   onEvents(listener: (events: TraceEvent[]) => void): () => void;

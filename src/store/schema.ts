@@ -2,8 +2,8 @@ import { PROBES, type FieldSpec, type ProbeSpec } from '../probes/index.js';
 
 /** `PRAGMA application_id` of every ebpfsh capture ('eBsh'). */
 export const APPLICATION_ID = 0x65427368;
-/** The schema version this build writes (`PRAGMA user_version`). */
-export const SCHEMA_VERSION = 2;
+/** The schema version this build writes (`PRAGMA user_version`). 3: probe fields may be added (FieldSpec.since). */
+export const SCHEMA_VERSION = 3;
 /** The oldest schema version this build can read (older ones are migrated on a private copy). */
 export const OLDEST_SCHEMA_VERSION = 1;
 
@@ -17,6 +17,8 @@ export interface ColumnSpec {
   /** Where the value comes from: a header member or `fields.<name>`; raw twins name their text column. */
   source: { header: string } | { field: string } | { rawOf: string };
   doc: string;
+  /** The schema version that added it (1 for the header and a probe's first fields). */
+  since: number;
 }
 
 /** The header columns every probe table starts with (after `id`). */
@@ -54,25 +56,27 @@ function rawDoc(of: string): string {
  * The columns of a probe's table, derived from its column spec alone: the
  * header, then each field; every text/argv column gets a `<name>_raw` BLOB twin.
  */
-export function probeColumns(probe: ProbeSpec): ColumnSpec[] {
+export function probeColumns(probe: ProbeSpec, version = SCHEMA_VERSION): ColumnSpec[] {
   const out: ColumnSpec[] = [];
   for (const h of HEADER_COLUMNS) {
-    out.push({ name: h.name, kind: h.kind, source: { header: h.name }, doc: h.doc });
-    if (h.kind === 'text') out.push({ name: `${h.name}_raw`, kind: 'raw', source: { rawOf: h.name }, doc: rawDoc(h.name) });
+    out.push({ name: h.name, kind: h.kind, source: { header: h.name }, doc: h.doc, since: 1 });
+    if (h.kind === 'text') out.push({ name: `${h.name}_raw`, kind: 'raw', source: { rawOf: h.name }, doc: rawDoc(h.name), since: 1 });
   }
   const taken = new Set(out.map((c) => c.name));
   for (const f of probe.fields as FieldSpec[]) {
     if (taken.has(f.name) || taken.has(`${f.name}_raw`) || f.name === 'id')
       throw new Error(`${probe.name}: field ${f.name} clashes with a header column`);
-    out.push({ name: f.name, kind: f.type, source: { field: f.name }, doc: f.doc + (f.type === 'argv' ? ' (JSON array of strings)' : '') });
-    if (f.type !== 'int') out.push({ name: `${f.name}_raw`, kind: 'raw', source: { rawOf: f.name }, doc: rawDoc(f.name) + (f.type === 'argv' ? ' (each argument followed by a NUL byte)' : '') });
+    const since = f.since ?? 1;
+    if (since > version) continue;
+    out.push({ name: f.name, kind: f.type, source: { field: f.name }, doc: f.doc + (f.type === 'argv' ? ' (JSON array of strings)' : ''), since });
+    if (f.type !== 'int') out.push({ name: `${f.name}_raw`, kind: 'raw', source: { rawOf: f.name }, doc: rawDoc(f.name) + (f.type === 'argv' ? ' (each argument followed by a NUL byte)' : ''), since });
   }
   return out;
 }
 
-/** CREATE TABLE for a probe table. */
-export function probeTableSql(probe: ProbeSpec): string {
-  const cols = probeColumns(probe).map((c) => `${ident(c.name)} ${sqlType(c.kind)}${c.name === 'ts' ? ' NOT NULL' : ''}`);
+/** CREATE TABLE for a probe table (as schema `version` had it). */
+export function probeTableSql(probe: ProbeSpec, version = SCHEMA_VERSION): string {
+  const cols = probeColumns(probe, version).map((c) => `${ident(c.name)} ${sqlType(c.kind)}${c.name === 'ts' ? ' NOT NULL' : ''}`);
   return `CREATE TABLE ${ident(probe.table)} (id INTEGER PRIMARY KEY, ${cols.join(', ')})`;
 }
 
@@ -210,7 +214,7 @@ export function coreTableSql(t: CoreTable): string {
 
 /** Every statement that creates a fresh capture of the current schema (indexes come at finalize). */
 export function createSchemaSql(probes: readonly ProbeSpec[] = PROBES): string[] {
-  return [...CORE_TABLES.map(coreTableSql), ...probes.map(probeTableSql), eventsViewSql(probes)];
+  return [...CORE_TABLES.map(coreTableSql), ...probes.map((p) => probeTableSql(p)), eventsViewSql(probes)];
 }
 
 /** Statements run when a capture is finalized. */

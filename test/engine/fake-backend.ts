@@ -47,12 +47,14 @@ export class FakeSession implements NativeSession {
     this.objects.set(id, opts.programs);
     return id;
   }
-  unload(id: number): void {
-    for (const [l, p] of this.links) if (this.objects.get(id)?.includes(p)) {
-      this.links.delete(l);
-      this.attached.delete(p);
+  unload(...ids: number[]): void {
+    for (const id of ids) {
+      for (const [l, p] of this.links) if (this.objects.get(id)?.includes(p)) {
+        this.links.delete(l);
+        this.attached.delete(p);
+      }
+      this.objects.delete(id);
     }
-    this.objects.delete(id);
   }
   attach(id: number, program: string): number {
     if (this.refuseAttach.has(program)) throw nativeError('attach', 'ENOENT', `attach ${program} failed`);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFilters } from '../../src/event/index.js';
 import { findProbe, PROBES } from '../../src/probes/index.js';
-import { CaptureError, CaptureReader, Recorder } from '../../src/store/index.js';
+import { CaptureError, CaptureReader, Recorder, SCHEMA_VERSION } from '../../src/store/index.js';
 import { execEvent, openEvent, sha256, tempDir } from './helpers.js';
 
 const INVALID = Uint8Array.from([0x2f, 0x74, 0x6d, 0x70, 0x2f, 0xff, 0xfe, 0x1b, 0x5b]); // "/tmp/" + invalid UTF-8 + ESC [
@@ -34,7 +34,7 @@ describe('capture round trip (no kernel)', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
     const r = CaptureReader.open(path);
     const info = r.info();
-    expect(info).toMatchObject({ toolVersion: '9.9.9', cleanStop: true, stopReason: 'test', gap: null, snapshot: false, schemaVersion: 2 });
+    expect(info).toMatchObject({ toolVersion: '9.9.9', cleanStop: true, stopReason: 'test', gap: null, snapshot: false, schemaVersion: SCHEMA_VERSION });
     expect(info.counts.open).toBe(5001);
     expect(info.counts.exec).toBe(1);
     expect(info.commandLine).toEqual(['ebpfsh', 'record', '-w', path, 'open']);

@@ -35,6 +35,10 @@ export class FakeEngine implements ShellEngine {
     return a;
   }
 
+  detachMany(probes: readonly ProbeSpec[]): Attachment[] {
+    return probes.map((p) => this.detach(p));
+  }
+
   attachments(): Attachment[] {
     return [...this.live.values()];
   }

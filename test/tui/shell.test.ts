@@ -157,7 +157,7 @@ describe('shell screen', () => {
     for (const c of ['attach', 'detach', 'probes', 'filter', 'tree', 'pause', 'record', 'mark', 'query', 'quit']) expect(frame()).toContain(`:${c}`);
     await type('q');
     await command('help attach');
-    expect(frame()).toContain(':attach <probe[,probe...]> [filters...]');
+    expect(frame()).toContain(':attach <probe[,probe...]|profile> [filters...]');
     expect(frame()).toContain('attach execve uid=1000');
   });
 

@@ -1,12 +1,13 @@
 import type Database from 'better-sqlite3';
 import { PROBES, type ProbeSpec } from '../../probes/index.js';
-import { CORE_TABLES, SCHEMA_VERSION, coreTableSql, eventsViewSql, probeTableSql, type CoreTable } from '../schema.js';
+import { CORE_TABLES, SCHEMA_VERSION, coreTableSql, eventsViewSql, ident, probeColumns, probeTableSql, sqlType, type CoreTable } from '../schema.js';
 
 /**
  * The first schema (version 1), frozen: what captures written by it hold.
  * Version 2 added capture.stop_reason and capture.last_commit_ns (where a
  * gap starts when the recorder dies), loss intervals (losses.ts became
- * start_ns + end_ns) and processes.exit_code.
+ * start_ns + end_ns) and processes.exit_code. Version 3 lets a probe gain
+ * fields (FieldSpec.since).
  */
 const V1_CORE_TABLES: readonly CoreTable[] = CORE_TABLES.map((t) => {
   const drop: Record<string, string[]> = { capture: ['stop_reason', 'last_commit_ns'], losses: ['end_ns'], processes: ['exit_code'] };
@@ -23,7 +24,7 @@ export function coreTablesOf(version: number): readonly CoreTable[] {
 
 /** Statements that create a version-1 capture (for fixtures and tests of migration). */
 export function createV1SchemaSql(probes: readonly ProbeSpec[]): string[] {
-  return [...V1_CORE_TABLES.map(coreTableSql), ...probes.map(probeTableSql), eventsViewSql(probes)];
+  return [...V1_CORE_TABLES.map(coreTableSql), ...probes.map((p) => probeTableSql(p, 1)), eventsViewSql(probes)];
 }
 
 /** One step: from `from` to `from + 1`. */
@@ -44,7 +45,16 @@ const MIGRATIONS: Migration[] = [
         UPDATE losses SET end_ns = start_ns;`);
     },
   },
+  // 3: probes may gain fields (FieldSpec.since); version 3 added execsnoop's fileless, env and env_cut.
+  { from: 2, up: (db) => addProbeColumnsSince(db, 3) },
 ];
+
+/** Adds to the probe tables a capture has the columns their probes gained in schema `version` (NULL in old rows). */
+function addProbeColumnsSince(db: Database.Database, version: number): void {
+  const have = new Set(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[]);
+  for (const p of PROBES.filter((x) => have.has(x.table)))
+    for (const c of probeColumns(p).filter((x) => x.since === version)) db.exec(`ALTER TABLE ${ident(p.table)} ADD COLUMN ${ident(c.name)} ${sqlType(c.kind)}`);
+}
 
 /**
  * Brings a validated capture of an older schema to the current one, in one

@@ -49,7 +49,7 @@ export function validateCapture(db: Database.Database, name: string): ValidatedS
     if (o.type !== 'table') throw refuse(`${o.type} ${o.name}`);
     if (SQLITE_INTERNAL.has(o.name)) continue;
     const want = core.get(o.name)?.columns.map((c) => ({ name: c.name, type: c.type })) ??
-      (probeByTable.has(o.name) ? [{ name: 'id', type: 'INTEGER' }, ...probeColumns(probeByTable.get(o.name)!).map((c) => ({ name: c.name, type: sqlType(c.kind) }))] : undefined);
+      (probeByTable.has(o.name) ? [{ name: 'id', type: 'INTEGER' }, ...probeColumns(probeByTable.get(o.name)!, version).map((c) => ({ name: c.name, type: sqlType(c.kind) }))] : undefined);
     if (!want) throw refuse(`table ${o.name}`);
     const have = db.prepare(`SELECT name, type, hidden FROM pragma_table_xinfo(?)`).all(o.name) as { name: string; type: string; hidden: number }[];
     if (have.some((c) => c.hidden !== 0)) throw refuse(`generated or hidden column in ${o.name}`);

@@ -105,12 +105,12 @@ export class DashboardView {
         tagSafe,
       ).join('\n'),
     );
-    const destW = Math.max(12, inner(w.connects) - 9 - 13 - 13 - 3);
+    const destW = Math.max(12, inner(w.connects) - 9 - 19 - 13 - 3);
     w.connects.setContent(
       tableLines(
-        ['time', 'comm', 'destination', 'outcome'],
-        s.recentConnects.map((c) => [this.clock(c.ts), c.comm, `${c.dest}:${c.port}`, c.outcome === 'ok' ? 'ok' : { text: c.outcome, color: 'red' }]),
-        [8, 12, destW, 13],
+        ['time', 'process', 'destination', 'outcome'],
+        s.recentConnects.map((c) => [this.clock(c.ts), `${c.comm}(${c.pid})`, `${c.dest}:${c.port}`, c.outcome === 'ok' ? 'ok' : { text: c.outcome, color: 'red' }]),
+        [8, 18, destW, 13],
         tagSafe,
       ).join('\n'),
     );

@@ -137,7 +137,7 @@ export function ReplayShell({ model, source, header, timeline, columns, rows }: 
   const size = useTerminalSize({ columns, rows });
   useInput(useCallback((input, key) => replayInput(model, source, input, key), [model, source]));
   const data = timeline();
-  const chrome = 1 + Math.max(1, header.warnings.length) + 1 + (data ? data.probes.length + 1 : 1) + TRANSCRIPT_ROWS + 1 + 1;
+  const chrome = 1 + Math.max(1, header.warnings.length) + 1 + (data ? data.probes.length + 1 + (data.unwatched?.length ? 1 : 0) : 1) + TRANSCRIPT_ROWS + 1 + 1;
   const paneHeight = Math.max(3, size.rows - chrome);
   return (
     <Box flexDirection="column" width={size.columns} height={size.rows - 1}>

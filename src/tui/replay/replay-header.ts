@@ -41,7 +41,8 @@ export function replayHeader(info: CaptureInfo, endNs: number): ReplayHeader {
     const gap = info.gap ? `events after ${localTime(info.gap.startNs + off)} may be missing${info.gap.endNs ? ` (until ${localTime(info.gap.endNs + off)})` : ''}` : 'the end may be missing';
     warnings.push(`UNCLEAN STOP (${e(info.stopReason ?? 'recorder died')}): ${gap} (░ on the timeline)`);
   }
-  const counts = Object.entries(info.counts).map(([k, n]) => `${k} ${n}`).join(', ');
+  // tables with events only: a capture holds a table for every probe its build knew; the timeline shows what was attached
+  const counts = Object.entries(info.counts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
   const cut = degraded.length ? ` │ degraded (recorded, a field cut or unreadable): ${degraded.map((l) => `${e(l.probe ?? 'all probes')} ${e(l.cause)} ${l.count ?? '?'}`).join(', ')}` : '';
   if (warnings.length && cut) warnings.push(cut.slice(3));
   return { title, warnings, clean: `stopped cleanly (${e(info.stopReason ?? 'stop')}), nothing lost │ ${counts || 'no events'}${cut}` };

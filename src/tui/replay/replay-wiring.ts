@@ -30,6 +30,10 @@ export class ReplayEngine implements ShellEngine {
     throw new UsageError(`detach ${LIVE_ONLY}`);
   }
 
+  detachMany(): Attachment[] {
+    throw new UsageError(`detach ${LIVE_ONLY}`);
+  }
+
   attachments(): Attachment[] {
     return [];
   }

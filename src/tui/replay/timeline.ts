@@ -18,8 +18,10 @@ export interface LossSpan {
 export interface TimelineData {
   startNs: number;
   endNs: number;
-  /** Probes in the order their rows appear. */
+  /** Probes in the order their rows appear: those attached or with events. */
   probes: string[];
+  /** Probes the capture has a table for that were never attached and have no events ("nothing was watched"). */
+  unwatched?: string[];
   coverage: Coverage[];
   losses: LossSpan[];
   notes: ReplayNote[];
@@ -51,11 +53,14 @@ export async function loadTimeline(reader: CaptureReader, info: CaptureInfo, spa
   } catch {
     // the strip then shows coverage and notes only; :info still lists the losses
   }
-  const order = [...new Set([...coverage.map((c) => c.probe), ...probes])];
-  return { startNs: span.startNs, endNs: span.endNs, probes: order, coverage, losses, notes, gap: info.gap };
+  // a row per probe attached or with events: a capture has a table for every probe its build knew
+  const withEvents = new Set(reader.schema.probes.filter((p) => (info.counts[p.table] ?? 0) > 0).map((p) => p.name));
+  const order = [...new Set([...coverage.map((c) => c.probe), ...probes.filter((p) => withEvents.has(p))])];
+  const unwatched = probes.filter((p) => !order.includes(p));
+  return { startNs: span.startNs, endNs: span.endNs, probes: order, unwatched, coverage, losses, notes, gap: info.gap };
 }
 
-/** The strip's rows for `cells` columns: one per probe (attached or not), then losses, gap and notes. */
+/** The strip's rows for `cells` columns: one per probe (attached, or with events), then losses, gap and notes, then the probes never watched. */
 export function timelineRows(d: TimelineData, cells: number): TimelineRow[] {
   const n = Math.max(1, cells);
   const span = Math.max(1, d.endNs - d.startNs);
@@ -98,6 +103,8 @@ export function timelineRows(d: TimelineData, cells: number): TimelineRow[] {
   }
   for (const note of d.notes) marks[cellOf(note.ts)] = note.n < 10 ? String(note.n) : CELL.note;
   out.push({ label: 'losses/notes', cells: marks.join(''), alarm });
+  // one line for the rest, so "nothing happened" stays apart from "nothing was watched"
+  if (d.unwatched?.length) out.push({ label: 'not watched', cells: escapeTerminal(d.unwatched.join(', ')), alarm: [] });
   return out;
 }
 

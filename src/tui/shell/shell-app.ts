@@ -99,14 +99,20 @@ export async function runShellApp(opts: ShellOptions): Promise<number> {
       release() {
         const attached = engine.attachments();
         detached = attached.length;
-        for (const a of attached) {
-          try {
-            engine.detach(a.probe);
-            model.ctx.capture.journal({ action: 'detach', attachment: a });
-          } catch (e) {
-            notes.push(`detach ${a.probe.name}: ${errorLine(e)}`);
+        let done: typeof attached = [];
+        try {
+          done = engine.detachMany(attached.map((a) => a.probe));
+        } catch {
+          // one at a time, so one that fails is named and the rest still go
+          for (const a of engine.attachments()) {
+            try {
+              done.push(engine.detach(a.probe));
+            } catch (e) {
+              notes.push(`detach ${a.probe.name}: ${errorLine(e)}`);
+            }
           }
         }
+        for (const a of done) model.ctx.capture.journal({ action: 'detach', attachment: a });
         model.dispose();
         feed.dispose();
         clearInterval(feedTimer);

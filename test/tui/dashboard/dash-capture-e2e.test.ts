@@ -45,7 +45,7 @@ describeKernel('ebpfsh dash over a recorded capture, in tmux', () => {
     const top = screen.split('\n').find((l) => l.includes('top processes'));
     const firstBar = screen.split('\n')[screen.split('\n').indexOf(top!) + 1]!;
     expect(firstBar).toMatch(new RegExp(`${comm}\\(${workerPid}\\)\\s+█+\\s+50[0-9]\\b`)); // 500 opens + the loader's
-    const connects = screen.split('\n').filter((l) => /python3\s+\d+\s+127\.0\.0\.1\s+\d+\s+ok/.test(l));
+    const connects = screen.split('\n').filter((l) => /python3\(\d+\)\s+127\.0\.0\.1:\d+\s+ok/.test(l));
     expect(connects).toHaveLength(3);
     expect(screen).toMatch(/127\.0\.0\.1:\d+/);
     tmux('send-keys', '-t', session, 'q');
