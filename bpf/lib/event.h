@@ -43,6 +43,7 @@ struct event_header {
 const volatile __u32 targ_probe_id = 0;
 const volatile __u32 targ_self_tgid = 0;
 const volatile __u64 targ_wakeup_bytes = WAKEUP_BYTES_DEFAULT;
+const volatile __u32 targ_instance = 0;	/* which load of the probe this is (probe_filter.instance) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -31,7 +31,7 @@ struct probe_filter {
 	__u8 pad[2];
 	__u64 follow_mask;	/* bit i: descendants of follow root slot i (FOLLOW_SLOTS bits) */
 	__u32 gen;		/* generation of the value sets in use */
-	__u32 pad2;
+	__u32 instance;		/* the loaded object this entry turns on (targ_instance) */
 };
 
 _Static_assert(sizeof(((struct probe_filter *)0)->follow_mask) * 8 == FOLLOW_SLOTS,
@@ -127,7 +127,12 @@ static __always_inline bool should_trace(void)
 	if (tgid == targ_self_tgid)
 		return false;
 	f = bpf_map_lookup_elem(&probe_filters, &probe);
-	if (!f || !f->active)
+	/*
+	 * Only the object the entry names: a detached object's links are torn
+	 * down after detach returns (each waits out a grace period), and must
+	 * stay silent if the probe is attached again meanwhile.
+	 */
+	if (!f || !f->active || f->instance != targ_instance)
 		return false;
 	gen = f->gen;
 	if (f->pid_mode) {

@@ -28,7 +28,7 @@ export function writeKernelFilters(
   layouts: Layouts,
   probeId: number,
   filters: Filters,
-  opts: { active: boolean; followMask: bigint; gen: number; wasActive: boolean },
+  opts: { active: boolean; followMask: bigint; gen: number; wasActive: boolean; instance: number },
 ): void {
   const kernel = new Map<string, Clause>();
   for (const c of filters.clauses) if (c.where === 'kernel') kernel.set(c.key, c);
@@ -44,6 +44,7 @@ export function writeKernelFilters(
     };
     const pf = encodeStruct(layouts, 'probe_filter', {
       active: opts.active ? 1 : 0,
+      instance: opts.instance,
       uid_mode: mode('uid'),
       gid_mode: mode('gid'),
       pid_mode: mode('pid'),

@@ -55,6 +55,8 @@ export interface EngineOptions {
 interface Live {
   attachment: Attachment;
   objectId: number;
+  /** targ_instance of the loaded object: the kernel filter turns on this load only. */
+  instance: number;
   links: number[];
   followRoots: number[];
 }
@@ -77,6 +79,8 @@ export class Engine implements EventSource {
   private readonly live = new Map<number, Live>();
   private readonly counts = new Map<number, { events: number; filtered: number; decode: number; listener: number }>();
   private readonly gens = new Map<number, number>();
+  /** Loads so far: each object gets its own targ_instance, which the kernel filter names. */
+  private instances = 0;
   private framingErrors = 0;
   private listenerErrors = 0;
   private lastListenerError = '';
@@ -139,8 +143,9 @@ export class Engine implements EventSource {
     const followRoots = (filters.clauses.find((c) => c.key === 'follow')?.values as number[] | undefined) ?? [];
     const followMask = followRoots.length ? this.followTracker().acquire(followRoots) : 0n;
     let loaded: { objectId: number; links: number[]; points: string[]; missing: string[] };
+    const instance = ++this.instances;
     try {
-      loaded = this.loadAndAttach(probe, objectPath);
+      loaded = this.loadAndAttach(probe, objectPath, instance);
     } catch (e) {
       if (followRoots.length) this.follow?.release(followRoots);
       throw e;
@@ -150,7 +155,7 @@ export class Engine implements EventSource {
     // If that write fails the probe is attached but unusable: unload it, so no
     // object or link outlives the error.
     try {
-      writeKernelFilters(native, this.layouts, id, filters, { active: true, followMask, gen: this.nextGen(id), wasActive: false });
+      writeKernelFilters(native, this.layouts, id, filters, { active: true, followMask, gen: this.nextGen(id), wasActive: false, instance });
     } catch (e) {
       native.unload(loaded.objectId);
       try {
@@ -171,7 +176,7 @@ export class Engine implements EventSource {
       attachedAt: Date.now(),
       attachMs: performance.now() - started,
     };
-    this.live.set(id, { attachment, objectId: loaded.objectId, links: loaded.links, followRoots });
+    this.live.set(id, { attachment, objectId: loaded.objectId, instance, links: loaded.links, followRoots });
     if (!this.counts.has(id)) this.counts.set(id, { events: 0, filtered: 0, decode: 0, listener: 0 });
     return attachment;
   }
@@ -186,7 +191,7 @@ export class Engine implements EventSource {
     assertCanTrace(`load ${probe.name}`);
     const started = performance.now();
     this.ensureTracefs(probe);
-    const loaded = this.loadAndAttach(probe, this.objectPath(probe.object));
+    const loaded = this.loadAndAttach(probe, this.objectPath(probe.object), ++this.instances);
     this.session().unload(loaded.objectId);
     return { attachPoints: loaded.points, missing: loaded.missing, attachMs: performance.now() - started };
   }
@@ -199,7 +204,7 @@ export class Engine implements EventSource {
     const roots = (filters.clauses.find((c) => c.key === 'follow')?.values as number[] | undefined) ?? [];
     const mask = roots.length ? this.followTracker().acquire(roots) : 0n;
     try {
-      writeKernelFilters(this.session(), this.layouts, id, filters, { active: true, followMask: mask, gen: this.nextGen(id), wasActive: true });
+      writeKernelFilters(this.session(), this.layouts, id, filters, { active: true, followMask: mask, gen: this.nextGen(id), wasActive: true, instance: l.instance });
     } catch (e) {
       // The old filter is still in force (see writeKernelFilters).
       if (roots.length) this.follow?.release(roots);
@@ -338,18 +343,18 @@ export class Engine implements EventSource {
   }
 
   /** Load options every object shares; `own` maps of the object are kept by name too, so they can be written. */
-  private loadBase(probe: number, own: string[] = []): Omit<LoadOptions, 'programs'> {
+  private loadBase(probe: number, own: string[] = [], instance = 0): Omit<LoadOptions, 'programs'> {
     const minBtf = `${this.opts.buildDir}min_core.btf`;
     return {
       shared: own.length ? [...SHARED_MAPS, ...own] : SHARED_MAPS,
-      rodata: this.rodata(probe),
+      rodata: this.rodata(probe, instance),
       maxEntries: { [MAPS.events]: this.opts.ringBytes },
       ...(existsSync(minBtf) ? { btfCustomPath: minBtf } : {}),
     };
   }
 
-  private rodata(probe: number): Record<string, number> {
-    return { targ_probe_id: probe, targ_self_tgid: process.pid, targ_wakeup_bytes: this.opts.wakeupBytes };
+  private rodata(probe: number, instance: number): Record<string, number> {
+    return { targ_probe_id: probe, targ_self_tgid: process.pid, targ_wakeup_bytes: this.opts.wakeupBytes, targ_instance: instance };
   }
 
   private followTracker(): FollowTracker {
@@ -373,7 +378,7 @@ export class Engine implements EventSource {
    * (load or attach), moves that hook to its next choice, or drops it if
    * optional, and tries again. Returns what is in use.
    */
-  private loadAndAttach(probe: ProbeSpec, objectPath: string) {
+  private loadAndAttach(probe: ProbeSpec, objectPath: string, instance: number) {
     const native = this.session();
     // before anything is loaded: a bad setting throws with nothing to undo
     const tables = probe.kernelTables?.() ?? [];
@@ -387,7 +392,7 @@ export class Engine implements EventSource {
       let failedProgram: string | undefined;
       let err: NativeError | undefined;
       try {
-        objectId = native.load(objectPath, { programs, ...this.loadBase(probeId(probe), tables.map((t) => t.map)) });
+        objectId = native.load(objectPath, { programs, ...this.loadBase(probeId(probe), tables.map((t) => t.map), instance) });
         // the programs read these from their first run: written before any is attached
         for (const t of tables) for (const [k, v] of t.entries) native.mapUpdate(t.map, k, v);
         const links: number[] = [];

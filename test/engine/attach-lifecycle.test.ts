@@ -42,6 +42,19 @@ describeKernel('attach, detach and losses on the real kernel', () => {
     await waitFor(() => s.events.find((e) => e.pid === third.pid), 5000, 'the exec after re-attach');
   });
 
+  it('a probe attached again at once reports each event once: the old load, still being torn down, stays silent', async () => {
+    const sh = uniqueShell();
+    const s = startSession(opensnoop, [`comm=${sh.comm}`]);
+    cleanup.push(() => s.engine.close(), sh.cleanup);
+    // detach hands the links to a child that releases them in its own exit: re-attach lands while they are still there
+    s.engine.detach(opensnoop);
+    s.engine.attach(opensnoop, parseFilters([`comm=${sh.comm}`], [opensnoop]));
+    const n = 200;
+    const r = await run(sh.bin, ['-c', `i=0; while [ $i -lt ${n} ]; do : < /etc/hostname; i=$((i+1)); done; : < /etc/passwd`]);
+    await waitFor(() => s.events.find((e) => e.pid === r.pid && e.fields.path === '/etc/passwd'), 5000, 'the last open');
+    expect(s.events.filter((e) => e.pid === r.pid && e.fields.path === '/etc/hostname')).toHaveLength(n);
+  });
+
   it('counts every event the ring could not hold while the reader is held back', async () => {
     const sh = uniqueShell();
     const n = 3000;
