@@ -196,6 +196,29 @@ export class Engine implements EventSource {
     return { attachPoints: loaded.points, missing: loaded.missing, attachMs: performance.now() - started };
   }
 
+  /**
+   * Whether this kernel loads and attaches one program of an object, alone
+   * (nothing it could emit is turned on) and unloaded at once: null, or the
+   * kernel's refusal. For `ebpfsh doctor`'s attach-type checks.
+   */
+  tryProgram(object: string, program: string): string | null {
+    assertCanTrace(`load ${object}`);
+    const native = this.session();
+    this.ensureTracefs({ hooks: [{ name: program, choices: [{ programs: [program], attach: 'tracepoint/' }] }] } as unknown as ProbeSpec);
+    let id: number | undefined;
+    try {
+      id = native.load(this.objectPath(object), { programs: [program], ...this.loadBase(0) });
+      native.attach(id, program);
+      return null;
+    } catch (e) {
+      if (!isNativeError(e)) throw e;
+      // the stage and the errno say it plainly: "refused at load (EPERM)", "refused at attach (ENOENT)"
+      return `refused at ${id === undefined ? 'load' : 'attach'} (${e.code ?? e.message})`;
+    } finally {
+      if (id !== undefined) native.unload(id);
+    }
+  }
+
   /** Changes an attached probe's filters without reloading it. */
   setFilters(probe: ProbeSpec, filters: Filters): Attachment {
     const id = probeId(probe);

@@ -79,6 +79,16 @@ export function buildProgram(deps: CliDeps): Command {
     });
 
   program
+    .command('doctor')
+    .description('what works on this host before an incident: BTF, tracefs, lockdown, memlock, attach types, each probe, free space')
+    .option('--json', 'the same report as data')
+    .option('--dir <dir>', 'where captures would go (free space)', '.')
+    .action(async (o: { json?: boolean; dir: string }) => {
+      const { runDoctor } = await import('../doctor-command.js');
+      process.exitCode = runDoctor(deps.newEngine, o);
+    });
+
+  program
     .command('recover')
     .description('finalize in place a capture whose recorder died or could not stop in time (root, as it was recorded)')
     .argument('<capture>', 'capture file')
