@@ -11,8 +11,8 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 
-# `sudo ebpfsh` runs this checkout's code as root: refuse when another user
-# could change it (see docs/security.md).
+# Set-up builds and installs this checkout's code to run as root: refuse when
+# another user could change it (see docs/security.md).
 for p in "$root" "$root/bin" "$root/bin/ebpfsh" "$root/dist" "$root/node_modules" "$root/native/build"; do
 	if [ -e "$p" ] && [ -n "$(find -L "$p" -maxdepth 0 -perm -o+w 2>/dev/null)" ]; then
 		say "$p can be written by any user, who could then run code as root through ebpfsh: chmod o-w it"
@@ -66,8 +66,21 @@ fi
 # 5. TypeScript (incremental).
 node_modules/.bin/tsc -p tsconfig.json
 
-# 6. ebpfsh on PATH.
-if [ "$(readlink -f /usr/local/bin/ebpfsh 2>/dev/null)" != "$root/bin/ebpfsh" ]; then
-	ln -sf "$root/bin/ebpfsh" /usr/local/bin/ebpfsh
-	say "installed /usr/local/bin/ebpfsh -> $root/bin/ebpfsh"
+# 6. ebpfsh installed apart from the checkout: root-owned, with the Node it
+# was built with, so root never runs a file another user can write, and an
+# ordinary user can run `ebpfsh replay` whatever the checkout's permissions.
+prefix=/usr/local/lib/ebpfsh
+stamp="$prefix/.installed-from"
+installed_fresh() {
+	[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$root" ] &&
+		[ -z "$(find dist build/bpf native/build/Release/ebpfsh_native.node package-lock.json scripts/install-tree.sh -newer "$stamp" 2>/dev/null | head -1)" ]
+}
+if ! installed_fresh; then
+	bash scripts/install-tree.sh "$prefix"
+	echo "$root" > "$stamp"
+	say "installed ebpfsh into $prefix"
+fi
+if [ "$(readlink /usr/local/bin/ebpfsh 2>/dev/null)" != "$prefix/bin/ebpfsh" ]; then
+	ln -sfn "$prefix/bin/ebpfsh" /usr/local/bin/ebpfsh
+	say "linked /usr/local/bin/ebpfsh -> $prefix/bin/ebpfsh (uninstall: npm run uninstall)"
 fi

@@ -3,4 +3,4 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 bash "$here/scripts/setup.sh"
-exec "$here/bin/ebpfsh" "$@"
+exec /usr/local/lib/ebpfsh/bin/ebpfsh "$@"

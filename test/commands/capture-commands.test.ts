@@ -5,12 +5,12 @@ import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeKernel, run } from '../helpers/kernel.js';
-import { BIN, listener, recordWhile } from '../helpers/recording.js';
+import { BIN, OTHER_BIN, listener, recordWhile } from '../helpers/recording.js';
 import { sha256 } from '../store/helpers.js';
 
 
 function ebpfsh(args: string[], uid?: number) {
-  const argv = uid !== undefined ? ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', BIN, ...args] : [BIN, ...args];
+  const argv = uid !== undefined ? ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', OTHER_BIN, ...args] : [BIN, ...args];
   const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 30_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

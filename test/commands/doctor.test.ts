@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { formatReport, lockdownCheck, memlockCheck, spaceCheck, tracefsCheck, type DoctorReport } from '../../src/commands/doctor-command.js';
 import { PROBES } from '../../src/probes/index.js';
 import { describeKernel } from '../helpers/kernel.js';
-import { BIN } from '../helpers/recording.js';
+import { BIN, OTHER_BIN } from '../helpers/recording.js';
 
 describe('doctor checks', () => {
   it('tracefs: where it is mounted, or that ebpfsh mounts it itself', () => {
@@ -65,7 +65,7 @@ describeKernel('ebpfsh doctor on this machine', () => {
   }, 150_000);
 
   it('as an ordinary user: says BPF cannot be loaded and how to fix it, exit 1, no stack trace', () => {
-    const r = spawnSync('setpriv', ['--reuid=1000', '--regid=1000', '--clear-groups', BIN, 'doctor', '--dir', '/tmp'], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync('setpriv', ['--reuid=1000', '--regid=1000', '--clear-groups', OTHER_BIN, 'doctor', '--dir', '/tmp'], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/fail +privileges +permission denied/);
     expect(r.stdout).toContain('fix: run as root: sudo ebpfsh doctor');

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeKernel, waitFor } from '../helpers/kernel.js';
-import { traceWhile } from '../helpers/recording.js';
+import { OTHER_BIN, traceWhile } from '../helpers/recording.js';
 
 const BIN = fileURLToPath(new URL('../../bin/ebpfsh', import.meta.url));
 
 function ebpfsh(args: string[], opts: { uid?: number } = {}) {
-  const argv = opts.uid !== undefined ? ['setpriv', `--reuid=${opts.uid}`, `--regid=${opts.uid}`, '--clear-groups', BIN, ...args] : [BIN, ...args];
+  const argv = opts.uid !== undefined ? ['setpriv', `--reuid=${opts.uid}`, `--regid=${opts.uid}`, '--clear-groups', OTHER_BIN, ...args] : [BIN, ...args];
   const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 20_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

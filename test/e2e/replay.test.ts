@@ -4,7 +4,7 @@ import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { listener, recordWhile } from '../helpers/recording.js';
+import { OTHER_BIN, listener, recordWhile } from '../helpers/recording.js';
 import { describeKernel, hasCommand, run, waitFor } from '../helpers/kernel.js';
 import { sha256 } from '../store/helpers.js';
 import { Tmux, readIfExists } from './tmux.js';
@@ -165,7 +165,7 @@ describeKernel('ebpfsh replay end to end (a real recording, replayed in tmux by 
 
   it('bad input: one clear line and a non-zero exit', async () => {
     const as = (args: string[], input?: string) => {
-      const r = spawnSync('setpriv', ['--reuid=1000', '--regid=1000', '--clear-groups', BIN, ...args], { encoding: 'utf8', timeout: 20_000, input, cwd: dir });
+      const r = spawnSync('setpriv', ['--reuid=1000', '--regid=1000', '--clear-groups', OTHER_BIN, ...args], { encoding: 'utf8', timeout: 20_000, input, cwd: dir });
       return { code: r.status, stderr: r.stderr };
     };
     const missing = as(['replay', join(dir, 'nope.db')]);

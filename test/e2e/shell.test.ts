@@ -6,6 +6,7 @@ import { afterEach, expect, it } from 'vitest';
 import { describeKernel, hasCommand } from '../helpers/kernel.js';
 import { CaptureReader } from '../../src/store/index.js';
 import { Tmux, readIfExists } from './tmux.js';
+import { OTHER_BIN } from '../helpers/recording.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const BIN = join(ROOT, 'bin/ebpfsh');
@@ -156,7 +157,7 @@ describeKernel('ebpfsh shell end to end (tmux, real kernel)', () => {
     const dir = workdir();
     const t = new Tmux();
     sessions.push(t);
-    t.start(`exec setpriv --reuid=1000 --regid=1000 --clear-groups --inh-caps=-all env HOME=${dir} EBPFSH_HISTORY= ${BIN} 2>${dir}/stderr`);
+    t.start(`exec setpriv --reuid=1000 --regid=1000 --clear-groups --inh-caps=-all env HOME=${dir} EBPFSH_HISTORY= ${OTHER_BIN} 2>${dir}/stderr`);
     return t.waitExit().then((status) => {
       expect(status).toBe(1);
       const err = readIfExists(join(dir, 'stderr'));

@@ -6,6 +6,12 @@ import { waitFor } from './kernel.js';
 /** The real binary. */
 export const BIN = fileURLToPath(new URL('../../bin/ebpfsh', import.meta.url));
 
+/**
+ * The same build, installed where other users can run it (test/global-setup.ts):
+ * tests that run ebpfsh as uid 1000 use it, since the checkout may sit in a 0700 home.
+ */
+export const OTHER_BIN = process.env.EBPFSH_TEST_OTHER_BIN ?? BIN;
+
 /** A TCP listener on `host` that closes every connection it accepts. */
 export function listener(host = '127.0.0.1'): Promise<Server & { port: number }> {
   return new Promise((resolve) => {

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const SETUP = join(new URL('../..', import.meta.url).pathname, 'scripts/setup.sh');
 
-// /usr/local/bin/ebpfsh points into the checkout, so `sudo ebpfsh` runs its code as root.
+// Set-up builds the checkout's code and installs it to run as root: a checkout others can write is refused.
 describe.runIf(process.geteuid?.() === 0)('a checkout any user can write', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ebpfsh-checkout-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
