@@ -29,13 +29,27 @@ for (const [name, make] of [['open', openEvent], ['exec', execEvent]].filter(([k
   const before = process.memoryUsage().heapUsed;
   const ring = new FlightRing({ maxNs: 3600e9, maxBytes: 64 * 2 ** 30 }, () => 1e12);
   const batch = 256;
+  let pushNs = 0n;
   for (let i = 0; i < n; i += batch) {
     const b = [];
     for (let j = i; j < Math.min(n, i + batch); j++) b.push(make(j, 1e12 - 1e9 + j));
+    const t0 = process.hrtime.bigint();
     ring.push(b);
+    pushNs += process.hrtime.bigint() - t0;
   }
   gc(); gc();
   const heap = process.memoryUsage().heapUsed - before;
   const st = ring.stats();
-  console.log(`${name}: ${st.events} events, heap ${(heap / 2 ** 20).toFixed(0)} MiB (${(heap / st.events).toFixed(0)} B/event), estimate ${(st.bytes / 2 ** 20).toFixed(0)} MiB (${(st.bytes / st.events).toFixed(0)} B/event); per million: ${(heap / st.events * 1e6 / 2 ** 20).toFixed(0)} MiB`);
+  console.log(`${name}: ${st.events} events, heap ${(heap / 2 ** 20).toFixed(0)} MiB (${(heap / st.events).toFixed(0)} B/event), estimate ${(st.bytes / 2 ** 20).toFixed(0)} MiB (${(st.bytes / st.events).toFixed(0)} B/event); per million: ${(heap / st.events * 1e6 / 2 ** 20).toFixed(0)} MiB; push ${(Number(pushNs) / n).toFixed(0)} ns/event`);
+  // At the byte bound every push also evicts: the steady state of a full ring.
+  const full = new FlightRing({ maxNs: 3600e9, maxBytes: 64 * 2 ** 20 }, () => 1e12);
+  let t = 0n;
+  for (let i = 0; i < n; i += batch) {
+    const b = [];
+    for (let j = i; j < Math.min(n, i + batch); j++) b.push(make(j, 1e12 - 1e9 + j));
+    const t0 = process.hrtime.bigint();
+    full.push(b);
+    t += process.hrtime.bigint() - t0;
+  }
+  console.log(`${name}: full 64 MiB ring, push + evict ${(Number(t) / n).toFixed(0)} ns/event, ${full.stats().evicted} evicted, ${full.stats().events} kept`);
 }

@@ -87,15 +87,17 @@ const BUCKET_NS = 1e9;
 const MAX_BUCKETS = 1024;
 
 class LossBuckets {
-  private readonly byKey = new Map<string, RingLoss[]>();
+  // probe -> cause -> buckets (nested, so counting an eviction builds no key string)
+  private readonly byProbe = new Map<string, Map<string, RingLoss[]>>();
 
   add(probe: string, cause: string, startNs: number, endNs: number, count: number): void {
-    const key = `${probe}\0${cause}`;
-    let list = this.byKey.get(key);
-    if (!list) this.byKey.set(key, (list = []));
-    const last = list.at(-1);
+    let causes = this.byProbe.get(probe);
+    if (!causes) this.byProbe.set(probe, (causes = new Map()));
+    let list = causes.get(cause);
+    if (!list) causes.set(cause, (list = []));
+    const last = list[list.length - 1];
     if (last && startNs - last.startNs < BUCKET_NS && startNs >= last.startNs) {
-      last.endNs = Math.max(last.endNs, endNs);
+      if (endNs > last.endNs) last.endNs = endNs;
       last.count += count;
       return;
     }
@@ -109,17 +111,20 @@ class LossBuckets {
   /** Buckets whose interval ends at or after `sinceNs`. */
   from(sinceNs: number): RingLoss[] {
     const out: RingLoss[] = [];
-    for (const list of this.byKey.values()) for (const l of list) if (l.endNs >= sinceNs) out.push({ ...l });
+    for (const causes of this.byProbe.values()) for (const list of causes.values()) for (const l of list) if (l.endNs >= sinceNs) out.push({ ...l });
     return out.sort((a, b) => a.startNs - b.startNs);
   }
 
   /** Drops buckets that ended before `ns` (outside any window a capture may ask for). */
   prune(ns: number): void {
-    for (const [k, list] of this.byKey) {
-      let i = 0;
-      while (i < list.length && list[i]!.endNs < ns) i++;
-      if (i) list.splice(0, i);
-      if (!list.length) this.byKey.delete(k);
+    for (const [probe, causes] of this.byProbe) {
+      for (const [cause, list] of causes) {
+        let i = 0;
+        while (i < list.length && list[i]!.endNs < ns) i++;
+        if (i) list.splice(0, i);
+        if (!list.length) causes.delete(cause);
+      }
+      if (!causes.size) this.byProbe.delete(probe);
     }
   }
 }

@@ -147,6 +147,19 @@ describe('the flight ring in the shell (real capture store, fake engine)', () =>
     await until(() => frame().includes('not recording'), 5000, 'mark');
   });
 
+  it(':help record and :help mark explain the look-back', async () => {
+    const { command, model } = shellWithRing();
+    await command('help record');
+    await until(() => model.pane.kind === 'pager', 5000, 'help');
+    const rec = (model.pane as { lines: string[] }).lines.join('\n');
+    expect(rec).toContain(':record <file.db> [--since 5m|all]');
+    expect(rec).toMatch(/EBPFSH_RING_MINUTES, default 10, and EBPFSH_RING_MB, default 256/);
+    expect(rec).toContain('ring_evicted');
+    await command('help mark');
+    await until(() => (model.pane as { title?: string }).title?.startsWith('help mark') ?? false, 5000, 'help mark');
+    expect((model.pane as { lines: string[] }).lines.join('\n')).toMatch(/--save FILE writes a new, finished capture of the window before the mark/);
+  });
+
   it('without --since a capture has no look-back', async () => {
     const file = join(tmp(), 'plain.db');
     const { command, frame, engine } = shellWithRing();
