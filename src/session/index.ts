@@ -9,3 +9,4 @@ export * from './capture-control.js';
 export * from './replay-control.js';
 export * from './replay-time.js';
 export * from './capture-sink.js';
+export * from './flight-ring.js';

@@ -1,6 +1,7 @@
 import type { Attachment, Clock, ProbeCounters } from '../engine/index.js';
 import type { Filters, TraceEvent } from '../event/index.js';
 import type { ProbeSpec } from '../probes/index.js';
+import type { FlightRing, RingSnapshot } from './flight-ring.js';
 
 /** The part of the engine the shell drives; the real Engine satisfies it, tests pass a fake. */
 export interface ShellEngine {
@@ -48,6 +49,8 @@ export interface CaptureSink {
   readonly path: string;
   journal(entry: JournalEntry): void;
   mark(text: string, at: number): void;
+  /** What the capture took from the ring when it began (null: none). */
+  lookBack(): LookBackStats | null;
   query(sql: string): QueryResult | Promise<QueryResult>;
   stats(): CaptureStats;
   /** Probes the capture attached for itself (the process table), hidden from the view. */
@@ -56,9 +59,36 @@ export interface CaptureSink {
   close(): void | Promise<void>;
 }
 
+/** What a capture needs to open. */
+export interface CaptureOpenInfo {
+  argv: string[];
+  engine: ShellEngine;
+  /**
+   * The look-back: the capture begins `startNs` (kernel monotonic ns) with
+   * the ring's contents. `take()` must be called synchronously right where the
+   * capture subscribes to the engine, so each batch is either in the ring's
+   * part or in the live part, never in neither or both.
+   */
+  lookBack?: { startNs: number; take(): RingSnapshot };
+}
+
 /** Opens captures; absent while the store is not part of this build. */
 export interface CaptureFactory {
-  open(path: string, info: { argv: string[]; engine: ShellEngine }): CaptureSink | Promise<CaptureSink>;
+  open(path: string, info: CaptureOpenInfo): CaptureSink | Promise<CaptureSink>;
+}
+
+/** How far back a capture starts: a duration before now in ns (Infinity: the whole ring). */
+export interface StartOptions {
+  sinceNs?: number;
+}
+
+/** What a look-back capture took from the ring. */
+export interface LookBackStats {
+  /** Window start, kernel monotonic ns. */
+  startNs: number;
+  events: number;
+  /** Events the ring had evicted (byte bound) inside the window: written as ring_evicted losses. */
+  evicted: number;
 }
 
 /** The shell's recording slot: at most one capture at a time. */
@@ -66,7 +96,14 @@ export interface CaptureControl {
   /** Why recording is unavailable, or null when a factory is wired. */
   unavailable(): string | null;
   current(): CaptureSink | null;
-  start(path: string): Promise<CaptureSink>;
+  /** Starts a capture; with `sinceNs` it begins with the ring's contents from that long ago. */
+  start(path: string, opts?: StartOptions): Promise<CaptureSink>;
+  /** Writes the ring's window of `sinceNs` before now, with a note `mark` at its end, into a finished capture at `path`. */
+  save(path: string, sinceNs: number, mark: string): Promise<CaptureStats & { lookBack: LookBackStats | null }>;
+  /** What the current capture took from the ring (null: no look-back). */
+  lookBack(): LookBackStats | null;
+  /** The flight ring, when the shell keeps one. */
+  ring(): FlightRing | null;
   stop(): Promise<CaptureStats | null>;
   /** Journals an entry into the current capture, if any. */
   journal(entry: JournalEntry): void;

@@ -6,4 +6,4 @@ export { APPLICATION_ID, SCHEMA_VERSION, CORE_TABLES, EVENTS_VIEW_COLUMNS, probe
 export { createV1SchemaSql } from './reader/migrations.js';
 export { eventFromRow } from './reader/rows.js';
 export { queryCaptures } from './reader/merged-query.js';
-export { BACKGROUND_ATTACH_DETAIL, isBackgroundAttach } from './journal-detail.js';
+export { BACKGROUND_ATTACH_DETAIL, LOOK_BACK_DETAIL, isBackgroundAttach, isLookBack } from './journal-detail.js';

@@ -12,3 +12,11 @@ export const BACKGROUND_ATTACH_DETAIL = 'process table';
 export function isBackgroundAttach(row: Readonly<Record<string, unknown>>): boolean {
   return row.action === 'attach' && typeof row.detail === 'string' && (row.detail === BACKGROUND_ATTACH_DETAIL || row.detail.startsWith(`${BACKGROUND_ATTACH_DETAIL};`));
 }
+
+/** The detail (prefix) of journal rows a capture took from the shell's ring of the minutes before recording. */
+export const LOOK_BACK_DETAIL = 'look-back';
+
+/** True for a journal row of the look-back window (what was attached before recording began). */
+export function isLookBack(row: { detail: unknown }): boolean {
+  return typeof row.detail === 'string' && (row.detail === LOOK_BACK_DETAIL || row.detail.startsWith(`${LOOK_BACK_DETAIL};`) || row.detail.startsWith(`${LOOK_BACK_DETAIL} `));
+}

@@ -156,7 +156,7 @@ export const CORE_TABLES: readonly CoreTable[] = [
       { name: 'filters', type: 'TEXT', doc: "the filters as written, e.g. 'uid=1000 path=/etc/' ('' = every event)" },
       { name: 'clauses', type: 'TEXT', doc: 'JSON array of {clause, where}: where each clause ran, "kernel" or "userspace"' },
       { name: 'attach_points', type: 'TEXT', doc: 'JSON array of the attach points in use, e.g. ["tp_btf/sched_process_exec"]' },
-      { name: 'detail', type: 'TEXT', doc: 'why (e.g. "requested", "process table"), hooks the kernel refused, or the stop reason' },
+      { name: 'detail', type: 'TEXT', doc: 'why (e.g. "requested", "process table", "look-back" for a row of the window a capture took from the shell\'s ring), hooks the kernel refused, or the stop reason' },
     ],
   },
   {
@@ -165,7 +165,7 @@ export const CORE_TABLES: readonly CoreTable[] = [
     columns: [
       { name: 'id', type: 'INTEGER', constraint: 'PRIMARY KEY', doc: 'order' },
       { name: 'probe', type: 'TEXT', doc: 'probe name (NULL: every probe, e.g. recorder_died)' },
-      { name: 'cause', type: 'TEXT', constraint: 'NOT NULL', doc: 'lost (the event is not in the capture): ringbuf_full, queue_overflow, handoff_failed, decode_error, listener_error, framing_error (probe NULL), writer, disk_full, recorder_died, and the kernel causes pending_full, follow_full; delivered degraded (the event is in the capture, flagged, counted once among the events, never a loss): string_fault, truncated' },
+      { name: 'cause', type: 'TEXT', constraint: 'NOT NULL', doc: 'lost (the event is not in the capture): ringbuf_full, queue_overflow, handoff_failed, decode_error, listener_error, framing_error (probe NULL), writer, disk_full, recorder_died, ring_evicted (the shell\'s ring dropped it before a look-back capture took the window), and the kernel causes pending_full, follow_full; delivered degraded (the event is in the capture, flagged, counted once among the events, never a loss): string_fault, truncated' },
       { name: 'start_ns', type: 'INTEGER', constraint: 'NOT NULL', doc: 'interval start, kernel monotonic ns' },
       { name: 'end_ns', type: 'INTEGER', doc: 'interval end, kernel monotonic ns (NULL: unknown, the recorder died)' },
       { name: 'count', type: 'INTEGER', doc: 'events in the interval (NULL: unknown)' },

@@ -1,6 +1,9 @@
+import { tokenize } from '../../event/index.js';
+import { parseLookBack, type LookBackStats } from '../../session/index.js';
 import { escapeTerminal } from '../../text/index.js';
 import { UsageError } from '../errors.js';
 import { formatBytes, formatDuration } from './format.js';
+import { parseOptions, type OptionSpec } from './options.js';
 import type { ShellCommand, ShellContext } from './types.js';
 import { exampleTable } from '../probe-list.js';
 
@@ -9,17 +12,42 @@ function requireStore(ctx: ShellContext): void {
   if (why) throw new UsageError(why);
 }
 
-/** `:record <file>`: start writing every event to a capture. */
+const RECORD_OPTIONS: OptionSpec = { usage: 'record <file.db> [--since 5m|all]', options: ['--since'] };
+
+/** The look-back of `--since D`, in ns (undefined when not asked). */
+function sinceOf(values: Map<string, string>): number | undefined {
+  const v = values.get('--since');
+  return v === undefined ? undefined : parseLookBack(v);
+}
+
+/** `took 1234 events from the ring (since 21:50:12), 3 evicted before: counted as lost` */
+function lookBackLine(l: LookBackStats | null, clockOffsetNs: number): string | null {
+  if (!l) return null;
+  const at = new Date((l.startNs + clockOffsetNs) / 1e6).toTimeString().slice(0, 8);
+  return `took ${l.events} event${l.events === 1 ? '' : 's'} from the ring (since ${at})${l.evicted ? `; ${l.evicted} the ring had evicted in that window are recorded as lost (ring_evicted)` : ''}`;
+}
+
+/** `:record <file> [--since D]`: start writing every event to a capture, beginning D ago with the flight ring's contents. */
 export const recordCommand: ShellCommand = {
   name: 'record',
   aliases: ['w'],
-  usage: 'record <file.db>',
-  summary: 'record every event (not just the view) to a SQLite capture',
+  usage: RECORD_OPTIONS.usage,
+  summary: 'record every event (not just the view) to a SQLite capture; --since 5m begins with the minutes before (the ring)',
+  help: [
+    'The shell keeps the last minutes of every attached probe\'s events in memory (the ring; the status line shows its span,',
+    'e.g. "ring 9m58s"; EBPFSH_RING_MINUTES, default 10, and EBPFSH_RING_MB, default 256, bound it).',
+    '--since 5m (90s, 1h) or --since all: the capture begins that long ago with the ring\'s events, the probes attached then',
+    'and every attach/detach/filter since (journal rows with detail "look-back"), and what the ring evicted or the engine',
+    'lost in that window as loss rows (cause ring_evicted, ...): "nothing happened" stays apart from "nothing was watched".',
+    'e.g. record /root/incident.db --since 5m',
+  ],
   async run(ctx, args) {
     requireStore(ctx);
-    if (args.length !== 1) throw new UsageError('usage: record <file.db>');
-    const sink = await ctx.capture.start(args[0]!);
-    return { kind: 'ok', lines: [`recording to ${escapeTerminal(sink.path)} (stop to finish)`] };
+    const { positional, values } = parseOptions(args, RECORD_OPTIONS);
+    if (positional.length !== 1) throw new UsageError(`usage: ${RECORD_OPTIONS.usage}`);
+    const sink = await ctx.capture.start(positional[0]!, { sinceNs: sinceOf(values) });
+    const look = lookBackLine(ctx.capture.lookBack(), ctx.engine.clock.offsetNs);
+    return { kind: 'ok', lines: [`recording to ${escapeTerminal(sink.path)} (stop to finish)`, ...(look ? [look] : [])] };
   },
 };
 
@@ -37,22 +65,49 @@ export const stopCommand: ShellCommand = {
   },
 };
 
-/** `:mark "text"`: an investigator's note in the capture. */
+const MARK_OPTIONS: OptionSpec = { usage: 'mark "text" [--save <file.db> [--since 5m|all]]', options: ['--save', '--since'] };
+/** How far back `:mark "text" --save FILE` reaches when --since is not given. */
+export const MARK_SAVE_DEFAULT = '5m';
+
+/** The mark's text (quotes removed) and the option words after a quoted text. */
+function splitMark(raw: string): { text: string; rest: string[] } {
+  const quoted = /^(["'])(.*?)\1(?:\s+(--.*))?$/s.exec(raw);
+  if (quoted) return { text: quoted[2]!, rest: quoted[3] ? tokenize(quoted[3]) : [] };
+  if (/(^|\s)--(save|since)\b/.test(raw)) throw new UsageError(`quote the mark's text when giving options (usage: ${MARK_OPTIONS.usage})`);
+  return { text: raw, rest: [] };
+}
+
+/** `:mark "text"`: an investigator's note in the capture; `--save FILE` writes the ring's minutes before the mark to a new capture. */
 export const markCommand: ShellCommand = {
   name: 'mark',
   aliases: ['m'],
-  usage: 'mark "text"',
-  summary: 'write a timestamped note into the capture',
+  usage: MARK_OPTIONS.usage,
+  summary: `write a timestamped note into the capture; --save FILE writes the ring's last ${MARK_SAVE_DEFAULT} (or --since) up to the mark to a new capture`,
+  help: [
+    'Without --save the note goes into the capture being recorded.',
+    `--save FILE writes a new, finished capture of the window before the mark: the ring's events from ${MARK_SAVE_DEFAULT} (or --since D,`,
+    'or all) before now up to the mark, marked look-back like record --since, with the note at its end. It needs no recording',
+    'running (while one runs, the mark goes there instead). For the minutes after too: record FILE --since D, then stop.',
+    'e.g. mark "reverse shell seen" --save /root/before-shell.db --since 10m',
+  ],
   rawArgs: true,
-  run(ctx, args) {
+  async run(ctx, args) {
     requireStore(ctx);
-    const sink = ctx.capture.current();
-    if (!sink) throw new UsageError('not recording: a mark goes into the capture (record <file.db> first)');
-    const raw = (args[0] ?? '').trim();
-    const text = /^(["']).*\1$/s.test(raw) ? raw.slice(1, -1) : raw;
-    if (!text) throw new UsageError('usage: mark "text"');
-    sink.mark(text, Date.now());
-    return { kind: 'ok', lines: [`marked: ${escapeTerminal(text)}`] };
+    const { text, rest } = splitMark((args[0] ?? '').trim());
+    const { positional, values } = parseOptions(rest, MARK_OPTIONS);
+    if (positional.length) throw new UsageError(`unexpected ${positional[0]!.slice(0, 40)} after the mark's text (usage: ${MARK_OPTIONS.usage})`);
+    if (!text) throw new UsageError(`usage: ${MARK_OPTIONS.usage}`);
+    const save = values.get('--save');
+    if (save === undefined) {
+      if (values.has('--since')) throw new UsageError(`--since goes with --save (usage: ${MARK_OPTIONS.usage})`);
+      const sink = ctx.capture.current();
+      if (!sink) throw new UsageError('not recording: a mark goes into the capture (record <file.db> first, or mark "text" --save <file.db> for the minutes before)');
+      sink.mark(text, Date.now());
+      return { kind: 'ok', lines: [`marked: ${escapeTerminal(text)}`] };
+    }
+    const s = await ctx.capture.save(save, parseLookBack(values.get('--since') ?? MARK_SAVE_DEFAULT), text);
+    const look = lookBackLine(s.lookBack, ctx.engine.clock.offsetNs);
+    return { kind: 'ok', lines: [`marked: ${escapeTerminal(text)}; saved ${escapeTerminal(s.path)}, ${s.events} events, ${formatBytes(s.bytes)}`, ...(look ? [look] : [])] };
   },
 };
 

@@ -17,6 +17,8 @@ export interface CaptureMeta {
   commandLine: string[];
   clockOffsetNs: number;
   startNs: number;
+  /** Appended to the `start` journal row (e.g. the look-back marker of a capture that begins with the shell's ring). */
+  startDetail?: string;
 }
 
 /** Mode of every file a capture creates: the evidence is for root's eyes only. */
@@ -228,7 +230,7 @@ export function createCapture(given: string, meta: CaptureMeta, reserveBytes: nu
          VALUES (1, 'ebpfsh', ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
       ).run(meta.toolVersion, SCHEMA_VERSION, host.hostname, host.kernelRelease, host.bootId, meta.clockOffsetNs, meta.startNs,
         new Date(Math.floor((meta.startNs + meta.clockOffsetNs) / 1e6)).toISOString(), JSON.stringify(meta.commandLine), process.pid, meta.startNs);
-      db!.prepare("INSERT INTO journal (ts, action, detail) VALUES (?, 'start', ?)").run(meta.startNs, `recording by ${meta.commandLine.join(' ')}`);
+      db!.prepare("INSERT INTO journal (ts, action, detail) VALUES (?, 'start', ?)").run(meta.startNs, `recording by ${meta.commandLine.join(' ')}${meta.startDetail ? `; ${meta.startDetail}` : ''}`);
       db!.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
     db.close(); // checkpoints into the capture and removes the -wal and -shm; our empty -journal normally stays

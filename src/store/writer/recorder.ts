@@ -4,6 +4,7 @@ import { explainFilters, filtersText, type AttachNotice, type EventSource, type 
 import { PROBES, type ProbeSpec } from '../../probes/index.js';
 import { CaptureError } from '../errors.js';
 import { hostFacts } from '../host.js';
+import { LOOK_BACK_DETAIL } from '../journal-detail.js';
 import { finalizeIndexSql } from '../schema.js';
 import { siblingModule, startWorker } from '../spawn.js';
 import { createCapture } from './capture-file.js';
@@ -32,6 +33,13 @@ export interface RecorderOptions {
   reserveBytes?: number;
   /** Loss counters are written per interval of this length. */
   lossIntervalMs?: number;
+  /**
+   * The capture begins this long before now (kernel monotonic ns of the
+   * look-back start): its start is then, and its `start` journal row marks
+   * the look-back window up to now. The caller writes the window's events,
+   * journal (detail 'look-back') and losses with their own timestamps.
+   */
+  lookBackStartNs?: number;
 }
 
 /** How a recording ended. */
@@ -99,7 +107,7 @@ export class Recorder {
   private stopping: Promise<StopResult> | undefined;
   private stopListeners = new Set<(r: StopResult) => void>();
   private failure: CaptureError | undefined;
-  private readonly opts: Required<Omit<RecorderOptions, 'commandLine' | 'clockOffsetNs'>>;
+  private readonly opts: Required<Omit<RecorderOptions, 'commandLine' | 'clockOffsetNs' | 'lookBackStartNs'>>;
   private readonly ready: Promise<void>;
 
   private constructor(
@@ -118,11 +126,13 @@ export class Recorder {
       lossIntervalMs: opts.lossIntervalMs ?? 1000,
     };
     const startNs = monoNs();
+    const lookBack = opts.lookBackStartNs !== undefined && opts.lookBackStartNs < startNs ? opts.lookBackStartNs : undefined;
     const created = createCapture(path, {
       toolVersion: opts.toolVersion,
       commandLine: opts.commandLine ?? process.argv.slice(1),
       clockOffsetNs: opts.clockOffsetNs ?? source?.clock.offsetNs ?? Date.now() * 1e6 - startNs,
-      startNs,
+      startNs: lookBack ?? startNs,
+      startDetail: lookBack === undefined ? undefined : `${LOOK_BACK_DETAIL} until ${startNs}: events, journal rows marked '${LOOK_BACK_DETAIL}' and losses before then came from the shell's in-memory ring, recording began at ${startNs}`,
     }, this.opts.reserveBytes);
     this.processes = new ProcessTable(hostFacts().bootId);
     const init: WriterInit = { path: created.path, files: created.writer, reserveFd: created.reserveFd, synchronous: this.opts.synchronous };
@@ -182,15 +192,21 @@ export class Recorder {
     return { rows: this.committed, dropped: this.dropped, queued: this.pendingRows + this.inflightRows, batches: this.batches, writeMs: this.writeMs, writerCpuMs: this.writerCpuMs };
   }
 
-  /** Journals an attach (`detail`: why, e.g. 'requested'; BACKGROUND_ATTACH_DETAIL marks the capture's own). */
-  journalAttach(a: AttachNotice, detail = 'requested'): void {
-    this.journal('attach', a.probe, a.filters, a.attachPoints, [detail, ...a.missing.map((m) => `without ${m}`)].join('; '));
+  /** Journals an attach (`detail`: why, e.g. 'requested'; BACKGROUND_ATTACH_DETAIL marks the capture's own); `ts` for a look-back row. */
+  journalAttach(a: AttachNotice, detail = 'requested', ts = monoNs()): void {
+    this.journal('attach', a.probe, a.filters, a.attachPoints, [detail, ...a.missing.map((m) => `without ${m}`)].join('; '), ts);
   }
 
-  /** Journals a detach. */
-  journalDetach(a: AttachNotice | ProbeSpec, detail = 'requested'): void {
+  /** Journals a detach; `ts` for a look-back row. */
+  journalDetach(a: AttachNotice | ProbeSpec, detail = 'requested', ts = monoNs()): void {
     const probe = 'probe' in a ? a.probe : a;
-    this.journal('detach', probe, undefined, undefined, detail);
+    this.journal('detach', probe, undefined, undefined, detail, ts);
+  }
+
+  /** Writes a loss row the caller counted (e.g. the shell's ring: its evictions and the engine's losses before recording). */
+  recordLoss(probe: string | null, cause: string, startNs: number, endNs: number, count: number): void {
+    this.push({ sql: 'INSERT INTO losses (probe, cause, start_ns, end_ns, count) VALUES (?, ?, ?, ?, ?)', p: [probe, cause, startNs, endNs, count] });
+    this.scheduleFlush();
   }
 
   /** Journals a failure in an evidence path that lost no known event (e.g. a probe the capture wanted could not attach). */
@@ -199,9 +215,9 @@ export class Recorder {
     this.scheduleFlush();
   }
 
-  /** Journals a filter change of an attached probe. */
-  journalFilter(a: AttachNotice, detail = 'requested'): void {
-    this.journal('filter', a.probe, a.filters, a.attachPoints, detail);
+  /** Journals a filter change of an attached probe; `ts` for a look-back row. */
+  journalFilter(a: AttachNotice, detail = 'requested', ts = monoNs()): void {
+    this.journal('filter', a.probe, a.filters, a.attachPoints, detail, ts);
   }
 
   /** An investigator's mark (the shell's :mark). */
@@ -315,11 +331,11 @@ export class Recorder {
     this.worker.postMessage(m, transfer);
   }
 
-  private journal(action: string, probe: { readonly name: string }, filters: Filters | undefined, points: readonly string[] | undefined, detail: string): void {
+  private journal(action: string, probe: { readonly name: string }, filters: Filters | undefined, points: readonly string[] | undefined, detail: string, ts: number): void {
     const clauses = filters ? JSON.stringify(filters.clauses.map((c) => ({ clause: c.text, where: c.where === 'kernel' ? 'kernel' : 'userspace' }))) : null;
     this.push({
       sql: 'INSERT INTO journal (ts, action, probe, filters, clauses, attach_points, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      p: [monoNs(), action, probe.name, filters ? filtersText(filters) : null, clauses, points ? JSON.stringify(points) : null, filters ? `${detail}; ${explainFilters(filters)}` : detail],
+      p: [ts, action, probe.name, filters ? filtersText(filters) : null, clauses, points ? JSON.stringify(points) : null, filters ? `${detail}; ${explainFilters(filters)}` : detail],
     });
     this.scheduleFlush();
   }

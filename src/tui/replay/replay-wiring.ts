@@ -138,12 +138,16 @@ export function replayCaptureControl(source: ReplaySource): CaptureControl {
     query: (sql) => r.query(sql, { maxRows: 1000 }),
     stats: () => ({ path: r.path, bytes, events: Object.values(source.info.counts).reduce((a, b) => a + b, 0), startedAt: Date.now() }),
     background: () => [...source.background],
+    lookBack: () => null,
     close() {},
   };
   return {
     unavailable: () => null,
     current: () => sink,
     start: () => Promise.reject(new UsageError(`record ${LIVE_ONLY}`)),
+    save: () => Promise.reject(new UsageError(`mark --save ${LIVE_ONLY}`)),
+    lookBack: () => null,
+    ring: () => null,
     stop: () => Promise.resolve(null),
     journal() {},
     isBackground: (probe) => source.background.has(probe),

@@ -4,12 +4,21 @@ import { guard } from '../guard.js';
 import type { ShellModel } from './shell-model.js';
 import { summarizeProbes } from './probe-summary.js';
 
-/** One line: attached probes (summed up when many) with filters, events/s, losses and degraded deliveries (apart), view filter, capture, follow state. */
+/** A ring span as `9m58s`, `45s`, `1h02m`: short, the status line is long already. */
+export function formatSpan(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, '0')}m`;
+}
+
+/** One line: attached probes (summed up when many) with filters, events/s, losses and degraded deliveries (apart), view filter, capture, the flight ring's span, follow state. */
 export function StatusLine({ model }: { model: ShellModel }) {
   const probes = model.probeStatus();
   const summary = summarizeProbes(probes);
   const view = model.filter();
   const cap = model.captureStats;
+  const ring = model.ringSpanMs();
   const state = model.paused() ? `PAUSED${model.pausedNew ? ` (+${model.pausedNew} new)` : ''}` : model.follow ? 'following' : 'scrolled (End: follow)';
   return (
     <Text wrap="truncate-end">
@@ -51,6 +60,7 @@ export function StatusLine({ model }: { model: ShellModel }) {
           │ rec {guard(cap.path)} {formatBytes(cap.bytes)} {formatDuration(Date.now() - cap.startedAt)}
         </Text>
       ) : null}
+      {ring !== null ? <Text dimColor> │ ring {formatSpan(ring)}</Text> : null}
       <Text color={model.paused() ? 'yellow' : undefined} dimColor={!model.paused()}>
         {' '}
         │ {state}

@@ -4,7 +4,7 @@ import { errorLine } from '../../commands/errors.js';
 import { DEFAULT_PROFILE, exampleProbes } from '../../commands/probe-list.js';
 import type { Signals } from '../../commands/signals.js';
 import { btfProblem, privilegeProblem } from '../../engine/index.js';
-import { historyFile, loadHistory, openEnvFileForAppend, type CaptureFactory, type ShellEngine } from '../../session/index.js';
+import { FlightRing, historyFile, loadHistory, openEnvFileForAppend, ringLimitsFromEnv, type CaptureFactory, type RingLimits, type ShellEngine } from '../../session/index.js';
 import { escapeTerminal } from '../../text/index.js';
 import { runApp } from '../app.js';
 import { LiveDashboardFeed } from '../dashboard/live-feed.js';
@@ -45,9 +45,18 @@ export async function runShellApp(opts: ShellOptions): Promise<number> {
     process.stderr.write(`ebpfsh: ${problem}\n`);
     return problem.startsWith('the interactive') ? 2 : 1;
   }
+  let limits: RingLimits;
+  try {
+    limits = ringLimitsFromEnv();
+  } catch (e) {
+    process.stderr.write(`ebpfsh: ${errorLine(e)}\n`);
+    return 2;
+  }
   const engine = opts.newEngine();
   const hist = historyFile();
-  const model = new ShellModel({ engine, captureFactory: opts.captureFactory, historyFile: hist, history: loadHistory(hist) });
+  // The minutes before :record --since: kept from the start, whether or not anything records.
+  const ring = new FlightRing(limits);
+  const model = new ShellModel({ engine, captureFactory: opts.captureFactory, historyFile: hist, history: loadHistory(hist), ring });
   if (opts.write) {
     try {
       await model.ctx.capture.start(opts.write);

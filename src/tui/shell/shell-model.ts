@@ -13,7 +13,7 @@ import {
 } from '../../commands/shell/index.js';
 import type { ReaderHealth } from '../../engine/session.js';
 import { type TraceEvent } from '../../event/index.js';
-import { ProcessBook, SeenValues, createCaptureControl, type CaptureFactory, type CaptureStats, type HistoryFile, type ShellEngine } from '../../session/index.js';
+import { ProcessBook, SeenValues, createCaptureControl, type CaptureFactory, type CaptureStats, type FlightRing, type HistoryFile, type ShellEngine } from '../../session/index.js';
 import { escapeTerminal } from '../../text/index.js';
 import { detailLines } from './detail-lines.js';
 import { CommandQueue } from './command-queue.js';
@@ -51,6 +51,8 @@ export interface ShellModelOptions {
   windowSize?: number;
   /** Least time between two batches of events reaching the view. */
   flushMs?: number;
+  /** The flight recorder of the minutes before `:record --since` (none: no look-back). */
+  ring?: FlightRing | null;
 }
 
 const TRANSCRIPT_KEEP = 200;
@@ -97,7 +99,7 @@ export class ShellModel implements ViewControl {
       view: this,
       processes: new ProcessBook(opts.procRoot),
       seen: new SeenValues(),
-      capture: createCaptureControl(opts.engine, opts.captureFactory ?? null),
+      capture: createCaptureControl(opts.engine, opts.captureFactory ?? null, undefined, opts.ring ?? null),
       commands: opts.commands ?? SHELL_COMMANDS,
     };
     this.commands = new CommandQueue<CommandOutcome>({
@@ -186,6 +188,7 @@ export class ShellModel implements ViewControl {
     this.ctx.seen.note(events.length > 64 ? events.filter((_, i) => i % Math.ceil(events.length / 64) === 0) : events);
     // Probes the capture attached for itself feed the process book, not the view.
     if (this.ctx.capture.current()) events = events.filter((e) => !this.ctx.capture.isBackground(e.probe));
+    this.opts.ring?.push(events);
     this.intake.take(events);
   }
 
@@ -201,7 +204,10 @@ export class ShellModel implements ViewControl {
 
   /** Samples engine counters (once a second): events/s and loss movement per probe. */
   sampleCounters(now = Date.now()): void {
-    this.rates.sample(this.opts.engine.counters(), now);
+    const counters = this.opts.engine.counters();
+    this.rates.sample(counters, now);
+    this.opts.ring?.sampleLosses(counters);
+    this.opts.ring?.trim();
     this.noteReaderHealth();
     this.captureStats = this.ctx.capture.current()?.stats() ?? null;
     this.changed();
@@ -217,6 +223,12 @@ export class ShellModel implements ViewControl {
     if (polls > 0) this.say(`reading the ring buffer failed ${polls} times (last errno ${health.lastPollErrno})`, 'error');
     const listeners = health.listenerErrors - (prev?.listenerErrors ?? 0);
     if (listeners > 0) this.say(`an event consumer failed ${listeners} times (last: ${escapeTerminal(health.lastListenerError)}); its events are counted as listener_error`, 'error');
+  }
+
+  /** How far back the flight ring holds every event, in ms (null: the shell keeps no ring). */
+  ringSpanMs(): number | null {
+    const r = this.opts.ring;
+    return r ? r.spanNs() / 1e6 : null;
   }
 
   /** Attached probes now, with the figures of the last sample. */
