@@ -51,7 +51,9 @@ function laterText(p: ProcessAsOf, info: CaptureInfo): string {
 }
 
 function ranText(p: ProcessAsOf, atNs: number): string {
-  return p.row.startNs === null || !Number.isFinite(p.row.startNs) ? '?' : duration(Math.max(0, atNs - p.row.startNs));
+  if (p.row.startNs === null || !Number.isFinite(p.row.startNs)) return '?';
+  const ns = Math.max(0, atNs - p.row.startNs);
+  return ns < 1e9 ? `${Math.floor(ns / 1e6)} ms` : duration(ns);
 }
 
 /** The image's provenance when it is not the process's own last exec. */
@@ -101,9 +103,8 @@ function treeLines(t: ProcessTableAt, info: CaptureInfo): string[] {
       const [p, depth] = stack.pop()!;
       if (seen.has(p.row.id)) continue;
       seen.add(p.row.id);
-      const indent = '  ' + '│ '.repeat(depth);
-      lines.push(`${indent}${depth ? '├ ' : ''}${treeLine(p, t, info)}`);
-      lines.push(...connectionLines(p, `${indent}${depth ? '│ ' : ''}  `, info));
+      lines.push(`  ${'│ '.repeat(Math.max(0, depth - 1))}${depth ? '├ ' : ''}${treeLine(p, t, info)}`);
+      lines.push(...connectionLines(p, `  ${'│ '.repeat(depth)}  `, info));
       const children = kids.get(key(p.row.pid, p.row.startTicks)) ?? [];
       for (let i = children.length - 1; i >= 0; i--) stack.push([children[i]!, depth + 1]);
     }
