@@ -21,8 +21,8 @@ export function captureSpan(info: CaptureInfo): { startNs: number; endNs: number
 }
 
 /** Resolves a `--at` time against a capture (`now`: what `+30s` counts from; default its start). */
-export function resolvePsTime(r: CaptureReader, words: string[], now?: number): number {
-  const span = captureSpan(r.info());
+export function resolvePsTime(r: CaptureReader, words: string[], now?: number, info: CaptureInfo = r.info()): number {
+  const span = captureSpan(info);
   const notes = r.notes().map((n, i) => ({ n: i + 1, ts: n.ts, text: n.text }));
   try {
     return resolveGoto(words, { ...span, now: now ?? span.startNs, notes });
@@ -159,8 +159,7 @@ function jsonOf(r: CaptureReader, t: ProcessTableAt, info: CaptureInfo): string 
 }
 
 /** Text of `ebpfsh ps FILE --at TIME` (and `:ps` in replay): the process table at capture ns `atNs`. */
-export function formatPs(r: CaptureReader, atNs: number, opts: PsOptions = {}): string {
-  const info = r.info();
+export function formatPs(r: CaptureReader, atNs: number, opts: PsOptions = {}, info: CaptureInfo = r.info()): string {
   const t = processTableAt(r, atNs);
   if (opts.json) return jsonOf(r, t, info);
   const body = opts.tree ? treeLines(t, info) : [HEAD, ...t.processes.flatMap((p) => [tableLine(p, t, info), ...connectionLines(p, ' '.repeat(10), info)])];
@@ -171,8 +170,9 @@ export function formatPs(r: CaptureReader, atNs: number, opts: PsOptions = {}): 
 export function runPs(path: string, at: string, opts: PsOptions): void {
   const r = CaptureReader.open(path);
   try {
-    const atNs = resolvePsTime(r, [at]);
-    process.stdout.write(formatPs(r, atNs, opts));
+    // info() counts every table's rows: once is enough.
+    const info = r.info();
+    process.stdout.write(formatPs(r, resolvePsTime(r, [at], undefined, info), opts, info));
   } finally {
     r.close();
   }

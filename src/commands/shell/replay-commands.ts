@@ -178,8 +178,9 @@ export const replayPsCommand: ShellCommand = {
     const words = args.filter((a) => a !== '--tree');
     const bad = words.find((w) => w.startsWith('--'));
     if (bad) throw new UsageError(`'${escapeTerminal(bad)}' is not an option of ps (usage: ps [time] [--tree])`);
-    const at = words.length ? resolvePsTime(r.reader, words, r.now()) : r.now();
-    const text = formatPs(r.reader, at, { tree });
+    const info = r.reader.info();
+    const at = words.length ? resolvePsTime(r.reader, words, r.now(), info) : r.now();
+    const text = formatPs(r.reader, at, { tree }, info);
     return { kind: 'page', title: `ps at ${positionText(r, at)}`, lines: text.trimEnd().split('\n') };
   },
 };
