@@ -3,11 +3,18 @@ import { localTime, resolveGoto, SessionError } from '../session/index.js';
 import { captureCell as cell, escapeTerminal, safeJson } from '../text/index.js';
 import { CaptureReader, processTableAt, type CaptureInfo, type ProcessAsOf, type ProcessTableAt } from '../store/index.js';
 import { duration, wallClock } from './capture-time.js';
+import { isDeliveredCause } from '../engine/index.js';
 import { UsageError } from './errors.js';
 import { renderParts } from './event-format.js';
 
 /** The forms `--at` and `:ps` accept, for the error that names them. */
 export const PS_TIME_FORMS = '14:03:15, 14:03:15.250 (local time, as replay shows it), 2026-12-06T14:03:15Z, +30s (from the start; in replay from the replay position), 50%, note N, start, end';
+
+/** The table with what the capture's losses say of it. */
+interface PsTable extends ProcessTableAt {
+  /** A process-table probe (or every probe) lost events: an exit may be missing. */
+  exitsMayBeMissing: boolean;
+}
 
 /** How `ps` shows the table. */
 export interface PsOptions {
@@ -43,11 +50,15 @@ function argvText(argv: ByteString[] | null): string {
   }).join(' ');
 }
 
-/** What the line says of the process's end, seen from the instant. */
-function laterText(p: ProcessAsOf, info: CaptureInfo): string {
+/**
+ * What the line says of the process's end, seen from the instant: no exit in
+ * a capture that stopped cleanly and lost no process-table event means it
+ * still ran at the end; otherwise its exit may simply be missing.
+ */
+function laterText(p: ProcessAsOf, t: PsTable, info: CaptureInfo): string {
   const x = p.row.exitNs;
   if (x !== null) return `exited ${localTime(x + info.clockOffsetNs)}`;
-  return info.cleanStop ? 'running at end' : 'exit not seen';
+  return info.cleanStop && !t.exitsMayBeMissing ? 'running at end' : 'exit not seen';
 }
 
 function ranText(p: ProcessAsOf, atNs: number): string {
@@ -71,20 +82,20 @@ function connectionLines(p: ProcessAsOf, indent: string, info: CaptureInfo): str
 
 const HEAD = `${'PID'.padStart(7)} ${'PPID'.padStart(7)} ${'UID'.padStart(6)} ${'RAN'.padStart(8)}  ${'LATER'.padEnd(21)} ${'COMM'.padEnd(16)} EXE  ARGV`;
 
-function tableLine(p: ProcessAsOf, t: ProcessTableAt, info: CaptureInfo): string {
+function tableLine(p: ProcessAsOf, t: PsTable, info: CaptureInfo): string {
   const img = p.image;
   const e = (v: ByteString | null) => (v === null ? '?' : escapeTerminal(v));
-  return `${cell(p.row.pid).padStart(7)} ${cell(p.row.parentPid).padStart(7)} ${cell(img.uid).padStart(6)} ${ranText(p, t.atNs).padStart(8)}  ${laterText(p, info).padEnd(21)} ${e(img.comm).padEnd(16)} ${e(img.exe)}  ${argvText(img.argv)}${imageNote(p)}`;
+  return `${cell(p.row.pid).padStart(7)} ${cell(p.row.parentPid).padStart(7)} ${cell(img.uid).padStart(6)} ${ranText(p, t.atNs).padStart(8)}  ${laterText(p, t, info).padEnd(21)} ${e(img.comm).padEnd(16)} ${e(img.exe)}  ${argvText(img.argv)}${imageNote(p)}`;
 }
 
-function treeLine(p: ProcessAsOf, t: ProcessTableAt, info: CaptureInfo): string {
+function treeLine(p: ProcessAsOf, t: PsTable, info: CaptureInfo): string {
   const img = p.image;
   const e = (v: ByteString | null) => (v === null ? '?' : escapeTerminal(v));
-  return `${cell(p.row.pid)} ${e(img.comm)} uid ${cell(img.uid)} ${e(img.exe)} ${argvText(img.argv)}${imageNote(p)} (ran ${ranText(p, t.atNs)}, ${laterText(p, info)})`;
+  return `${cell(p.row.pid)} ${e(img.comm)} uid ${cell(img.uid)} ${e(img.exe)} ${argvText(img.argv)}${imageNote(p)} (ran ${ranText(p, t.atNs)}, ${laterText(p, t, info)})`;
 }
 
 /** Children first by their parent key, each list in start order; the roots are those whose parent was not alive then. */
-function treeLines(t: ProcessTableAt, info: CaptureInfo): string[] {
+function treeLines(t: PsTable, info: CaptureInfo): string[] {
   const key = (pid: number | null, ticks: number | null) => `${pid}/${ticks}`;
   const alive = new Set(t.processes.map((p) => key(p.row.pid, p.row.startTicks)));
   const kids = new Map<string, ProcessAsOf[]>();
@@ -117,13 +128,13 @@ function treeLines(t: ProcessTableAt, info: CaptureInfo): string[] {
   return lines;
 }
 
-function headerLine(r: CaptureReader, t: ProcessTableAt, info: CaptureInfo): string {
+function headerLine(r: CaptureReader, t: PsTable, info: CaptureInfo): string {
   const into = duration(Math.max(0, t.atNs - info.startNs));
   const n = t.processes.length + t.more;
   return `${escapeTerminal(r.path)} at ${localTime(t.atNs + info.clockOffsetNs)} (${wallClock(t.atNs, info.clockOffsetNs)}, ${into} into the capture): ${n} process${n === 1 ? '' : 'es'} alive`;
 }
 
-function footerLines(t: ProcessTableAt): string[] {
+function footerLines(t: PsTable): string[] {
   const out: string[] = [];
   if (t.more) out.push(`… ${t.more} more processes not listed (query the capture's processes table for all)`);
   if (t.partial) out.push('(execs and connections not read for every process: the time budget ran out; later rows show the processes table as it is)');
@@ -133,7 +144,7 @@ function footerLines(t: ProcessTableAt): string[] {
   return out;
 }
 
-function jsonOf(r: CaptureReader, t: ProcessTableAt, info: CaptureInfo): string {
+function jsonOf(r: CaptureReader, t: PsTable, info: CaptureInfo): string {
   const off = info.clockOffsetNs;
   const iso = (ns: number | null) => (ns === null ? null : new Date(Math.floor((ns + off) / 1e6)).toISOString());
   const processes = t.processes.map((p) => ({
@@ -160,7 +171,9 @@ function jsonOf(r: CaptureReader, t: ProcessTableAt, info: CaptureInfo): string 
 
 /** Text of `ebpfsh ps FILE --at TIME` (and `:ps` in replay): the process table at capture ns `atNs`. */
 export function formatPs(r: CaptureReader, atNs: number, opts: PsOptions = {}, info: CaptureInfo = r.info()): string {
-  const t = processTableAt(r, atNs);
+  const tableProbes = new Set(r.schema.probes.filter((p) => p.role === 'process-table').map((p) => p.name));
+  const exitsMayBeMissing = info.losses.some((l) => !isDeliveredCause(l.cause) && (l.probe === null || tableProbes.has(l.probe)));
+  const t: PsTable = { ...processTableAt(r, atNs), exitsMayBeMissing };
   if (opts.json) return jsonOf(r, t, info);
   const body = opts.tree ? treeLines(t, info) : [HEAD, ...t.processes.flatMap((p) => [tableLine(p, t, info), ...connectionLines(p, ' '.repeat(10), info)])];
   return [headerLine(r, t, info), ...body, ...footerLines(t)].join('\n') + '\n';

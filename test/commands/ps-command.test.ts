@@ -6,7 +6,7 @@ import { livePsCommand, replayPsCommand } from '../../src/commands/shell/replay-
 import { CaptureReader, Recorder, processTableAt } from '../../src/store/index.js';
 import type { ReplayControl } from '../../src/session/index.js';
 import type { ShellContext } from '../../src/commands/shell/types.js';
-import { PAYLOAD, RAW } from '../security/hostile-capture.js';
+import { PAYLOAD, RAW, hostileCopy } from '../security/hostile-capture.js';
 import { tempDir } from '../store/helpers.js';
 
 const mono = () => Number(process.hrtime.bigint());
@@ -68,6 +68,7 @@ describe('the process table at an instant of a capture', () => {
   let dir: ReturnType<typeof tempDir>;
   let r: CaptureReader;
   let at: (ms: number) => number;
+  let path = '';
   const pids = (ms: number) => processTableAt(r, at(ms)).processes.map((p) => p.row.pid);
   const proc = (ms: number, pid: number) => processTableAt(r, at(ms)).processes.find((p) => p.row.pid === pid)!;
 
@@ -75,6 +76,7 @@ describe('the process table at an instant of a capture', () => {
     dir = tempDir('ebpfsh-ps-');
     const c = await workloadCapture(dir.dir);
     at = (ms) => c.t0 + ms * MS;
+    path = c.path;
     r = CaptureReader.open(c.path);
   });
   afterAll(() => {
@@ -155,5 +157,25 @@ describe('the process table at an instant of a capture', () => {
     expect(later.lines.join('\n')).toMatch(/├ 7002 sh uid 1000 \/bin\/sh sh 'two words'/);
     expect(() => replayPsCommand.run(ctx, ['--json'])).toThrow(/not an option of ps/);
     expect(() => livePsCommand.run({} as ShellContext, [])).toThrow(/ebpfsh replay FILE, or run ebpfsh ps FILE --at TIME/);
+  });
+
+  it('shows a start the capture does not know as ?, a hostile row escaped, and exits as maybe missing after process-table losses', () => {
+    const bad = hostileCopy(path, 'hostile.db', (db) => {
+      const boot = db.prepare('SELECT boot_id FROM capture').pluck().get();
+      db.prepare("INSERT INTO processes (boot_id, pid, start_ticks, uid, comm, exe, argv, source) VALUES (?, 7100, 900, 0, ?, ?, ?, 'exec')").run(boot, PAYLOAD, PAYLOAD, JSON.stringify([PAYLOAD]));
+      db.prepare("INSERT INTO losses (probe, cause, start_ns, end_ns, count) VALUES ('procsnoop', 'ringbuf_full', ?, ?, 3)").run(at(1), at(2));
+    });
+    const h = CaptureReader.open(bad);
+    try {
+      const text = formatPs(h, at(15));
+      const line = text.split('\n').find((l) => /^\s+7100 /.test(l))!;
+      expect(line).toMatch(/^\s+7100\s+\?\s+0\s+\?\s+exit not seen\s+\\e\[2J/);
+      expect(text).toMatch(/7000 .*exit not seen/);
+      expect(text).not.toMatch(RAW);
+      expect(formatPs(h, at(15), { tree: true })).not.toMatch(RAW);
+      expect(formatPs(h, at(15), { json: true })).not.toMatch(RAW);
+    } finally {
+      h.close();
+    }
   });
 });
