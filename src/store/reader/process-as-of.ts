@@ -94,6 +94,8 @@ export function processTableAt(r: CaptureReader, atNs: number, opts: { limit?: n
       partial = true;
       return { row, image: rowImage(row), connections: [], moreConnections: 0 };
     }
+    // Without a start the lifetime has no lower bound: another lifetime of the same pid could be read as its own.
+    if (row.startNs === null) return { row, image: rowImage(row), connections: [], moreConnections: 0 };
     const image = imageAt(r, row, atNs, execProbes, byKey, 0);
     const conns = connectionsAt(r, row, atNs, connProbes);
     return { row, image, connections: conns.slice(0, AS_OF_MAX_CONNECTIONS), moreConnections: Math.max(0, conns.length - AS_OF_MAX_CONNECTIONS) };
