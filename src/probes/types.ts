@@ -94,6 +94,22 @@ export interface SecurityNote {
   parts: DescribePart[];
 }
 
+/** A connection an event shows its process holding from then on (captures record opens, not closes). */
+export interface ConnectionFact {
+  /** out: the process connected; in: it accepted. */
+  direction: 'out' | 'in';
+  /** The endpoints, e.g. `127.0.0.1:8080` (traced-system data as data parts). */
+  parts: DescribePart[];
+}
+
+/** How `ebpfsh ps --at` finds, in a probe's table, the connections a process opened. */
+export interface ConnectionsFacet {
+  /** SQL condition on the probe's table that selects the rows that opened a connection, e.g. `ret = 0`. */
+  where: string;
+  /** The connection one such row (as an event) opened. */
+  of(e: TraceEvent): ConnectionFact | undefined;
+}
+
 /** A named set of probes a responder attaches at once (`all` is every probe, so it is not listed). */
 export type ProfileName = 'forensic' | 'files' | 'network';
 
@@ -114,6 +130,8 @@ export interface ProbeFacets {
   forensicViews?: ForensicView[];
   /** The probe's part of `ebpfsh tree`. */
   tree?: TreeFacet;
+  /** The connections a process opened, for the process table at an instant (`ebpfsh ps --at`). */
+  connections?: ConnectionsFacet;
   /** The event as a line of the dashboard's security-events panel, when it is one worth a responder's eye. */
   security?(e: TraceEvent): SecurityNote | undefined;
 }

@@ -7,3 +7,4 @@ export { createV1SchemaSql } from './reader/migrations.js';
 export { eventFromRow } from './reader/rows.js';
 export { queryCaptures } from './reader/merged-query.js';
 export { BACKGROUND_ATTACH_DETAIL, LOOK_BACK_DETAIL, isBackgroundAttach, isLookBack } from './journal-detail.js';
+export { processTableAt, AS_OF_MAX_PROCESSES, type ProcessTableAt, type ProcessAsOf, type ProcessImage, type ImageSource, type OpenConnection } from './reader/process-as-of.js';

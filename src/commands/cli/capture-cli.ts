@@ -4,6 +4,7 @@ import { runExport } from '../export-command.js';
 import { runInfo } from '../info-command.js';
 import { runQuery } from '../query-command.js';
 import { runTree } from '../tree-command.js';
+import { runPs } from '../ps-command.js';
 import { exampleTable } from '../probe-list.js';
 
 function positiveInt(v: string): number {
@@ -12,7 +13,7 @@ function positiveInt(v: string): number {
   return n;
 }
 
-/** Adds the commands that read captures (no root needed): info, query, tree, dash, replay, export. */
+/** Adds the commands that read captures (no root needed): info, query, tree, ps, dash, replay, export. */
 export function registerCaptureCommands(program: Command, deps: CliDeps): void {
   program
     .command('info')
@@ -37,6 +38,15 @@ export function registerCaptureCommands(program: Command, deps: CliDeps): void {
     .argument('<capture>', 'capture file')
     .requiredOption('-p, --pid <pid>', 'process id', positiveInt)
     .action(async (path: string, o: { pid: number }) => runTree(path, o.pid));
+
+  program
+    .command('ps')
+    .description('the process table as it was at an instant of a capture: pid, parent, user, exe, argv, how long each had run, connections')
+    .argument('<capture>', 'capture file')
+    .requiredOption('--at <time>', 'the instant: 14:03:15[.250] (local time, as replay shows it), an ISO date-time, +30s from the start, 50%, note N, start or end')
+    .option('--tree', 'as a tree of parents and children')
+    .option('--json', 'as JSON')
+    .action((path: string, o: { at: string; tree?: boolean; json?: boolean }) => runPs(path, o.at, o));
 
   program
     .command('dash')

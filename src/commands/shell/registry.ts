@@ -7,6 +7,7 @@ import { treeCommand } from './tree.js';
 import { dashCommand } from './dash.js';
 import { markCommand, queryCommand, recordCommand, stopCommand } from './capture-commands.js';
 import { clearCommand, pauseCommand, quitCommand, resumeCommand } from './view-commands.js';
+import { livePsCommand } from './replay-commands.js';
 import type { ShellCommand } from './types.js';
 
 /** Every `:command`, in the order `:help` lists them. */
@@ -16,6 +17,7 @@ export const SHELL_COMMANDS: readonly ShellCommand[] = [
   probesCommand,
   filterCommand,
   treeCommand,
+  livePsCommand,
   pauseCommand,
   resumeCommand,
   clearCommand,

@@ -3,6 +3,7 @@ import { escapeTerminal } from '../../text/index.js';
 import { UsageError } from '../errors.js';
 import { formatInfo } from '../info-command.js';
 import { formatTree } from '../tree-command.js';
+import { formatPs, resolvePsTime } from '../ps-command.js';
 import { queryCommand } from './capture-commands.js';
 import { filterCommand } from './filter.js';
 import { helpCommand } from './help.js';
@@ -159,6 +160,43 @@ export const replayTreeCommand: ShellCommand = {
   },
 };
 
+/** `:ps [time] [--tree]` in replay: the process table at the replay clock (or at `time`), in the pager. */
+export const replayPsCommand: ShellCommand = {
+  name: 'ps',
+  aliases: [],
+  usage: 'ps [time] [--tree]',
+  summary: 'the process table as it was at the replay position (or at a time): parents, users, exe, argv, how long each had run, connections',
+  help: [
+    'time: as goto takes it (14:03:15[.250], +30s or -10s from the replay position, 50%, note N, start, end); the replay position by default',
+    '--tree  as a tree of parents and children',
+    'the same text as: ebpfsh ps FILE --at TIME [--tree]',
+  ],
+  complete: (ctx, args, word) => ['--tree', 'start', 'end', '+30s', '-10s'].filter((w) => w.startsWith(word)),
+  run(ctx, args) {
+    const r = replayOf(ctx);
+    const tree = args.includes('--tree');
+    const words = args.filter((a) => a !== '--tree');
+    const bad = words.find((w) => w.startsWith('--'));
+    if (bad) throw new UsageError(`'${escapeTerminal(bad)}' is not an option of ps (usage: ps [time] [--tree])`);
+    const info = r.reader.info();
+    const at = words.length ? resolvePsTime(r.reader, words, r.now(), info) : r.now();
+    const text = formatPs(r.reader, at, { tree }, info);
+    return { kind: 'page', title: `ps at ${positionText(r, at)}`, lines: text.trimEnd().split('\n') };
+  },
+};
+
+/** `:ps` in the live shell: a replay command; says where it works. */
+export const livePsCommand: ShellCommand = {
+  name: 'ps',
+  aliases: [],
+  usage: 'ps',
+  summary: 'replay only: the process table as it was at an instant of a capture',
+  help: ['in ebpfsh replay FILE: the table at the replay position; from the command line: ebpfsh ps FILE --at TIME [--tree] [--json]', 'live processes: :tree PID here, or ps(1)'],
+  run: () => {
+    throw new UsageError(':ps shows a capture at an instant: use it in ebpfsh replay FILE, or run ebpfsh ps FILE --at TIME (live processes: :tree PID, or ps)');
+  },
+};
+
 /** A live-only command that says why it does nothing in replay. */
 function liveOnly(name: string, usage: string, aliases: string[] = []): ShellCommand {
   return {
@@ -183,6 +221,7 @@ export const REPLAY_COMMANDS: readonly ShellCommand[] = [
   filterCommand,
   queryCommand,
   replayTreeCommand,
+  replayPsCommand,
   infoCommand,
   dashCommand,
   clearCommand,

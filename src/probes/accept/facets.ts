@@ -1,7 +1,17 @@
 import { captureRet } from '../../text/index.js';
-import { captureEndpoint, captureKind, formatSockFlags, socketCompletions } from '../socket-addr.js';
+import { captureEndpoint, captureKind, formatSockFlags, socketCompletions, socketKind } from '../socket-addr.js';
 import { moreLines } from '../tree-lines.js';
-import type { ProbeFacets } from '../types.js';
+import type { ByteString, FieldValue } from '../../event/index.js';
+import type { DescribePart, ProbeFacets } from '../types.js';
+
+/** One end of an accepted connection as parts, its address kept as data (a capture's text is hostile). */
+function end(f: Record<string, FieldValue>, which: 'l' | 'r'): DescribePart[] {
+  const addr = f[`${which}addr`] as ByteString | null | undefined;
+  const port = typeof f[`${which}port`] === 'number' ? String(f[`${which}port`]) : '?';
+  if (addr === null || addr === undefined) return ['?'];
+  if (f.family === 'unix') return addr.length ? [{ data: addr }] : ['(unnamed)'];
+  return f.family === 'ipv6' ? ['[', { data: addr }, `]:${port}`] : [{ data: addr }, `:${port}`];
+}
 
 /** What the rest of ebpfsh asks of accept. */
 export const acceptFacets: ProbeFacets = {
@@ -15,6 +25,14 @@ export const acceptFacets: ProbeFacets = {
      FROM ${table} WHERE ret >= 0 GROUP BY ${host}pid, comm, laddr, lport, raddr`,
     },
   ],
+  // An accepted inbound connection (ret is the new fd): held from then on, as far as the capture knows.
+  connections: {
+    where: 'ret >= 0',
+    of(e) {
+      const f = e.fields;
+      return { direction: 'in', parts: [{ data: socketKind(f) }, ' ', ...end(f, 'l'), ' <- ', ...end(f, 'r')] };
+    },
+  },
   tree: {
     columns: 'ret, family, protocol, type, laddr, lport, raddr, rport',
     lines(rows, ctx) {

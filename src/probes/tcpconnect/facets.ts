@@ -1,5 +1,6 @@
 import { captureCell, captureRet, captureText } from '../../text/index.js';
 import { moreLines } from '../tree-lines.js';
+import type { ByteString } from '../../event/index.js';
 import type { ProbeFacets } from '../types.js';
 
 /** What the rest of ebpfsh asks of tcpconnect. */
@@ -24,6 +25,16 @@ export const tcpconnectFacets: ProbeFacets = {
      FROM ${table} GROUP BY ${host}pid, comm`,
     },
   ],
+  // An established outbound connection (ret 0): held from then on, as far as the capture knows.
+  connections: {
+    where: 'ret = 0',
+    of(e) {
+      const f = e.fields;
+      const port = typeof f.dport === 'number' ? String(f.dport) : '?';
+      const addr = { data: (f.daddr as ByteString | null) ?? '?' };
+      return { direction: 'out', parts: f.ipver === 6 ? ['tcp [', addr, `]:${port}`] : ['tcp ', addr, `:${port}`] };
+    },
+  },
   tree: {
     columns: 'ret, daddr, dport, ipver',
     lines(rows, ctx) {

@@ -341,6 +341,31 @@ export class CaptureReader {
     return row ? processRow(row as Record<string, unknown>) : undefined;
   }
 
+  /**
+   * The process lifetimes alive at `atNs` (started at or before it, not yet
+   * exited: a lifetime is [start_ns, exit_ns)), by pid: at most `limit`, and
+   * how many matched in all. A lifetime whose start or exit the capture does
+   * not know counts as alive (the caller shows it as unknown).
+   */
+  processesAt(atNs: number, limit: number): { rows: ProcessRow[]; total: number } {
+    const where = 'WHERE (start_ns IS NULL OR start_ns <= ?) AND (exit_ns IS NULL OR exit_ns > ?)';
+    const rows = (this.db.prepare(`SELECT * FROM processes ${where} ORDER BY pid, start_ticks LIMIT ?`).all(atNs, atNs, limit) as Record<string, unknown>[]).map(processRow);
+    const total = rows.length < limit ? rows.length : (this.db.prepare(`SELECT count(*) FROM processes ${where}`).pluck().get(atNs, atNs) as number);
+    return { rows, total };
+  }
+
+  /**
+   * Events of one pid in a probe's table with `fromNs <= ts <= toNs`, oldest
+   * first (or newest first), at most `limit`; `where` is a probe facet's own
+   * SQL condition (never user input).
+   */
+  pidEvents(probe: ProbeSpec, pid: number, fromNs: number, toNs: number, opts: { limit: number; newest?: boolean; where?: string }): TraceEvent[] {
+    if (!this.schema.probes.includes(probe)) return [];
+    const order = opts.newest ? 'DESC' : 'ASC';
+    const sql = `SELECT * FROM ${ident(probe.table)} WHERE pid = ? AND ts >= ? AND ts <= ?${opts.where ? ` AND (${opts.where})` : ''} ORDER BY ts ${order}, id ${order} LIMIT ?`;
+    return (this.db.prepare(sql).all(pid, fromNs, toNs, opts.limit) as Record<string, unknown>[]).map((r) => eventFromRow(probe, r));
+  }
+
   /** The parent chain of a process, nearest first (stops where the capture knows no parent, at a loop, or after READ_BOUNDS.ancestors). */
   ancestors(p: ProcessRow): ProcessRow[] {
     const out: ProcessRow[] = [];
