@@ -18,14 +18,14 @@ const SELF_DELETING = `#include <unistd.h>
 int main(int argc, char **argv) { (void)argc; unlink(argv[0]); usleep(500000); return 0; }
 `;
 
-/** Records execsnoop (uid 1000) while `workload` runs; returns the stop figures. */
-async function recordExecs(path: string, binaries: BinaryHashOptions, workload: () => Promise<void>): Promise<RecorderStats> {
+/** Records execsnoop (uid 1000, files under `under`: other tests run too) while `workload` runs; returns the stop figures. */
+async function recordExecs(path: string, under: string, binaries: BinaryHashOptions, workload: () => Promise<void>): Promise<RecorderStats> {
   const engine = new Engine();
   try {
     const rec = Recorder.create(path, engine, { toolVersion: 'test', commandLine: ['test'], binaries });
     await rec.whenReady();
     const exec = findProbe('execsnoop')!;
-    rec.journalAttach(engine.attach(exec, parseFilters(['uid=1000'], [exec])));
+    rec.journalAttach(engine.attach(exec, parseFilters(['uid=1000', `path=${under}/`], [exec])));
     await workload();
     const before = engine.counters().find((c) => c.probe === 'execsnoop')!.events;
     await waitFor(() => before > 0 && rec.stats().queued === 0, 5000, 'exec events');
@@ -68,7 +68,7 @@ describeKernel('executed binaries: identity, hash, marks', () => {
     // Written through the mount: it lives in the upper layer, as a binary dropped into a container does.
     copyFileSync('/bin/true', join(ovl.merged, 'dropped-true'));
     chmodSync(join(ovl.merged, 'dropped-true'), 0o755);
-    stats = await recordExecs(path, { collect: true }, async () => {
+    stats = await recordExecs(path, dir, { collect: true }, async () => {
       // The child sleeps while the test waits: its exe must have been read before it exits.
       const vanish = run(selfDeleting, [], { uid: 1000 });
       await run(renamed, [], { uid: 1000 });
@@ -129,7 +129,7 @@ describeKernel('executed binaries: identity, hash, marks', () => {
 
   it('skips a file over the size limit, counts it and says why', async () => {
     const small = join(dir, 'small.db');
-    const s = await recordExecs(small, { maxBytes: 1000 }, async () => {
+    const s = await recordExecs(small, dir, { maxBytes: 1000 }, async () => {
       await run(renamed, [], { uid: 1000 });
       await run(renamed, [], { uid: 1000 });
     });
