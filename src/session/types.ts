@@ -58,7 +58,13 @@ export interface CaptureSink {
 
 /** Opens captures; absent while the store is not part of this build. */
 export interface CaptureFactory {
-  open(path: string, info: { argv: string[]; engine: ShellEngine }): CaptureSink | Promise<CaptureSink>;
+  open(path: string, info: { argv: string[]; engine: ShellEngine } & CaptureStartOptions): CaptureSink | Promise<CaptureSink>;
+}
+
+/** Choices of a capture started from the shell (`:record FILE --collect-binaries`). */
+export interface CaptureStartOptions {
+  /** Also store the bytes of each executed file in the capture. */
+  collectBinaries?: boolean;
 }
 
 /** The shell's recording slot: at most one capture at a time. */
@@ -66,7 +72,7 @@ export interface CaptureControl {
   /** Why recording is unavailable, or null when a factory is wired. */
   unavailable(): string | null;
   current(): CaptureSink | null;
-  start(path: string): Promise<CaptureSink>;
+  start(path: string, opts?: CaptureStartOptions): Promise<CaptureSink>;
   stop(): Promise<CaptureStats | null>;
   /** Journals an entry into the current capture, if any. */
   journal(entry: JournalEntry): void;

@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { findProbe } from '../../src/probes/index.js';
 import { CaptureReader, Recorder, type RecorderStats } from '../../src/store/index.js';
 import type { BinaryHashOptions } from '../../src/store/writer/binary-hasher.js';
 import { describeKernel, run, waitFor } from '../helpers/kernel.js';
+import { runExportBinary } from '../../src/commands/export-command.js';
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -29,10 +31,9 @@ async function recordExecs(path: string, under: string, binaries: BinaryHashOpti
     await workload();
     const before = engine.counters().find((c) => c.probe === 'execsnoop')!.events;
     await waitFor(() => before > 0 && rec.stats().queued === 0, 5000, 'exec events');
-    const stats = rec.stats();
     const res = await rec.stop('test done');
     expect(res.error).toBeUndefined();
-    return stats;
+    return rec.stats();
   } finally {
     engine.close();
   }
@@ -125,6 +126,23 @@ describeKernel('executed binaries: identity, hash, marks', () => {
       r.close();
     }
     expect(stats.binaries!.collected).toBe(2);
+  });
+
+  it('export --binary writes a collected file back out, verified, and never overwrites', async () => {
+    const out = join(dir, 'exported-true');
+    expect(await runExportBinary(path, sha256('/bin/true').toUpperCase(), out)).toBe(readFileSync('/bin/true').length);
+    expect(readFileSync(out).equals(readFileSync('/bin/true'))).toBe(true);
+    await expect(runExportBinary(path, sha256('/bin/true'), out)).rejects.toThrow(/exists: choose another file name/);
+    await expect(runExportBinary(path, 'f'.repeat(64), join(dir, 'x'))).rejects.toThrow(/has no binary with sha256 f{64}/);
+    await expect(runExportBinary(path, 'nothex', join(dir, 'x'))).rejects.toThrow(/64 hex digits/);
+    // A capture is hostile input: bytes that do not match their hash are refused, nothing written.
+    const altered = join(dir, 'altered.db');
+    copyFileSync(path, altered);
+    const db = new Database(altered);
+    db.prepare('UPDATE binary_blobs SET bytes = ? WHERE sha256 = ?').run(Buffer.from('evil'), sha256('/bin/true'));
+    db.close();
+    await expect(runExportBinary(altered, sha256('/bin/true'), join(dir, 'y'))).rejects.toThrow(/do not have that hash/);
+    expect(existsSync(join(dir, 'y'))).toBe(false);
   });
 
   it('skips a file over the size limit, counts it and says why', async () => {

@@ -13,12 +13,14 @@ function requireStore(ctx: ShellContext): void {
 export const recordCommand: ShellCommand = {
   name: 'record',
   aliases: ['w'],
-  usage: 'record <file.db>',
-  summary: 'record every event (not just the view) to a SQLite capture',
+  usage: 'record <file.db> [--collect-binaries]',
+  summary: 'record every event (not just the view) to a SQLite capture; --collect-binaries also keeps each executed file',
   async run(ctx, args) {
     requireStore(ctx);
-    if (args.length !== 1) throw new UsageError('usage: record <file.db>');
-    const sink = await ctx.capture.start(args[0]!);
+    const collectBinaries = args.includes('--collect-binaries');
+    const rest = args.filter((a) => a !== '--collect-binaries');
+    if (rest.length !== 1) throw new UsageError('usage: record <file.db> [--collect-binaries]');
+    const sink = await ctx.capture.start(rest[0]!, { collectBinaries });
     return { kind: 'ok', lines: [`recording to ${escapeTerminal(sink.path)} (stop to finish)`] };
   },
 };
