@@ -5,7 +5,7 @@
 // distinct files (a new identity per exec: the worst case, every exec hashed).
 // Prints execs/s, the recorder process's CPU, the hash thread's CPU and the
 // hasher's counts. Run as root after a build: node bench/binary-hash-bench.mjs [seconds] [files]
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +47,8 @@ async function measure(label, binaries, work) {
   const exec = findProbe('execsnoop');
   engine.attach(exec, parseFilters([`path=${dir}/`], [exec]));
   const cpu0 = process.cpuUsage();
-  const out = work();
+  const out = await work();
+  await engine.drain();
   const res = await rec.stop('bench');
   const cpu = process.cpuUsage(cpu0);
   const s = rec.stats();
@@ -56,14 +57,23 @@ async function measure(label, binaries, work) {
   return { label, ...out, rows: res.rows, dropped: res.dropped, recorderCpuMs: Math.round((cpu.user + cpu.system) / 1000), binaries: s.binaries };
 }
 
-const runStorm = () => {
-  const r = spawnSync(storm, ['exec', prog, '-t', String(seconds)], { encoding: 'utf8' });
-  const j = JSON.parse(r.stdout.trim().split('\n').pop());
+/** Runs a command without blocking the event loop (the engine delivers events on it); resolves with its stdout. */
+function run(cmd, args) {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('close', () => resolve(out));
+  });
+}
+const runStorm = async () => {
+  const out = await run(storm, ['exec', prog, '-t', String(seconds)]);
+  const j = JSON.parse(out.trim().split('\n').pop());
   return { execs: j.ops, execsPerS: Math.round(j.ops_per_s) };
 };
-const runDistinct = () => {
+const runDistinct = async () => {
   const t0 = performance.now();
-  spawnSync('sh', ['-c', `for f in ${copies}/*; do "$f"; done`]);
+  await run('sh', ['-c', `for f in ${copies}/*; do "$f"; done`]);
   const s = (performance.now() - t0) / 1000;
   return { execs: nFiles, execsPerS: Math.round(nFiles / s) };
 };

@@ -176,11 +176,7 @@ export class BinaryHasher {
     if (w) await w.terminate();
     for (const [id, job] of this.jobs) {
       this.jobs.delete(id);
-      try {
-        closeSync(job.fd);
-      } catch {
-        // the thread closed it before it stopped
-      }
+      closeQuietly(job.fd);
       const entry = this.cache.get(job.key) ?? { state: 'retry' as const, written: new Set<string>() };
       this.skip(job.key, entry, job.b, job.ts, 'stopped', 'recording stopped before it was hashed');
     }
@@ -201,6 +197,7 @@ export class BinaryHasher {
     const job = this.jobs.get(m.id);
     if (!job) return;
     this.jobs.delete(m.id);
+    closeQuietly(job.fd);
     this.n.cpuMs = m.cpuMs;
     const entry = this.cache.get(job.key) ?? { state: 'retry' as const, written: new Set<string>() };
     if (m.tooBig) this.skip(job.key, entry, job.b, job.ts, 'too_big', `grew to over ${this.opts.maxBytes} bytes while read`, true);
@@ -250,6 +247,7 @@ export class BinaryHasher {
     this.worker = undefined;
     for (const [id, job] of this.jobs) {
       this.jobs.delete(id);
+      closeQuietly(job.fd);
       const entry = this.cache.get(job.key) ?? { state: 'retry' as const, written: new Set<string>() };
       this.skip(job.key, entry, job.b, job.ts, 'error', detail);
     }
@@ -261,6 +259,15 @@ export class BinaryHasher {
     const w = this.idleWaiters;
     this.idleWaiters = [];
     for (const r of w) r();
+  }
+}
+
+/** Closes an fd of ours; one already closed is not an error worth more than ignoring. */
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
   }
 }
 

@@ -1,6 +1,6 @@
 /* The messages between the binary hasher (main thread) and its worker thread. */
 
-/** Main thread -> hash thread: hash the open file `fd` (the thread closes it). */
+/** Main thread -> hash thread: hash the open file `fd` (the main thread closes it on the answer). */
 export interface ToHasher {
   id: number;
   fd: number;

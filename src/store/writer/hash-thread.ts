@@ -1,10 +1,11 @@
 /*
  * The binary hasher's worker thread: reads an fd the main thread opened
  * (fds belong to the process, so the thread can read it), streams it through
- * SHA-256, keeps the bytes when asked, closes the fd. Never on the event path.
+ * SHA-256, keeps the bytes when asked. The main thread, which opened the fd,
+ * closes it on the answer (Node tracks fds per thread). Never on the event path.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, readFileSync, readSync } from 'node:fs';
+import { readFileSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { FromHasher, ToHasher } from './hash-protocol.js';
 
@@ -29,12 +30,6 @@ function hashFd(m: ToHasher): FromHasher {
     return { id: m.id, sha256: h.digest('hex'), size, bytes, cpuMs: cpuMs() };
   } catch (e) {
     return { id: m.id, error: (e as NodeJS.ErrnoException).code ?? String(e), size, cpuMs: cpuMs() };
-  } finally {
-    try {
-      closeSync(m.fd);
-    } catch {
-      // already closed: nothing to release
-    }
   }
 }
 
