@@ -16,6 +16,9 @@
 #define DATA_LOC_OFFSET_MASK	0xffff
 /* a superblock of a kernel-internal mount (kern_mount): memfd's shmem, hugetlbfs (include/linux/fs.h) */
 #define SB_KERNMOUNT		(1UL << 22)
+/* include/uapi/linux/magic.h */
+#define OVERLAYFS_SUPER_MAGIC	0x794c7630
+#define S_IWGRP_OTH		0022
 /* a dentry name (NAME_MAX) with its NUL */
 #define MEMFD_DNAME_MAX		256
 /* where the env strings kept start at most, and end at most, in data[] */
@@ -63,6 +66,7 @@ struct execsnoop_exports {
 	enum execsnoop_limits limits;
 	enum exec_argc argc;
 	enum exec_fileless fileless;
+	enum exec_exe_marks exe_marks;
 	struct exec_event record;
 };
 EXPORT_BTF(execsnoop_exports);
@@ -228,6 +232,79 @@ static __always_inline __u8 fileless_of(struct file *exe)
 	return EXEC_FILELESS_NONE;
 }
 
+/* The inode time fields before 6.7 (i_mtime) and in 6.7-6.10 (__i_mtime); 6.11+ has i_mtime_sec/_nsec. */
+struct inode___ts_old {
+	struct timespec64 i_mtime;
+} __attribute__((preserve_access_index));
+
+struct inode___ts_mid {
+	struct timespec64 __i_mtime;
+} __attribute__((preserve_access_index));
+
+/* overlayfs's inode around the VFS one (fs/overlayfs/ovl_entry.h): a non-NULL upper dentry is a copy in the upper layer. */
+struct ovl_inode___ebpfsh {
+	struct inode vfs_inode;
+	struct dentry *__upperdentry;
+} __attribute__((preserve_access_index));
+
+/* Whether an overlayfs inode has its file in the upper layer (0 when the running kernel has no such type). */
+static __always_inline bool overlay_upper(struct inode *inode)
+{
+	struct ovl_inode___ebpfsh *ovl;
+
+	if (!bpf_core_type_exists(struct ovl_inode___ebpfsh))
+		return false;
+	ovl = (void *)inode - bpf_core_field_offset(struct ovl_inode___ebpfsh, vfs_inode);
+	return BPF_CORE_READ(ovl, __upperdentry) != NULL;
+}
+
+/* The executed file's identity, mode, owner and marks into `e`. */
+static __always_inline void read_exe_identity(struct exec_event *e, struct file *exe)
+{
+	struct inode *inode = BPF_CORE_READ(exe, f_inode);
+	struct super_block *sb;
+	__u16 mode;
+
+	if (!inode)
+		return;
+	sb = BPF_CORE_READ(inode, i_sb);
+	mode = BPF_CORE_READ(inode, i_mode);
+	e->exe_dev = BPF_CORE_READ(sb, s_dev);
+	e->exe_ino = BPF_CORE_READ(inode, i_ino);
+	e->exe_size = BPF_CORE_READ(inode, i_size);
+	e->exe_uid = BPF_CORE_READ(inode, i_uid.val);
+	e->exe_mode = mode;
+	if (bpf_core_field_exists(inode->i_mtime_sec)) {
+		e->exe_mtime_sec = BPF_CORE_READ(inode, i_mtime_sec);
+		e->exe_mtime_nsec = BPF_CORE_READ(inode, i_mtime_nsec);
+	} else if (bpf_core_field_exists(((struct inode___ts_mid *)inode)->__i_mtime)) {
+		e->exe_mtime_sec = BPF_CORE_READ((struct inode___ts_mid *)inode, __i_mtime.tv_sec);
+		e->exe_mtime_nsec = BPF_CORE_READ((struct inode___ts_mid *)inode, __i_mtime.tv_nsec);
+	} else {
+		e->exe_mtime_sec = BPF_CORE_READ((struct inode___ts_old *)inode, i_mtime.tv_sec);
+		e->exe_mtime_nsec = BPF_CORE_READ((struct inode___ts_old *)inode, i_mtime.tv_nsec);
+	}
+	e->exe_marks = EXEC_EXE_KNOWN;
+	if (mode & S_IWGRP_OTH)
+		e->exe_marks |= EXEC_EXE_OTHERS_WRITABLE;
+	if (BPF_CORE_READ(sb, s_magic) == OVERLAYFS_SUPER_MAGIC && overlay_upper(inode))
+		e->exe_marks |= EXEC_EXE_OVERLAY_UPPER;
+}
+
+/* No identity (a failed exec, or no exe_file). */
+static __always_inline void clear_exe_identity(struct exec_event *e)
+{
+	e->exe_dev = 0;
+	e->exe_ino = 0;
+	e->exe_size = 0;
+	e->exe_mtime_sec = 0;
+	e->exe_mtime_nsec = 0;
+	e->exe_uid = 0;
+	e->exe_mode = 0;
+	e->exe_marks = 0;
+	e->pad2 = 0;
+}
+
 static __always_inline int handle_exec(const char *filename, __u32 old_tid)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -258,6 +335,7 @@ static __always_inline int handle_exec(const char *filename, __u32 old_tid)
 	e->env_cut = 0;
 	e->fileless = EXEC_FILELESS_NONE;
 	e->pad = 0;
+	clear_exe_identity(e);
 
 	/* bprm->filename is the kernel's copy: the caller cannot rewrite it */
 	off = read_filename(e, filename, false, &damage);
@@ -317,6 +395,10 @@ static __always_inline int handle_exec(const char *filename, __u32 old_tid)
 	if (len > EXEC_ENV_MAX)
 		return 0;		/* unreachable: bounds for the verifier */
 	e->env_len = len;
+	/* last: its branches (overlay, mode) then only reach the emit, which keeps the verifier's walk small */
+	exe = BPF_CORE_READ(task, mm, exe_file);
+	if (exe)
+		read_exe_identity(e, exe);
 	emit_damaged(e, __builtin_offsetof(struct exec_event, data) + off + len, damage);
 	return 0;
 }
@@ -427,6 +509,7 @@ static __always_inline int handle_exit(long ret)
 	e->env_cut = 0;
 	e->fileless = EXEC_FILELESS_NONE;
 	e->pad = 0;
+	clear_exe_identity(e);
 	n = read_filename(e, a->filename, true, &damage);
 	e->filename_len = n;
 	w.argv = a->argv;

@@ -45,6 +45,13 @@ enum exec_fileless {
 	EXEC_FILELESS_DELETED = 2,	/* a file with no links left: unlinked, or O_TMPFILE never linked */
 };
 
+/* Bits of exec_event.exe_marks: where the executed file lives and who may change it. */
+enum exec_exe_marks {
+	EXEC_EXE_KNOWN = 1,		/* the exe_* identity fields are set (a successful exec with an exe_file) */
+	EXEC_EXE_OVERLAY_UPPER = 2,	/* on overlayfs, with a copy in the upper (writable) layer: a container's own file */
+	EXEC_EXE_OTHERS_WRITABLE = 4,	/* group or other may write it (mode & 022) */
+};
+
 /*
  * The environment variables to keep, written by the engine at attach (the
  * value of the one-entry map exec_env_names). Slot i of `want` holds
@@ -72,6 +79,16 @@ struct exec_event {
 	__u8 fileless;		/* enum exec_fileless */
 	__u8 pad;
 	__u32 env_cut;		/* bit i: the value of the i-th NAME=value was cut */
+	/* the executed file's identity (valid when exe_marks has EXEC_EXE_KNOWN) */
+	__u32 exe_dev;		/* its superblock's s_dev (kernel encoding: major << 20 | minor) */
+	__u64 exe_ino;
+	__s64 exe_size;
+	__s64 exe_mtime_sec;
+	__u32 exe_mtime_nsec;
+	__u32 exe_uid;		/* owner, in the initial user namespace */
+	__u16 exe_mode;		/* type and permission bits */
+	__u8 exe_marks;		/* enum exec_exe_marks */
+	__u8 pad2;
 	char data[];		/* filename, exe, args (NUL-separated), env (NUL-separated), in that order */
 };
 

@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { CaptureError } from '../store/index.js';
+import { UsageError } from './errors.js';
 import { FilterError, parseFilters, type TraceEvent } from '../event/index.js';
 import { findProbe, type ProbeSpec } from '../probes/index.js';
 import { safeJson } from '../text/index.js';
@@ -58,6 +62,47 @@ export async function runExport(path: string, filterWords: string[], opts: Expor
   } finally {
     r.close();
   }
+}
+
+/**
+ * Writes the executed file with sha256 `hash`, as --collect-binaries stored
+ * it, to `out`: refuses a file that exists, and checks the bytes against the
+ * hash first (a capture is hostile input). Returns the bytes written.
+ */
+export async function runExportBinary(path: string, hash: string, out: string): Promise<number> {
+  if (!/^[0-9a-fA-F]{64}$/.test(hash)) throw new UsageError(`--binary needs a sha256 of 64 hex digits (see: ebpfsh query ${path} 'SELECT sha256, path FROM binaries')`);
+  if (!out) throw new UsageError('--binary needs -o FILE: the file to write it to');
+  const want = hash.toLowerCase();
+  const r = CaptureReader.open(path);
+  let bytes: Buffer;
+  try {
+    const q = await r.query('SELECT bytes FROM binary_blobs WHERE sha256 = ?', { params: [want], maxRows: 1 });
+    const v = q.rows[0]?.[0];
+    if (v === undefined) {
+      const seen = await r.query('SELECT outcome, blob FROM binaries WHERE sha256 = ? LIMIT 1', { params: [want] });
+      throw new UsageError(seen.rows.length
+        ? `the capture has the hash ${want} but not its bytes (${seen.rows[0]![1] === 'too_big' ? 'over the collect limit' : 'recorded without --collect-binaries'})`
+        : `the capture has no binary with sha256 ${want} (list them: ebpfsh query ${path} 'SELECT sha256, path FROM binaries')`);
+    }
+    if (!(v instanceof Uint8Array)) throw new CaptureError(`${path}: binary_blobs.bytes of ${want} is not a blob; refusing it`, 'SCHEMA');
+    bytes = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  } finally {
+    r.close();
+  }
+  if (createHash('sha256').update(bytes).digest('hex') !== want) throw new CaptureError(`${path}: the bytes stored for ${want} do not have that hash (the capture was altered); nothing written`, 'SCHEMA');
+  let fd: number;
+  try {
+    fd = openSync(out, 'wx', 0o600);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'EEXIST' ? `${out} exists: choose another file name (export never overwrites)` : `cannot create ${out}: ${code ?? String(e)}`);
+  }
+  try {
+    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+  } finally {
+    closeSync(fd);
+  }
+  return bytes.length;
 }
 
 function csvValue(v: unknown): unknown {

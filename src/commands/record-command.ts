@@ -1,7 +1,7 @@
 import type { Engine, ProbeCounters, ReaderHealth } from '../engine/index.js';
 import { explainFilters } from '../event/index.js';
 import { attachProcessTable } from '../session/index.js';
-import { Recorder, type StopResult } from '../store/index.js';
+import { Recorder, type BinaryCounts, type RecorderOptions, type StopResult } from '../store/index.js';
 import { UsageError } from './errors.js';
 import type { Signals } from './signals.js';
 import { attachAll, attachedLine, skippedLine, healthLines, lossLines, planTrace, sessionLossLines, summaryLine } from './trace-command.js';
@@ -19,6 +19,12 @@ export interface RecordOptions {
   newEngine(): Engine;
   /** Seconds between rate lines on stderr. */
   statusEvery?: number;
+  /** Also store the bytes of each executed file (deduplicated by hash). */
+  collectBinaries?: boolean;
+  /** Hash executed files (default true; --no-binary-hashes turns it off). */
+  binaryHashes?: boolean;
+  /** Files over this many MiB are neither hashed nor collected. */
+  binaryLimitMib?: number;
 }
 
 /** `recorded 1234 events to x.db (5678 bytes, 410 events/s), 0 dropped` */
@@ -26,6 +32,24 @@ export function recordSummary(path: string, r: StopResult, seconds: number): str
   const rate = seconds > 0 ? Math.round(r.rows / seconds) : r.rows;
   const file = r.journalMode === 'delete' ? '' : ` (keep ${path}-wal with it)`;
   return `recorded ${r.rows} events to ${path}${file} in ${seconds.toFixed(1)} s (${rate} events/s, ${r.bytes} bytes), ${r.dropped} dropped by the writer`;
+}
+
+/** The recorder's binary hashing from the command line. */
+function binaryOptions(opts: RecordOptions): RecorderOptions['binaries'] {
+  if (opts.binaryHashes === false) {
+    if (opts.collectBinaries) throw new UsageError('--collect-binaries needs the hashes: drop --no-binary-hashes');
+    return false;
+  }
+  const limit = opts.binaryLimitMib !== undefined ? Math.round(opts.binaryLimitMib * (1 << 20)) : undefined;
+  return { collect: opts.collectBinaries ?? false, maxBytes: limit, collectMaxBytes: limit };
+}
+
+/** `binaries: 12 hashed, 3400 execs of files already hashed, 2 skipped (2 gone), 5 collected` */
+export function binarySummary(c: BinaryCounts): string {
+  const skips = Object.entries(c.skipped).filter(([, n]) => n > 0);
+  const skipped = skips.reduce((a, [, n]) => a + n, 0);
+  const why = skips.length ? ` (${skips.map(([k, n]) => `${n} ${k.replace('_', ' ')}`).join(', ')})` : '';
+  return `binaries: ${c.hashed} hashed, ${c.cached} execs of files already hashed, ${skipped} skipped${why}, ${c.collected} collected; hash thread ${Math.round(c.cpuMs)} ms CPU`;
 }
 
 /**
@@ -41,7 +65,7 @@ export async function runRecord(probeArg: string, filterWords: string[], opts: R
   let recorder: Recorder;
   try {
     // The capture first: a bad -w path fails before any probe is attached.
-    recorder = Recorder.create(opts.write, engine, { toolVersion: opts.version, commandLine: ['ebpfsh', ...process.argv.slice(2)] });
+    recorder = Recorder.create(opts.write, engine, { toolVersion: opts.version, commandLine: ['ebpfsh', ...process.argv.slice(2)], binaries: binaryOptions(opts) });
     await recorder.whenReady();
   } catch (e) {
     engine.close();
@@ -106,6 +130,8 @@ export async function runRecord(probeArg: string, filterWords: string[], opts: R
     recorder.journalError(why);
   }
   const result = await recorder.stop(reason);
+  const bins = recorder.stats().binaries;
+  if (bins && (bins.hashed || bins.cached || Object.values(bins.skipped).some((n) => n > 0))) err(binarySummary(bins));
   const final = reportLosses();
   for (const c of final) err(summaryLine(c));
   engine.close();

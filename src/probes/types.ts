@@ -110,6 +110,24 @@ export interface ConnectionsFacet {
   of(e: TraceEvent): ConnectionFact | undefined;
 }
 
+/**
+ * The file a process runs, as the kernel identified it at exec: what a
+ * capture hashes (once per identity: dev, ino, size, mtime) and links the
+ * probe's rows to by those same columns.
+ */
+export interface BinaryIdentity {
+  /** st_dev, st_ino, st_size, mtime (s, ns) as the kernel saw them at exec. */
+  dev: number;
+  ino: number;
+  size: number;
+  mtime: number;
+  mtimeNsec: number;
+  /** The process that runs it: its /proc/PID/exe is read while it lives. */
+  pid: number;
+  /** The path as the event saw it. */
+  path: ByteString;
+}
+
 /** A named set of probes a responder attaches at once (`all` is every probe, so it is not listed). */
 export type ProfileName = 'forensic' | 'files' | 'network';
 
@@ -134,6 +152,8 @@ export interface ProbeFacets {
   connections?: ConnectionsFacet;
   /** The event as a line of the dashboard's security-events panel, when it is one worth a responder's eye. */
   security?(e: TraceEvent): SecurityNote | undefined;
+  /** The executed file an event names (an exec that ran), for the capture's `binaries` table. */
+  binaryOf?(e: TraceEvent): BinaryIdentity | undefined;
 }
 
 /**

@@ -1,3 +1,4 @@
 export * from './stat.js';
 export * from './parents.js';
 export * from './scan.js';
+export * from './exe.js';

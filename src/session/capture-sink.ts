@@ -54,9 +54,9 @@ function sizeOf(path: string): number {
  * engine, the process-table probe is attached for the capture (unless the
  * user has it) and the table is seeded from /proc.
  */
-async function openCapture(path: string, argv: string[], engine: ShellEngine, look?: CaptureOpenInfo['lookBack']): Promise<CaptureSink> {
+async function openCapture(path: string, argv: string[], engine: ShellEngine, look?: CaptureOpenInfo['lookBack'], collectBinaries = false): Promise<CaptureSink> {
   const real = engine instanceof Engine ? engine : undefined;
-  const rec = Recorder.create(path, real, { toolVersion: VERSION, commandLine: argv, lookBackStartNs: look?.startNs });
+  const rec = Recorder.create(path, real, { toolVersion: VERSION, commandLine: argv, lookBackStartNs: look?.startNs, binaries: { collect: collectBinaries } });
   // A fake engine (tests) is not subscribed by the Recorder itself.
   const unsubscribe = real ? undefined : engine.onEvents((events) => rec.record(events));
   // In the same tick as the subscription: every batch is in the ring's part or the live part, once.
@@ -112,4 +112,4 @@ async function openCapture(path: string, argv: string[], engine: ShellEngine, lo
 }
 
 /** The capture store behind `-w`, `:record`, `:stop`, `:mark` and `:query`: a Recorder per capture (src/main.ts hands it to the shell). */
-export const recorderCaptureFactory: CaptureFactory = { open: (path, info) => openCapture(path, info.argv, info.engine, info.lookBack) };
+export const recorderCaptureFactory: CaptureFactory = { open: (path, info) => openCapture(path, info.argv, info.engine, info.lookBack, info.collectBinaries) };

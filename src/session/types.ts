@@ -60,7 +60,7 @@ export interface CaptureSink {
 }
 
 /** What a capture needs to open. */
-export interface CaptureOpenInfo {
+export interface CaptureOpenInfo extends CaptureStartOptions {
   argv: string[];
   engine: ShellEngine;
   /**
@@ -77,8 +77,14 @@ export interface CaptureFactory {
   open(path: string, info: CaptureOpenInfo): CaptureSink | Promise<CaptureSink>;
 }
 
-/** How far back a capture starts: a duration before now in ns (Infinity: the whole ring). */
-export interface StartOptions {
+/** Choices of a capture started from the shell (`:record FILE --collect-binaries`). */
+export interface CaptureStartOptions {
+  /** Also store the bytes of each executed file in the capture. */
+  collectBinaries?: boolean;
+}
+
+/** How a capture starts: how far back, a duration before now in ns (Infinity: the whole ring), and its choices. */
+export interface StartOptions extends CaptureStartOptions {
   sinceNs?: number;
 }
 

@@ -2,8 +2,12 @@ import { PROBES, type FieldSpec, type ProbeSpec } from '../probes/index.js';
 
 /** `PRAGMA application_id` of every ebpfsh capture ('eBsh'). */
 export const APPLICATION_ID = 0x65427368;
-/** The schema version this build writes (`PRAGMA user_version`). 3: probe fields may be added (FieldSpec.since). */
-export const SCHEMA_VERSION = 3;
+/**
+ * The schema version this build writes (`PRAGMA user_version`). 3: probe
+ * fields may be added (FieldSpec.since). 4: issue 13's evidence tables
+ * (binaries, binary_blobs, ...) and execsnoop's executed-file identity.
+ */
+export const SCHEMA_VERSION = 4;
 /** The oldest schema version this build can read (older ones are migrated on a private copy). */
 export const OLDEST_SCHEMA_VERSION = 1;
 
@@ -118,10 +122,12 @@ export interface CoreTable {
   columns: { name: string; type: string; doc: string; constraint?: string }[];
   /** Table constraints after the columns. */
   constraints?: string[];
+  /** The schema version that added it (default 1); older captures get it, empty, from their migration. */
+  since?: number;
 }
 
-/** The core tables of the current schema (version 2). */
-export const CORE_TABLES: readonly CoreTable[] = [
+/** The core tables of the current schema (BINARY_TABLES, defined below, are appended). */
+const BASE_CORE_TABLES: readonly CoreTable[] = [
   {
     name: 'capture',
     doc: 'one row: what recorded this capture, where and when',
@@ -206,6 +212,54 @@ export const CORE_TABLES: readonly CoreTable[] = [
   },
 ];
 
+// ---- executed binaries (schema 4): what each executed file was, hashed off the event path ----
+
+/** The tables of executed binaries: one row per file identity hashed or tried, and the bytes when collected. */
+export const BINARY_TABLES: readonly CoreTable[] = [
+  {
+    name: 'binaries',
+    since: 4,
+    doc: 'executed files, one row per identity (dev, ino, size, mtime) hashed or tried; a probe\'s rows link to it by those columns (see the exec_binaries view). A later try of an identity that failed may add a hashed row',
+    columns: [
+      { name: 'id', type: 'INTEGER', constraint: 'PRIMARY KEY', doc: 'order' },
+      { name: 'sha256', type: 'TEXT', doc: 'lower-case hex SHA-256 of the file read through /proc/PID/exe (NULL: not hashed, see outcome)' },
+      { name: 'outcome', type: 'TEXT', constraint: 'NOT NULL', doc: 'hashed; or why not: too_big (over the size limit), queue_full (the hash queue was at its limit), gone (the process exited before its exe was opened), denied (permission), changed (the process had exec\'d another file by then), error' },
+      { name: 'detail', type: 'TEXT', doc: 'the error, when outcome is error, denied or changed' },
+      { name: 'dev', type: 'INTEGER', constraint: 'NOT NULL', doc: "device, as stat's st_dev, when the kernel saw the exec" },
+      { name: 'ino', type: 'INTEGER', constraint: 'NOT NULL', doc: 'inode number' },
+      { name: 'size', type: 'INTEGER', constraint: 'NOT NULL', doc: 'size in bytes at exec' },
+      { name: 'mtime', type: 'INTEGER', constraint: 'NOT NULL', doc: 'modification time at exec, seconds since the epoch' },
+      { name: 'mtime_nsec', type: 'INTEGER', constraint: 'NOT NULL', doc: 'nanoseconds of mtime' },
+      { name: 'ts', type: 'INTEGER', constraint: 'NOT NULL', doc: 'kernel monotonic ns of the exec that first showed this identity (of this try)' },
+      { name: 'pid', type: 'INTEGER', constraint: 'NOT NULL', doc: 'the process whose /proc/PID/exe was read' },
+      { name: 'path', type: 'TEXT', doc: 'the executed path as the exec saw it' },
+      { name: 'path_raw', type: 'BLOB', doc: rawDoc('path') },
+      { name: 'blob', type: 'TEXT', doc: 'with --collect-binaries: stored (the bytes are in binary_blobs under sha256) or too_big (over the collect limit); NULL: not asked' },
+    ],
+  },
+  {
+    name: 'binary_blobs',
+    since: 4,
+    doc: 'with --collect-binaries: the bytes of each executed file, once per sha256 (ebpfsh export FILE --binary HASH writes one out)',
+    columns: [
+      { name: 'sha256', type: 'TEXT', constraint: 'PRIMARY KEY', doc: 'lower-case hex SHA-256 of bytes' },
+      { name: 'size', type: 'INTEGER', constraint: 'NOT NULL', doc: 'bytes' },
+      { name: 'bytes', type: 'BLOB', constraint: 'NOT NULL', doc: 'the file as read through /proc/PID/exe' },
+    ],
+  },
+];
+
+/** Indexes of the binaries tables, built at finalize. */
+const BINARY_INDEXES: readonly [string, string][] = [
+  ['idx_binaries_identity', 'binaries (dev, ino, size, mtime, mtime_nsec)'],
+  ['idx_binaries_sha256', 'binaries (sha256)'],
+];
+
+// ---- end of executed binaries ----
+
+/** The core tables of the current schema. */
+export const CORE_TABLES: readonly CoreTable[] = [...BASE_CORE_TABLES, ...BINARY_TABLES];
+
 /** CREATE TABLE for a core table. */
 export function coreTableSql(t: CoreTable): string {
   const cols = t.columns.map((c) => `${c.name} ${c.type}${c.constraint ? ' ' + c.constraint : ''}`);
@@ -223,10 +277,11 @@ export function finalizeIndexSql(probes: readonly ProbeSpec[] = PROBES): string[
     ...probes.flatMap(probeIndexSql),
     'CREATE INDEX IF NOT EXISTS idx_processes_parent ON processes (parent_pid, parent_start_ticks)',
     'CREATE INDEX IF NOT EXISTS idx_processes_pid ON processes (pid)',
+    ...BINARY_INDEXES.map(([name, on]) => `CREATE INDEX IF NOT EXISTS ${name} ON ${on}`),
   ];
 }
 
 /** Index names a capture may hold besides SQLite's own autoindexes. */
 export function knownIndexNames(probes: readonly ProbeSpec[] = PROBES): Set<string> {
-  return new Set([...probes.flatMap(probeIndexNames), 'idx_processes_parent', 'idx_processes_pid']);
+  return new Set([...probes.flatMap(probeIndexNames), 'idx_processes_parent', 'idx_processes_pid', ...BINARY_INDEXES.map(([name]) => name)]);
 }

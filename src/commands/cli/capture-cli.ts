@@ -1,6 +1,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { CliDeps } from './cli.js';
-import { runExport } from '../export-command.js';
+import { runExport, runExportBinary } from '../export-command.js';
+import { UsageError } from '../errors.js';
+import { escapeTerminal } from '../../text/index.js';
 import { runInfo } from '../info-command.js';
 import { runQuery } from '../query-command.js';
 import { runTree } from '../tree-command.js';
@@ -71,7 +73,15 @@ export function registerCaptureCommands(program: Command, deps: CliDeps): void {
     .argument('[filters...]', 'filters: uid=1000 comm=curl path=/etc/ failed ...')
     .addOption(new Option('-f, --format <format>', 'ndjson or csv').choices(['ndjson', 'csv']).default('ndjson'))
     .option('--probe <names>', 'only these probes (comma-separated)')
-    .action(async (path: string, filters: string[], o: { format: 'ndjson' | 'csv'; probe?: string }) => {
+    .option('--binary <sha256>', 'instead of events: write the executed file with this hash (recorded with --collect-binaries) to -o FILE')
+    .option('-o, --output <file>', 'with --binary: the file to create (never overwritten)')
+    .action(async (path: string, filters: string[], o: { format: 'ndjson' | 'csv'; probe?: string; binary?: string; output?: string }) => {
+      if (o.binary !== undefined || o.output !== undefined) {
+        if (filters.length) throw new UsageError('--binary takes no filters: ebpfsh export FILE --binary HASH -o OUT');
+        const n = await runExportBinary(path, o.binary ?? '', o.output ?? '');
+        process.stderr.write(`ebpfsh: wrote ${n} bytes to ${escapeTerminal(o.output!)} (sha256 verified)\n`);
+        return;
+      }
       await runExport(path, filters, o);
     });
 }

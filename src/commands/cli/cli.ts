@@ -71,11 +71,14 @@ export function buildProgram(deps: CliDeps): Command {
     .argument('[probes]', `comma-separated probe names or profiles (${profileNames()}), e.g. ${exampleProbes().slice(0, 2).join(',')}; default: ${DEFAULT_PROFILE}`)
     .argument('[filters...]', 'filters: uid=1000 comm=vi,vim path=/etc/ follow=4242 failed ...')
     .addOption(new Option('-d, --duration <seconds>', 'stop after this many seconds').argParser(positiveNumber))
-    .action(async (first: string | undefined, rest: string[], o: { write: string; duration?: number }) => {
+    .option('--collect-binaries', 'also store each executed file in the capture, once per sha256 (ebpfsh export FILE --binary HASH writes it out)')
+    .addOption(new Option('--binary-limit <MiB>', 'executed files over this size are neither hashed nor collected (default: hash 256, collect 64)').argParser(positiveNumber))
+    .option('--no-binary-hashes', 'do not hash executed files')
+    .action(async (first: string | undefined, rest: string[], o: { write: string; duration?: number; collectBinaries?: boolean; binaryLimit?: number; binaryHashes?: boolean }) => {
       const { probes, filters } = probesAndFilters(first === undefined ? rest : [first, ...rest]);
       // Loaded on use: the store (and SQLite) costs start-up time trace and probes do not need.
       const { runRecord } = await import('../record-command.js');
-      process.exitCode = await runRecord(probes, filters, { ...o, version: VERSION, signals: deps.signals, newEngine: deps.newEngine });
+      process.exitCode = await runRecord(probes, filters, { ...o, binaryLimitMib: o.binaryLimit, version: VERSION, signals: deps.signals, newEngine: deps.newEngine });
     });
 
   program

@@ -12,7 +12,7 @@ function requireStore(ctx: ShellContext): void {
   if (why) throw new UsageError(why);
 }
 
-const RECORD_OPTIONS: OptionSpec = { usage: 'record <file.db> [--since 5m|all]', options: ['--since'] };
+const RECORD_OPTIONS: OptionSpec = { usage: 'record <file.db> [--since 5m|all] [--collect-binaries]', options: ['--since'], flags: ['--collect-binaries'] };
 
 /** The look-back of `--since D`, in ns (undefined when not asked). */
 function sinceOf(values: Map<string, string>): number | undefined {
@@ -32,7 +32,7 @@ export const recordCommand: ShellCommand = {
   name: 'record',
   aliases: ['w'],
   usage: RECORD_OPTIONS.usage,
-  summary: 'record every event (not just the view) to a SQLite capture; --since 5m begins with the minutes before (the ring)',
+  summary: 'record every event (not just the view) to a SQLite capture; --since 5m begins with the minutes before (the ring); --collect-binaries also keeps each executed file',
   help: [
     'The shell keeps the last minutes of every attached probe\'s events in memory (the ring; the status line shows its span,',
     'e.g. "ring 9m58s"; EBPFSH_RING_MINUTES, default 10, and EBPFSH_RING_MB, default 256, bound it).',
@@ -45,7 +45,7 @@ export const recordCommand: ShellCommand = {
     requireStore(ctx);
     const { positional, values } = parseOptions(args, RECORD_OPTIONS);
     if (positional.length !== 1) throw new UsageError(`usage: ${RECORD_OPTIONS.usage}`);
-    const sink = await ctx.capture.start(positional[0]!, { sinceNs: sinceOf(values) });
+    const sink = await ctx.capture.start(positional[0]!, { sinceNs: sinceOf(values), collectBinaries: values.has('--collect-binaries') });
     const look = lookBackLine(ctx.capture.lookBack(), ctx.engine.clock.offsetNs);
     return { kind: 'ok', lines: [`recording to ${escapeTerminal(sink.path)} (stop to finish)`, ...(look ? [look] : [])] };
   },

@@ -1,9 +1,10 @@
 import { UsageError } from '../errors.js';
 
-/** Options a command takes, each with a value (`--since 5m`), and its usage line for errors. */
+/** Options a command takes, each with a value (`--since 5m`), flags without one (`--collect-binaries`), and its usage line for errors. */
 export interface OptionSpec {
   usage: string;
   options: readonly string[];
+  flags?: readonly string[];
 }
 
 /** Positional words and option values of a command line. */
@@ -28,6 +29,11 @@ export function parseOptions(tokens: readonly string[], spec: OptionSpec): Parse
     }
     const eq = t.indexOf('=');
     const name = eq > 0 ? t.slice(0, eq) : t;
+    if (eq < 0 && spec.flags?.includes(name)) {
+      if (values.has(name)) throw new UsageError(`${name} given twice (usage: ${spec.usage})`);
+      values.set(name, 'true');
+      continue;
+    }
     if (!spec.options.includes(name)) throw new UsageError(`unknown option ${name.slice(0, 40)} (usage: ${spec.usage})`);
     if (values.has(name)) throw new UsageError(`${name} given twice (usage: ${spec.usage})`);
     const value = eq > 0 ? t.slice(eq + 1) : tokens[++i];

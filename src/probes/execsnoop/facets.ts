@@ -67,6 +67,34 @@ export const execsnoopFacets: ProbeFacets = {
     if (preload.length) return { label: 'preload', parts: what };
     return undefined;
   },
+  binaryOf(e) {
+    const f = e.fields;
+    if (e.kind !== EXEC_KIND_EXEC || f.exe_ino === null || f.exe_ino === undefined) return undefined;
+    return {
+      dev: f.exe_dev as number,
+      ino: f.exe_ino as number,
+      size: f.exe_size as number,
+      mtime: f.exe_mtime as number,
+      mtimeNsec: f.exe_mtime_nsec as number,
+      pid: e.pid,
+      path: f.exe as ByteString,
+    };
+  },
+  forensicViews: [
+    {
+      // Each exec with the sha256 of the file it ran (NULL until hashed, or when it could not be: binary_outcome says why).
+      name: 'exec_binaries',
+      select: (host, table) => {
+        const same = (b: string) =>
+          `${b}.dev = e.exe_dev AND ${b}.ino = e.exe_ino AND ${b}.size = e.exe_size AND ${b}.mtime = e.exe_mtime AND ${b}.mtime_nsec = e.exe_mtime_nsec${host ? ` AND ${b}.host = e.host` : ''}`;
+        return `SELECT ${host ? 'e.host, ' : ''}e.id, e.ts, e.pid, e.uid, e.comm, e.filename, e.exe, e.argv, e.fileless, e.exe_upper, e.exe_writable,
+            e.exe_dev, e.exe_ino, e.exe_size, e.exe_mtime, e.exe_mtime_nsec, e.exe_mode, e.exe_uid,
+            (SELECT b.sha256 FROM binaries b WHERE ${same('b')} AND b.sha256 IS NOT NULL LIMIT 1) AS sha256,
+            (SELECT b.outcome FROM binaries b WHERE ${same('b')} ORDER BY b.sha256 IS NULL, b.id DESC LIMIT 1) AS binary_outcome
+          FROM ${table} e WHERE e.kind = ${EXEC_KIND_EXEC}`;
+      },
+    },
+  ],
   tree: {
     columns: 'ret, filename, argv, fileless, env',
     lines(rows, ctx) {

@@ -2,6 +2,9 @@ import { formatRet } from '../../text/index.js';
 import { anyPathMatches, parsePathPattern, type ByteString, type PathPattern } from '../../event/index.js';
 import {
   EXEC_ARGC_UNKNOWN,
+  EXEC_EXE_KNOWN,
+  EXEC_EXE_OTHERS_WRITABLE,
+  EXEC_EXE_OVERLAY_UPPER,
   EXEC_FILELESS_DELETED,
   EXEC_FILELESS_MEMFD,
   EXEC_F_ARGS_FAULT,
@@ -24,6 +27,32 @@ const FILELESS: Record<number, string> = { [EXEC_FILELESS_MEMFD]: 'memfd', [EXEC
 function memfdName(exe: ByteString): ByteString {
   if (typeof exe === 'string') return exe.replace(/^\//, '');
   return exe[0] === 0x2f ? exe.subarray(1) : exe;
+}
+
+/** makedev(3) of a kernel dev_t (major << 20 | minor): the st_dev that stat(2) shows. */
+export function userDev(kdev: number): number {
+  const major = kdev >>> 20;
+  const minor = kdev & 0xfffff;
+  return ((minor & 0xff) | (major << 8) | ((minor & ~0xff) * 4096)) >>> 0;
+}
+
+/** The executed file's identity fields (all null when the kernel had none: a failed exec). */
+function exeIdentity(m: Record<string, unknown>): Record<string, number | null> {
+  const marks = m.exe_marks as number;
+  if (!(marks & EXEC_EXE_KNOWN)) {
+    return { exe_dev: null, exe_ino: null, exe_size: null, exe_mtime: null, exe_mtime_nsec: null, exe_mode: null, exe_uid: null, exe_upper: null, exe_writable: null };
+  }
+  return {
+    exe_dev: userDev(m.exe_dev as number),
+    exe_ino: m.exe_ino as number,
+    exe_size: m.exe_size as number,
+    exe_mtime: m.exe_mtime_sec as number,
+    exe_mtime_nsec: m.exe_mtime_nsec as number,
+    exe_mode: m.exe_mode as number,
+    exe_uid: m.exe_uid as number,
+    exe_upper: marks & EXEC_EXE_OVERLAY_UPPER ? 1 : 0,
+    exe_writable: marks & EXEC_EXE_OTHERS_WRITABLE ? 1 : 0,
+  };
 }
 
 /** execsnoop: every exec, with its full argv, and failed execs with their error. */
@@ -67,6 +96,14 @@ export const execsnoop: ProbeSpec = {
       env_len: 'u16',
       fileless: 'u8',
       env_cut: 'u32',
+      exe_dev: 'u32',
+      exe_ino: 'u64',
+      exe_size: 'i64',
+      exe_mtime_sec: 'i64',
+      exe_mtime_nsec: 'u32',
+      exe_uid: 'u32',
+      exe_mode: 'u16',
+      exe_marks: 'u8',
     },
     segments: ['filename_len', 'exe_len', 'args_len', 'env_len'],
   },
@@ -85,6 +122,15 @@ export const execsnoop: ProbeSpec = {
       doc: 'the chosen environment variables the image got, as NAME=value in env order (duplicates kept): LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, PATH, HTTP(S)_PROXY, http(s)_proxy, or EBPFSH_EXEC_ENV',
     },
     { name: 'env_cut', type: 'int', since: 3, doc: 'bit i set: the value of env[i] was cut at 1024 bytes (or for room)' },
+    { name: 'exe_dev', type: 'int', since: 4, doc: "device of the executed file, as stat's st_dev (makedev(major, minor)); null for a failed exec" },
+    { name: 'exe_ino', type: 'int', since: 4, doc: 'inode number of the executed file' },
+    { name: 'exe_size', type: 'int', since: 4, doc: 'size in bytes of the executed file at exec' },
+    { name: 'exe_mtime', type: 'int', since: 4, doc: 'modification time of the executed file at exec, seconds since the epoch' },
+    { name: 'exe_mtime_nsec', type: 'int', since: 4, doc: 'nanoseconds of exe_mtime' },
+    { name: 'exe_mode', type: 'int', since: 4, doc: 'type and permission bits of the executed file (st_mode)' },
+    { name: 'exe_uid', type: 'int', since: 4, doc: 'owner uid of the executed file' },
+    { name: 'exe_upper', type: 'int', since: 4, doc: '1: the file is on overlayfs with its copy in the upper (writable) layer, a container\'s own or changed file; 0: not' },
+    { name: 'exe_writable', type: 'int', since: 4, doc: '1: the file is writable by someone other than its owner (group or other write bit); 0: not' },
     { name: 'truncated', type: 'int', doc: '1 when argv, filename, exe or an env value was cut, an env entry left out, or the env not scanned to its end' },
   ],
   retField: 'ret',
@@ -118,6 +164,7 @@ export const execsnoop: ProbeSpec = {
       fileless: FILELESS[members.fileless as number] ?? null,
       env: raw.list(3),
       env_cut: members.env_cut as number,
+      ...exeIdentity(members),
       truncated: truncated ? 1 : 0,
     };
   },

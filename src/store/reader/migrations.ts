@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { PROBES, type ProbeSpec } from '../../probes/index.js';
-import { CORE_TABLES, SCHEMA_VERSION, coreTableSql, eventsViewSql, ident, probeColumns, probeTableSql, sqlType, type CoreTable } from '../schema.js';
+import { BINARY_TABLES, CORE_TABLES, SCHEMA_VERSION, coreTableSql, eventsViewSql, ident, probeColumns, probeTableSql, sqlType, type CoreTable } from '../schema.js';
 
 /**
  * The first schema (version 1), frozen: what captures written by it hold.
@@ -9,7 +9,7 @@ import { CORE_TABLES, SCHEMA_VERSION, coreTableSql, eventsViewSql, ident, probeC
  * start_ns + end_ns) and processes.exit_code. Version 3 lets a probe gain
  * fields (FieldSpec.since).
  */
-const V1_CORE_TABLES: readonly CoreTable[] = CORE_TABLES.map((t) => {
+const V1_CORE_TABLES: readonly CoreTable[] = CORE_TABLES.filter((t) => (t.since ?? 1) <= 1).map((t) => {
   const drop: Record<string, string[]> = { capture: ['stop_reason', 'last_commit_ns'], losses: ['end_ns'], processes: ['exit_code'] };
   const columns = t.columns
     .filter((c) => !drop[t.name]?.includes(c.name))
@@ -19,7 +19,7 @@ const V1_CORE_TABLES: readonly CoreTable[] = CORE_TABLES.map((t) => {
 
 /** Core tables of a schema version. */
 export function coreTablesOf(version: number): readonly CoreTable[] {
-  return version === 1 ? V1_CORE_TABLES : CORE_TABLES;
+  return version === 1 ? V1_CORE_TABLES : CORE_TABLES.filter((t) => (t.since ?? 1) <= version);
 }
 
 /** Statements that create a version-1 capture (for fixtures and tests of migration). */
@@ -47,7 +47,18 @@ const MIGRATIONS: Migration[] = [
   },
   // 3: probes may gain fields (FieldSpec.since); version 3 added execsnoop's fileless, env and env_cut.
   { from: 2, up: (db) => addProbeColumnsSince(db, 3) },
+  // 4: executed binaries (the binaries tables, empty; execsnoop's exe_* identity columns, NULL in old rows).
+  {
+    from: 3,
+    up(db) {
+      for (const t of CORE_TABLES.filter((x) => x.since === 4 && BINARY_TABLE_NAMES.has(x.name))) db.exec(coreTableSql(t));
+      addProbeColumnsSince(db, 4);
+    },
+  },
 ];
+
+/** The core tables the executed-binaries step adds (another step of version 4 may add others). */
+const BINARY_TABLE_NAMES = new Set(BINARY_TABLES.map((t) => t.name));
 
 /** Adds to the probe tables a capture has the columns their probes gained in schema `version` (NULL in old rows). */
 function addProbeColumnsSince(db: Database.Database, version: number): void {

@@ -1,12 +1,13 @@
 import { statSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { explainFilters, filtersText, type AttachNotice, type EventSource, type Filters, type TraceEvent } from '../../event/index.js';
-import { PROBES, type ProbeSpec } from '../../probes/index.js';
+import { PROBES, facetsOf, type BinaryIdentity, type ProbeSpec } from '../../probes/index.js';
 import { CaptureError } from '../errors.js';
 import { hostFacts } from '../host.js';
 import { LOOK_BACK_DETAIL } from '../journal-detail.js';
 import { finalizeIndexSql } from '../schema.js';
 import { siblingModule, startWorker } from '../spawn.js';
+import { BinaryHasher, type BinaryCounts, type BinaryHashOptions } from './binary-hasher.js';
 import { createCapture } from './capture-file.js';
 import { LossLedger } from './loss-ledger.js';
 import { ProcessTable } from './process-table.js';
@@ -40,6 +41,8 @@ export interface RecorderOptions {
    * journal (detail 'look-back') and losses with their own timestamps.
    */
   lookBackStartNs?: number;
+  /** Hashing of executed files into the binaries table (bounds, --collect-binaries); false: none. */
+  binaries?: BinaryHashOptions | false;
 }
 
 /** How a recording ended. */
@@ -67,6 +70,8 @@ export interface RecorderStats {
   writeMs: number;
   /** CPU ms of the writer thread so far (Linux; undefined when unknown): what the writer costs whatever the load. */
   writerCpuMs?: number;
+  /** What the binary hasher did (undefined: hashing is off). */
+  binaries?: BinaryCounts;
 }
 
 const WRITER_THREAD = siblingModule(import.meta.url, 'writer-thread');
@@ -107,7 +112,9 @@ export class Recorder {
   private stopping: Promise<StopResult> | undefined;
   private stopListeners = new Set<(r: StopResult) => void>();
   private failure: CaptureError | undefined;
-  private readonly opts: Required<Omit<RecorderOptions, 'commandLine' | 'clockOffsetNs' | 'lookBackStartNs'>>;
+  private readonly opts: Required<Omit<RecorderOptions, 'commandLine' | 'clockOffsetNs' | 'lookBackStartNs' | 'binaries'>>;
+  /** Hashes executed files off the event path (undefined: hashing is off). */
+  private readonly hasher: BinaryHasher | undefined;
   private readonly ready: Promise<void>;
 
   private constructor(
@@ -135,6 +142,10 @@ export class Recorder {
       startDetail: lookBack === undefined ? undefined : `${LOOK_BACK_DETAIL} until ${startNs}: events, journal rows marked '${LOOK_BACK_DETAIL}' and losses before then came from the shell's in-memory ring, recording began at ${startNs}`,
     }, this.opts.reserveBytes);
     this.processes = new ProcessTable(hostFacts().bootId);
+    this.hasher = opts.binaries === false ? undefined : new BinaryHasher(opts.binaries ?? {}, (op) => {
+      this.push(op);
+      this.scheduleFlush();
+    });
     const init: WriterInit = { path: created.path, files: created.writer, reserveFd: created.reserveFd, synchronous: this.opts.synchronous };
     this.worker = startWorker(WRITER_THREAD, { workerData: init });
     this.ready = new Promise((resolve, reject) => {
@@ -189,7 +200,7 @@ export class Recorder {
 
   /** Live figures. */
   stats(): RecorderStats {
-    return { rows: this.committed, dropped: this.dropped, queued: this.pendingRows + this.inflightRows, batches: this.batches, writeMs: this.writeMs, writerCpuMs: this.writerCpuMs };
+    return { rows: this.committed, dropped: this.dropped, queued: this.pendingRows + this.inflightRows, batches: this.batches, writeMs: this.writeMs, writerCpuMs: this.writerCpuMs, binaries: this.hasher?.counts() };
   }
 
   /** Journals an attach (`detail`: why, e.g. 'requested'; BACKGROUND_ATTACH_DETAIL marks the capture's own); `ts` for a look-back row. */
@@ -252,6 +263,7 @@ export class Recorder {
     let name = '';
     let buf: ReturnType<TableBuffers['of']>;
     let fact: ReturnType<ProcessTable['factOf']>;
+    let binaryOf: ((e: TraceEvent) => BinaryIdentity | undefined) | undefined;
     let n = 0;
     // One pass: each row into its probe's table, each fact a probe declares about a process into the process table.
     for (const e of events) {
@@ -259,12 +271,15 @@ export class Recorder {
         name = e.probe;
         buf = this.tables.of(name);
         fact = this.processes.factOf(name);
+        binaryOf = this.hasher ? facetsOf(name)?.binaryOf : undefined;
       }
       if (!buf) continue;
       buf.add(e);
       n++;
       const f = fact?.(e);
       if (f) this.ops.push(this.processes.rowOf(e, f));
+      const b = binaryOf?.(e);
+      if (b) this.hasher!.see(e, b);
     }
     this.pendingRows += n;
     if (this.pendingRows >= this.opts.batchRows) this.flush();
@@ -284,6 +299,11 @@ export class Recorder {
     if (this.lossTimer) clearInterval(this.lossTimer);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     await this.ready.catch(() => undefined);
+    // Hashes of files already opened join the last batch; what is still queued after the wait is written as stopped.
+    if (this.hasher) {
+      await this.hasher.drain();
+      await this.hasher.close();
+    }
     // Every batch in flight is acknowledged (committed, or counted lost) before
     // the final loss rows are computed; events still arriving meanwhile join the last batch.
     await this.allAcked();
