@@ -5,12 +5,12 @@ import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeKernel, run } from '../helpers/kernel.js';
-import { BIN, listener, recordWhile } from '../helpers/recording.js';
+import { OTHER_BIN, listener, recordWhile } from '../helpers/recording.js';
 import { RAW } from '../security/hostile-capture.js';
 import { sha256 } from '../store/helpers.js';
 
 function ebpfsh(args: string[]) {
-  const r = spawnSync('setpriv', ['--reuid=1000', '--regid=1000', '--clear-groups', BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync('setpriv', ['--reuid=1000', '--regid=1000', '--clear-groups', OTHER_BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

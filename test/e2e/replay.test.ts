@@ -53,7 +53,7 @@ describeKernel('ebpfsh replay end to end (a real recording, replayed in tmux by 
   function startReplay(file: string): Tmux {
     const t = new Tmux();
     sessions.push(t);
-    t.start(`cd ${dir} && exec ${AS_USER} env HOME=${dir}/home EBPFSH_HISTORY=${dir}/home/history ${BIN} replay ${file} 2>${dir}/home/stderr`);
+    t.start(`cd ${dir} && exec ${AS_USER} env HOME=${dir}/home EBPFSH_HISTORY=${dir}/home/history ${OTHER_BIN} replay ${file} 2>${dir}/home/stderr`);
     return t;
   }
 
@@ -181,7 +181,7 @@ describeKernel('ebpfsh replay end to end (a real recording, replayed in tmux by 
       const t = new Tmux();
       sessions.push(t);
       rmSync(join(dir, 'home/code'), { force: true });
-      t.start(`cd ${dir} && ${AS_USER} env HOME=${dir}/home ${BIN} replay ${file} 2>${dir}/home/stderr; echo $? > ${dir}/home/code`);
+      t.start(`cd ${dir} && ${AS_USER} env HOME=${dir}/home ${OTHER_BIN} replay ${file} 2>${dir}/home/stderr; echo $? > ${dir}/home/code`);
       await waitFor(() => readIfExists(join(dir, 'home/code')).trim(), 10_000, 'the exit status');
       expect(readIfExists(join(dir, 'home/code')).trim()).toBe('1');
       const err = readIfExists(join(dir, 'home/stderr'));
