@@ -103,7 +103,8 @@ export interface EventQuery {
 const QUERY_CHILD = siblingModule(import.meta.url, 'query-child');
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 
-function readHeader(fd: number, size: number, name: string): { wal: boolean; version: number } {
+/** Checks a capture's SQLite header (magic, size, pages); returns whether it is in WAL form and its user_version. */
+export function readHeader(fd: number, size: number, name: string): { wal: boolean; version: number } {
   if (size === 0) throw new CaptureError(`${name} is empty: not an ebpfsh capture`, 'NOTCAPTURE');
   const h = Buffer.alloc(100);
   try {

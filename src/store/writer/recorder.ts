@@ -32,6 +32,8 @@ export interface RecorderOptions {
   reserveBytes?: number;
   /** Loss counters are written per interval of this length. */
   lossIntervalMs?: number;
+  /** An Ed25519 private key (PKCS#8 PEM, see loadSigningKey) to sign the manifest with when recording stops. */
+  signKey?: string;
 }
 
 /** How a recording ended. */
@@ -99,7 +101,8 @@ export class Recorder {
   private stopping: Promise<StopResult> | undefined;
   private stopListeners = new Set<(r: StopResult) => void>();
   private failure: CaptureError | undefined;
-  private readonly opts: Required<Omit<RecorderOptions, 'commandLine' | 'clockOffsetNs'>>;
+  private readonly opts: Required<Omit<RecorderOptions, 'commandLine' | 'clockOffsetNs' | 'signKey'>>;
+  private readonly signKey: string | undefined;
   private readonly ready: Promise<void>;
 
   private constructor(
@@ -117,6 +120,7 @@ export class Recorder {
       reserveBytes: opts.reserveBytes ?? 8 << 20,
       lossIntervalMs: opts.lossIntervalMs ?? 1000,
     };
+    this.signKey = opts.signKey;
     const startNs = monoNs();
     const created = createCapture(path, {
       toolVersion: opts.toolVersion,
@@ -294,7 +298,7 @@ export class Recorder {
       if (this.writerExited) resolve(exited);
       else this.worker.once('exit', () => resolve(exited));
     });
-    this.post({ t: 'finish', ops, final }, transfer);
+    this.post({ t: 'finish', ops, final, signKey: this.signKey }, transfer);
     const fin = await done;
     await this.worker.terminate();
     this.committed += fin.rows;

@@ -59,8 +59,8 @@ export type Op = SqlOp | RowsOp;
 export type ToWriter =
   /** One transaction. */
   | { t: 'batch'; seq: number; ops: Op[] }
-  /** The last transaction, then `final` (indexes), checkpoint and journal_mode=DELETE. */
-  | { t: 'finish'; ops: Op[]; final: string[] };
+  /** The last transaction with the manifest (signed with `signKey`, PKCS#8 PEM, when given), then `final` (indexes), checkpoint and journal_mode=DELETE. */
+  | { t: 'finish'; ops: Op[]; final: string[]; signKey?: string };
 
 /** Writer thread -> main thread. */
 export type FromWriter =
