@@ -15,11 +15,11 @@ export function createCaptureControl(engine: ShellEngine, factory: CaptureFactor
   return {
     unavailable: () => (factory ? null : NO_STORE),
     current: () => sink,
-    async start(path) {
+    async start(path, opts = {}) {
       if (!factory) throw new SessionError(NO_STORE);
       if (sink) throw new SessionError(`already recording to ${sink.path} (stop first)`);
       const userProbes = engine.attachments();
-      const s = await factory.open(path, { argv, engine });
+      const s = await factory.open(path, { argv, engine, ...opts });
       sink = s;
       hidden = new Set(s.background());
       for (const a of userProbes) s.journal({ action: 'attach', attachment: a });

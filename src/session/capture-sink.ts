@@ -23,9 +23,9 @@ function sizeOf(path: string): number {
  * engine, the process-table probe is attached for the capture (unless the
  * user has it) and the table is seeded from /proc.
  */
-async function openCapture(path: string, argv: string[], engine: ShellEngine): Promise<CaptureSink> {
+async function openCapture(path: string, argv: string[], engine: ShellEngine, signKey?: string): Promise<CaptureSink> {
   const real = engine instanceof Engine ? engine : undefined;
-  const rec = Recorder.create(path, real, { toolVersion: VERSION, commandLine: argv });
+  const rec = Recorder.create(path, real, { toolVersion: VERSION, commandLine: argv, signKey });
   await rec.whenReady();
   // A fake engine (tests) is not subscribed by the Recorder itself.
   const unsubscribe = real ? undefined : engine.onEvents((events) => rec.record(events));
@@ -72,4 +72,4 @@ async function openCapture(path: string, argv: string[], engine: ShellEngine): P
 }
 
 /** The capture store behind `-w`, `:record`, `:stop`, `:mark` and `:query`: a Recorder per capture (src/main.ts hands it to the shell). */
-export const recorderCaptureFactory: CaptureFactory = { open: (path, info) => openCapture(path, info.argv, info.engine) };
+export const recorderCaptureFactory: CaptureFactory = { open: (path, info) => openCapture(path, info.argv, info.engine, info.signKey) };

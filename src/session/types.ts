@@ -58,7 +58,13 @@ export interface CaptureSink {
 
 /** Opens captures; absent while the store is not part of this build. */
 export interface CaptureFactory {
-  open(path: string, info: { argv: string[]; engine: ShellEngine }): CaptureSink | Promise<CaptureSink>;
+  open(path: string, info: { argv: string[]; engine: ShellEngine } & CaptureStartOptions): CaptureSink | Promise<CaptureSink>;
+}
+
+/** How `:record` starts a capture. */
+export interface CaptureStartOptions {
+  /** Ed25519 private key (PKCS#8 PEM) to sign the manifest with when the capture is finalized. */
+  signKey?: string;
 }
 
 /** The shell's recording slot: at most one capture at a time. */
@@ -66,7 +72,7 @@ export interface CaptureControl {
   /** Why recording is unavailable, or null when a factory is wired. */
   unavailable(): string | null;
   current(): CaptureSink | null;
-  start(path: string): Promise<CaptureSink>;
+  start(path: string, opts?: CaptureStartOptions): Promise<CaptureSink>;
   stop(): Promise<CaptureStats | null>;
   /** Journals an entry into the current capture, if any. */
   journal(entry: JournalEntry): void;

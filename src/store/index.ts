@@ -7,3 +7,6 @@ export { createV1SchemaSql } from './reader/migrations.js';
 export { eventFromRow } from './reader/rows.js';
 export { queryCaptures } from './reader/merged-query.js';
 export { BACKGROUND_ATTACH_DETAIL, isBackgroundAttach } from './journal-detail.js';
+export { verifyCapture, loadPublicKey, type VerifyReport, type Verdict, type Finding } from './reader/verify.js';
+export { chainStatus, type ChainStatus } from './reader/chain-status.js';
+export { loadSigningKey, generateSigningKeys, readKeyFile, PRIVATE_KEY_MODE } from './signing.js';

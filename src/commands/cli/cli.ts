@@ -71,7 +71,8 @@ export function buildProgram(deps: CliDeps): Command {
     .argument('[probes]', `comma-separated probe names or profiles (${profileNames()}), e.g. ${exampleProbes().slice(0, 2).join(',')}; default: ${DEFAULT_PROFILE}`)
     .argument('[filters...]', 'filters: uid=1000 comm=vi,vim path=/etc/ follow=4242 failed ...')
     .addOption(new Option('-d, --duration <seconds>', 'stop after this many seconds').argParser(positiveNumber))
-    .action(async (first: string | undefined, rest: string[], o: { write: string; duration?: number }) => {
+    .option('--sign <keyfile>', 'sign the capture\'s manifest with this Ed25519 private key (ebpfsh keygen) when recording stops')
+    .action(async (first: string | undefined, rest: string[], o: { write: string; duration?: number; sign?: string }) => {
       const { probes, filters } = probesAndFilters(first === undefined ? rest : [first, ...rest]);
       // Loaded on use: the store (and SQLite) costs start-up time trace and probes do not need.
       const { runRecord } = await import('../record-command.js');

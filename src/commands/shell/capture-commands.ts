@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import { formatBytes, formatDuration } from './format.js';
 import type { ShellCommand, ShellContext } from './types.js';
 import { exampleTable } from '../probe-list.js';
+import { loadSigningKey } from '../../store/index.js';
 
 function requireStore(ctx: ShellContext): void {
   const why = ctx.capture.unavailable();
@@ -13,13 +14,25 @@ function requireStore(ctx: ShellContext): void {
 export const recordCommand: ShellCommand = {
   name: 'record',
   aliases: ['w'],
-  usage: 'record <file.db>',
-  summary: 'record every event (not just the view) to a SQLite capture',
+  usage: 'record <file.db> [--sign KEYFILE]',
+  summary: 'record every event (not just the view) to a SQLite capture; --sign: sign its manifest with an Ed25519 key (ebpfsh keygen)',
   async run(ctx, args) {
     requireStore(ctx);
-    if (args.length !== 1) throw new UsageError('usage: record <file.db>');
-    const sink = await ctx.capture.start(args[0]!);
-    return { kind: 'ok', lines: [`recording to ${escapeTerminal(sink.path)} (stop to finish)`] };
+    const usage = 'usage: record <file.db> [--sign KEYFILE]';
+    const files: string[] = [];
+    let signPath: string | undefined;
+    for (let i = 0; i < args.length; i++) {
+      if (args[i] === '--sign') {
+        if (signPath !== undefined || args[i + 1] === undefined) throw new UsageError(usage);
+        signPath = args[++i];
+      } else files.push(args[i]!);
+    }
+    if (files.length !== 1) throw new UsageError(usage);
+    // The key before the capture: a bad key file records nothing.
+    const signing = signPath !== undefined ? loadSigningKey(signPath) : undefined;
+    const sink = await ctx.capture.start(files[0]!, signing ? { signKey: signing.pem } : {});
+    const signed = signing ? `; its manifest will be signed by key ${signing.fingerprint.slice(0, 16)}…` : '';
+    return { kind: 'ok', lines: [`recording to ${escapeTerminal(sink.path)} (stop to finish)${signed}`] };
   },
 };
 

@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { compileMatcher, type ByteString, type Filters, type TraceEvent } from '../../event/index.js';
 import { type ProbeSpec } from '../../probes/index.js';
 import { CaptureError, asCaptureError } from '../errors.js';
+import { chainStatus, type ChainStatus } from './chain-status.js';
 import { copyEvidence, openEvidence, privateTempDir } from './evidence-file.js';
 import { forensicViewsSql } from './forensic-views.js';
 import { isBackgroundAttach } from '../journal-detail.js';
@@ -188,6 +189,11 @@ export class CaptureReader {
       this.cleanup();
       throw asCaptureError(e, name);
     }
+  }
+
+  /** A quick look at the integrity chain (chain-status.ts): cheap enough for every open; `ebpfsh verify` checks every row. */
+  chainStatus(): ChainStatus {
+    return chainStatus(this.db, this.schema.version);
   }
 
   /** Opens and validates a capture; throws one clear CaptureError for anything that is not a readable capture. */
