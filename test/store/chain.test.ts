@@ -1,5 +1,11 @@
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { warnIfChainBroken } from '../../src/commands/chain-warning.js';
+import { formatInfo } from '../../src/commands/info-command.js';
+import { CaptureReader } from '../../src/store/index.js';
+import { tableOfStatement } from '../../src/store/writer/chain-writer.js';
 import { verifyCapture } from '../../src/store/reader/verify.js';
 import { recordChained } from './chain-helpers.js';
 import { sha256, tempDir } from './helpers.js';
@@ -25,5 +31,32 @@ describe('integrity chain of a recorded capture', () => {
     expect(r.verdict).toBe('intact');
     expect(r.rows).toBeGreaterThan(1000);
     expect(sha256(path)).toBe(before);
+  });
+
+  it('info shows the quick status; readers warn once on stderr when the quick check finds the chain broken', async () => {
+    const { path } = await recordChained(t.dir, 'quick.db', { batches: 2 });
+    const r = CaptureReader.open(path);
+    expect(formatInfo(r.info(), [], [], r.chainStatus())).toMatch(/integrity sealed: chain of \d+ batches ends at the manifest's head; not signed/);
+    const lines: string[] = [];
+    expect(warnIfChainBroken(r, path, (s) => lines.push(s))).toBeUndefined();
+    r.close();
+    const cut = join(t.dir, 'cut.db');
+    copyFileSync(path, cut);
+    const db = new Database(cut);
+    db.exec('DELETE FROM open WHERE id = (SELECT max(id) FROM open)');
+    db.close();
+    const broken = CaptureReader.open(cut);
+    warnIfChainBroken(broken, cut, (s) => lines.push(s));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/WARNING: .*cut\.db may have been changed since it was recorded \(integrity chain: open does not end at the manifest's count\); run ebpfsh verify/);
+    expect(formatInfo(broken.info(), [], [], broken.chainStatus())).toContain('WARNING   integrity chain broken');
+    broken.close();
+  });
+
+  it('finds the table of any statement the writer runs, quoted or not', () => {
+    expect(tableOfStatement('INSERT INTO processes (a) VALUES (?) RETURNING id')).toBe('processes');
+    expect(tableOfStatement('  UPDATE "we""ird" SET x = 1 RETURNING id')).toBe('we"ird');
+    expect(tableOfStatement('INSERT OR IGNORE INTO binaries (h) VALUES (?)')).toBe('binaries');
+    expect(tableOfStatement('SELECT 1')).toBeUndefined();
   });
 });

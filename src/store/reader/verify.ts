@@ -328,7 +328,7 @@ function checkManifest(
     } else {
       const recovered = last?.kind === 'recovered';
       const end = recovered ? x.batches.at(-2) : last;
-      notes.push(`incomplete: the recording did not stop cleanly (${String(cap.stop_reason ?? 'recorder died')}); no manifest. The chain is intact through batch ${end?.seq ?? 0}${recovered ? `; batch ${last!.seq} was added by ebpfsh recover` : ''}; anything after it was never committed`);
+      notes.push(`incomplete: the recording did not stop cleanly (${String(cap.stop_reason ?? 'recorder died')}); no manifest; the chain is intact through batch ${end?.seq ?? 0}${recovered ? `; batch ${last!.seq} was added by ebpfsh recover` : ''}; anything after it was never committed`);
     }
     if (x.key) problems.push({ what: 'not signed: there is no manifest to check the key against' });
     return;
