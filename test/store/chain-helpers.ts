@@ -33,7 +33,9 @@ export async function recordChained(dir: string, name = 'chain.db', opts: { sign
   for (let b = 0; b < batches; b++) {
     const events: TraceEvent[] = [];
     for (let k = 0; k < 200; k++, i++) events.push(openEvent(i));
-    events.push(execEvent(i++, ['ls', '-l']));
+    events.push(execEvent(i++, ['ls', '-l', Uint8Array.from([0x80, 0x41])]));
+    // Odd values: exact bytes in raw twins, non-ASCII, a value the writer's own digest declines (read back instead).
+    events.push(openEvent(i++, Uint8Array.from([0x2f, 0xff, 0x41])), openEvent(i++, '/tmp/\u00e9\ud83d\ude00'), openEvent(i++, '/tmp/lone \ud800'), openEvent(i++, '/big', { cgroup: 2 ** 60 + b * 4096 }));
     events.push(lifeEvent(i++, 70000 + b, 'fork'), lifeEvent(i++, 70000 + b, 'exec'));
     // The previous batch's process exits now: a row changed after the batch that inserted it.
     if (b > 0) events.push(lifeEvent(i++, 70000 + b - 1, 'exit'));

@@ -6,6 +6,13 @@ import { warnIfChainBroken } from '../../src/commands/chain-warning.js';
 import { formatInfo } from '../../src/commands/info-command.js';
 import { CaptureReader } from '../../src/store/index.js';
 import { tableOfStatement } from '../../src/store/writer/chain-writer.js';
+import { digestRowsOp } from '../../src/store/writer/chain-rows.js';
+import { RowEncoder } from '../../src/store/writer/row-encoder.js';
+import { TableBuffers } from '../../src/store/writer/table-buffer.js';
+import { TableHasher } from '../../src/store/chain-encoding.js';
+import { createSchemaSql, ident } from '../../src/store/schema.js';
+import { findProbe } from '../../src/probes/index.js';
+import { execEvent, openEvent } from './helpers.js';
 import { verifyCapture } from '../../src/store/reader/verify.js';
 import { recordChained } from './chain-helpers.js';
 import { sha256, tempDir } from './helpers.js';
@@ -58,5 +65,42 @@ describe('integrity chain of a recorded capture', () => {
     expect(tableOfStatement('  UPDATE "we""ird" SET x = 1 RETURNING id')).toBe('we"ird');
     expect(tableOfStatement('INSERT OR IGNORE INTO binaries (h) VALUES (?)')).toBe('binaries');
     expect(tableOfStatement('SELECT 1')).toBeUndefined();
+  });
+
+  it("the writer's digest from bound values equals SQLite's canonical text of the stored rows, odd values included", () => {
+    const db = new Database(':memory:');
+    for (const sql of createSchemaSql()) db.exec(sql);
+    const events = [
+      openEvent(1),
+      openEvent(2, Uint8Array.from([0x2f, 0x80, 0xff, 0x00, 0x41])),
+      openEvent(3, '/tmp/\u00e9t\u00e9 \ud83d\ude00 \u202e'),
+      openEvent(4, '/tmp/pair \ud83d\ude00 ok'),
+      openEvent(5, '', { pid: -1, uid: 4294967295, cgroup: 2 ** 52 }),
+      openEvent(6, '/x', { comm: Uint8Array.from([0x62, 0xff]) }),
+      execEvent(7, ['sh', '-c', Uint8Array.from([0x80, 0x41]), '']),
+      execEvent(8, []),
+    ];
+    const bufs = new TableBuffers();
+    for (const e of events) bufs.of(e.probe)!.add(e);
+    for (const op of bufs.take().ops) {
+      const enc = new RowEncoder(findProbe(op.d.table === 'open' ? 'opensnoop' : 'execsnoop')!);
+      const ins = db.prepare(`INSERT INTO ${ident(op.d.table)} (${enc.columns.map((c) => ident(c.name)).join(', ')}) VALUES (${enc.columns.map(() => '?').join(', ')})`);
+      for (const e of events.filter((x) => findProbe(x.probe)!.table === op.d.table)) {
+        const row: unknown[] = [];
+        enc.encode(e, row);
+        ins.run(...row);
+      }
+      const want = new TableHasher(db, op.d.table).range(1, op.rows);
+      expect(digestRowsOp(op, 1), op.d.table).toEqual(want);
+    }
+    db.close();
+  });
+
+  it('declines a value only SQLite can render (beyond 2^53, a lone surrogate): the writer reads those rows back', () => {
+    const bufs = new TableBuffers();
+    bufs.of('opensnoop')!.add(openEvent(1, '/x', { cgroup: 2 ** 60 }));
+    expect(digestRowsOp(bufs.take().ops[0]!, 1)).toBeUndefined();
+    bufs.of('opensnoop')!.add(openEvent(1, '/lone \ud800'));
+    expect(digestRowsOp(bufs.take().ops[0]!, 1)).toBeUndefined();
   });
 });

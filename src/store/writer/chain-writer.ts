@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { MANIFEST_FORMAT, TableHasher, ZERO_HASH, batchHash, chainedTables, genesisHash, type BatchTable } from '../chain-encoding.js';
+import { MANIFEST_FORMAT, TableHasher, ZERO_HASH, batchHash, chainedTables, genesisHash, tableColumns, type BatchTable, type RangeDigest } from '../chain-encoding.js';
 import { ident } from '../schema.js';
 
 /** The statement that writes the genesis: run by createCapture in the transaction that creates the capture row. */
@@ -38,6 +38,9 @@ export class ChainWriter {
   private head: Buffer = ZERO_HASH;
   private lastId = new Map<string, number>();
   private touched = new Map<string, Set<number>>();
+  /** Digests the writer computed from the values it bound (chain-rows.ts), by table: [first id, last id, digest]. */
+  private known = new Map<string, { lo: number; hi: number; d: RangeDigest }>();
+  private readonly layouts = new Map<string, string>();
   private pending: Pending | undefined;
   private readonly hashers = new Map<string, TableHasher>();
   private readonly insertUpdate: Database.Statement | undefined;
@@ -63,6 +66,26 @@ export class ChainWriter {
     for (const id of ids) s.add(id);
   }
 
+  /** True when `table`'s columns in the file are exactly id then `columns` (so a digest from bound values matches the rows). */
+  sameLayout(table: string, columns: readonly string[]): boolean {
+    let have = this.layouts.get(table);
+    if (have === undefined) this.layouts.set(table, (have = tableColumns(this.db, table).join(',')));
+    return have === ['id', ...columns].join(',');
+  }
+
+  /** The largest id of `table` now (before a columnar insert: its rows get the ids after it). */
+  lastIdOf(table: string): number {
+    return this.maxId(table) ?? 0;
+  }
+
+  /** Offers the digest of rows lo..hi of `table` computed from the bound values; used when they are exactly what the transaction inserted. */
+  offer(table: string, lo: number, hi: number, d: RangeDigest): void {
+    if (!this.enabled) return;
+    // Two offers for one table in a transaction: not contiguous as one; read back instead.
+    if (this.known.has(table)) this.known.set(table, { lo: 0, hi: -1, d });
+    else this.known.set(table, { lo, hi, d });
+  }
+
   /** Chains what this transaction inserted as batch `kind`; call inside the transaction, then commit() or rollback() after it. Returns the batch's seq (undefined: nothing to chain). */
   append(kind: 'batch' | 'final' | 'recovered'): number | undefined {
     if (!this.enabled) return undefined;
@@ -82,10 +105,11 @@ export class ChainWriter {
     let tsMax: number | null = null;
     for (const table of chainedTables(this.db)) {
       const from = lastId.get(table) ?? 0;
-      const max = this.db.prepare(`SELECT max(id) FROM ${ident(table)}`).pluck().get() as number | null;
+      const max = this.maxId(table);
       if (max === null || max <= from) continue;
       const versioned = [...(this.touched.get(table) ?? [])].filter((id) => id > from && id <= max).sort((a, b) => a - b);
-      const d = this.hasher(table).range(from + 1, max, versioned);
+      const k = this.known.get(table);
+      const d = k && !versioned.length && k.lo === from + 1 && k.hi === max ? k.d : this.hasher(table).range(from + 1, max, versioned);
       parts.push([table, from + 1, max, d.rows, d.digest]);
       lastId.set(table, max);
       rows += d.rows;
@@ -93,6 +117,7 @@ export class ChainWriter {
       if (d.tsMax !== null) tsMax = tsMax === null ? d.tsMax : Math.max(tsMax, d.tsMax);
     }
     this.touched = new Map();
+    this.known = new Map();
     if (!parts.length && kind === 'batch') return undefined;
     const tables = JSON.stringify(parts);
     const hash = batchHash(this.head, { seq, kind, tsMin, tsMax, rows, tables });
@@ -114,6 +139,7 @@ export class ChainWriter {
   rollback(): void {
     this.pending = undefined;
     this.touched = new Map();
+    this.known = new Map();
   }
 
   /**
@@ -148,6 +174,15 @@ export class ChainWriter {
       signature = sign(null, Buffer.from(body, 'utf8'), key);
     }
     this.db.prepare('INSERT INTO manifest (id, body, public_key, signature) VALUES (1, ?, ?, ?)').run(body, publicKey, signature);
+  }
+
+  private readonly maxIds = new Map<string, Database.Statement>();
+
+  /** The table's largest id (a rowid lookup; the statement is prepared once per table). */
+  private maxId(table: string): number | null {
+    let s = this.maxIds.get(table);
+    if (!s) this.maxIds.set(table, (s = this.db.prepare(`SELECT max(id) FROM ${ident(table)}`).pluck()));
+    return s.get() as number | null;
   }
 
   private hasher(table: string): TableHasher {

@@ -53,7 +53,7 @@ function tableDesc(table: string, enc: RowEncoder): TableDesc {
   const [lean1, leanK] = statements(enc.columns.filter((c) => c.kind !== 'raw'));
   const leanPlan: number[] = [];
   for (let c = 0; c < enc.plan.length; c += 2) if (enc.columns[c / 2]!.kind !== 'raw') leanPlan.push(enc.plan[c]!, enc.plan[c + 1]!);
-  return { lean1, leanK, full1, fullK, k, slots: enc.slots, leanPlan, fullPlan: enc.plan };
+  return { table, columns: enc.columns.map((c) => c.name), lean1, leanK, full1, fullK, k, slots: enc.slots, leanPlan, fullPlan: enc.plan };
 }
 
 /**

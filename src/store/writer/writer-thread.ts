@@ -7,6 +7,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { digestRowsOp } from './chain-rows.js';
 import { ChainWriter, tableOfStatement } from './chain-writer.js';
 import { openFileKeys, verifyWriterOpen } from './same-file.js';
 import type { FromWriter, Op, RowsOp, ToWriter, WriterInit } from './writer-protocol.js';
@@ -132,7 +133,16 @@ function runOp(op: Op): number {
     } else s.run(op.p ?? []);
     return 0;
   }
-  return runRows(op);
+  // The chain's digest from the values bound (cheaper than reading the rows back); ids follow the table's last.
+  const table = op.d.table;
+  const fast = chain.enabled && chain.sameLayout(table, op.d.columns);
+  const first = fast ? chain.lastIdOf(table) + 1 : 0;
+  const n = runRows(op);
+  if (fast && chain.lastIdOf(table) === first + n - 1) {
+    const d = digestRowsOp(op, first);
+    if (d) chain.offer(table, first, first + n - 1, d);
+  }
+  return n;
 }
 
 const chainedBatch = db.transaction((ops: Op[], final?: { signKey?: string }) => {
