@@ -32,11 +32,11 @@ export function formatVerify(path: string, r: VerifyReport, seconds: number): st
 }
 
 /** Runs `ebpfsh verify FILE [--key PUB]`; returns the exit code (never throws: a bad file or key is one line and exit 2). */
-export function runVerify(path: string, opts: { key?: string }, out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): number {
+export async function runVerify(path: string, opts: { key?: string }, out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
   try {
     const key = opts.key !== undefined ? loadPublicKey(readKeyFile(opts.key, 'public key'), opts.key) : undefined;
     const started = performance.now();
-    const r = verifyCapture(path, { key });
+    const r = await verifyCapture(path, { key });
     out(formatVerify(path, r, (performance.now() - started) / 1000));
     return VERIFY_EXIT[r.verdict];
   } catch (e) {

@@ -10,13 +10,13 @@ describe('a capture recorded before the integrity chain', () => {
   const t = tempDir('ebpfsh-verify-old-');
   afterAll(() => t.cleanup());
 
-  it('is "unverifiable (no chain)", exit 4, never an error; the file is unchanged; info says so', () => {
+  it('is "unverifiable (no chain)", exit 4, never an error; the file is unchanged; info says so', async () => {
     const v1 = join(t.dir, 'v1.db');
     copyFileSync(new URL('../fixtures/store/v1-capture.db', import.meta.url), v1);
     const before = sha256(v1);
     let out = '';
     let err = '';
-    const code = runVerify(v1, {}, (s) => (out += s), (s) => (err += s));
+    const code = await runVerify(v1, {}, (s) => (out += s), (s) => (err += s));
     expect(code).toBe(4);
     expect(err).toBe('');
     expect(out).toContain('UNVERIFIABLE (no chain)');

@@ -11,9 +11,9 @@ import { recordChained } from '../store/chain-helpers.js';
 import { sha256, tempDir } from '../store/helpers.js';
 import type { ShellContext } from '../../src/commands/shell/types.js';
 
-function verify(path: string, key?: string): { code: number; out: string } {
+async function verify(path: string, key?: string): Promise<{ code: number; out: string }> {
   let out = '';
-  const code = runVerify(path, { key }, (s) => (out += s), (s) => (out += s));
+  const code = await runVerify(path, { key }, (s) => (out += s), (s) => (out += s));
   return { code, out };
 }
 
@@ -21,7 +21,7 @@ describe('keygen, record --sign and verify --key', () => {
   const t = tempDir('ebpfsh-sign-');
   afterAll(() => t.cleanup());
 
-  it('keygen writes a 0600 private key and a public key, prints the fingerprint, and never overwrites', () => {
+  it('keygen writes a 0600 private key and a public key, prints the fingerprint, and never overwrites', async () => {
     let out = '';
     runKeygen(join(t.dir, 'responder'), (s) => (out += s));
     expect(statSync(join(t.dir, 'responder.key')).mode & 0o777).toBe(0o600);
@@ -41,14 +41,14 @@ describe('keygen, record --sign and verify --key', () => {
     const mine = generateSigningKeys(join(t.dir, 'mine'));
     const other = generateSigningKeys(join(t.dir, 'other'));
     const { path } = await recordChained(t.dir, 'signed.db', { signKey: loadSigningKey(mine.privatePath).pem, batches: 2 });
-    const ok = verify(path, mine.publicPath);
+    const ok = await verify(path, mine.publicPath);
     expect(ok.code).toBe(0);
     expect(ok.out).toContain(`signature valid: signed by key ${mine.fingerprint}`);
-    const wrong = verify(path, other.publicPath);
+    const wrong = await verify(path, other.publicPath);
     expect(wrong.code).toBe(1);
     expect(wrong.out).toContain(`signed with another key (${mine.fingerprint}), not the one given (${other.fingerprint})`);
     // Without --key: intact, and it says the signature was not checked.
-    const unchecked = verify(path);
+    const unchecked = await verify(path);
     expect(unchecked.code).toBe(0);
     expect(unchecked.out).toContain(`signed by key ${mine.fingerprint}; the signature was not checked`);
   });
@@ -70,7 +70,7 @@ describe('keygen, record --sign and verify --key', () => {
       sig[0] ^= 1;
       db.prepare('UPDATE manifest SET signature = ?').run(sig);
     });
-    const r1 = verify(flipped, mine.publicPath);
+    const r1 = await verify(flipped, mine.publicPath);
     expect(r1.code).toBe(1);
     expect(r1.out).toContain('the signature does not match the manifest');
     // An attacker edits a row, recomputes nothing, and signs the manifest with their own key: still refused.
@@ -79,14 +79,14 @@ describe('keygen, record --sign and verify --key', () => {
       const key = createPrivateKey(readFileSync(forger.privatePath, 'utf8'));
       db.prepare('UPDATE manifest SET signature = ?, public_key = ?').run(sign(null, Buffer.from(body), key), readFileSync(forger.publicPath, 'utf8'));
     });
-    expect(verify(forged, mine.publicPath).out).toContain(`signed with another key (${forger.fingerprint})`);
+    expect((await verify(forged, mine.publicPath)).out).toContain(`signed with another key (${forger.fingerprint})`);
     const unsigned = await recordChained(t.dir, 'unsigned.db', { batches: 1 });
-    const r3 = verify(unsigned.path, mine.publicPath);
+    const r3 = await verify(unsigned.path, mine.publicPath);
     expect(r3.code).toBe(1);
     expect(r3.out).toContain('the capture is not signed, but --key was given');
   });
 
-  it('a bad --sign key is a clear error before any capture file exists', () => {
+  it('a bad --sign key is a clear error before any capture file exists', async () => {
     const pubOnly = generateSigningKeys(join(t.dir, 'pubonly'));
     writeFileSync(join(t.dir, 'garbage.key'), 'not a key');
     expect(() => loadSigningKey(pubOnly.publicPath)).toThrow(/is a public key: --sign needs the private key/);

@@ -6,9 +6,9 @@ import { recoverCapture } from '../../src/store/index.js';
 import { forkModule } from '../../src/store/spawn.js';
 import { sha256, tempDir } from './helpers.js';
 
-function verify(path: string): { code: number; out: string } {
+async function verify(path: string): Promise<{ code: number; out: string }> {
   let out = '';
-  const code = runVerify(path, {}, (s) => (out += s), (s) => (out += s));
+  const code = await runVerify(path, {}, (s) => (out += s), (s) => (out += s));
   return { code, out };
 }
 
@@ -28,7 +28,7 @@ describe('a capture whose recorder was killed (kill -9)', () => {
     expect(existsSync(`${path}-wal`)).toBe(true);
     const before = [sha256(path), sha256(`${path}-wal`)];
 
-    const r = verify(path);
+    const r = await verify(path);
     expect(r.code).toBe(3);
     expect(r.out).toContain('INCOMPLETE: no manifest');
     expect(r.out).toMatch(new RegExp(`the chain is intact through batch (\\d+)`));
@@ -39,7 +39,7 @@ describe('a capture whose recorder was killed (kill -9)', () => {
     expect([sha256(path), sha256(`${path}-wal`)]).toEqual(before);
 
     recoverCapture(path);
-    const after = verify(path);
+    const after = await verify(path);
     expect(after.code).toBe(3);
     expect(after.out).toContain(`intact through batch ${through}; batch ${through + 1} was added by ebpfsh recover`);
   });

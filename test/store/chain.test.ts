@@ -33,7 +33,7 @@ describe('integrity chain of a recorded capture', () => {
     expect(db.prepare('SELECT count(*) FROM manifest').pluck().get()).toBe(1);
     db.close();
     const before = sha256(path);
-    const r = verifyCapture(path);
+    const r = await verifyCapture(path);
     expect(r.problems).toEqual([]);
     expect(r.verdict).toBe('intact');
     expect(r.rows).toBeGreaterThan(1000);
@@ -60,14 +60,14 @@ describe('integrity chain of a recorded capture', () => {
     broken.close();
   });
 
-  it('finds the table of any statement the writer runs, quoted or not', () => {
+  it('finds the table of any statement the writer runs, quoted or not', async () => {
     expect(tableOfStatement('INSERT INTO processes (a) VALUES (?) RETURNING id')).toBe('processes');
     expect(tableOfStatement('  UPDATE "we""ird" SET x = 1 RETURNING id')).toBe('we"ird');
     expect(tableOfStatement('INSERT OR IGNORE INTO binaries (h) VALUES (?)')).toBe('binaries');
     expect(tableOfStatement('SELECT 1')).toBeUndefined();
   });
 
-  it("the writer's digest from bound values equals SQLite's canonical text of the stored rows, odd values included", () => {
+  it("the writer's digest from bound values equals SQLite's canonical text of the stored rows, odd values included", async () => {
     const db = new Database(':memory:');
     for (const sql of createSchemaSql()) db.exec(sql);
     const events = [
@@ -96,7 +96,7 @@ describe('integrity chain of a recorded capture', () => {
     db.close();
   });
 
-  it('declines a value only SQLite can render (beyond 2^53, a lone surrogate): the writer reads those rows back', () => {
+  it('declines a value only SQLite can render (beyond 2^53, a lone surrogate): the writer reads those rows back', async () => {
     const bufs = new TableBuffers();
     bufs.of('opensnoop')!.add(openEvent(1, '/x', { cgroup: 2 ** 60 }));
     expect(digestRowsOp(bufs.take().ops[0]!, 1)).toBeUndefined();

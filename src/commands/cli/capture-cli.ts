@@ -27,7 +27,7 @@ export function registerCaptureCommands(program: Command, deps: CliDeps): void {
     .option('--key <pub>', "the signer's public key (from ebpfsh keygen): check the manifest's signature")
     .action(async (path: string, o: { key?: string }) => {
       const { runVerify } = await import('../verify-command.js');
-      process.exitCode = runVerify(path, o);
+      process.exitCode = await runVerify(path, o);
     });
 
   program

@@ -7,6 +7,7 @@ import { CaptureError, asCaptureError } from '../errors.js';
 import { CHAIN_SINCE, ident } from '../schema.js';
 import { readHeader } from './capture-reader.js';
 import { copyEvidence, openEvidence, privateTempDir } from './evidence-file.js';
+import { digestRanges, type RangeTask } from './range-digests.js';
 import { validateCapture, validateCaptureRow } from './validate.js';
 
 /** The verdicts of `ebpfsh verify`, each with its exit code (docs/evidence.md). */
@@ -82,7 +83,7 @@ function parseChainRow(r: Record<string, unknown>): ChainRow | undefined {
 }
 
 /** Opens a capture for verification without modifying it: read-only, or a private copy when it is still in WAL form. */
-function openForVerify(path: string): { db: Database.Database; version: number; cleanup: () => void } {
+function openForVerify(path: string): { db: Database.Database; dbPath: string; version: number; cleanup: () => void } {
   const name = basename(path);
   const src = openEvidence(path, name)!;
   let tempDir: string | undefined;
@@ -124,7 +125,7 @@ function openForVerify(path: string): { db: Database.Database; version: number; 
     db.pragma('trusted_schema = OFF');
     db.pragma('cell_size_check = ON');
     db.pragma('query_only = ON');
-    return { db, version, cleanup };
+    return { db, dbPath, version, cleanup };
   } catch (e) {
     cleanup();
     throw asCaptureError(e, name);
@@ -148,17 +149,17 @@ export function loadPublicKey(pem: string, name: string): KeyObject {
  * with `key`, its signature). Never modifies the file. Throws a CaptureError
  * only when the file is not a readable capture; everything else is a finding.
  */
-export function verifyCapture(path: string, opts: { key?: KeyObject } = {}): VerifyReport {
-  const { db, version, cleanup } = openForVerify(path);
+export async function verifyCapture(path: string, opts: { key?: KeyObject; /** Worker threads at most (default 4; 1: the caller's thread only). */ threads?: number } = {}): Promise<VerifyReport> {
+  const { db, dbPath, version, cleanup } = openForVerify(path);
   try {
-    return verifyOpen(db, basename(path), version, opts.key);
+    return await verifyOpen(db, dbPath, basename(path), version, opts.key, opts.threads);
   } finally {
     db.close();
     cleanup();
   }
 }
 
-function verifyOpen(db: Database.Database, name: string, version: number, key: KeyObject | undefined): VerifyReport {
+async function verifyOpen(db: Database.Database, dbPath: string, name: string, version: number, key: KeyObject | undefined, threads?: number): Promise<VerifyReport> {
   const problems: Finding[] = [];
   const notes: string[] = [];
   const report = (verdict: Verdict, batches = 0, rows = 0): VerifyReport => ({ verdict, problems, notes, batches, rows, clockOffsetNs, signedBy, signatureChecked });
@@ -243,6 +244,8 @@ function verifyOpen(db: Database.Database, name: string, version: number, key: K
   const covered = new Map<string, [number, number, number][]>(); // table -> [lo, hi, seq]
   let rowsChecked = 0;
   const missingTables = new Set<string>();
+  const tasks: RangeTask[] = [];
+  const expected: { c: ChainRow; n: number; digest: string }[] = [];
   for (const c of batches) {
     for (const [table, lo, hi, n, digest] of c.tables) {
       let cov = covered.get(table);
@@ -253,18 +256,25 @@ function verifyOpen(db: Database.Database, name: string, version: number, key: K
         continue;
       }
       const versioned = (updatesBySeq.get(c.seq)?.get(table) ?? []).filter((id) => id >= lo && id <= hi).sort((a, b) => a - b);
-      const d = hasher(table).range(lo, hi, versioned);
-      rowsChecked += d.rows;
-      const where = { table, seq: c.seq, tsMin: c.tsMin, tsMax: c.tsMax };
-      if (d.rows < n) {
-        const ids = new Set(db.prepare(`SELECT id FROM ${ident(table)} WHERE id BETWEEN ? AND ?`).pluck().all(lo, hi) as number[]);
-        const gone: number[] = [];
-        for (let id = lo; id <= hi && gone.length < 11; id++) if (!ids.has(id)) gone.push(id);
-        const list = gone.slice(0, 10).join(', ') + (n - d.rows > 10 ? ', ...' : '');
-        problems.push({ ...where, what: `${n - d.rows} row(s) deleted from ${table} in batch ${c.seq}: id ${list}` });
-      } else if (d.digest !== digest) {
-        problems.push({ ...where, what: `row(s) edited in ${table}, batch ${c.seq} (ids ${lo}..${hi})` });
-      }
+      tasks.push({ table, lo, hi, versioned });
+      expected.push({ c, n, digest });
+    }
+  }
+  const digests = await digestRanges(db, dbPath, tasks, threads);
+  for (let k = 0; k < tasks.length; k++) {
+    const { table, lo, hi } = tasks[k]!;
+    const { c, n, digest } = expected[k]!;
+    const d = digests[k]!;
+    rowsChecked += d.rows;
+    const where = { table, seq: c.seq, tsMin: c.tsMin, tsMax: c.tsMax };
+    if (d.rows < n) {
+      const ids = new Set(db.prepare(`SELECT id FROM ${ident(table)} WHERE id BETWEEN ? AND ?`).pluck().all(lo, hi) as number[]);
+      const gone: number[] = [];
+      for (let id = lo; id <= hi && gone.length < 11; id++) if (!ids.has(id)) gone.push(id);
+      const list = gone.slice(0, 10).join(', ') + (n - d.rows > 10 ? ', ...' : '');
+      problems.push({ ...where, what: `${n - d.rows} row(s) deleted from ${table} in batch ${c.seq}: id ${list}` });
+    } else if (d.digest !== digest) {
+      problems.push({ ...where, what: `row(s) edited in ${table}, batch ${c.seq} (ids ${lo}..${hi})` });
     }
   }
   for (const t of missingTables) problems.push({ table: t, what: `table ${t} was dropped (the chain holds rows of it)` });
@@ -278,7 +288,10 @@ function verifyOpen(db: Database.Database, name: string, version: number, key: K
       if (lo > next) gaps.push([next, lo - 1]);
       next = Math.max(next, hi + 1);
     }
-    const count = db.prepare(`SELECT count(*), min(id), max(id) FROM ${ident(table)} WHERE id < 1 OR id >= ?`).raw(true).get(next) as [number, number | null, number | null];
+    // Two rowid ranges, not one OR (which SQLite answers by scanning an index).
+    const above = db.prepare(`SELECT count(*), min(id), max(id) FROM ${ident(table)} WHERE id >= ?`).raw(true).get(next) as [number, number | null, number | null];
+    const below = db.prepare(`SELECT count(*), min(id), max(id) FROM ${ident(table)} WHERE id < 1`).raw(true).get() as [number, number | null, number | null];
+    const count: [number, number | null, number | null] = [above[0] + below[0], below[1] ?? above[1], above[2] ?? below[2]];
     if (count[0] > 0) {
       const after = ranges.at(-1);
       problems.push({ table, what: `${count[0]} row(s) inserted into ${table} that no batch wrote (ids ${count[1]}..${count[2]}${after ? `, after batch ${after[2]}` : ''})` });

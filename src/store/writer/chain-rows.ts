@@ -28,7 +28,7 @@ function hexUpper(b: Uint8Array): string {
 export function digestRowsOp(op: RowsOp, firstId: number): RangeDigest | undefined {
   const { d, rows: n, ints, strs, raws } = op;
   const plan = d.fullPlan;
-  const tsAt = d.columns.indexOf('ts');
+  const tsAt = d.columns.indexOf('ts:INTEGER');
   const tsSlot = tsAt >= 0 && plan[tsAt * 2] === 0 ? plan[tsAt * 2 + 1]! : -1;
   const strText: (string | undefined)[] = new Array(strs.length);
   const h = createHash('sha256').update(`${d.table}\n`);

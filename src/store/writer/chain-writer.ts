@@ -69,8 +69,9 @@ export class ChainWriter {
   /** True when `table`'s columns in the file are exactly id then `columns` (so a digest from bound values matches the rows). */
   sameLayout(table: string, columns: readonly string[]): boolean {
     let have = this.layouts.get(table);
-    if (have === undefined) this.layouts.set(table, (have = tableColumns(this.db, table).join(',')));
-    return have === ['id', ...columns].join(',');
+    // Names and declared types: the digest from bound values assumes INTEGER, TEXT and BLOB where the probe spec says.
+    if (have === undefined) this.layouts.set(table, (have = tableColumns(this.db, table).map((c) => `${c.name}:${c.type}`).join(',')));
+    return have === ['id:INTEGER', ...columns].join(',');
   }
 
   /** The largest id of `table` now (before a columnar insert: its rows get the ids after it). */

@@ -18,7 +18,7 @@ export interface WriterInit {
 
 /** What the writer thread needs to insert a probe table's columnar rows (sent with each batch; small). */
 export interface TableDesc {
-  /** The probe table, and its columns after id in insert (and table) order: the chain hashes the rows from these. */
+  /** The probe table, and its columns after id in insert (and table) order as `name:TYPE`: the chain hashes the rows from these. */
   table: string;
   columns: string[];
   /** Statements with every column ("full") or without the raw twins ("lean"), for 1 and k rows. */
