@@ -8,6 +8,9 @@ export const VERIFY_EXIT: Record<Verdict, number> = { intact: 0, tampered: 1, in
 /** Exit code when verification could not run at all. */
 export const VERIFY_ERROR_EXIT = 2;
 
+/** Problems printed at most. */
+const MAX_LINES = 100;
+
 /** One finding as a line: what, and the batch's time range when known. */
 function findingLine(f: Finding, offsetNs: number): string {
   const when = typeof f.tsMin === 'number' && typeof f.tsMax === 'number' ? ` [${wallClock(f.tsMin, offsetNs)} .. ${wallClock(f.tsMax, offsetNs)}]` : '';
@@ -26,7 +29,9 @@ export function formatVerify(path: string, r: VerifyReport, seconds: number): st
     unverifiable: 'UNVERIFIABLE (no chain)',
   };
   lines.push(`${e(path)}: ${head[r.verdict]}`);
-  for (const f of r.problems) lines.push(findingLine(f, r.clockOffsetNs));
+  // Bounded: a capture rewritten wholesale would otherwise print a line per batch.
+  for (const f of r.problems.slice(0, MAX_LINES)) lines.push(findingLine(f, r.clockOffsetNs));
+  if (r.problems.length > MAX_LINES) lines.push(`  ... and ${r.problems.length - MAX_LINES} more`);
   for (const n of r.notes) lines.push(`  ${e(n)}`);
   return lines.join('\n') + '\n';
 }

@@ -82,6 +82,7 @@ export class TableHasher {
   private readonly plain: Database.Statement;
   private readonly versioned: Database.Statement;
   private readonly one: Database.Statement;
+  private readonly all: Database.Statement;
 
   constructor(db: Database.Database, readonly table: string, readonly columns: readonly ChainColumn[] = tableColumns(db, table)) {
     const expr = rowExprSql(columns);
@@ -94,6 +95,12 @@ export class TableHasher {
     // A row the batch wrote through chain_updates stands as 'V<id>' here: its content is checked against its last update.
     this.versioned = db.prepare(agg(`iif(id IN (SELECT value FROM json_each(?)), 'V' || id || char(10), ${expr})`)).raw(true);
     this.one = db.prepare(`SELECT ${expr} FROM ${ident(table)} WHERE id = ?`).pluck();
+    this.all = db.prepare(`SELECT id, ${expr} FROM ${ident(table)} ORDER BY id`).raw(true);
+  }
+
+  /** [id, SHA-256 of the row as it is now] for every row, in id order. */
+  *allRowHashes(): Generator<[number, Buffer]> {
+    for (const [id, text] of this.all.iterate() as IterableIterator<[number, string]>) yield [id, createHash('sha256').update(`${this.table}\n`).update(text).digest()];
   }
 
   /** Digest of the rows with ids lo..hi; `versioned`: ids whose content stands as 'V<id>' (their chain_updates rows cover it). */

@@ -40,7 +40,7 @@ export function chainStatus(db: Database.Database, version: number): ChainStatus
   }
   let body: Record<string, unknown> | undefined;
   try {
-    const v = typeof m.body === 'string' ? (JSON.parse(m.body) as unknown) : undefined;
+    const v = typeof m.body === 'string' && m.body.length <= 1 << 20 ? (JSON.parse(m.body) as unknown) : undefined;
     if (v && typeof v === 'object' && !Array.isArray(v)) body = v as Record<string, unknown>;
   } catch {
     // malformed

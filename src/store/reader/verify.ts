@@ -53,6 +53,8 @@ interface ChainRow {
   tables: BatchTable[];
 }
 
+/** Largest manifest body read (characters). */
+const MAX_MANIFEST = 1 << 20;
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 const isNs = (v: unknown): v is number | null => v === null || isInt(v);
 
@@ -309,11 +311,19 @@ async function verifyOpen(db: Database.Database, dbPath: string, name: string, v
     let edited = 0;
     let deleted = 0;
     const examples: string[] = [];
+    // One pass over the table (a lookup per row cost ~1 s on a 10M-event capture's 100k processes).
+    const seen = new Set<number>();
+    for (const [id, now] of h.allRowHashes()) {
+      const u = rows.get(id);
+      if (!u) continue;
+      seen.add(id);
+      if (now.equals(u.hash)) continue;
+      edited++;
+      if (examples.length < 5) examples.push(`id ${id} (last written in batch ${u.seq})`);
+    }
     for (const [id, u] of rows) {
-      const now = h.rowHash(id);
-      if (now && now.equals(u.hash)) continue;
-      if (now) edited++;
-      else deleted++;
+      if (seen.has(id)) continue;
+      deleted++;
       if (examples.length < 5) examples.push(`id ${id} (last written in batch ${u.seq})`);
     }
     if (edited) problems.push({ table, what: `${edited} row(s) of ${table} edited after their last recorded change: ${examples.join(', ')}` });
@@ -349,7 +359,8 @@ function checkManifest(
   const m = rows[0]!;
   let body: Record<string, unknown> | undefined;
   try {
-    const parsed = typeof m.body === 'string' ? (JSON.parse(m.body) as unknown) : undefined;
+    // Bounded: a manifest is a few KiB; a planted giant one is refused, not parsed.
+    const parsed = typeof m.body === 'string' && m.body.length <= MAX_MANIFEST ? (JSON.parse(m.body) as unknown) : undefined;
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
   } catch {
     // malformed: reported below
