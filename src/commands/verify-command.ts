@@ -20,7 +20,7 @@ function findingLine(f: Finding, offsetNs: number): string {
 /** The text `ebpfsh verify` prints for a report. */
 export function formatVerify(path: string, r: VerifyReport, seconds: number): string {
   const e = escapeTerminal;
-  const rate = seconds > 0 ? ` in ${seconds.toFixed(1)} s (${Math.round(r.rows / seconds)} rows/s)` : '';
+  const rate = seconds > 0 ? ` in ${seconds.toFixed(1)} s, ${Math.round(r.rows / seconds)} rows/s` : '';
   const lines: string[] = [];
   const head: Record<Verdict, string> = {
     intact: `INTACT: chain of ${r.batches} batches and the manifest match every row (${r.rows} rows checked${rate})`,
