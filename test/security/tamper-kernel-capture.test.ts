@@ -1,11 +1,13 @@
 import Database from 'better-sqlite3';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { runVerify } from '../../src/commands/verify-command.js';
 import { generateSigningKeys } from '../../src/store/index.js';
 import { describeKernel, run } from '../helpers/kernel.js';
-import { recordWhile } from '../helpers/recording.js';
+import { BIN, recordWhile } from '../helpers/recording.js';
+import { sha256 } from '../store/helpers.js';
 
 async function verify(path: string, key?: string): Promise<{ code: number; out: string }> {
   let out = '';
@@ -27,6 +29,17 @@ describeKernel('a capture recorded by the real ebpfsh record --sign, checked by 
     expect(ok.out).toContain('INTACT');
     expect(ok.out).toContain(`signature valid: signed by key ${keys.fingerprint}`);
     expect(ok.code).toBe(0);
+
+    // Without root, as the user the capture was handed to: the same verdict, and the file unchanged.
+    chmodSync(dir, 0o755);
+    const handed = join(dir, 'handed.db');
+    copyFileSync(path, handed);
+    chownSync(handed, 1000, 1000);
+    const before = sha256(handed);
+    const user = spawnSync('setpriv', ['--reuid=1000', '--regid=1000', '--clear-groups', BIN, 'verify', handed, '--key', keys.publicPath], { encoding: 'utf8', timeout: 30_000 });
+    expect(user.stdout).toContain('INTACT');
+    expect(user.status).toBe(0);
+    expect(sha256(handed)).toBe(before);
 
     const edited = join(dir, 'edited.db');
     copyFileSync(path, edited);
