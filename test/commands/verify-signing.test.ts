@@ -108,6 +108,6 @@ describe('keygen, record --sign and verify --key', () => {
     const ctx2 = { capture: { unavailable: () => null, start: async (_p: string, o: unknown) => ((opts = o), { path: 'x.db' }) } } as unknown as ShellContext;
     const out = await recordCommand.run(ctx2, ['x.db', '--sign', good.privatePath]);
     expect((opts as { signKey: string }).signKey).toContain('BEGIN PRIVATE KEY');
-    expect(JSON.stringify(out)).toContain('its manifest will be signed by key');
+    expect(JSON.stringify(out)).toContain('signed at stop by key');
   });
 });

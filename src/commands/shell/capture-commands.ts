@@ -31,7 +31,7 @@ export const recordCommand: ShellCommand = {
     // The key before the capture: a bad key file records nothing.
     const signing = signPath !== undefined ? loadSigningKey(signPath) : undefined;
     const sink = await ctx.capture.start(files[0]!, signing ? { signKey: signing.pem } : {});
-    const signed = signing ? `; its manifest will be signed by key ${signing.fingerprint.slice(0, 16)}…` : '';
+    const signed = signing ? `, signed at stop by key ${signing.fingerprint.slice(0, 16)}` : '';
     return { kind: 'ok', lines: [`recording to ${escapeTerminal(sink.path)} (stop to finish)${signed}`] };
   },
 };
