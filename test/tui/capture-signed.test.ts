@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,11 +9,16 @@ import { recorderCaptureFactory } from '../../src/session/index.js';
 import { openEvent } from './fake-engine.js';
 import { renderShell, settle, until } from './render-shell.js';
 
-afterEach(() => cleanup());
+const dirs: string[] = [];
+afterEach(() => {
+  cleanup();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 describe(':record FILE --sign KEY in the shell (real capture store, fake engine)', () => {
   it('signs the manifest at :stop; verify --key finds it intact; a bad key records nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ebpfsh-shell-sign-'));
+    dirs.push(dir);
     const keys = generateSigningKeys(join(dir, 'me'));
     const file = join(dir, 'signed.db');
     const { command, frame, engine } = renderShell({ rows: 40, captureFactory: recorderCaptureFactory });
