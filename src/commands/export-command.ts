@@ -3,6 +3,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { CaptureError } from '../store/index.js';
 import { UsageError } from './errors.js';
 import { FilterError, parseFilters, type TraceEvent } from '../event/index.js';
+import { warnIfChainBroken } from './chain-warning.js';
 import { findProbe, type ProbeSpec } from '../probes/index.js';
 import { safeJson } from '../text/index.js';
 import { CaptureReader } from '../store/index.js';
@@ -34,6 +35,7 @@ function selectProbes(available: readonly ProbeSpec[], names?: string): ProbeSpe
  */
 export async function runExport(path: string, filterWords: string[], opts: ExportOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
   const r = CaptureReader.open(path);
+  warnIfChainBroken(r, path);
   try {
     const probes = selectProbes(r.schema.probes, opts.probe);
     const filters = parseFilters(filterWords, probes);

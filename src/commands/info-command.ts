@@ -1,6 +1,6 @@
 import { escapeTerminal } from '../text/index.js';
 import { isDeliveredCause } from '../engine/losses.js';
-import { CaptureReader, type CaptureInfo } from '../store/index.js';
+import { CaptureReader, type CaptureInfo, type ChainStatus } from '../store/index.js';
 import { duration, wallClock } from './capture-time.js';
 
 /** A journal row as the reader returns it: from a capture, so any column may hold any type. */
@@ -35,8 +35,24 @@ function clauseText(row: JournalRow): string {
   return clauses.length ? clauses.map((c: { clause?: unknown; where?: unknown }) => `${str(c?.clause)} [${str(c?.where)}]`).join(' ') : 'every event';
 }
 
+/** The `integrity` line of info: the quick chain check (every row is checked only by ebpfsh verify). */
+export function integrityLine(c: ChainStatus): string {
+  const e = escapeTerminal;
+  const full = 'ebpfsh verify checks every row';
+  switch (c.state) {
+    case 'sealed':
+      return `integrity sealed: chain of ${c.batches} batches ends at the manifest's head; ${c.signedBy ? `signed by key ${c.signedBy.slice(0, 16)}… (check with verify --key PUB)` : 'not signed'} (${full})`;
+    case 'open':
+      return `integrity incomplete: chain of ${c.batches} batches, ${e(c.reason ?? 'no manifest')} (${full} up to where it ends)`;
+    case 'broken':
+      return `WARNING   integrity chain broken: ${e(c.reason ?? 'inconsistent')}; run ebpfsh verify for what changed`;
+    default:
+      return 'integrity unverifiable (no chain): recorded by an older ebpfsh';
+  }
+}
+
 /** The text of `ebpfsh info`: where, when, what was watched (journal), what was lost, notes. */
-export function formatInfo(info: CaptureInfo, journal: JournalRow[], notes: { ts: number; text: string }[]): string {
+export function formatInfo(info: CaptureInfo, journal: JournalRow[], notes: { ts: number; text: string }[], chain?: ChainStatus): string {
   const t = (ns: number) => wallClock(ns, info.clockOffsetNs);
   const e = escapeTerminal;
   const lines: string[] = [];
@@ -45,6 +61,7 @@ export function formatInfo(info: CaptureInfo, journal: JournalRow[], notes: { ts
   const end = info.endNs ?? null;
   lines.push(`span      ${t(info.startNs)} -> ${end !== null ? `${t(end)} (${duration(end - info.startNs)})` : 'unknown: the recorder did not stop cleanly'}`);
   lines.push(`command   ${info.commandLine.map(e).join(' ')}`);
+  if (chain) lines.push(integrityLine(chain));
   if (!info.cleanStop) {
     const gap = info.gap ? `events after ${t(info.gap.startNs)} may be missing${info.gap.endNs ? ` (until ${t(info.gap.endNs)})` : ''}` : 'the end of the capture may be missing';
     lines.push(`WARNING   unclean stop (${e(info.stopReason ?? 'recorder died')}): ${gap}`);
@@ -91,7 +108,7 @@ export function formatInfo(info: CaptureInfo, journal: JournalRow[], notes: { ts
 export function runInfo(path: string): void {
   const r = CaptureReader.open(path);
   try {
-    process.stdout.write(formatInfo(r.info(), r.journal() as unknown as JournalRow[], r.notes()));
+    process.stdout.write(formatInfo(r.info(), r.journal() as unknown as JournalRow[], r.notes(), r.chainStatus()));
   } finally {
     r.close();
   }

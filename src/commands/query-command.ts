@@ -1,4 +1,5 @@
 import { CaptureReader, CaptureError, queryCaptures } from '../store/index.js';
+import { warnIfChainBroken } from './chain-warning.js';
 import { UsageError } from './errors.js';
 import { QUERY_FORMATS, renderRows, type QueryFormat } from './query-output.js';
 import { exampleTable } from './probe-list.js';
@@ -27,7 +28,10 @@ export async function runQuery(args: string[], opts: QueryOptions): Promise<numb
   const files = args.slice(0, -1);
   const readers: CaptureReader[] = [];
   try {
-    for (const f of files) readers.push(CaptureReader.open(f));
+    for (const f of files) {
+      readers.push(CaptureReader.open(f));
+      warnIfChainBroken(readers.at(-1)!, f);
+    }
     const result = readers.length === 1
       ? await readers[0]!.query(sql, { timeoutMs: opts.timeout * 1000, maxRows: opts.maxRows })
       : await queryCaptures(readers, sql, { timeoutMs: opts.timeout * 1000, maxRows: opts.maxRows });

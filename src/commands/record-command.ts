@@ -1,7 +1,7 @@
 import type { Engine, ProbeCounters, ReaderHealth } from '../engine/index.js';
 import { explainFilters } from '../event/index.js';
 import { attachProcessTable } from '../session/index.js';
-import { Recorder, type BinaryCounts, type RecorderOptions, type StopResult } from '../store/index.js';
+import { Recorder, loadSigningKey, type BinaryCounts, type RecorderOptions, type StopResult } from '../store/index.js';
 import { UsageError } from './errors.js';
 import type { Signals } from './signals.js';
 import { attachAll, attachedLine, skippedLine, healthLines, lossLines, planTrace, sessionLossLines, summaryLine } from './trace-command.js';
@@ -25,6 +25,8 @@ export interface RecordOptions {
   binaryHashes?: boolean;
   /** Files over this many MiB are neither hashed nor collected. */
   binaryLimitMib?: number;
+  /** Ed25519 private key file: sign the manifest when recording stops. */
+  sign?: string;
 }
 
 /** `recorded 1234 events to x.db (5678 bytes, 410 events/s), 0 dropped` */
@@ -60,12 +62,14 @@ export function binarySummary(c: BinaryCounts): string {
 export async function runRecord(probeArg: string, filterWords: string[], opts: RecordOptions): Promise<number> {
   const plan = planTrace(probeArg, filterWords);
   if (opts.duration !== undefined && !(opts.duration > 0)) throw new UsageError('--duration must be a positive number of seconds');
+  // The key first: a bad key file fails before anything is attached or created.
+  const signing = opts.sign !== undefined ? loadSigningKey(opts.sign) : undefined;
   const engine = opts.newEngine();
   const err = (s: string) => process.stderr.write(`ebpfsh: ${s}\n`);
   let recorder: Recorder;
   try {
     // The capture first: a bad -w path fails before any probe is attached.
-    recorder = Recorder.create(opts.write, engine, { toolVersion: opts.version, commandLine: ['ebpfsh', ...process.argv.slice(2)], binaries: binaryOptions(opts) });
+    recorder = Recorder.create(opts.write, engine, { toolVersion: opts.version, commandLine: ['ebpfsh', ...process.argv.slice(2)], binaries: binaryOptions(opts), signKey: signing?.pem });
     await recorder.whenReady();
   } catch (e) {
     engine.close();
@@ -137,6 +141,7 @@ export async function runRecord(probeArg: string, filterWords: string[], opts: R
   engine.close();
   unlisten();
   err(recordSummary(opts.write, result, (performance.now() - started) / 1000));
+  if (signing && !result.error) err(`manifest signed by key ${signing.fingerprint}; check with: ebpfsh verify ${opts.write} --key PUB`);
   if (result.error) {
     err(result.error.message);
     return 1;

@@ -1,4 +1,5 @@
 import type { ByteString } from '../event/index.js';
+import { warnIfChainBroken } from './chain-warning.js';
 import { PROBES } from '../probes/index.js';
 import { captureCell as cell, escapeTerminal } from '../text/index.js';
 import { CaptureReader, CaptureError, type ProcessRow } from '../store/index.js';
@@ -78,6 +79,7 @@ export async function formatTree(r: CaptureReader, pid: number, opts: { maxDepth
 /** Runs `ebpfsh tree FILE --pid N`. */
 export async function runTree(path: string, pid: number): Promise<void> {
   const r = CaptureReader.open(path);
+  warnIfChainBroken(r, path);
   try {
     process.stdout.write(await formatTree(r, pid));
   } finally {

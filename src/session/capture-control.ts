@@ -46,7 +46,7 @@ export function createCaptureControl(engine: ShellEngine, factory: CaptureFactor
   async function open(path: string, opts: StartOptions): Promise<CaptureSink> {
     if (!factory) throw new SessionError(NO_STORE);
     const lookBack = lookBackOf(opts.sinceNs);
-    return factory.open(path, { argv, engine, lookBack, collectBinaries: opts.collectBinaries });
+    return factory.open(path, { argv, engine, lookBack, collectBinaries: opts.collectBinaries, signKey: opts.signKey });
   }
 
   return {

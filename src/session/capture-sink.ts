@@ -4,7 +4,7 @@ import { CaptureReader, LOOK_BACK_DETAIL, Recorder } from '../store/index.js';
 import { VERSION } from '../text/version.js';
 import { attachProcessTable } from './process-table.js';
 import type { RingSnapshot } from './flight-ring.js';
-import type { CaptureFactory, CaptureOpenInfo, CaptureSink, LookBackStats, ShellEngine } from './types.js';
+import type { CaptureFactory, CaptureOpenInfo, CaptureSink, CaptureStartOptions, LookBackStats, ShellEngine } from './types.js';
 
 /** Look-back events go to the writer in slices this big, waiting while its queue is this full (its bound drops, counted, beyond 500k). */
 const LOOK_BACK_SLICE = 10_000;
@@ -54,9 +54,9 @@ function sizeOf(path: string): number {
  * engine, the process-table probe is attached for the capture (unless the
  * user has it) and the table is seeded from /proc.
  */
-async function openCapture(path: string, argv: string[], engine: ShellEngine, look?: CaptureOpenInfo['lookBack'], collectBinaries = false): Promise<CaptureSink> {
+async function openCapture(path: string, argv: string[], engine: ShellEngine, look?: CaptureOpenInfo['lookBack'], choices: CaptureStartOptions = {}): Promise<CaptureSink> {
   const real = engine instanceof Engine ? engine : undefined;
-  const rec = Recorder.create(path, real, { toolVersion: VERSION, commandLine: argv, lookBackStartNs: look?.startNs, binaries: { collect: collectBinaries } });
+  const rec = Recorder.create(path, real, { toolVersion: VERSION, commandLine: argv, lookBackStartNs: look?.startNs, binaries: { collect: choices.collectBinaries ?? false }, signKey: choices.signKey });
   // A fake engine (tests) is not subscribed by the Recorder itself.
   const unsubscribe = real ? undefined : engine.onEvents((events) => rec.record(events));
   // In the same tick as the subscription: every batch is in the ring's part or the live part, once.
@@ -112,4 +112,4 @@ async function openCapture(path: string, argv: string[], engine: ShellEngine, lo
 }
 
 /** The capture store behind `-w`, `:record`, `:stop`, `:mark` and `:query`: a Recorder per capture (src/main.ts hands it to the shell). */
-export const recorderCaptureFactory: CaptureFactory = { open: (path, info) => openCapture(path, info.argv, info.engine, info.lookBack, info.collectBinaries) };
+export const recorderCaptureFactory: CaptureFactory = { open: (path, info) => openCapture(path, info.argv, info.engine, info.lookBack, { collectBinaries: info.collectBinaries, signKey: info.signKey }) };

@@ -81,6 +81,8 @@ export interface CaptureFactory {
 export interface CaptureStartOptions {
   /** Also store the bytes of each executed file in the capture. */
   collectBinaries?: boolean;
+  /** Ed25519 private key (PKCS#8 PEM) to sign the manifest with when the capture is finalized. */
+  signKey?: string;
 }
 
 /** How a capture starts: how far back, a duration before now in ns (Infinity: the whole ring), and its choices. */

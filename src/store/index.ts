@@ -3,9 +3,12 @@ export { Recorder, type RecorderOptions, type RecorderStats, type StopResult } f
 export type { BinaryCounts, BinaryHashOptions } from './writer/binary-hasher.js';
 export { CaptureReader, type CaptureInfo, type JournalRow, type EventQuery, type ProcessRow, type QueryResult, type ReaderOptions } from './reader/capture-reader.js';
 export { recoverCapture, type RecoveryResult } from './writer/capture-file.js';
-export { APPLICATION_ID, SCHEMA_VERSION, CORE_TABLES, EVENTS_VIEW_COLUMNS, probeColumns, createSchemaSql } from './schema.js';
+export { APPLICATION_ID, SCHEMA_VERSION, CORE_TABLES, CHAIN_TABLES, EVENTS_VIEW_COLUMNS, probeColumns, createSchemaSql } from './schema.js';
 export { createV1SchemaSql } from './reader/migrations.js';
 export { eventFromRow } from './reader/rows.js';
 export { queryCaptures } from './reader/merged-query.js';
 export { BACKGROUND_ATTACH_DETAIL, LOOK_BACK_DETAIL, isBackgroundAttach, isLookBack } from './journal-detail.js';
 export { processTableAt, AS_OF_MAX_PROCESSES, type ProcessTableAt, type ProcessAsOf, type ProcessImage, type ImageSource, type OpenConnection } from './reader/process-as-of.js';
+export { verifyCapture, loadPublicKey, type VerifyReport, type Verdict, type Finding } from './reader/verify.js';
+export { chainStatus, type ChainStatus } from './reader/chain-status.js';
+export { loadSigningKey, generateSigningKeys, readKeyFile, PRIVATE_KEY_MODE } from './signing.js';

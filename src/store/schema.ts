@@ -4,8 +4,9 @@ import { PROBES, type FieldSpec, type ProbeSpec } from '../probes/index.js';
 export const APPLICATION_ID = 0x65427368;
 /**
  * The schema version this build writes (`PRAGMA user_version`). 3: probe
- * fields may be added (FieldSpec.since). 4: issue 13's evidence tables
- * (binaries, binary_blobs, ...) and execsnoop's executed-file identity.
+ * fields may be added (FieldSpec.since). 4: issue 13's evidence tables: the
+ * integrity chain and manifest, the executed binaries (binaries,
+ * binary_blobs), and execsnoop's executed-file identity.
  */
 export const SCHEMA_VERSION = 4;
 /** The oldest schema version this build can read (older ones are migrated on a private copy). */
@@ -242,9 +243,55 @@ export const BINARY_TABLES: readonly CoreTable[] = [
     since: 4,
     doc: 'with --collect-binaries: the bytes of each executed file, once per sha256 (ebpfsh export FILE --binary HASH writes one out)',
     columns: [
-      { name: 'sha256', type: 'TEXT', constraint: 'PRIMARY KEY', doc: 'lower-case hex SHA-256 of bytes' },
+      // an id like every other table's: the integrity chain covers rows by id range
+      { name: 'id', type: 'INTEGER', constraint: 'PRIMARY KEY', doc: 'order' },
+      { name: 'sha256', type: 'TEXT', constraint: 'NOT NULL UNIQUE', doc: 'lower-case hex SHA-256 of bytes' },
       { name: 'size', type: 'INTEGER', constraint: 'NOT NULL', doc: 'bytes' },
       { name: 'bytes', type: 'BLOB', constraint: 'NOT NULL', doc: 'the file as read through /proc/PID/exe' },
+      ],
+    },
+  ];
+
+// --- Integrity chain (schema 4, issue 13 part 1): kept in its own block so other schema-4 tables merge cleanly. ---
+
+/** The schema version that added the integrity chain tables. */
+export const CHAIN_SINCE = 4;
+
+/** The tables of the integrity chain and manifest (src/store/chain-encoding.ts; docs/capture-format.md "Integrity chain"). */
+export const CHAIN_TABLES: readonly CoreTable[] = [
+  {
+    name: 'chain',
+    doc: "one row per committed transaction: which rows it inserted and the SHA-256 chain over them; seq 0 is the genesis (or 'migrated': recorded before the chain, unverifiable)",
+    columns: [
+      { name: 'seq', type: 'INTEGER', constraint: 'PRIMARY KEY', doc: 'batch number: 0 genesis, then 1, 2, ... without gaps' },
+      { name: 'kind', type: 'TEXT', constraint: 'NOT NULL', doc: "genesis, migrated (no chain), batch, final (the stop batch, with the manifest), recovered (appended by ebpfsh recover)" },
+      { name: 'prev_hash', type: 'BLOB', constraint: 'NOT NULL', doc: 'hash of the batch before (32 zero bytes for the genesis)' },
+      { name: 'hash', type: 'BLOB', constraint: 'NOT NULL', doc: 'SHA-256 over prev_hash and this batch (see docs/capture-format.md)' },
+      { name: 'ts_min', type: 'INTEGER', doc: 'smallest ts (or start_ns) of the rows it inserted, kernel monotonic ns' },
+      { name: 'ts_max', type: 'INTEGER', doc: 'largest ts (or start_ns) of the rows it inserted' },
+      { name: 'rows', type: 'INTEGER', constraint: 'NOT NULL', doc: 'rows it inserted, all tables' },
+      { name: 'tables', type: 'TEXT', constraint: 'NOT NULL', doc: 'JSON array, by table name: [table, first id, last id, rows, SHA-256 hex of those rows]' },
+    ],
+  },
+  {
+    name: 'chain_updates',
+    doc: 'rows a transaction changed after inserting them (the process table): the hash of the row as that transaction left it; the last one must match the row',
+    columns: [
+      { name: 'id', type: 'INTEGER', constraint: 'PRIMARY KEY', doc: 'order' },
+      { name: 'seq', type: 'INTEGER', constraint: 'NOT NULL', doc: 'the batch that wrote the row' },
+      { name: 'tbl', type: 'TEXT', constraint: 'NOT NULL', doc: 'table of the row' },
+      { name: 'row_id', type: 'INTEGER', constraint: 'NOT NULL', doc: 'id of the row' },
+      { name: 'row_hash', type: 'BLOB', constraint: 'NOT NULL', doc: 'SHA-256 of the row in the canonical encoding, as the batch left it' },
+    ],
+  },
+  {
+    name: 'manifest',
+    doc: 'written when recording stops: the chain head, counts, span, host, version; optionally signed (Ed25519)',
+    columns: [
+      { name: 'id', type: 'INTEGER', constraint: 'PRIMARY KEY CHECK (id = 1)', doc: 'always 1' },
+      { name: 'body', type: 'TEXT', constraint: 'NOT NULL', doc: 'canonical JSON: format, head (hex), batches, counts per table, start/end, host, boot id, tool version, stop; the signed bytes' },
+      { name: 'public_key', type: 'TEXT', doc: 'the signer\'s Ed25519 public key (SPKI PEM), NULL when unsigned' },
+      { name: 'signature', type: 'BLOB', doc: 'Ed25519 signature of body (UTF-8), NULL when unsigned' },
     ],
   },
 ];
@@ -255,9 +302,9 @@ const BINARY_INDEXES: readonly [string, string][] = [
   ['idx_binaries_sha256', 'binaries (sha256)'],
 ];
 
-// ---- end of executed binaries ----
+// ---- end of executed binaries and of the integrity chain block ----
 
-/** The core tables of the current schema. */
+/** The core tables of the current schema (the chain tables, CHAIN_TABLES, are apart: the chain covers these, not itself). */
 export const CORE_TABLES: readonly CoreTable[] = [...BASE_CORE_TABLES, ...BINARY_TABLES];
 
 /** CREATE TABLE for a core table. */
@@ -268,7 +315,7 @@ export function coreTableSql(t: CoreTable): string {
 
 /** Every statement that creates a fresh capture of the current schema (indexes come at finalize). */
 export function createSchemaSql(probes: readonly ProbeSpec[] = PROBES): string[] {
-  return [...CORE_TABLES.map(coreTableSql), ...probes.map((p) => probeTableSql(p)), eventsViewSql(probes)];
+  return [...CORE_TABLES.map(coreTableSql), ...CHAIN_TABLES.map(coreTableSql), ...probes.map((p) => probeTableSql(p)), eventsViewSql(probes)];
 }
 
 /** Statements run when a capture is finalized. */

@@ -76,10 +76,10 @@ describe('a capture full of terminal control bytes: every byte from it is escape
   it('query: every cell and the host label', () => {
     const r = ebpfsh(['query', evil, 'SELECT * FROM journal']);
     expect(r.code).toBe(0);
-    noRawBytes(r.stdout + r.stderr, 'query');
+    noRawBytes(r.stdout + r.rawStderr, 'query');
     const m = ebpfsh(['query', base, evil, 'SELECT DISTINCT host FROM notes']);
     expect(m.code).toBe(0);
-    noRawBytes(m.stdout + m.stderr, 'merged query');
+    noRawBytes(m.stdout + m.rawStderr, 'merged query');
   });
 
   it('error messages that quote a schema object\'s name, and a command line that is not JSON', () => {
@@ -87,14 +87,14 @@ describe('a capture full of terminal control bytes: every byte from it is escape
     for (const cmd of ['info', 'export', 'dash']) {
       const r = ebpfsh([cmd, named]);
       expect(r.code, cmd).not.toBe(0);
-      noRawBytes(r.stdout + r.stderr, `${cmd} on a hostile table name`);
+      noRawBytes(r.stdout + r.rawStderr, `${cmd} on a hostile table name`);
       if (cmd !== 'dash') expect(r.stderr).toMatch(/unexpected schema \(table \\e\[2J\\e\]0;owned\\x07/);
     }
     const argv = hostileCopy(base, 'argv.db', (db) => db.prepare('UPDATE capture SET command_line = ?').run(PAYLOAD));
     for (const cmd of ['info', 'export']) {
       const r = ebpfsh([cmd, argv]);
       expect(r.code, cmd).not.toBe(0);
-      noRawBytes(r.stdout + r.stderr, `${cmd} on a command line that is not JSON`);
+      noRawBytes(r.stdout + r.rawStderr, `${cmd} on a command line that is not JSON`);
       expect(r.stderr).toMatch(/damaged capture record \(capture\.command_line must be a JSON array of strings/);
       expect(r.stderr).not.toMatch(/Unexpected token|internal error/);
     }

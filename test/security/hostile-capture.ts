@@ -59,8 +59,16 @@ export function hostileCopy(base: string, name: string, edit: (db: Database.Data
   return path;
 }
 
-/** Runs the real CLI (bin/ebpfsh, which loads dist/: build with tsc first). */
+/** The readers' warning that a capture's integrity chain is broken: every capture here was edited after recording, so readers rightly say so. */
+const CHAIN_WARNING = /^ebpfsh: WARNING: .* may have been changed since it was recorded \(integrity chain: [^\n]*\n/gm;
+
+/**
+ * Runs the real CLI (bin/ebpfsh, which loads dist/: build with tsc first).
+ * `stderr` is without the integrity-chain warning (`chainWarnings` counts
+ * them; `rawStderr` has everything, escaped as printed).
+ */
 export function ebpfsh(args: string[], opts: { timeoutMs?: number } = {}) {
   const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: opts.timeoutMs ?? 30_000, env: { ...process.env, EBPFSH_DEBUG: '' } });
-  return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', signal: r.signal };
+  const rawStderr = r.stderr ?? '';
+  return { code: r.status, stdout: r.stdout ?? '', stderr: rawStderr.replace(CHAIN_WARNING, ''), rawStderr, chainWarnings: rawStderr.match(CHAIN_WARNING)?.length ?? 0, signal: r.signal };
 }

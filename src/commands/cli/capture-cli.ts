@@ -15,13 +15,32 @@ function positiveInt(v: string): number {
   return n;
 }
 
-/** Adds the commands that read captures (no root needed): info, query, tree, ps, dash, replay, export. */
+/** Adds the commands that read captures (no root needed): info, verify, keygen, query, tree, ps, dash, replay, export. */
 export function registerCaptureCommands(program: Command, deps: CliDeps): void {
   program
     .command('info')
     .description('what a capture holds: host, kernel, span, what was attached when, losses, notes, unclean stop')
     .argument('<capture>', 'capture file')
     .action((path: string) => runInfo(path));
+
+  program
+    .command('verify')
+    .description('check a capture is unchanged since it was recorded: every row against its integrity chain, the manifest, and with --key its signature (exit 0 only when intact)')
+    .argument('<capture>', 'capture file')
+    .option('--key <pub>', "the signer's public key (from ebpfsh keygen): check the manifest's signature")
+    .action(async (path: string, o: { key?: string }) => {
+      const { runVerify } = await import('../verify-command.js');
+      process.exitCode = await runVerify(path, o);
+    });
+
+  program
+    .command('keygen')
+    .description('make an Ed25519 key pair for record --sign (private key 0600) and verify --key; never overwrites')
+    .argument('<dir-or-prefix>', 'a directory (writes ebpfsh-signing.key and .pub in it) or a path prefix (writes PREFIX.key and PREFIX.pub)')
+    .action(async (target: string) => {
+      const { runKeygen } = await import('../keygen-command.js');
+      runKeygen(target);
+    });
 
   program
     .command('query')

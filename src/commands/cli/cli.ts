@@ -74,7 +74,8 @@ export function buildProgram(deps: CliDeps): Command {
     .option('--collect-binaries', 'also store each executed file in the capture, once per sha256 (ebpfsh export FILE --binary HASH writes it out)')
     .addOption(new Option('--binary-limit <MiB>', 'executed files over this size are neither hashed nor collected (default: hash 256, collect 64)').argParser(positiveNumber))
     .option('--no-binary-hashes', 'do not hash executed files')
-    .action(async (first: string | undefined, rest: string[], o: { write: string; duration?: number; collectBinaries?: boolean; binaryLimit?: number; binaryHashes?: boolean }) => {
+    .option('--sign <keyfile>', 'sign the capture\'s manifest with this Ed25519 private key (ebpfsh keygen) when recording stops')
+    .action(async (first: string | undefined, rest: string[], o: { write: string; duration?: number; collectBinaries?: boolean; binaryLimit?: number; binaryHashes?: boolean; sign?: string }) => {
       const { probes, filters } = probesAndFilters(first === undefined ? rest : [first, ...rest]);
       // Loaded on use: the store (and SQLite) costs start-up time trace and probes do not need.
       const { runRecord } = await import('../record-command.js');

@@ -6,13 +6,14 @@ import { formatBytes, formatDuration } from './format.js';
 import { parseOptions, type OptionSpec } from './options.js';
 import type { ShellCommand, ShellContext } from './types.js';
 import { exampleTable } from '../probe-list.js';
+import { loadSigningKey } from '../../store/index.js';
 
 function requireStore(ctx: ShellContext): void {
   const why = ctx.capture.unavailable();
   if (why) throw new UsageError(why);
 }
 
-const RECORD_OPTIONS: OptionSpec = { usage: 'record <file.db> [--since 5m|all] [--collect-binaries]', options: ['--since'], flags: ['--collect-binaries'] };
+const RECORD_OPTIONS: OptionSpec = { usage: 'record <file.db> [--since 5m|all] [--collect-binaries] [--sign KEYFILE]', options: ['--since', '--sign'], flags: ['--collect-binaries'] };
 
 /** The look-back of `--since D`, in ns (undefined when not asked). */
 function sinceOf(values: Map<string, string>): number | undefined {
@@ -32,22 +33,27 @@ export const recordCommand: ShellCommand = {
   name: 'record',
   aliases: ['w'],
   usage: RECORD_OPTIONS.usage,
-  summary: 'record every event (not just the view) to a SQLite capture; --since 5m begins with the minutes before (the ring); --collect-binaries also keeps each executed file',
+  summary: 'record every event (not just the view) to a SQLite capture; --since 5m begins with the minutes before (the ring); --collect-binaries keeps each executed file; --sign KEY signs its manifest',
   help: [
     'The shell keeps the last minutes of every attached probe\'s events in memory (the ring; the status line shows its span,',
     'e.g. "ring 9m58s"; EBPFSH_RING_MINUTES, default 10, and EBPFSH_RING_MB, default 256, bound it).',
     '--since 5m (90s, 1h) or --since all: the capture begins that long ago with the ring\'s events, the probes attached then',
     'and every attach/detach/filter since (journal rows with detail "look-back"), and what the ring evicted or the engine',
     'lost in that window as loss rows (cause ring_evicted, ...): "nothing happened" stays apart from "nothing was watched".',
+    '--sign KEYFILE: sign the manifest with an Ed25519 private key when the capture stops (ebpfsh keygen; ebpfsh verify --key PUB).',
     'e.g. record /root/incident.db --since 5m',
   ],
   async run(ctx, args) {
     requireStore(ctx);
     const { positional, values } = parseOptions(args, RECORD_OPTIONS);
     if (positional.length !== 1) throw new UsageError(`usage: ${RECORD_OPTIONS.usage}`);
-    const sink = await ctx.capture.start(positional[0]!, { sinceNs: sinceOf(values), collectBinaries: values.has('--collect-binaries') });
+    // The key before the capture: a bad key file records nothing.
+    const signPath = values.get('--sign');
+    const signing = signPath !== undefined ? loadSigningKey(signPath) : undefined;
+    const sink = await ctx.capture.start(positional[0]!, { sinceNs: sinceOf(values), collectBinaries: values.has('--collect-binaries'), signKey: signing?.pem });
     const look = lookBackLine(ctx.capture.lookBack(), ctx.engine.clock.offsetNs);
-    return { kind: 'ok', lines: [`recording to ${escapeTerminal(sink.path)} (stop to finish)`, ...(look ? [look] : [])] };
+    const signed = signing ? `, signed at stop by key ${signing.fingerprint.slice(0, 16)}` : '';
+    return { kind: 'ok', lines: [`recording to ${escapeTerminal(sink.path)} (stop to finish)${signed}`, ...(look ? [look] : [])] };
   },
 };
 

@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { compileMatcher, type ByteString, type Filters, type TraceEvent } from '../../event/index.js';
 import { type ProbeSpec } from '../../probes/index.js';
 import { CaptureError, asCaptureError } from '../errors.js';
+import { chainStatus, type ChainStatus } from './chain-status.js';
 import { copyEvidence, openEvidence, privateTempDir } from './evidence-file.js';
 import { forensicViewsSql } from './forensic-views.js';
 import { isBackgroundAttach } from '../journal-detail.js';
@@ -103,7 +104,8 @@ export interface EventQuery {
 const QUERY_CHILD = siblingModule(import.meta.url, 'query-child');
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 
-function readHeader(fd: number, size: number, name: string): { wal: boolean; version: number } {
+/** Checks a capture's SQLite header (magic, size, pages); returns whether it is in WAL form and its user_version. */
+export function readHeader(fd: number, size: number, name: string): { wal: boolean; version: number } {
   if (size === 0) throw new CaptureError(`${name} is empty: not an ebpfsh capture`, 'NOTCAPTURE');
   const h = Buffer.alloc(100);
   try {
@@ -187,6 +189,11 @@ export class CaptureReader {
       this.cleanup();
       throw asCaptureError(e, name);
     }
+  }
+
+  /** A quick look at the integrity chain (chain-status.ts): cheap enough for every open; `ebpfsh verify` checks every row. */
+  chainStatus(): ChainStatus {
+    return chainStatus(this.db, this.schema.version);
   }
 
   /** Opens and validates a capture; throws one clear CaptureError for anything that is not a readable capture. */

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { PROBES, type ProbeSpec } from '../../probes/index.js';
-import { BINARY_TABLES, CORE_TABLES, SCHEMA_VERSION, coreTableSql, eventsViewSql, ident, probeColumns, probeTableSql, sqlType, type CoreTable } from '../schema.js';
+import { BINARY_TABLES, CHAIN_SINCE, CHAIN_TABLES, CORE_TABLES, SCHEMA_VERSION, coreTableSql, eventsViewSql, ident, probeColumns, probeTableSql, sqlType, type CoreTable } from '../schema.js';
 
 /**
  * The first schema (version 1), frozen: what captures written by it hold.
@@ -19,7 +19,8 @@ const V1_CORE_TABLES: readonly CoreTable[] = CORE_TABLES.filter((t) => (t.since 
 
 /** Core tables of a schema version. */
 export function coreTablesOf(version: number): readonly CoreTable[] {
-  return version === 1 ? V1_CORE_TABLES : CORE_TABLES.filter((t) => (t.since ?? 1) <= version);
+  const core = version === 1 ? V1_CORE_TABLES : CORE_TABLES.filter((t) => (t.since ?? 1) <= version);
+  return version >= CHAIN_SINCE ? [...core, ...CHAIN_TABLES] : core;
 }
 
 /** Statements that create a version-1 capture (for fixtures and tests of migration). */
@@ -47,12 +48,16 @@ const MIGRATIONS: Migration[] = [
   },
   // 3: probes may gain fields (FieldSpec.since); version 3 added execsnoop's fileless, env and env_cut.
   { from: 2, up: (db) => addProbeColumnsSince(db, 3) },
-  // 4: executed binaries (the binaries tables, empty; execsnoop's exe_* identity columns, NULL in old rows).
+  // 4: executed binaries (the binaries tables, empty; execsnoop's exe_* identity columns, NULL in old rows),
+  // and the integrity chain: empty chain tables and a 'migrated' genesis, so the capture reads as
+  // unverifiable (no chain), never as tampered.
   {
     from: 3,
     up(db) {
       for (const t of CORE_TABLES.filter((x) => x.since === 4 && BINARY_TABLE_NAMES.has(x.name))) db.exec(coreTableSql(t));
       addProbeColumnsSince(db, 4);
+      for (const t of CHAIN_TABLES) db.exec(coreTableSql(t));
+      db.prepare("INSERT INTO chain (seq, kind, prev_hash, hash, rows, tables) VALUES (0, 'migrated', zeroblob(32), zeroblob(32), 0, '[]')").run();
     },
   },
 ];

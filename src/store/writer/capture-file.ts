@@ -8,6 +8,7 @@ import { hostFacts } from '../host.js';
 import { addMissingProbeTables, migrate } from '../reader/migrations.js';
 import { APPLICATION_ID, SCHEMA_VERSION, createSchemaSql, finalizeIndexSql } from '../schema.js';
 import { validateCapture } from '../reader/validate.js';
+import { ChainWriter, writeGenesis } from './chain-writer.js';
 import * as sameFile from './same-file.js';
 import type { WriterFiles } from './same-file.js';
 
@@ -231,6 +232,7 @@ export function createCapture(given: string, meta: CaptureMeta, reserveBytes: nu
       ).run(meta.toolVersion, SCHEMA_VERSION, host.hostname, host.kernelRelease, host.bootId, meta.clockOffsetNs, meta.startNs,
         new Date(Math.floor((meta.startNs + meta.clockOffsetNs) / 1e6)).toISOString(), JSON.stringify(meta.commandLine), process.pid, meta.startNs);
       db!.prepare("INSERT INTO journal (ts, action, detail) VALUES (?, 'start', ?)").run(meta.startNs, `recording by ${meta.commandLine.join(' ')}${meta.startDetail ? `; ${meta.startDetail}` : ''}`);
+      writeGenesis(db!);
       db!.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
     db.close(); // checkpoints into the capture and removes the -wal and -shm; our empty -journal normally stays
@@ -340,6 +342,10 @@ export function recoverCapture(path: string, nowNs: number = Number(process.hrti
         db.prepare("INSERT INTO journal (ts, action, detail) VALUES (?, 'recovered', ?)").run(gapStart ?? 0,
           'the recorder died without stopping: nothing is known after the last committed batch');
         db.prepare("UPDATE capture SET clean_stop = 0, end_ns = ?, end_time = NULL, stop_reason = 'recorder died'").run(gapStart);
+        // Chained as a batch of its own kind: verify says the chain of the recording ends before it.
+        const chain = new ChainWriter(db);
+        chain.append('recovered');
+        chain.commit();
       }
       for (const sql of finalizeIndexSql(PROBES)) db.exec(sql);
     })();

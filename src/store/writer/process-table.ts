@@ -7,18 +7,20 @@ import type { SqlOp } from './writer-protocol.js';
 
 const PROCESS_COLS = 'boot_id, pid, start_ticks, parent_pid, parent_start_ticks, uid, comm, comm_raw, exe, exe_raw, argv, argv_raw, start_ns, exit_ns, exit_code, source';
 const PROCESS_PH = PROCESS_COLS.split(',').map(() => '?').join(', ');
-const UPSERT_SEED = `INSERT INTO processes (${PROCESS_COLS}) VALUES (${PROCESS_PH}) ON CONFLICT (boot_id, pid, start_ticks) DO NOTHING`;
+const UPSERT_SEED = `INSERT INTO processes (${PROCESS_COLS}) VALUES (${PROCESS_PH}) ON CONFLICT (boot_id, pid, start_ticks) DO NOTHING RETURNING id`;
 const UPSERT_FORK = `INSERT INTO processes (${PROCESS_COLS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, p.exe, p.exe_raw, p.argv, p.argv_raw, ?, NULL, NULL, 'fork'
   FROM (SELECT 1) LEFT JOIN processes p ON p.boot_id = ? AND p.pid = ? AND p.start_ticks = ? WHERE true
-  ON CONFLICT (boot_id, pid, start_ticks) DO UPDATE SET start_ns = coalesce(start_ns, excluded.start_ns), parent_pid = excluded.parent_pid, parent_start_ticks = excluded.parent_start_ticks`;
+  ON CONFLICT (boot_id, pid, start_ticks) DO UPDATE SET start_ns = coalesce(start_ns, excluded.start_ns), parent_pid = excluded.parent_pid, parent_start_ticks = excluded.parent_start_ticks RETURNING id`;
 const UPSERT_EXEC = `INSERT INTO processes (${PROCESS_COLS}) VALUES (${PROCESS_PH})
   ON CONFLICT (boot_id, pid, start_ticks) DO UPDATE SET uid = excluded.uid, comm = excluded.comm, comm_raw = excluded.comm_raw,
-  exe = excluded.exe, exe_raw = excluded.exe_raw, argv = excluded.argv, argv_raw = excluded.argv_raw`;
+  exe = excluded.exe, exe_raw = excluded.exe_raw, argv = excluded.argv, argv_raw = excluded.argv_raw RETURNING id`;
 const UPSERT_EXIT = `INSERT INTO processes (${PROCESS_COLS}) VALUES (${PROCESS_PH})
-  ON CONFLICT (boot_id, pid, start_ticks) DO UPDATE SET exit_ns = excluded.exit_ns, exit_code = excluded.exit_code`;
+  ON CONFLICT (boot_id, pid, start_ticks) DO UPDATE SET exit_ns = excluded.exit_ns, exit_code = excluded.exit_code RETURNING id`;
 // An exec with the full argv (a lifecycle record keeps 1 KiB) but no start time: the live process of that pid.
 const UPDATE_FROM_EXEC = `UPDATE processes SET exe = ?, exe_raw = ?, argv = ?, argv_raw = ?, comm = ?, comm_raw = ?, uid = ?
-  WHERE id = (SELECT id FROM processes WHERE boot_id = ? AND pid = ? AND exit_ns IS NULL ORDER BY start_ticks DESC LIMIT 1)`;
+  WHERE id = (SELECT id FROM processes WHERE boot_id = ? AND pid = ? AND exit_ns IS NULL ORDER BY start_ticks DESC LIMIT 1) RETURNING id`;
+
+// Every statement ends RETURNING id: the writer chains the rows it wrote in place as chain_updates (chain-writer.ts).
 
 /**
  * The capture's process table as statements: one upsert per fact a probe

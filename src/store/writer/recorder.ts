@@ -43,6 +43,8 @@ export interface RecorderOptions {
   lookBackStartNs?: number;
   /** Hashing of executed files into the binaries table (bounds, --collect-binaries); false: none. */
   binaries?: BinaryHashOptions | false;
+  /** An Ed25519 private key (PKCS#8 PEM, see loadSigningKey) to sign the manifest with when recording stops. */
+  signKey?: string;
 }
 
 /** How a recording ended. */
@@ -112,9 +114,10 @@ export class Recorder {
   private stopping: Promise<StopResult> | undefined;
   private stopListeners = new Set<(r: StopResult) => void>();
   private failure: CaptureError | undefined;
-  private readonly opts: Required<Omit<RecorderOptions, 'commandLine' | 'clockOffsetNs' | 'lookBackStartNs' | 'binaries'>>;
+  private readonly opts: Required<Omit<RecorderOptions, 'commandLine' | 'clockOffsetNs' | 'lookBackStartNs' | 'binaries' | 'signKey'>>;
   /** Hashes executed files off the event path (undefined: hashing is off). */
   private readonly hasher: BinaryHasher | undefined;
+  private readonly signKey: string | undefined;
   private readonly ready: Promise<void>;
 
   private constructor(
@@ -132,6 +135,7 @@ export class Recorder {
       reserveBytes: opts.reserveBytes ?? 8 << 20,
       lossIntervalMs: opts.lossIntervalMs ?? 1000,
     };
+    this.signKey = opts.signKey;
     const startNs = monoNs();
     const lookBack = opts.lookBackStartNs !== undefined && opts.lookBackStartNs < startNs ? opts.lookBackStartNs : undefined;
     const created = createCapture(path, {
@@ -330,7 +334,7 @@ export class Recorder {
       if (this.writerExited) resolve(exited);
       else this.worker.once('exit', () => resolve(exited));
     });
-    this.post({ t: 'finish', ops, final }, transfer);
+    this.post({ t: 'finish', ops, final, signKey: this.signKey }, transfer);
     const fin = await done;
     await this.worker.terminate();
     this.committed += fin.rows;

@@ -1,6 +1,6 @@
 import type { TraceEvent } from '../../event/index.js';
 import { PROBES } from '../../probes/index.js';
-import { ident } from '../schema.js';
+import { ident, sqlType } from '../schema.js';
 import { RowEncoder } from './row-encoder.js';
 import type { RowsOp, TableDesc } from './writer-protocol.js';
 
@@ -53,7 +53,7 @@ function tableDesc(table: string, enc: RowEncoder): TableDesc {
   const [lean1, leanK] = statements(enc.columns.filter((c) => c.kind !== 'raw'));
   const leanPlan: number[] = [];
   for (let c = 0; c < enc.plan.length; c += 2) if (enc.columns[c / 2]!.kind !== 'raw') leanPlan.push(enc.plan[c]!, enc.plan[c + 1]!);
-  return { lean1, leanK, full1, fullK, k, slots: enc.slots, leanPlan, fullPlan: enc.plan };
+  return { table, columns: enc.columns.map((c) => `${c.name}:${sqlType(c.kind)}`), lean1, leanK, full1, fullK, k, slots: enc.slots, leanPlan, fullPlan: enc.plan };
 }
 
 /**

@@ -18,6 +18,9 @@ export interface WriterInit {
 
 /** What the writer thread needs to insert a probe table's columnar rows (sent with each batch; small). */
 export interface TableDesc {
+  /** The probe table, and its columns after id in insert (and table) order as `name:TYPE`: the chain hashes the rows from these. */
+  table: string;
+  columns: string[];
   /** Statements with every column ("full") or without the raw twins ("lean"), for 1 and k rows. */
   lean1: string;
   leanK: string;
@@ -59,8 +62,8 @@ export type Op = SqlOp | RowsOp;
 export type ToWriter =
   /** One transaction. */
   | { t: 'batch'; seq: number; ops: Op[] }
-  /** The last transaction, then `final` (indexes), checkpoint and journal_mode=DELETE. */
-  | { t: 'finish'; ops: Op[]; final: string[] };
+  /** The last transaction with the manifest (signed with `signKey`, PKCS#8 PEM, when given), then `final` (indexes), checkpoint and journal_mode=DELETE. */
+  | { t: 'finish'; ops: Op[]; final: string[]; signKey?: string };
 
 /** Writer thread -> main thread. */
 export type FromWriter =

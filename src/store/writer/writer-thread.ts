@@ -7,6 +7,8 @@
 import Database from 'better-sqlite3';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { digestRowsOp } from './chain-rows.js';
+import { ChainWriter, tableOfStatement } from './chain-writer.js';
 import { openFileKeys, verifyWriterOpen } from './same-file.js';
 import type { FromWriter, Op, RowsOp, ToWriter, WriterInit } from './writer-protocol.js';
 
@@ -23,6 +25,8 @@ db.pragma(`synchronous = ${init.synchronous}`);
 db.pragma('cache_size = -32768');
 db.pragma('busy_timeout = 5000');
 const statements = new Map<string, Database.Statement>();
+// The integrity chain: every transaction below ends by chaining the rows it inserted (chain-writer.ts).
+const chain = new ChainWriter(db);
 
 /** CPU time of this thread in ms (Linux /proc, 10 ms ticks), for the benchmark; undefined elsewhere. */
 function threadCpuMs(): number | undefined {
@@ -120,17 +124,46 @@ function runRows(op: RowsOp): number {
 /** Runs one op; returns the number of event rows it inserted. */
 function runOp(op: Op): number {
   if ('sql' in op) {
-    stmt(op.sql).run(op.p ?? []);
+    const s = stmt(op.sql);
+    if (s.reader) {
+      // RETURNING id: a row written in place (an upsert); the chain covers it through chain_updates.
+      const ids = s.raw(true).all(op.p ?? []) as [number][];
+      const table = tableOfStatement(op.sql);
+      if (table) chain.touch(table, ids.map((r) => r[0]));
+    } else s.run(op.p ?? []);
     return 0;
   }
-  return runRows(op);
+  // The chain's digest from the values bound (cheaper than reading the rows back); ids follow the table's last.
+  const table = op.d.table;
+  const fast = chain.enabled && chain.sameLayout(table, op.d.columns);
+  const first = fast ? chain.lastIdOf(table) + 1 : 0;
+  const n = runRows(op);
+  if (fast && chain.lastIdOf(table) === first + n - 1) {
+    const d = digestRowsOp(op, first);
+    if (d) chain.offer(table, first, first + n - 1, d);
+  }
+  return n;
 }
 
-const runBatch = db.transaction((ops: Op[]) => {
+const chainedBatch = db.transaction((ops: Op[], final?: { signKey?: string }) => {
   let rows = 0;
   for (const op of ops) rows += runOp(op);
+  chain.append(final ? 'final' : 'batch');
+  if (final) chain.writeManifest(final.signKey);
   return rows;
 });
+
+/** One transaction of `ops`, chained; with `final`, the stop batch and the manifest. */
+function runBatch(ops: Op[], final?: { signKey?: string }): number {
+  try {
+    const rows = chainedBatch(ops, final);
+    chain.commit();
+    return rows;
+  } catch (e) {
+    chain.rollback();
+    throw e;
+  }
+}
 
 function isFull(e: unknown): boolean {
   const err = e as { code?: string; message?: string } | undefined;
@@ -157,7 +190,7 @@ function finish(msg: Extract<ToWriter, { t: 'finish' }>): void {
   let error: string | undefined;
   let rows = 0;
   try {
-    if (msg.ops.length) rows = runBatch(msg.ops);
+    rows = runBatch(msg.ops, { signKey: msg.signKey });
     for (const sql of msg.final) db.exec(sql);
   } catch (e) {
     error = String((e as Error | undefined)?.message);

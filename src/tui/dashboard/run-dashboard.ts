@@ -1,4 +1,5 @@
 import { CaptureReader } from '../../store/index.js';
+import { warnIfChainBroken } from '../../commands/chain-warning.js';
 import { UsageError, errorLine } from '../../commands/errors.js';
 import type { Signals } from '../../commands/signals.js';
 import { escapeTerminal } from '../../text/index.js';
@@ -10,6 +11,7 @@ export async function runDashboardOnCapture(path: string, signals: Signals): Pro
   if (!process.stdin.isTTY || !process.stdout.isTTY)
     throw new UsageError('ebpfsh dash needs a terminal (for text, use: ebpfsh info / ebpfsh query)');
   const r = CaptureReader.open(path);
+  warnIfChainBroken(r, path);
   let model;
   try {
     model = await modelOfCapture(r, (n) => process.stderr.write(`\rebpfsh: reading ${escapeTerminal(path)}: ${n} events`));

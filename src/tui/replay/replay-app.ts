@@ -1,4 +1,5 @@
 import { createElement } from 'react';
+import { warnIfChainBroken } from '../../commands/chain-warning.js';
 import { errorLine } from '../../commands/errors.js';
 import type { Signals } from '../../commands/signals.js';
 import { historyFile, loadHistory } from '../../session/index.js';
@@ -34,6 +35,7 @@ export interface OpenReplay {
 export function openReplay(path: string, opts: { firstScreen?: number } = {}): OpenReplay {
   const reader = CaptureReader.open(path);
   try {
+    warnIfChainBroken(reader, path);
     const source = new ReplaySource(reader);
     const hist = historyFile();
     const model = replayModel(source, { historyFile: hist, history: loadHistory(hist) });
