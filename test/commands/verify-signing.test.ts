@@ -102,10 +102,13 @@ describe('keygen, record --sign and verify --key', () => {
     writeFileSync(join(t.dir, 'bad.key'), 'nope');
     await expect(recordCommand.run(ctx, [join(t.dir, 'x.db'), '--sign', join(t.dir, 'bad.key')])).rejects.toThrow(/not a PEM private key/);
     expect(started).toBe(false);
-    await expect(recordCommand.run(ctx, [join(t.dir, 'x.db'), '--sign'])).rejects.toThrow(/usage: record <file.db> \[--sign KEYFILE\]/);
+    await expect(recordCommand.run(ctx, [join(t.dir, 'x.db'), '--sign'])).rejects.toThrow(/--sign needs a value \(usage: record <file.db> .*\[--sign KEYFILE\]\)/);
     const good = generateSigningKeys(join(t.dir, 'shell'));
     let opts: unknown;
-    const ctx2 = { capture: { unavailable: () => null, start: async (_p: string, o: unknown) => ((opts = o), { path: 'x.db' }) } } as unknown as ShellContext;
+    const ctx2 = {
+      capture: { unavailable: () => null, lookBack: () => null, start: async (_p: string, o: unknown) => ((opts = o), { path: 'x.db' }) },
+      engine: { clock: { offsetNs: 0 } },
+    } as unknown as ShellContext;
     const out = await recordCommand.run(ctx2, ['x.db', '--sign', good.privatePath]);
     expect((opts as { signKey: string }).signKey).toContain('BEGIN PRIVATE KEY');
     expect(JSON.stringify(out)).toContain('signed at stop by key');

@@ -36,7 +36,9 @@ describe('decoding byte fixtures', () => {
   it('decodes an exec with argv, and a failed one with its error', () => {
     const args = Buffer.from('ls\0-la\0/tmp/a b\0');
     const e = decode(execsnoop, execRecord(probeId(execsnoop), { ret: 0, filename: Buffer.from('/bin/ls'), exe: Buffer.from('/usr/bin/ls'), args, argc: 3 }));
-    expect(e.fields).toEqual({ ret: 0, filename: '/bin/ls', exe: '/usr/bin/ls', argv: ['ls', '-la', '/tmp/a b'], argc: 3, args_size: args.length, fileless: null, env: [], env_cut: 0, truncated: 0 });
+    expect(e.fields).toEqual({ ret: 0, filename: '/bin/ls', exe: '/usr/bin/ls', argv: ['ls', '-la', '/tmp/a b'], argc: 3, args_size: args.length, fileless: null, env: [], env_cut: 0, truncated: 0,
+      // the fixture's identity is not marked known: no exe_* facts
+      exe_dev: null, exe_ino: null, exe_mode: null, exe_mtime: null, exe_mtime_nsec: null, exe_size: null, exe_uid: null, exe_upper: null, exe_writable: null });
     const f = decode(execsnoop, execRecord(probeId(execsnoop), { ret: -2, filename: Buffer.from('/nope'), exe: Buffer.alloc(0), args: Buffer.from('/nope\0'), argc: 1 }));
     expect(f.fields).toMatchObject({ ret: -2, filename: '/nope', exe: '', argv: ['/nope'] });
   });

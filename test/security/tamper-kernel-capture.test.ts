@@ -6,7 +6,7 @@ import { afterAll, expect, it } from 'vitest';
 import { runVerify } from '../../src/commands/verify-command.js';
 import { generateSigningKeys } from '../../src/store/index.js';
 import { describeKernel, run } from '../helpers/kernel.js';
-import { BIN, recordWhile } from '../helpers/recording.js';
+import { OTHER_BIN, recordWhile } from '../helpers/recording.js';
 import { sha256 } from '../store/helpers.js';
 
 async function verify(path: string, key?: string): Promise<{ code: number; out: string }> {
@@ -36,7 +36,7 @@ describeKernel('a capture recorded by the real ebpfsh record --sign, checked by 
     copyFileSync(path, handed);
     chownSync(handed, 1000, 1000);
     const before = sha256(handed);
-    const user = spawnSync('setpriv', ['--reuid=1000', '--regid=1000', '--clear-groups', BIN, 'verify', handed, '--key', keys.publicPath], { encoding: 'utf8', timeout: 30_000 });
+    const user = spawnSync('setpriv', ['--reuid=1000', '--regid=1000', '--clear-groups', OTHER_BIN, 'verify', handed, '--key', keys.publicPath], { encoding: 'utf8', timeout: 30_000 });
     expect(user.stdout).toContain('INTACT');
     expect(user.status).toBe(0);
     expect(sha256(handed)).toBe(before);

@@ -12,7 +12,7 @@ describeKernel('disk full on a small tmpfs', () => {
   const mnt = join(t.dir, 'mnt');
   beforeAll(() => {
     mkdirSync(mnt);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m,mode=0700', 'ebpfsh-test', mnt]);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m,mode=0700', 'ebpfsh-test', mnt]);
   });
   afterAll(() => {
     try {

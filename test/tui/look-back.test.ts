@@ -130,7 +130,7 @@ describe('the flight ring in the shell (real capture store, fake engine)', () =>
     const cases: [string, RegExp][] = [
       [`record ${dir}/a.db --since 20m`, /the ring keeps 10m \(EBPFSH_RING_MINUTES\): use --since 10m or less, or --since all/],
       [`record ${dir}/a.db --since soon`, /--since takes a duration such as 90s, 5m or 1h, or all \(the whole ring\), not 'soon'/],
-      [`record ${dir}/a.db --bogus 1`, /unknown option --bogus \(usage: record <file\.db> \[--since 5m\|all\] \[--collect-binaries\]\)/],
+      [`record ${dir}/a.db --bogus 1`, /unknown option --bogus \(usage: record <file\.db> \[--since 5m\|all\] \[--collect-binaries\] \[--sign KEYFILE\]\)/],
       [`record ${dir}/a.db --since`, /--since needs a value/],
       [`record ${dir}/a.db --since 1m --since 2m`, /--since given twice/],
       [`mark saw it --save ${dir}/b.db`, /quote the mark's text when giving options/],

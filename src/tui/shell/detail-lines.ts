@@ -21,6 +21,22 @@ function value(name: string, v: unknown, probe: ProbeSpec | undefined): string {
   return escapeTerminal(String(v));
 }
 
+/** Fields that share a prefix with three or more others (exe_dev, exe_ino, ...; old_real, old_eff, ...): shown on one line, so the pane stays a page. */
+function fieldGroups(names: readonly string[], e: TraceEvent): Map<string, string> {
+  const count = new Map<string, number>();
+  const prefixOf = (n: string) => (n.includes('_') && !Array.isArray(e.fields[n]) ? n.slice(0, n.indexOf('_')) : undefined);
+  for (const n of names) {
+    const p = prefixOf(n);
+    if (p) count.set(p, (count.get(p) ?? 0) + 1);
+  }
+  const out = new Map<string, string>();
+  for (const n of names) {
+    const p = prefixOf(n);
+    if (p && count.get(p)! >= 4) out.set(n, p);
+  }
+  return out;
+}
+
 /**
  * Every line of the detail pane for one event: the header, every field (full
  * argv one word a line, raw and absolute paths, addresses), the process's
@@ -34,10 +50,18 @@ export function detailLines(e: TraceEvent, clock: Clock, book: ProcessBook, rows
   out.push(`cgroup ${e.cgroup}  pidns ${e.pidns}  nspid ${e.nspid}`);
   out.push('');
   const names = probe ? probe.fields.map((f) => f.name) : Object.keys(e.fields);
-  const w = Math.max(4, ...names.map((n) => n.length));
+  const groups = fieldGroups(names, e);
+  const w = Math.max(4, ...names.filter((n) => !groups.has(n)).map((n) => n.length), ...[...groups.values()].map((g) => g.length + 2));
+  const shown = new Set<string>();
   for (const name of names) {
     const v = e.fields[name];
-    if (Array.isArray(v)) {
+    const group = groups.get(name);
+    if (group !== undefined) {
+      if (shown.has(group)) continue;
+      shown.add(group);
+      const members = names.filter((n) => groups.get(n) === group);
+      out.push(`${`${group}_*`.padEnd(w)}  ${members.map((n) => `${n.slice(group.length + 1)} ${value(n, e.fields[n], probe)}`).join('  ')}`);
+    } else if (Array.isArray(v)) {
       out.push(`${name.padEnd(w)}  ${v.length} word${v.length === 1 ? '' : 's'}`);
       v.forEach((a, i) => out.push(`${''.padEnd(w)}  [${i}] ${value(name, a, probe)}`));
     } else {
