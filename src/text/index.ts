@@ -2,3 +2,4 @@ export * from './escape.js';
 export * from './errno.js';
 export * from './net.js';
 export * from './capture-cell.js';
+export * from './did-you-mean.js';
