@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { tokenize } from '../../event/index.js';
 import { parseLookBack, type LookBackStats } from '../../session/index.js';
 import { escapeTerminal } from '../../text/index.js';
@@ -53,7 +54,7 @@ export const recordCommand: ShellCommand = {
     const sink = await ctx.capture.start(positional[0]!, { sinceNs: sinceOf(values), collectBinaries: values.has('--collect-binaries'), signKey: signing?.pem });
     const look = lookBackLine(ctx.capture.lookBack(), ctx.engine.clock.offsetNs);
     const signed = signing ? `, signed at stop by key ${signing.fingerprint.slice(0, 16)}` : '';
-    return { kind: 'ok', lines: [`recording to ${escapeTerminal(sink.path)} (stop to finish)${signed}`, ...(look ? [look] : [])] };
+    return { kind: 'ok', lines: [`recording to ${escapeTerminal(resolve(sink.path))} (stop to finish)${signed}`, ...(look ? [look] : [])] };
   },
 };
 
@@ -67,7 +68,7 @@ export const stopCommand: ShellCommand = {
     requireStore(ctx);
     const s = await ctx.capture.stop();
     if (!s) return { kind: 'error', message: 'not recording (record <file.db> to start)' };
-    return { kind: 'ok', lines: [`stopped: ${escapeTerminal(s.path)}, ${s.events} events, ${formatBytes(s.bytes)}, ${formatDuration(Date.now() - s.startedAt)}`] };
+    return { kind: 'ok', lines: [`stopped: ${escapeTerminal(resolve(s.path))}, ${s.events} events, ${formatBytes(s.bytes)}, ${formatDuration(Date.now() - s.startedAt)}`] };
   },
 };
 

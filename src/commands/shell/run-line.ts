@@ -1,4 +1,5 @@
 import { tokenize } from '../../event/index.js';
+import { didYouMean, escapeTerminal } from '../../text/index.js';
 import { errorLine } from '../errors.js';
 import { findCommand } from './help.js';
 import type { CommandOutcome, ShellContext } from './types.js';
@@ -14,11 +15,17 @@ export async function runCommandLine(ctx: ShellContext, line: string): Promise<C
   const { name, rest } = splitCommandLine(line);
   if (!name) return { kind: 'ok', lines: [] };
   const cmd = findCommand(ctx.commands, name);
-  if (!cmd) return { kind: 'error', message: `unknown command ':${name}' (:help lists the commands)` };
+  if (!cmd) return { kind: 'error', message: unknownCommand(ctx, name) };
   try {
     const args = cmd.rawArgs ? (rest ? [rest] : []) : tokenize(rest);
     return await cmd.run(ctx, args);
   } catch (e) {
     return { kind: 'error', message: errorLine(e) };
   }
+}
+
+/** `unknown command ':atach' (did you mean :attach? :help lists the commands)` */
+function unknownCommand(ctx: ShellContext, name: string): string {
+  const guess = didYouMean(name, ctx.commands.map((c) => c.name));
+  return `unknown command ':${escapeTerminal(name)}' (${guess ? `did you mean :${guess}? ` : ''}:help lists the commands)`;
 }
