@@ -8,7 +8,7 @@ import { ALT_SCREEN_ON, releaseTerminal, writeTerminal } from './terminal.js';
 
 /** What one full-screen app (the live shell, or replay) brings to the one lifecycle. */
 export interface AppSpec {
-  /** The shell model the app renders: `:quit`, Ctrl-C and `:dash` reach the lifecycle through it. */
+  /** The shell model the app renders: `:quit`, Ctrl-D, a confirmed Ctrl-C and `:dash` reach the lifecycle through it. */
   model: { onQuit: (reason: string) => void; onDashboard: (() => void) | null; say(text: string, tone: 'info'): void };
   /** The root element ink renders (again after the dashboard). */
   element(): ReactElement;
@@ -26,8 +26,9 @@ export interface AppSpec {
 
 /**
  * The one lifecycle of the full-screen apps: mounts ink on the alternate
- * screen, wires `:dash`, and on `:quit`, Ctrl-C, SIGINT, SIGTERM, SIGHUP or an
- * uncaught error shuts down exactly once: release (probes detached even if
+ * screen, wires `:dash`, and on `:quit`, Ctrl-D, a second Ctrl-C (the model
+ * asks first: in raw mode the key is input, not a signal), SIGINT, SIGTERM,
+ * SIGHUP or an uncaught error shuts down exactly once: release (probes detached even if
  * the rest fails), terminal restored, the error said in one line, then close
  * (the capture finalized). Returns the exit code; after a hang-up it exits
  * itself, without Node's terminal reset (which aborts on a gone terminal).

@@ -16,6 +16,7 @@ export const KEY = {
   tab: '\t',
   backspace: '\x7f',
   ctrlC: '\x03',
+  ctrlD: '\x04',
 };
 
 /** Lets React commit and ink render. */

@@ -187,11 +187,16 @@ describe('replay screen (a capture recorded by the real Recorder)', () => {
     expect((await replay()).quits).toEqual([]);
   });
 
-  it(':quit and Ctrl-C leave', async () => {
+  it(':quit leaves; Ctrl-C asks first, and a replay key in between cancels it', async () => {
     const r = await replay();
     await r.command('quit');
     expect(r.quits).toEqual([':quit']);
     const r2 = await replay();
+    await r2.type(KEY.ctrlC);
+    expect(r2.quits).toEqual([]);
+    expect(r2.frame()).toContain('press Ctrl-C again within 3 s (or :quit) to quit: the replay closes, the capture is unchanged');
+    await r2.type('.', KEY.ctrlC);
+    expect(r2.quits).toEqual([]);
     await r2.type(KEY.ctrlC);
     expect(r2.quits).toEqual(['Ctrl-C']);
   });

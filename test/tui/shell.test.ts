@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup } from 'ink-testing-library';
 import { execEvent, openEvent } from './fake-engine.js';
+import { QUIT_CONFIRM_MS } from '../../src/commands/shell/index.js';
 import { KEY, renderShell, settle } from './render-shell.js';
 
 afterEach(() => cleanup());
@@ -183,13 +184,81 @@ describe('shell screen', () => {
     expect(frame()).toContain('no events yet');
   });
 
-  it(':quit and Ctrl-C ask to leave', async () => {
+  it(':quit and Ctrl-D on an empty line leave at once', async () => {
     const a = renderShell();
     await a.command('quit');
     expect(a.quits).toEqual([':quit']);
     const b = renderShell();
-    await b.type(KEY.ctrlC);
-    expect(b.quits).toEqual(['Ctrl-C']);
+    await b.type(KEY.ctrlD);
+    expect(b.quits).toEqual(['Ctrl-D']);
+  });
+
+  it('Ctrl-D on a line holding text does not leave', async () => {
+    const { type, frame, quits } = renderShell();
+    await type(':', 'a', 't', KEY.ctrlD);
+    expect(quits).toEqual([]);
+    expect(frame()).toContain(':at');
+  });
+
+  it('Ctrl-C clears a line holding text, and the shell stays', async () => {
+    const { type, frame, quits, model } = renderShell();
+    await type(':', 'm', 'a', 'r', 'k', ' ', 'z', 'q', 'x');
+    expect(frame()).toContain(':mark zqx');
+    await type(KEY.ctrlC);
+    expect(quits).toEqual([]);
+    expect(model.mode).toBe('events');
+    expect(model.line.text).toBe('');
+    expect(frame()).not.toContain(':mark zqx');
+    expect(frame()).not.toContain('press Ctrl-C again');
+  });
+
+  it('Ctrl-C closes the detail pane or the pager, and the shell stays', async () => {
+    const { type, command, frame, quits, engine, model } = renderShell();
+    await command('attach exec');
+    engine.emit([execEvent({ pid: 4242, argv: ['/bin/true', 'detail-me'] })]);
+    await settle(40);
+    await type(KEY.enter);
+    expect(frame()).toContain('event #');
+    await type(KEY.ctrlC);
+    expect(model.pane.kind).toBe('events');
+    expect(frame()).not.toContain('event #');
+    await command('help');
+    expect(model.pane.kind).toBe('pager');
+    await type(KEY.ctrlC);
+    expect(model.pane.kind).toBe('events');
+    expect(quits).toEqual([]);
+    expect(frame()).not.toContain('press Ctrl-C again');
+  });
+
+  it('Ctrl-C on an empty line asks first; a second Ctrl-C leaves', async () => {
+    const { type, frame, quits } = renderShell();
+    await type(KEY.ctrlC);
+    expect(quits).toEqual([]);
+    expect(frame()).toContain('press Ctrl-C again within 3 s (or :quit) to quit: probes are detached');
+    await type(KEY.ctrlC);
+    expect(quits).toEqual(['Ctrl-C']);
+  });
+
+  it('two Ctrl-C arriving in one chunk leave', async () => {
+    const { type, quits } = renderShell();
+    await type(KEY.ctrlC + KEY.ctrlC);
+    expect(quits).toEqual(['Ctrl-C']);
+  });
+
+  it('a key between the two Ctrl-C cancels the quit', async () => {
+    const { type, quits } = renderShell();
+    await type(KEY.ctrlC, KEY.down, KEY.ctrlC);
+    expect(quits).toEqual([]);
+  });
+
+  it('a second Ctrl-C after the window asks again instead of leaving', () => {
+    const { quits, model } = renderShell();
+    const ctrlC = { ctrl: true } as Parameters<typeof model.input>[1];
+    model.input('c', ctrlC, 10_000);
+    model.input('c', ctrlC, 10_000 + QUIT_CONFIRM_MS + 1);
+    expect(quits).toEqual([]);
+    model.input('c', ctrlC, 10_000 + 2 * QUIT_CONFIRM_MS);
+    expect(quits).toEqual(['Ctrl-C']);
   });
 
   it('without a capture store, record, stop, mark and query say so plainly instead of pretending', async () => {

@@ -1,6 +1,9 @@
 import { UsageError } from '../errors.js';
 import type { ShellCommand, ShellContext } from './types.js';
 
+/** How long a first Ctrl-C on the shell's empty line waits for the second one that quits (any other key cancels it). */
+export const QUIT_CONFIRM_MS = 3000;
+
 /** The command called `name` or one of its aliases. */
 export function findCommand(commands: readonly ShellCommand[], name: string): ShellCommand | undefined {
   const n = name.replace(/^:/, '').toLowerCase();
@@ -14,7 +17,8 @@ function overview(ctx: ShellContext): string[] {
     '',
     'keys: Up/Down/PgUp/PgDn scroll the events, End follows, Enter opens the detail of the selected event,',
     '      / searches (/ Enter again: the next older match), : starts a command (Tab completes, Up/Down history),',
-    '      Esc closes a pane or cancels the line, Ctrl-C quits',
+    '      Esc closes a pane or cancels the line; Ctrl-C clears the line or closes the pane, and on an empty line asks:',
+    `      a second Ctrl-C within ${QUIT_CONFIRM_MS / 1000} s quits (${ctx.replay ? 'the capture stays unchanged' : 'probes detached, the capture finalized'}), as do :quit and Ctrl-D`,
     ':help <command> for one command',
   ];
 }

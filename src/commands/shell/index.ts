@@ -4,6 +4,6 @@ export * from './run-line.js';
 export * from './completion.js';
 export * from './view-filter.js';
 export * from './format.js';
-export { findCommand } from './help.js';
+export { findCommand, QUIT_CONFIRM_MS } from './help.js';
 export { processLine } from './tree.js';
 export { tableLines } from './capture-commands.js';

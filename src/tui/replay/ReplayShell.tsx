@@ -46,7 +46,8 @@ export function replayInput(model: ShellModel, source: ReplaySource, input: stri
   // Keys pressed quickly can arrive as one chunk ("++"): when every one is a replay key, take each.
   const each = input.length > 1 && /^[ .+\-[\]]+$/.test(input) && model.mode === 'events' && model.pane.kind === 'events';
   if (each) for (const ch of input) replayKey(model, source, ch, key);
-  else if (!replayKey(model, source, input, key)) model.input(input, key);
+  if (each || replayKey(model, source, input, key)) model.keyTakenElsewhere();
+  else model.input(input, key);
   // The detail pane is the live one; in replay its ancestry comes from the capture.
   if (model.pane.kind === 'detail') {
     const i = model.pane.lines.indexOf(LIVE_ANCESTRY);

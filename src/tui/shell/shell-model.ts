@@ -1,6 +1,7 @@
 import type { Key } from 'ink';
 import { formatEventLine } from '../../commands/event-format.js';
 import {
+  QUIT_CONFIRM_MS,
   SHELL_COMMANDS,
   completeLine,
   runCommandLine,
@@ -71,7 +72,7 @@ export class ShellModel implements ViewControl {
   pane: Pane = { kind: 'events' };
   transcript: TranscriptLine[] = [];
   captureStats: CaptureStats | null = null;
-  /** Called once when the user asks to leave (`:quit`, Ctrl-C). */
+  /** Called once when the user asks to leave (`:quit`, Ctrl-D, a confirmed Ctrl-C). */
   onQuit: (reason: string) => void = () => {};
   /** Called on `:dash`; null where the UI has no dashboard (e.g. ink tests). */
   onDashboard: (() => void) | null = null;
@@ -86,6 +87,8 @@ export class ShellModel implements ViewControl {
   private viewFilter: ViewFilter | null = null;
   private lastSearch = '';
   private quitting = false;
+  /** When a Ctrl-C on an empty line asked "again to quit?" (null: not asked, or cancelled by another key). */
+  private quitAskedAt: number | null = null;
   private lastHealth: ReaderHealth | undefined;
   private unsubscribe: (() => void) | null = null;
 
@@ -289,10 +292,17 @@ export class ShellModel implements ViewControl {
 
   // ---- keys ----
 
-  /** Handles one ink input event (a key, or a pasted chunk). */
-  input(input: string, key: Key): void {
-    if (key.ctrl && input === 'c') return this.quit('Ctrl-C');
-    if (key.return) this.enter();
+  /**
+   * Handles one ink input event (a key, or a pasted chunk). In raw mode the
+   * keyboard's Ctrl-C is this input, not SIGINT: it never ends an incident's
+   * shell by reflex (see interrupt); a real SIGINT still goes to the lifecycle.
+   */
+  input(input: string, key: Key, now = Date.now()): void {
+    const interrupting = key.ctrl && input === 'c';
+    if (!interrupting) this.quitAskedAt = null;
+    if (interrupting) this.interrupt(now);
+    else if (key.ctrl && input === 'd') this.endOfInput();
+    else if (key.return) this.enter();
     else if (key.escape) this.escape();
     else if (key.tab) this.tab();
     else if (key.backspace || key.delete) this.backspace();
@@ -305,7 +315,7 @@ export class ShellModel implements ViewControl {
     else if (key.home) this.home();
     else if (key.end) this.end();
     else if (key.ctrl) this.ctrlKey(input);
-    else if (input.length > 1) this.paste(input);
+    else if (input.length > 1) this.paste(input, now);
     else if (input) this.typeChar(input);
     this.scroll.keepInView();
     this.changed();
@@ -313,17 +323,56 @@ export class ShellModel implements ViewControl {
 
   /**
    * A chunk of several characters: pasted text, or tmux send-keys 'text' Enter
-   * ("text\r"). Each CR or LF ends a command; tabs become spaces.
+   * ("text\r"). Each CR or LF ends a command; tabs become spaces. Ctrl-C and
+   * Ctrl-D keep their meaning (two quick presses can arrive as one chunk).
    */
-  private paste(chunk: string): void {
+  private paste(chunk: string, now: number): void {
     let prevCr = false;
     for (const ch of chunk) {
-      if (ch === '\r' || (ch === '\n' && !prevCr)) this.enter();
+      if (ch !== '\x03') this.quitAskedAt = null;
+      if (ch === '\x03') this.interrupt(now);
+      else if (ch === '\x04') this.endOfInput();
+      else if (ch === '\r' || (ch === '\n' && !prevCr)) this.enter();
       else if (ch === '\t') this.typeChar(' ');
       else if (ch === '\x7f' || ch === '\b') this.backspace();
       else if (ch >= ' ' && ch !== '\x7f') this.typeChar(ch);
       prevCr = ch === '\r';
     }
+  }
+
+  /**
+   * Ctrl-C undoes the nearest thing first: the line being typed, then an open
+   * pane; only on an empty line with nothing open does it ask, and a second
+   * Ctrl-C within QUIT_CONFIRM_MS quits.
+   */
+  private interrupt(now: number): void {
+    if (this.mode !== 'events') {
+      this.prompt.close();
+      return;
+    }
+    if (this.pane.kind !== 'events') {
+      this.pane = { kind: 'events' };
+      return;
+    }
+    if (this.quitAskedAt !== null && now - this.quitAskedAt <= QUIT_CONFIRM_MS) return this.quit('Ctrl-C');
+    this.quitAskedAt = now;
+    this.say(`press Ctrl-C again within ${QUIT_CONFIRM_MS / 1000} s (or :quit) to quit: ${this.whatQuitDoes()}`, 'info');
+  }
+
+  /** What leaving does, said before the user confirms it. */
+  private whatQuitDoes(): string {
+    if (this.ctx.replay) return 'the replay closes, the capture is unchanged';
+    return this.ctx.capture.current() ? 'probes are detached and the capture finalized' : 'probes are detached';
+  }
+
+  /** A key another handler took (replay's play and step keys): like any key but Ctrl-C, it cancels a pending "again to quit". */
+  keyTakenElsewhere(): void {
+    this.quitAskedAt = null;
+  }
+
+  /** Ctrl-D quits from an empty line, as in a terminal; on a line with text it does nothing. */
+  private endOfInput(): void {
+    if (this.line.text === '') this.quit('Ctrl-D');
   }
 
   private typeChar(ch: string): void {
