@@ -140,10 +140,12 @@ describeKernel('ebpfsh replay end to end (a real recording, replayed in tmux by 
     expect(readIfExists(join(dir, 'home/history'))).toContain(':play max\n');
   });
 
-  it('Ctrl-C leaves and restores the terminal', async () => {
+  it('Ctrl-C asks, a second Ctrl-C leaves and restores the terminal', async () => {
     const t = startReplay('copy.db');
     await t.waitFor('paused at the start');
     expect(t.display('#{alternate_on}')).toBe('1');
+    t.keys('C-c');
+    await t.waitFor('press Ctrl-C again within 3 s (or :quit) to quit: the replay closes, the capture is unchanged');
     t.keys('C-c');
     expect(await t.waitExit()).toBe(0);
     expect(t.display('#{alternate_on}')).toBe('0');

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, chmodSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, chmodSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
@@ -11,14 +11,17 @@ import { OTHER_BIN } from '../helpers/recording.js';
 const ROOT = new URL('../..', import.meta.url).pathname;
 const BIN = join(ROOT, 'bin/ebpfsh');
 const sessions: Tmux[] = [];
+const dirs: string[] = [];
 
 afterEach(() => {
   for (const t of sessions.splice(0)) t.kill();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 function workdir(): string {
   const d = mkdtempSync(join(tmpdir(), 'ebpfsh-e2e-'));
   chmodSync(d, 0o755);
+  dirs.push(d);
   return d;
 }
 
@@ -124,8 +127,67 @@ describeKernel('ebpfsh shell end to end (tmux, real kernel)', () => {
     expect(stripped).not.toMatch(/[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]/);
   });
 
+  it('Ctrl-C clears the typed line, closes the detail pane, and on an empty line only asks', async () => {
+    const dir = workdir();
+    const t = startShell(dir);
+    await t.waitFor('no probe attached');
+    t.type(':attach exec comm=true');
+    await t.waitFor(/execsnoop comm=true \d/);
+    t.type(':mark half-typed-zqx', false);
+    await t.waitFor(':mark half-typed-zqx');
+    t.keys('C-c');
+    await t.waitFor((s) => !s.includes('half-typed-zqx'));
+    t.runElsewhere('/bin/true ctrlc-marker');
+    await t.waitFor('/bin/true ctrlc-marker');
+    t.type('/ctrlc-marker');
+    await t.waitFor('/ctrlc-marker: found');
+    t.keys('Enter');
+    await t.waitFor('ancestry');
+    t.keys('C-c');
+    const events = await t.waitFor((s) => !s.includes('ancestry') && s.includes('TIME'));
+    expect(events).not.toContain('press Ctrl-C again');
+    t.keys('C-c');
+    await t.waitFor('press Ctrl-C again within 3 s (or :quit) to quit: probes are detached');
+    // Another key cancels: the next Ctrl-C asks again instead of quitting.
+    t.keys('Down', 'C-c');
+    await t.waitFor((s) => s.split('press Ctrl-C again').length === 3);
+    expect(t.display('#{pane_dead}')).toBe('0');
+    t.keys('C-c');
+    expect(await t.waitExit()).toBe(0);
+    expect(t.display('#{alternate_on}')).toBe('0');
+    expect(readIfExists(join(dir, 'stderr'))).toMatch(/Ctrl-C: detached 1 probe(;|$)/m);
+  });
+
+  it('a mistyped command suggests the right one; :record and :stop name the file by its absolute path', async () => {
+    const dir = workdir();
+    const t = startShell(dir);
+    await t.waitFor('no probe attached');
+    t.type(':atach exec');
+    await t.waitFor("unknown command ':atach' (did you mean :attach? :help lists the commands)");
+    t.type(':record relative.db');
+    await t.waitFor(`recording to ${dir}/relative.db (stop to finish)`);
+    t.type(':stop');
+    await t.waitFor(`stopped: ${dir}/relative.db, `);
+    t.type(':quit');
+    expect(await t.waitExit()).toBe(0);
+    expect(statSync(join(dir, 'relative.db')).size).toBeGreaterThan(0);
+  });
+
+  it('Ctrl-D on an empty line quits at once', async () => {
+    const dir = workdir();
+    const t = startShell(dir);
+    await t.waitFor('no probe attached');
+    t.type(':attach exec comm=nothing-such');
+    await t.waitFor(/execsnoop comm=nothing-such \d/);
+    t.keys('C-d');
+    expect(await t.waitExit()).toBe(0);
+    expect(t.display('#{alternate_on}')).toBe('0');
+    expect(readIfExists(join(dir, 'stderr'))).toMatch(/Ctrl-D: detached 1 probe(;|$)/m);
+  });
+
   it.each([
-    ['Ctrl-C', 'C-c', 130],
+    ['Ctrl-C twice', 'C-c', 0],
+    ['SIGINT', 'SIGINT', 130],
     ['SIGTERM', 'SIGTERM', 143],
     ['SIGHUP', 'SIGHUP', 129],
   ])('%s detaches every probe and restores the terminal', async (_name, how, code) => {
@@ -135,10 +197,14 @@ describeKernel('ebpfsh shell end to end (tmux, real kernel)', () => {
     t.pipeTo(join(dir, 'raw.out'));
     t.type(':attach exec,open comm=nothing-such');
     await t.waitFor(/opensnoop comm=nothing-such \d/);
-    if (how === 'C-c') t.keys('C-c');
-    else process.kill(t.pid(), how);
+    if (how === 'C-c') {
+      // The keyboard's Ctrl-C is input in raw mode: the first one asks; a SIGINT (kill -INT) is a signal and ends the run as before.
+      t.keys('C-c');
+      await t.waitFor('press Ctrl-C again');
+      t.keys('C-c');
+    } else process.kill(t.pid(), how);
     const status = await t.waitExit();
-    expect(status).toBe(how === 'C-c' ? 0 : code);
+    expect(status).toBe(code);
     expect(t.display('#{alternate_on}')).toBe('0');
     expect(readIfExists(join(dir, 'stderr'))).toMatch(new RegExp(`${how === 'C-c' ? 'Ctrl-C' : how}: detached 2 probes`));
     // The last thing written left the alternate screen and showed the cursor again.

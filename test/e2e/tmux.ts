@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -15,11 +15,12 @@ export class Tmux {
   }
 
   private statusFile = '';
+  private dir = '';
 
   /** Starts `command` (a shell line) in a session `cols` x `rows`. */
   start(command: string, cols = 160, rows = 40): void {
     // remain-on-exit from the start: a program that exits at once must still leave its screen behind.
-    const dir = mkdtempSync(join(tmpdir(), 'ebpfsh-tmux-'));
+    const dir = (this.dir = mkdtempSync(join(tmpdir(), 'ebpfsh-tmux-')));
     const conf = join(dir, 'tmux.conf');
     writeFileSync(conf, 'set -g remain-on-exit on\n');
     // The status goes through a file: tmux 3.3 sometimes never fills in
@@ -60,12 +61,12 @@ export class Tmux {
     this.tmux(['pipe-pane', '-o', '-t', this.target, `cat >> ${file}`]);
   }
 
-  /** Waits until the screen matches; returns it. */
-  async waitFor(what: string | RegExp, ms = 10_000): Promise<string> {
+  /** Waits until the screen matches (holds the text, matches the pattern, or passes the check); returns it. */
+  async waitFor(what: string | RegExp | ((screen: string) => boolean), ms = 10_000): Promise<string> {
     const end = Date.now() + ms;
     for (;;) {
       const s = this.screen();
-      if (typeof what === 'string' ? s.includes(what) : what.test(s)) return s;
+      if (typeof what === 'string' ? s.includes(what) : typeof what === 'function' ? what(s) : what.test(s)) return s;
       if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what} on screen:\n${s}`);
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -89,12 +90,14 @@ export class Tmux {
     return Number(child);
   }
 
+  /** Ends the tmux server and removes its config and status files. */
   kill(): void {
     try {
       this.tmux(['kill-server']);
     } catch {
       // already gone
     }
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
