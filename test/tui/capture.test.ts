@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { cleanup } from 'ink-testing-library';
 import { CaptureReader } from '../../src/store/index.js';
 import { recorderCaptureFactory } from '../../src/session/index.js';
 import { execEvent, openEvent } from './fake-engine.js';
-import { renderShell, settle, until } from './render-shell.js';
+import { KEY, renderShell, settle, until } from './render-shell.js';
 
 afterEach(() => cleanup());
 
@@ -48,6 +48,19 @@ describe('recording from the shell (real capture store, fake engine)', () => {
     } finally {
       r.close();
     }
+  });
+
+  it('while recording, the Ctrl-C question says the capture will be finalized', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ebpfsh-shell-cap-'));
+    const { command, frame, type, quits } = renderShell({ captureFactory: recorderCaptureFactory });
+    await command(`record ${join(dir, 'ask.db')}`);
+    await until(() => frame().includes('recording to'), 5000, 'recording');
+    await type(KEY.ctrlC);
+    expect(frame()).toContain('press Ctrl-C again within 3 s (or :quit) to quit: probes are detached and the capture finalized');
+    expect(quits).toEqual([]);
+    await command('stop');
+    await until(() => frame().includes('stopped:'), 5000, 'stop');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('a capture that cannot be created is an error line, and nothing is left half-started', async () => {

@@ -296,8 +296,9 @@ export class ShellModel implements ViewControl {
    * Handles one ink input event (a key, or a pasted chunk). In raw mode the
    * keyboard's Ctrl-C is this input, not SIGINT: it never ends an incident's
    * shell by reflex (see interrupt); a real SIGINT still goes to the lifecycle.
+   * `now` is a monotonic ms clock (a wall-clock step must not confirm a quit).
    */
-  input(input: string, key: Key, now = Date.now()): void {
+  input(input: string, key: Key, now = performance.now()): void {
     const interrupting = key.ctrl && input === 'c';
     if (!interrupting) this.quitAskedAt = null;
     if (interrupting) this.interrupt(now);
