@@ -36,13 +36,14 @@ function clauseText(row: JournalRow): string {
 }
 
 /** The `integrity` line of info: the quick chain check (every row is checked only by ebpfsh verify). */
-export function integrityLine(c: ChainStatus): string {
+export function integrityLine(c: ChainStatus, notFinalized = false): string {
   const e = escapeTerminal;
   const full = 'ebpfsh verify checks every row';
   switch (c.state) {
     case 'sealed':
       return `integrity sealed: chain of ${c.batches} batches ends at the manifest's head; ${c.signedBy ? `signed by key ${c.signedBy.slice(0, 16)}… (check with verify --key PUB)` : 'not signed'} (${full})`;
     case 'open':
+      if (notFinalized) return `integrity incomplete: chain of ${c.batches} batches so far in this file, no manifest yet: the recording is not finalized (${full} up to where it ends)`;
       return `integrity incomplete: chain of ${c.batches} batches, ${e(c.reason ?? 'no manifest')} (${full} up to where it ends)`;
     case 'broken':
       return `WARNING   integrity chain broken: ${e(c.reason ?? 'inconsistent')}; run ebpfsh verify for what changed`;
@@ -84,7 +85,7 @@ export function formatInfo(info: CaptureInfo, journal: JournalRow[], notes: { ts
   const open = info.unfinished && info.unfinished.reason !== 'died' ? info.unfinished : null;
   lines.push(`span      ${t(info.startNs)} -> ${end !== null ? `${t(end)} (${duration(end - info.startNs)})` : open ? 'unknown: not finalized' : 'unknown: the recorder did not stop cleanly'}`);
   lines.push(`command   ${info.commandLine.map(e).join(' ')}`);
-  if (chain) lines.push(integrityLine(chain));
+  if (chain) lines.push(integrityLine(chain, open !== null));
   if (open) {
     lines.push(`WARNING   ${NOT_FINALIZED}`);
     lines.push(`          ${unfinishedDetail(open)}`);

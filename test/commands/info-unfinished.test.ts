@@ -58,6 +58,7 @@ describeKernel('info on a capture that is still being recorded', () => {
     expect(r.stdout).not.toMatch(/unclean stop|recorder died/);
     expect(r.stdout).not.toMatch(UNCHECKED_CLAIMS);
     expect(r.stdout).toMatch(/^events\s+.*so far in this file/m);
+    expect(r.stdout).toMatch(/^integrity incomplete: chain of \d+ batches so far in this file, no manifest yet: the recording is not finalized/m);
     expect(r.stdout).toMatch(/^losses\s+recorded so far: none; events after the last commit, and their losses, are not in this file$/m);
 
     // The original, with its -wal beside it, read while the recorder runs: still recording, nothing missing from the file.
