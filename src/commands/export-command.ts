@@ -4,6 +4,7 @@ import { CaptureError } from '../store/index.js';
 import { UsageError } from './errors.js';
 import { FilterError, parseFilters, type TraceEvent } from '../event/index.js';
 import { warnIfChainBroken } from './chain-warning.js';
+import { warnIfNotFinalized } from './unfinished-warning.js';
 import { findProbe, type ProbeSpec } from '../probes/index.js';
 import { safeJson } from '../text/index.js';
 import { CaptureReader } from '../store/index.js';
@@ -37,6 +38,7 @@ function selectProbes(available: readonly ProbeSpec[], names?: string): ProbeSpe
 export async function runExport(path: string, filterWords: string[], opts: ExportOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
   const r = CaptureReader.open(path);
   warnIfChainBroken(r, path);
+  warnIfNotFinalized(r, path);
   try {
     const probes = selectProbes(r.schema.probes, opts.probe);
     const filters = parseFilters(filterWords, probes);

@@ -61,6 +61,11 @@ describeKernel('info on a capture that is still being recorded', () => {
     expect(r.stdout).toMatch(/^integrity incomplete: chain of \d+ batches so far in this file, no manifest yet: the recording is not finalized/m);
     expect(r.stdout).toMatch(/^losses\s+recorded so far: none; events after the last commit, and their losses, are not in this file$/m);
 
+    // export writes what the copy holds, and says on stderr that it is not the whole recording
+    const ex = ebpfsh(['export', copy], 1000);
+    expect(ex.code).toBe(0);
+    expect(ex.stderr).toContain('is not finalized: still being written, or copied without its -wal: copy both, or wait for the stop');
+
     // The original, with its -wal beside it, read while the recorder runs: still recording, nothing missing from the file.
     const orig = ebpfsh(['info', cap]);
     expect(orig.code).toBe(0);

@@ -250,6 +250,13 @@ export class CaptureReader {
     }
   }
 
+  /** Why the capture has no end (still recording, copied without its -wal, recorder died), or null once finalized: without info()'s counts. */
+  unfinished(): Unfinished | null {
+    const c = this.db.prepare('SELECT end_ns, recorder_pid, boot_id, start_ns FROM capture').get() as Record<string, unknown> | undefined;
+    if (!c || c.end_ns !== null) return null;
+    return classifyUnfinished({ recorderPid: c.recorder_pid as number, bootId: c.boot_id as string, startNs: c.start_ns as number }, this.walFile);
+  }
+
   /** The capture's host name (validated text), without info()'s counts. */
   hostname(): string {
     return this.db.prepare('SELECT hostname FROM capture').pluck().get() as string;
