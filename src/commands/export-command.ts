@@ -4,6 +4,7 @@ import { CaptureError } from '../store/index.js';
 import { UsageError } from './errors.js';
 import { FilterError, parseFilters, type TraceEvent } from '../event/index.js';
 import { warnIfChainBroken } from './chain-warning.js';
+import { warnIfNotFinalized } from './unfinished-warning.js';
 import { findProbe, type ProbeSpec } from '../probes/index.js';
 import { safeJson } from '../text/index.js';
 import { CaptureReader } from '../store/index.js';
@@ -30,22 +31,26 @@ function selectProbes(available: readonly ProbeSpec[], names?: string): ProbeSpe
 
 /**
  * Streams events of a capture as NDJSON (one event per line, exact bytes as
- * base64 where not UTF-8) or CSV (one probe: its columns; several: common
- * columns plus the probe's fields as JSON), filtered with the one grammar.
+ * base64 where not UTF-8) or CSV (one probe: its columns, decoded int fields
+ * with a `<field>_text` twin; several: common columns plus the probe's fields
+ * as JSON), filtered with the one grammar.
  */
 export async function runExport(path: string, filterWords: string[], opts: ExportOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
   const r = CaptureReader.open(path);
   warnIfChainBroken(r, path);
+  warnIfNotFinalized(r, path);
   try {
     const probes = selectProbes(r.schema.probes, opts.probe);
     const filters = parseFilters(filterWords, probes);
     const clock = { offsetNs: r.info().clockOffsetNs };
     const single = probes.length === 1 ? probes[0] : undefined;
-    const columns = single ? [...HEADER, ...single.fields.map((f) => f.name)] : [...HEADER, 'fields'];
+    const decoded = single ? decodedFields(single) : new Set<string>();
+    const columns = single ? [...HEADER, ...single.fields.flatMap((f) => (decoded.has(f.name) ? [f.name, `${f.name}_text`] : [f.name]))] : [...HEADER, 'fields'];
     const toRow = (e: TraceEvent): unknown[] => {
       const rec = eventRecord(e, clock);
       const head = HEADER.map((c) => rec[c]);
-      return single ? [...head, ...single.fields.map((f) => csvValue(e.fields[f.name]))] : [...head, safeJson(e.fields)];
+      if (!single) return [...head, safeJson(e.fields)];
+      return [...head, ...single.fields.flatMap((f) => (decoded.has(f.name) ? [csvValue(e.fields[f.name]), decodedText(single, f.name, e.fields[f.name])] : [csvValue(e.fields[f.name])]))];
     };
     // A terminal gets every cell escaped; a file gets spreadsheet-safe cells (csvLine).
     const tty = (out as { isTTY?: boolean }).isTTY === true;
@@ -105,6 +110,25 @@ export async function runExportBinary(path: string, hash: string, out: string): 
     closeSync(fd);
   }
   return bytes.length;
+}
+
+/** Sample values a decoding facet answers for (open flags, modes, signals, capabilities all decode some of these). */
+const SAMPLES = [0, 1, 2, 9, 0x41, 0o644];
+
+/**
+ * A probe's int fields its facets decode for the detail pane (open flags, an
+ * octal mode, a signal): CSV gives each a `<field>_text` column beside the
+ * raw number, so a spreadsheet can both read and sort them.
+ */
+export function decodedFields(probe: ProbeSpec): Set<string> {
+  const dv = probe.facets?.detailValue;
+  if (!dv) return new Set();
+  return new Set(probe.fields.filter((f) => f.type === 'int' && SAMPLES.some((v) => dv(f.name, v) !== undefined)).map((f) => f.name));
+}
+
+/** The facet's text of an int field (e.g. `O_WRONLY|O_CREAT (0x41)`), empty for NULL or a value that is not an integer (a hostile capture's). */
+function decodedText(probe: ProbeSpec, field: string, v: unknown): string {
+  return typeof v === 'number' && Number.isSafeInteger(v) ? (probe.facets?.detailValue?.(field, v) ?? String(v)) : '';
 }
 
 function csvValue(v: unknown): unknown {

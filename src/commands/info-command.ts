@@ -1,6 +1,6 @@
 import { escapeTerminal } from '../text/index.js';
 import { isDeliveredCause } from '../engine/losses.js';
-import { CaptureReader, type CaptureInfo, type ChainStatus } from '../store/index.js';
+import { CaptureReader, type CaptureInfo, type ChainStatus, type Unfinished } from '../store/index.js';
 import { duration, wallClock } from './capture-time.js';
 
 /** A journal row as the reader returns it: from a capture, so any column may hold any type. */
@@ -36,19 +36,42 @@ function clauseText(row: JournalRow): string {
 }
 
 /** The `integrity` line of info: the quick chain check (every row is checked only by ebpfsh verify). */
-export function integrityLine(c: ChainStatus): string {
+export function integrityLine(c: ChainStatus, notFinalized = false): string {
   const e = escapeTerminal;
   const full = 'ebpfsh verify checks every row';
   switch (c.state) {
     case 'sealed':
       return `integrity sealed: chain of ${c.batches} batches ends at the manifest's head; ${c.signedBy ? `signed by key ${c.signedBy.slice(0, 16)}… (check with verify --key PUB)` : 'not signed'} (${full})`;
     case 'open':
+      if (notFinalized) return `integrity incomplete: chain of ${c.batches} batches so far in this file, no manifest yet: the recording is not finalized (${full} up to where it ends)`;
       return `integrity incomplete: chain of ${c.batches} batches, ${e(c.reason ?? 'no manifest')} (${full} up to where it ends)`;
     case 'broken':
       return `WARNING   integrity chain broken: ${e(c.reason ?? 'inconsistent')}; run ebpfsh verify for what changed`;
     default:
       return 'integrity unverifiable (no chain): recorded by an older ebpfsh';
   }
+}
+
+/** What a reader says of a capture that is not finalized and whose recorder did not die (the issue's wording). */
+export const NOT_FINALIZED = 'not finalized: still being written, or copied without its -wal: copy both, or wait for the stop';
+
+/** The line under NOT_FINALIZED: what this host could check. */
+function unfinishedDetail(u: Unfinished): string {
+  const wal = u.walMissing ? 'no -wal beside this file: rows committed since its last checkpoint are not in it' : '';
+  if (u.reason === 'recording') return `the recorder (pid ${u.recorderPid}) is still running on this host${wal ? `; ${wal}` : ''}`;
+  return wal;
+}
+
+/**
+ * The losses line when no loss row counts a lost event: a claim of
+ * completeness only where it was checked (a clean stop, the chain not seen
+ * broken); otherwise only what the rows say, and what they cannot.
+ */
+export function noLossClaim(info: CaptureInfo, chain?: ChainStatus): string {
+  if (info.unfinished && info.unfinished.reason !== 'died') return 'recorded so far: none; events after the last commit, and their losses, are not in this file';
+  if (!info.cleanStop) return 'recorded: none; events after the last commit may be missing';
+  if (chain?.state === 'broken') return 'recorded: none; the integrity chain is broken, so rows may have been removed (run ebpfsh verify)';
+  return 'none: every event the kernel produced was recorded';
 }
 
 /** The text of `ebpfsh info`: where, when, what was watched (journal), what was lost, notes. */
@@ -59,10 +82,14 @@ export function formatInfo(info: CaptureInfo, journal: JournalRow[], notes: { ts
   lines.push(`capture   ${e(info.path)} (schema ${info.schemaVersion}, recorded by ebpfsh ${e(info.toolVersion)})`);
   lines.push(`host      ${e(info.hostname)}, kernel ${e(info.kernelRelease)}, boot ${e(info.bootId)}`);
   const end = info.endNs ?? null;
-  lines.push(`span      ${t(info.startNs)} -> ${end !== null ? `${t(end)} (${duration(end - info.startNs)})` : 'unknown: the recorder did not stop cleanly'}`);
+  const open = info.unfinished && info.unfinished.reason !== 'died' ? info.unfinished : null;
+  lines.push(`span      ${t(info.startNs)} -> ${end !== null ? `${t(end)} (${duration(end - info.startNs)})` : open ? 'unknown: not finalized' : 'unknown: the recorder did not stop cleanly'}`);
   lines.push(`command   ${info.commandLine.map(e).join(' ')}`);
-  if (chain) lines.push(integrityLine(chain));
-  if (!info.cleanStop) {
+  if (chain) lines.push(integrityLine(chain, open !== null));
+  if (open) {
+    lines.push(`WARNING   ${NOT_FINALIZED}`);
+    lines.push(`          ${unfinishedDetail(open)}`);
+  } else if (!info.cleanStop) {
     const gap = info.gap ? `events after ${t(info.gap.startNs)} may be missing${info.gap.endNs ? ` (until ${t(info.gap.endNs)})` : ''}` : 'the end of the capture may be missing';
     lines.push(`WARNING   unclean stop (${e(info.stopReason ?? 'recorder died')}): ${gap}`);
   } else {
@@ -71,7 +98,8 @@ export function formatInfo(info: CaptureInfo, journal: JournalRow[], notes: { ts
   const counts = Object.entries(info.counts);
   const empty = counts.filter(([, n]) => n === 0).length;
   const some = counts.filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
-  lines.push(`events    ${some || 'none'}${some && empty ? ` (none in the other ${empty} probe tables)` : ''}`);
+  const sofar = open ? ' so far in this file' : '';
+  lines.push(`events    ${some || 'none'}${sofar}${some && empty ? ` (none in the other ${empty} probe tables)` : ''}`);
   lines.push('watched   (journal: what was attached, with which filters, and where they ran)');
   for (const j of journal) {
     const what = j.probe ? `${str(j.action)} ${str(j.probe)}` : str(j.action);
@@ -88,7 +116,7 @@ export function formatInfo(info: CaptureInfo, journal: JournalRow[], notes: { ts
   // string_fault and truncated count events that were recorded, with a field cut or unreadable: not lost.
   const losses = counted.filter((l) => !isDeliveredCause(l.cause));
   const degraded = counted.filter((l) => isDeliveredCause(l.cause));
-  if (losses.length === 0) lines.push('losses    none: every event the kernel produced was recorded');
+  if (losses.length === 0) lines.push(`losses    ${noLossClaim(info, chain)}`);
   else {
     lines.push('LOSSES    (per probe and cause)');
     for (const l of losses) lines.push(`  ${e(l.probe ?? 'all probes').padEnd(12)} ${e(l.cause).padEnd(15)} ${l.count ?? 'unknown number of'} events`);

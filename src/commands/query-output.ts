@@ -1,3 +1,4 @@
+import { PROBES } from '../probes/index.js';
 import { escapeTerminal, safeJson } from '../text/index.js';
 
 /** Output modes of `ebpfsh query` and `export`, like sqlite3's. */
@@ -88,21 +89,39 @@ export function renderCsv(r: Rows, opts: RenderOptions = {}): string {
   return [r.columns, ...r.rows].map((row) => csvLine(row, esc)).join('');
 }
 
+/**
+ * Column names that hold a JSON array of strings in a capture (every probe
+ * field of type argv, e.g. argv and env, and processes.argv): JSON output
+ * gives them as arrays, not as a string of JSON.
+ */
+export const ARGV_COLUMNS: ReadonlySet<string> = new Set(['argv', ...PROBES.flatMap((p) => p.fields.filter((f) => f.type === 'argv').map((f) => f.name))]);
+
+/** The array an argv column's text holds, or undefined when it is not a JSON array of strings (a hostile or computed value stays as it is). */
+function argvArray(v: unknown): string[] | undefined {
+  if (typeof v !== 'string' || !v.startsWith('[')) return undefined;
+  try {
+    const a = JSON.parse(v) as unknown;
+    return Array.isArray(a) && a.every((x) => typeof x === 'string') ? a : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function record(columns: string[], row: unknown[]): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   columns.forEach((c, i) => {
     const v = row[i];
-    o[c] = typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : isBytes(v) ? Uint8Array.from(v) : v;
+    o[c] = typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : isBytes(v) ? Uint8Array.from(v) : ARGV_COLUMNS.has(c) ? (argvArray(v) ?? v) : v;
   });
   return o;
 }
 
-/** One JSON array of objects (BLOBs as {"base64": ...}; C1 and format characters escaped). */
+/** One JSON array of objects (BLOBs as {"base64": ...}; argv-typed columns as arrays; C1 and format characters escaped). */
 export function renderJson(r: Rows): string {
   return '[' + r.rows.map((row) => '\n' + safeJson(record(r.columns, row))).join(',') + (r.rows.length ? '\n' : '') + ']\n';
 }
 
-/** One JSON object per line. */
+/** One JSON object per line (as renderJson). */
 export function renderNdjson(r: Rows): string {
   return r.rows.map((row) => safeJson(record(r.columns, row)) + '\n').join('');
 }

@@ -1,6 +1,7 @@
 export { CaptureError } from './errors.js';
 export { Recorder, type RecorderOptions, type RecorderStats, type StopResult } from './writer/recorder.js';
 export type { BinaryCounts, BinaryHashOptions } from './writer/binary-hasher.js';
+export type { Unfinished, UnfinishedReason } from './reader/unfinished.js';
 export { CaptureReader, type CaptureInfo, type JournalRow, type EventQuery, type ProcessRow, type QueryResult, type ReaderOptions } from './reader/capture-reader.js';
 export { recoverCapture, type RecoveryResult } from './writer/capture-file.js';
 export { APPLICATION_ID, SCHEMA_VERSION, CORE_TABLES, CHAIN_TABLES, EVENTS_VIEW_COLUMNS, probeColumns, createSchemaSql } from './schema.js';

@@ -61,7 +61,7 @@ describeKernel('ebpfsh replay end to end (a real recording, replayed in tmux by 
     expect(hasCommand('tmux')).toBe(true);
     const before = sha256(copy);
     const t = startReplay('copy.db');
-    const first = await t.waitFor('paused at the start');
+    const first = await t.waitFor(/paused (at|in) the /);
     const lines = first.split('\n');
     expect(lines[0]).toMatch(/^replay copy\.db │ host \S+ │ kernel \S+ │ \d{4}-\d\d-\d\d [\d:.]+ -> [\d:.]+/);
     expect(lines[1]).toMatch(/^stopped cleanly \(\w+\), nothing lost │ exec \d+, open \d+, connect \d+/);
@@ -142,7 +142,7 @@ describeKernel('ebpfsh replay end to end (a real recording, replayed in tmux by 
 
   it('Ctrl-C asks, a second Ctrl-C leaves and restores the terminal', async () => {
     const t = startReplay('copy.db');
-    await t.waitFor('paused at the start');
+    await t.waitFor(/paused (at|in) the /);
     expect(t.display('#{alternate_on}')).toBe('1');
     t.keys('C-c');
     await t.waitFor('press Ctrl-C again within 3 s (or :quit) to quit: the replay closes, the capture is unchanged');
@@ -157,7 +157,7 @@ describeKernel('ebpfsh replay end to end (a real recording, replayed in tmux by 
     ['SIGHUP', 129],
   ] as const)('%s leaves, restores the terminal and says the capture is unchanged', async (sig, code) => {
     const t = startReplay('copy.db');
-    await t.waitFor('paused at the start');
+    await t.waitFor(/paused (at|in) the /);
     expect(t.display('#{alternate_on}')).toBe('1');
     process.kill(t.pid(), sig);
     expect(await t.waitExit()).toBe(code);

@@ -206,7 +206,7 @@ describe('replay pieces', () => {
   const info = (over: Partial<CaptureInfo>): CaptureInfo => ({
     path: 'x.db', schemaVersion: 2, toolVersion: '0.1.0', hostname: 'web1', kernelRelease: '6.1.0', bootId: 'b', clockOffsetNs: 1.7e18,
     startNs: 1e12, startTime: '', endNs: 1e12 + 60e9, endTime: '', cleanStop: true, stopReason: 'user', commandLine: ['ebpfsh', '-w', 'x.db'],
-    gap: null, counts: { exec: 3 }, losses: [], snapshot: false, ...over,
+    gap: null, counts: { exec: 3 }, losses: [], snapshot: false, unfinished: null, ...over,
   });
 
   it('the header warns about losses and an unclean stop, escaping what came from the capture', () => {

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, readSync, rmSync } from 'node:fs';
+import { closeSync, lstatSync, readSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { compileMatcher, type ByteString, type Filters, type TraceEvent } from '../../event/index.js';
 import { type ProbeSpec } from '../../probes/index.js';
@@ -10,6 +10,7 @@ import { copyEvidence, openEvidence, privateTempDir } from './evidence-file.js';
 import { forensicViewsSql } from './forensic-views.js';
 import { isBackgroundAttach } from '../journal-detail.js';
 import { migrate } from './migrations.js';
+import { classifyUnfinished, type Unfinished } from './unfinished.js';
 import { argvOf, byteStringOf, eventFromRow, intOf, intOrNull } from './rows.js';
 import { SCHEMA_VERSION, ident } from '../schema.js';
 import { forkModule, siblingModule } from '../spawn.js';
@@ -50,6 +51,8 @@ export interface CaptureInfo {
   losses: { probe: string | null; cause: string; count: number | null }[];
   /** True when the reader works on a private copy (an unfinished WAL capture, or an older schema migrated). */
   snapshot: boolean;
+  /** Set when the capture was never finalized (end_ns NULL): still recording, copied without its -wal, or its recorder died. */
+  unfinished: Unfinished | null;
 }
 
 /** A result of `query`. */
@@ -90,6 +93,9 @@ export interface JournalRow extends Record<string, unknown> {
  * parent chain that loops): what they return is cut there, never unbounded.
  */
 export const READ_BOUNDS = { journal: 10_000, notes: 10_000, lossGroups: 1_000, ancestors: 1_000, children: 1_000 } as const;
+
+/** The stop reason shown for a capture without one. */
+const UNFINISHED_REASON = { recording: 'still being recorded', 'no-wal': 'not finalized', died: 'recorder died' } as const;
 
 /** Which events to stream. */
 export interface EventQuery {
@@ -141,6 +147,8 @@ export class CaptureReader {
   readonly dbPath: string;
   /** Reading a private copy. */
   readonly snapshot: boolean;
+  /** The file's header says WAL form, and whether a -wal lay beside it when opened. */
+  private readonly walFile: { walForm: boolean; walBeside: boolean } = { walForm: false, walBeside: false };
 
   private constructor(readonly path: string, opts: ReaderOptions) {
     const name = basename(path);
@@ -149,6 +157,7 @@ export class CaptureReader {
     let wal: ReturnType<typeof openEvidence>;
     try {
       const head = readHeader(src.fd, src.st.size, name);
+      this.walFile = { walForm: head.wal, walBeside: existsQuietly(`${path}-wal`) };
       this.snapshot = !opts.live && (head.wal || head.version < SCHEMA_VERSION);
       this.dbPath = path;
       if (this.snapshot) {
@@ -214,6 +223,7 @@ export class CaptureReader {
       const died = diedRow ? { startNs: intOf(diedRow.startNs), endNs: intOrNull(diedRow.endNs) } : undefined;
       const unclean = c.end_ns === null;
       const gap = died ?? (unclean ? { startNs: (c.last_commit_ns as number | null) ?? (c.start_ns as number), endNs: null } : null);
+      const unfinished = unclean ? classifyUnfinished({ recorderPid: c.recorder_pid as number, bootId: c.boot_id as string, startNs: c.start_ns as number }, this.walFile) : null;
       return {
         path: this.path,
         schemaVersion: c.schema_version as number,
@@ -227,16 +237,24 @@ export class CaptureReader {
         endNs: (c.end_ns as number | null) ?? null,
         endTime: (c.end_time as string | null) ?? null,
         cleanStop: c.clean_stop === 1,
-        stopReason: (c.stop_reason as string | null) ?? (unclean ? 'recorder died' : null),
+        stopReason: (c.stop_reason as string | null) ?? (unfinished ? UNFINISHED_REASON[unfinished.reason] : null),
         commandLine: JSON.parse(String(c.command_line)) as string[],
         gap,
         counts,
         losses,
         snapshot: this.snapshot,
+        unfinished,
       };
     } catch (e) {
       throw asCaptureError(e, basename(this.path));
     }
+  }
+
+  /** Why the capture has no end (still recording, copied without its -wal, recorder died), or null once finalized: without info()'s counts. */
+  unfinished(): Unfinished | null {
+    const c = this.db.prepare('SELECT end_ns, recorder_pid, boot_id, start_ns FROM capture').get() as Record<string, unknown> | undefined;
+    if (!c || c.end_ns !== null) return null;
+    return classifyUnfinished({ recorderPid: c.recorder_pid as number, bootId: c.boot_id as string, startNs: c.start_ns as number }, this.walFile);
   }
 
   /** The capture's host name (validated text), without info()'s counts. */
@@ -414,6 +432,16 @@ export class CaptureReader {
     this.child.unref();
     this.child.channel?.unref();
     return this.child;
+  }
+}
+
+/** Whether anything is at `path` (not followed): a -wal beside a capture, looked at only, never opened here. */
+function existsQuietly(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 

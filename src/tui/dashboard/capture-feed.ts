@@ -31,8 +31,9 @@ export function coverageFromJournal(journal: Record<string, unknown>[], endNs: n
  * Builds a dashboard model of a whole capture: buckets sized so its span
  * fits the chart, every event, every loss row, coverage from the journal.
  * Streams events, so memory stays bounded whatever the capture's size.
+ * `onProgress` gets the count every 10,000 events, then the total with `done`.
  */
-export async function modelOfCapture(r: CaptureReader, onProgress?: (events: number) => void): Promise<DashboardModel> {
+export async function modelOfCapture(r: CaptureReader, onProgress?: (events: number, done?: boolean) => void): Promise<DashboardModel> {
   const info = r.info();
   const end = info.endNs ?? info.gap?.startNs ?? info.startNs;
   const span = Math.max(1e9, end - info.startNs);
@@ -54,6 +55,8 @@ export async function modelOfCapture(r: CaptureReader, onProgress?: (events: num
     }
   }
   model.add(batch);
+  // The last, partial batch counts too: the final figure is every event read.
+  onProgress?.(n + batch.length, true);
   model.advanceTo(end);
   return model;
 }

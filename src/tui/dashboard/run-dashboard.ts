@@ -1,10 +1,16 @@
-import { CaptureReader } from '../../store/index.js';
+import { CaptureReader, type CaptureInfo } from '../../store/index.js';
 import { warnIfChainBroken } from '../../commands/chain-warning.js';
 import { UsageError, errorLine } from '../../commands/errors.js';
 import type { Signals } from '../../commands/signals.js';
 import { escapeTerminal } from '../../text/index.js';
 import { modelOfCapture } from './capture-feed.js';
 import { DashboardView } from './dashboard-view.js';
+
+/** What the title says of how the capture ended: nothing when it stopped cleanly. */
+function stopMark(info: CaptureInfo): string {
+  if (info.cleanStop) return '';
+  return info.unfinished && info.unfinished.reason !== 'died' ? ' NOT FINALIZED (still being written, or copied without its -wal)' : ' UNCLEAN STOP';
+}
 
 /** `ebpfsh dash FILE`: the dashboard over a whole capture, until q or Esc. */
 export async function runDashboardOnCapture(path: string, signals: Signals): Promise<number> {
@@ -14,13 +20,12 @@ export async function runDashboardOnCapture(path: string, signals: Signals): Pro
   warnIfChainBroken(r, path);
   let model;
   try {
-    model = await modelOfCapture(r, (n) => process.stderr.write(`\rebpfsh: reading ${escapeTerminal(path)}: ${n} events`));
+    model = await modelOfCapture(r, (n, done) => process.stderr.write(`\rebpfsh: ${done ? 'read' : 'reading'} ${escapeTerminal(path)}: ${n} events${done ? '\n' : ''}`));
     const info = r.info();
-    process.stderr.write('\n');
     let unlisten = () => {};
     const code = await new Promise<number>((resolve) => {
       const view: DashboardView = new DashboardView({
-        title: `${path}${info.cleanStop ? '' : ' UNCLEAN STOP'}`,
+        title: `${path}${stopMark(info)}`,
         clockOffsetNs: info.clockOffsetNs,
         onExit: () => resolve(0),
         onCycleFocus: () => {

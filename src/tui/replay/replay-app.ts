@@ -7,7 +7,7 @@ import { escapeTerminal } from '../../text/index.js';
 import { CaptureReader } from '../../store/index.js';
 import { runApp } from '../app.js';
 import { ReplayDashboardFeed } from '../dashboard/replay-feed.js';
-import { replayHeader } from './replay-header.js';
+import { openingLine, replayHeader } from './replay-header.js';
 import { ReplayShell } from './ReplayShell.js';
 import { ReplaySource } from './replay-source.js';
 import { replayModel } from './replay-wiring.js';
@@ -47,6 +47,7 @@ export function openReplay(path: string, opts: { firstScreen?: number } = {}): O
     }, () => undefined);
     source.step(opts.firstScreen ?? FIRST_SCREEN);
     model.flush();
+    model.say(openingLine({ control: source, ended: source.ended, shown: source.shown }), 'info');
     return {
       reader,
       source,
@@ -83,7 +84,6 @@ export async function runReplayApp(path: string, signals: Signals): Promise<numb
     return 1;
   }
   const { model, source } = r;
-  model.say('paused at the start: Space plays, + - speed, . steps, ] [ next/previous note, :goto 14:03:15 | +30s | note 1, :help', 'info');
 
   // Follows the replay clock from the start, like the view does.
   const feed = new ReplayDashboardFeed(source, r.reader, (p) => source.background.has(p));

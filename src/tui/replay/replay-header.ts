@@ -1,5 +1,6 @@
 import { duration } from '../../commands/capture-time.js';
-import { localTime } from '../../session/index.js';
+import { positionText } from '../../commands/shell/replay-commands.js';
+import { localTime, type ReplayControl } from '../../session/index.js';
 import { isDeliveredCause } from '../../engine/losses.js';
 import { escapeTerminal } from '../../text/index.js';
 import type { CaptureInfo } from '../../store/index.js';
@@ -39,11 +40,28 @@ export function replayHeader(info: CaptureInfo, endNs: number): ReplayHeader {
   }
   if (!info.cleanStop) {
     const gap = info.gap ? `events after ${localTime(info.gap.startNs + off)} may be missing${info.gap.endNs ? ` (until ${localTime(info.gap.endNs + off)})` : ''}` : 'the end may be missing';
-    warnings.push(`UNCLEAN STOP (${e(info.stopReason ?? 'recorder died')}): ${gap} (░ on the timeline)`);
+    if (info.unfinished && info.unfinished.reason !== 'died')
+      warnings.push(`NOT FINALIZED: still being written, or copied without its -wal: copy both, or wait for the stop; ${gap} (░ on the timeline)`);
+    else warnings.push(`UNCLEAN STOP (${e(info.stopReason ?? 'recorder died')}): ${gap} (░ on the timeline)`);
   }
   // tables with events only: a capture holds a table for every probe its build knew; the timeline shows what was attached
   const counts = Object.entries(info.counts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
   const cut = degraded.length ? ` │ degraded (recorded, a field cut or unreadable): ${degraded.map((l) => `${e(l.probe ?? 'all probes')} ${e(l.cause)} ${l.count ?? '?'}`).join(', ')}` : '';
   if (warnings.length && cut) warnings.push(cut.slice(3));
   return { title, warnings, clean: `stopped cleanly (${e(info.stopReason ?? 'stop')}), nothing lost │ ${counts || 'no events'}${cut}` };
+}
+
+/** The keys a replay offers, said on opening. */
+const REPLAY_KEYS = 'Space plays, + - speed, . steps, ] [ next/previous note, :goto 14:03:15 | +30s | note 1, :help';
+
+/**
+ * The first transcript line of a replay: where it opened, as the clock stands
+ * (the first screen moves it to its last event, which may be mid-capture or
+ * the end), never "at the start" unless it is there.
+ */
+export function openingLine(at: { control: ReplayControl; ended: boolean; shown: number }): string {
+  const { control, ended, shown } = at;
+  if (ended) return `paused at the end: all ${shown} events shown (Space plays again from the start; :goto start): ${REPLAY_KEYS}`;
+  if (control.now() <= control.span().startNs) return `paused at the start: ${REPLAY_KEYS}`;
+  return `paused in the middle, at ${positionText(control)}: the first ${shown} events shown (:goto start to begin again): ${REPLAY_KEYS}`;
 }
