@@ -1,5 +1,6 @@
 import { CaptureReader, CaptureError, queryCaptures } from '../store/index.js';
 import { warnIfChainBroken } from './chain-warning.js';
+import { warnIfNotFinalized } from './unfinished-warning.js';
 import { UsageError } from './errors.js';
 import { QUERY_FORMATS, renderRows, type QueryFormat } from './query-output.js';
 import { exampleTable } from './probe-list.js';
@@ -31,6 +32,7 @@ export async function runQuery(args: string[], opts: QueryOptions): Promise<numb
     for (const f of files) {
       readers.push(CaptureReader.open(f));
       warnIfChainBroken(readers.at(-1)!, f);
+      warnIfNotFinalized(readers.at(-1)!, f);
     }
     const result = readers.length === 1
       ? await readers[0]!.query(sql, { timeoutMs: opts.timeout * 1000, maxRows: opts.maxRows })

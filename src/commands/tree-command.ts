@@ -1,5 +1,6 @@
 import type { ByteString } from '../event/index.js';
 import { warnIfChainBroken } from './chain-warning.js';
+import { warnIfNotFinalized } from './unfinished-warning.js';
 import { PROBES } from '../probes/index.js';
 import { captureCell as cell, escapeTerminal } from '../text/index.js';
 import { CaptureReader, CaptureError, type ProcessRow } from '../store/index.js';
@@ -80,6 +81,7 @@ export async function formatTree(r: CaptureReader, pid: number, opts: { maxDepth
 export async function runTree(path: string, pid: number): Promise<void> {
   const r = CaptureReader.open(path);
   warnIfChainBroken(r, path);
+  warnIfNotFinalized(r, path);
   try {
     process.stdout.write(await formatTree(r, pid));
   } finally {
