@@ -33,8 +33,18 @@ describe('ebpfsh trace: bad input', () => {
 
   it('explains a malformed filter value and an unknown key', () => {
     expectOneClearLine(ebpfsh(['trace', 'exec', 'uid=abc']).stderr, /uid: 'abc' is not a number or a known name/);
-    expectOneClearLine(ebpfsh(['trace', 'exec', 'colour=red']).stderr, /unknown filter key 'colour'/);
-    expectOneClearLine(ebpfsh(['trace', 'exec,connect', 'path=/etc/']).stderr, /path is not a filter of tcpconnect/);
+    expectOneClearLine(ebpfsh(['trace', 'exec', 'colour=red']).stderr, /unknown filter key 'colour' \(keys: /);
+    expectOneClearLine(ebpfsh(['trace', 'connect', 'dprot=80']).stderr, /unknown filter key 'dprot': did you mean dport\? \(keys: /);
+    expectOneClearLine(ebpfsh(['trace', 'exec', 'dport=80']).stderr, /unknown filter key 'dport' \(keys: /);
+    expectOneClearLine(ebpfsh(['trace', 'opn']).stderr, /unknown probe 'opn': did you mean open\? \(probes: /);
+    expectOneClearLine(ebpfsh(['trace', 'forensik']).stderr, /unknown probe 'forensik': did you mean forensic\?/);
+  });
+
+  it('explains a clause on a key only some probes have: it applies to those, not to the others', () => {
+    const r = ebpfsh(['trace', 'connect,open', 'path!=/usr/', 'uid=1000', '--explain'], { uid: 1000 });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('tcpconnect: path!=/usr/ (n/a: no path field) uid=1000 [kernel]\nopensnoop: path!=/usr/ [userspace] uid=1000 [kernel]\n');
   });
 
   it('says where each filter runs with --explain, without attaching', () => {
