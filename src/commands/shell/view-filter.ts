@@ -39,8 +39,8 @@ export function viewFilterWarnings(filter: ViewFilter, shown: readonly FilterTar
     if (seen.has(c.key) || shown.some((p) => clauseApplies(c, p))) continue;
     seen.add(c.key);
     const having = PROBES.filter((p) => p.filterKeys[c.key]).map((p) => p.name);
-    const what = shown.length ? `no attached probe has ${c.key} (attached: ${shown.map((p) => p.name).join(', ')})` : `no probe is attached`;
-    out.push(`warning: ${what}; ${c.text} hides nothing until one that has it is: ${having.join(', ')} (e.g. :attach ${having[0]})`);
+    const what = shown.length ? `no attached probe has ${c.key}` : 'no probe is attached';
+    out.push(`warning: ${what} (${having.join(', ')} ${having.length > 1 ? 'have' : 'has'} it): ${c.text} hides nothing for now`);
   }
   return out;
 }

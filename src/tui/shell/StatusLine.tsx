@@ -32,7 +32,7 @@ function ProbeItem({ probe: p, first }: { probe: ProbeLine; first: boolean }) {
   );
 }
 
-/** One line: attached probes (summed up when many) with filters and the keys that do not apply to each, the program's own probes (marked), events/s, losses and degraded deliveries (apart), view filter, capture, the flight ring's span, follow state. */
+/** One line: attached probes (summed up when many) with filters and the keys that do not apply to each, the program's own probes (marked, beside the capture), events/s, losses and degraded deliveries (apart), view filter, capture, the flight ring's span, follow state. */
 export function StatusLine({ model }: { model: ShellModel }) {
   const probes = model.probeStatus();
   const summary = summarizeProbes(probes);
@@ -56,10 +56,18 @@ export function StatusLine({ model }: { model: ShellModel }) {
       {summary.listed.map((p, i) => (
         <ProbeItem key={p.name} probe={p} first={i === 0 && !summary.group} />
       ))}
-      {mine === 0 ? <Text color="yellow">no probe attached{summary.background.length ? ' by you' : ''} (:attach execve uid=1000, :help)</Text> : null}
-      {summary.background.map((p) => (
-        <ProbeItem key={p.name} probe={p} first={false} />
-      ))}
+      {mine === 0 ? (
+        summary.background.length ? (
+          <>
+            {summary.background.map((p, i) => (
+              <ProbeItem key={p.name} probe={p} first={i === 0} />
+            ))}
+            <Text color="yellow"> │ no probe of yours (:attach exec)</Text>
+          </>
+        ) : (
+          <Text color="yellow">no probe attached (:attach execve uid=1000, :help)</Text>
+        )
+      ) : null}
       {view ? <Text color="magenta"> │ view: {guard(view.text)}</Text> : null}
       {cap ? (
         <Text color="green">
@@ -67,6 +75,12 @@ export function StatusLine({ model }: { model: ShellModel }) {
           │ rec {guard(cap.path)} {formatBytes(cap.bytes)} {formatDuration(Date.now() - cap.startedAt)}
         </Text>
       ) : null}
+      {/* beside the user's probes, the capture's own sit after the capture they serve: the recording state matters more */}
+      {mine > 0
+        ? summary.background.map((p) => (
+            <ProbeItem key={p.name} probe={p} first={false} />
+          ))
+        : null}
       {ring !== null ? <Text dimColor> │ ring {formatSpan(ring)}</Text> : null}
       <Text color={model.paused() ? 'yellow' : undefined} dimColor={!model.paused()}>
         {' '}
