@@ -97,6 +97,19 @@ describeKernel('ebpfsh trace on the real kernel', () => {
     expect(r.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
   });
 
+  it('trace -n 4: the summary counts what was printed, and says what else was received', async () => {
+    const r = await traceWhile(['exec', 'comm=evil-true', '-n', '4'], () => {
+      for (let i = 0; i < 30; i++) spawnSync(bin, [String(i)]);
+    });
+    expect(r.code).toBe(0);
+    const printed = r.stdout.split('\n').filter((l) => l.includes('evil-true'));
+    expect(printed).toHaveLength(4);
+    const summary = /execsnoop: (\d+) events(?: printed of (\d+) received)?,/.exec(r.stderr);
+    expect(summary).not.toBeNull();
+    expect(Number(summary![1])).toBe(4);
+    if (summary![2] !== undefined) expect(Number(summary![2])).toBeGreaterThan(4);
+  });
+
   it('exits cleanly with a summary on SIGTERM', async () => {
     const p = spawn(BIN, ['trace', 'exec', 'comm=evil-true'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';

@@ -13,7 +13,7 @@ export const filterCommand: ShellCommand = {
   help: [
     'the same grammar as attach; it hides events from the view only (the capture keeps everything)',
     'a key only some probes have (path, dport, ...) applies to those probes; the others\' events pass it:',
-    '  filter path!=/usr/ hides library opens and keeps every connect; the status line marks it, e.g. tcpconnect (path n/a)',
+    '  filter path!=/usr/ hides library opens and keeps the events of probes without a path; the status line marks those (path n/a)',
     'a key no attached probe has is a warning (it hides nothing until such a probe is attached); a key no probe has is an error',
     ...Object.entries(commonKeyDocs()).map(([k, d]) => `  ${k.padEnd(7)} ${d.doc} (e.g. ${d.example})`),
     ...PROBES.flatMap((p) => Object.entries(p.filterKeys).map(([k, d]) => `  ${k.padEnd(7)} ${p.name}: ${d.doc} (e.g. ${d.example})`)),
