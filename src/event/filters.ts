@@ -12,8 +12,10 @@ export type Where = 'kernel' | 'user';
 export interface Clause {
   key: string;
   negate: boolean;
-  /** Parsed values (numbers for ids, strings for comm, matchers for probe keys). */
+  /** Parsed values (numbers for ids, strings for comm, matchers for probe keys: as the first probe with the key reads them). */
   values: unknown[];
+  /** A probe key's values as written: each probe with the key reads them its own way (port, flags, sig differ). */
+  raw?: string[];
   /** The clause as the user wrote it, normalised. */
   text: string;
   where: Where;
@@ -146,7 +148,7 @@ function knownKeys(probes: readonly FilterTarget[]): string {
   return allKeys(probes).join(', ');
 }
 
-/** Levenshtein distance, capped: only near misses matter. */
+/** Levenshtein distance (insert, delete, substitute), for "did you mean". */
 export function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
@@ -239,9 +241,12 @@ export function parseFilters(words: readonly string[], probes: readonly FilterTa
         inKernel.add(k);
       }
     } else {
-      const spec = probes.find((p) => p.filterKeys[key])?.filterKeys[key];
-      if (!spec) throw new FilterError(`unknown filter key '${key}'${didYouMean(key, allKeys(probes))} (keys: ${knownKeys(probes)})`);
-      values = texts.map((t) => spec.parse(t));
+      const having = probes.filter((p) => p.filterKeys[key]);
+      if (!having.length) throw new FilterError(`unknown filter key '${key}'${didYouMean(key, allKeys(probes))} (keys: ${knownKeys(probes)})`);
+      // Every probe with the key must read the values (each parses them its own way), so none fails later.
+      const parsed = having.map((p) => texts.map((t) => p.filterKeys[key]!.parse(t)));
+      clauses.push({ key, negate, values: parsed[0]!, raw: texts, text: `${key}${op}${texts.join(',')}`, where });
+      continue;
     }
     clauses.push({ key, negate, values, text: `${key}${op}${texts.join(',')}`, where });
   }
@@ -292,12 +297,14 @@ export function compileMatcher(filters: Filters, probe: FilterTarget, opts: Matc
       test = (e) => matchCommon(c.key as KernelKey, e, c.values, opts);
     } else {
       const spec = probe.filterKeys[c.key]!;
+      // This probe's own reading of the values (a probe outside the parsed set may throw here: the caller decides).
+      const values = c.raw ? c.raw.map((t) => spec.parse(t)) : c.values;
       const unknown = spec.unknown;
       if (unknown) {
-        const known = c.negate ? (e: TraceEvent) => !spec.match(e, c.values) : (e: TraceEvent) => spec.match(e, c.values);
+        const known = c.negate ? (e: TraceEvent) => !spec.match(e, values) : (e: TraceEvent) => spec.match(e, values);
         return (e) => unknown(e) || known(e);
       }
-      test = (e) => spec.match(e, c.values);
+      test = (e) => spec.match(e, values);
     }
     return c.negate ? (e) => !test(e) : test;
   });

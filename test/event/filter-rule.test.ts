@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { clauseApplies, compileMatcher, didYouMean, explainFilters, keysNotApplying, nearest, parseFilters, type TraceEvent } from '../../src/event/index.js';
+import { FilterError, clauseApplies, compileMatcher, didYouMean, explainFilters, keysNotApplying, nearest, parseFilters, type TraceEvent } from '../../src/event/index.js';
 import { execsnoop } from '../../src/probes/execsnoop/spec.js';
 import { opensnoop } from '../../src/probes/opensnoop/spec.js';
 import { tcpconnect } from '../../src/probes/tcpconnect/spec.js';
+import { memfd } from '../../src/probes/memfd/spec.js';
+import { compileViewFilter } from '../../src/commands/shell/view-filter.js';
+import { ProcessBook } from '../../src/session/index.js';
 
 function ev(probe: string, fields: TraceEvent['fields'], over: Partial<TraceEvent> = {}): TraceEvent {
   return { probe, ts: 1, kind: 0, pid: 10, tid: 10, ppid: 1, uid: 1000, gid: 1000, cgroup: 5, pidns: 1, nspid: 10, comm: 'vi', fields, ...over };
@@ -50,6 +53,25 @@ describe('the one filter rule: a clause on a key a probe lacks does not apply to
     expect(explainFilters(parseFilters(['path=/tmp/'], [tcpconnect, opensnoop]), tcpconnect)).toBe('path=/tmp/ (n/a: no path field) (every event)');
     expect(explainFilters(f)).toBe('uid=1000 [kernel] path=/tmp/ [userspace]');
     expect(keysNotApplying(parseFilters(['path=/a/', 'path!=/a/b/', 'dport=1'], [tcpconnect, opensnoop]), execsnoop)).toEqual(['dport']);
+  });
+});
+
+describe('a key several probes have, read by each its own way', () => {
+  it('checks the values against every probe of the set with the key, and each probe matches with its own reading', () => {
+    expect(() => parseFilters(['flags=MFD_EXEC'], [opensnoop, memfd])).toThrow(FilterError);
+    const f = parseFilters(['flags=MFD_EXEC'], [memfd, execsnoop]);
+    expect(compileMatcher(f, memfd, { all: true })).not.toBeNull();
+    expect(compileMatcher(f, execsnoop, { all: true })).toBeNull();
+  });
+
+  it(':filter checks values only against the shown probes with the key, and lets the others pass', () => {
+    const book = new ProcessBook('/nonexistent-proc');
+    const v = compileViewFilter(['flags=O_CREAT'], book, [opensnoop]);
+    const creat = ev('opensnoop', { path: '/tmp/x', raw_path: '/tmp/x', ret: 3, flags: 0o100 | 1 });
+    const plain = ev('opensnoop', { path: '/tmp/x', raw_path: '/tmp/x', ret: 3, flags: 0 });
+    expect(v.match(creat)).toBe(true);
+    expect(v.match(plain)).toBe(false);
+    expect(v.match(ev('memfd', { name: 'x', flags: 0, ret: 3 }))).toBe(true);
   });
 });
 

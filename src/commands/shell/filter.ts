@@ -31,12 +31,12 @@ export const filterCommand: ShellCommand = {
       ctx.view.setFilter(null);
       return { kind: 'ok', lines: ['view filter off'] };
     }
-    const f = compileViewFilter(args, ctx.processes);
-    ctx.view.setFilter(f);
     // Replay: the capture's probes; live: what is attached for the view (not the capture's own probes, hidden from it).
     const shown = ctx.replay
       ? ctx.replay.reader.schema.probes.filter((p) => !ctx.capture.isBackground(p.name))
       : ctx.engine.attachments().map((a) => a.probe).filter((p) => !ctx.capture.isBackground(p.name));
+    const f = compileViewFilter(args, ctx.processes, shown);
+    ctx.view.setFilter(f);
     return { kind: 'ok', lines: [`view filter: ${f.text}`, ...viewFilterWarnings(f, shown)] };
   },
 };
