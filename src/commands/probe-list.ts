@@ -1,4 +1,4 @@
-import { FilterError } from '../event/index.js';
+import { FilterError, didYouMean } from '../event/index.js';
 import { PROBES, PROFILES, findProbe, profileProbes, type ProbeSpec } from '../probes/index.js';
 
 /** `execsnoop (exec, execve), opensnoop (open), ...` */
@@ -16,6 +16,11 @@ export function exampleTable(): string {
   return PROBES.find((p) => !p.role)!.table;
 }
 
+/** Every word that names a probe or a profile: names, aliases, profiles (for "did you mean"). */
+function probeWords(): string[] {
+  return [...PROBES.flatMap((p) => [p.name, ...p.aliases]), ...Object.keys(PROFILES)];
+}
+
 /** `forensic, files, network, all` */
 export function profileNames(): string {
   return Object.keys(PROFILES).join(', ');
@@ -28,7 +33,7 @@ export function parseProbeList(text: string): ProbeSpec[] {
     if (!name) continue;
     const found = findProbe(name);
     const probes = found ? [found] : profileProbes(name);
-    if (!probes) throw new FilterError(`unknown probe '${name}' (probes: ${probeNames()}; profiles: ${profileNames()})`);
+    if (!probes) throw new FilterError(`unknown probe '${name}'${didYouMean(name, probeWords())} (probes: ${probeNames()}; profiles: ${profileNames()})`);
     for (const p of probes) if (!out.includes(p)) out.push(p);
   }
   if (!out.length) throw new FilterError(`no probe named (probes: ${probeNames()}; profiles: ${profileNames()})`);

@@ -4,7 +4,7 @@ import { attachProcessTable } from '../session/index.js';
 import { Recorder, loadSigningKey, type BinaryCounts, type RecorderOptions, type StopResult } from '../store/index.js';
 import { UsageError } from './errors.js';
 import type { Signals } from './signals.js';
-import { attachAll, attachedLine, skippedLine, healthLines, lossLines, planTrace, sessionLossLines, summaryLine } from './trace-command.js';
+import { attachAll, attachedLine, skippedLine, healthLines, lossLines, notApplyingNote, planTrace, sessionLossLines, summaryLine } from './trace-command.js';
 
 
 /** Options of `ebpfsh record`. */
@@ -91,7 +91,7 @@ export async function runRecord(probeArg: string, filterWords: string[], opts: R
     engine.close();
     throw e;
   }
-  err(`recording to ${opts.write}; filters: ${explainFilters(plan.filters)}; Ctrl-C to stop`);
+  err(`recording to ${opts.write}; filters: ${explainFilters(plan.filters)}${notApplyingNote(plan)}; Ctrl-C to stop`);
 
   let stopping: ((reason: string) => void) | undefined;
   const stopped = new Promise<string>((resolve) => (stopping = resolve));

@@ -1,5 +1,5 @@
 import { ProbeError, isDeliveredCause, type Engine, type Attachment, type ProbeCounters, type ReaderHealth } from '../engine/index.js';
-import { explainFilters, parseFilters, type Filters } from '../event/index.js';
+import { explainFilters, keysNotApplying, parseFilters, type Filters } from '../event/index.js';
 import { type ProbeSpec } from '../probes/index.js';
 import { escapeTerminal } from '../text/index.js';
 import { TEXT_HEADER, formatEventJson, formatEventLine } from './event-format.js';
@@ -41,9 +41,18 @@ export function planTrace(probeArg: string, filterWords: string[]): TracePlan {
   return { probes, filters: parseFilters(filterWords, probes), optional: profileOnly(probeArg) };
 }
 
-/** The --explain text: where each clause runs. */
+/** The --explain text: where each clause runs, per probe (a clause on a key the probe lacks is n/a there). */
 export function explainPlan(plan: TracePlan): string {
-  return plan.probes.map((p) => `${p.name}: ${explainFilters(plan.filters)}`).join('\n');
+  return plan.probes.map((p) => `${p.name}: ${explainFilters(plan.filters, p)}`).join('\n');
+}
+
+/** `` or ` (path n/a to tcpconnect)`: the clauses that do not apply to some probes, said where filters are. */
+export function notApplyingNote(plan: TracePlan): string {
+  const byKey = new Map<string, string[]>();
+  for (const p of plan.probes) for (const k of keysNotApplying(plan.filters, p)) byKey.set(k, [...(byKey.get(k) ?? []), p.name]);
+  if (!byKey.size) return '';
+  const list = (names: string[]) => (names.length > 3 ? `${names.length} probes` : names.join(', '));
+  return ` (${[...byKey].map(([k, names]) => `${k} n/a to ${list(names)}`).join('; ')})`;
 }
 
 /**
@@ -118,14 +127,17 @@ export function healthLines(now: ReaderHealth, prev: ReaderHealth | undefined): 
 /**
  * `execsnoop: 12 events (1 degraded: 1 string_fault), 0 filtered in userspace, losses: none`:
  * each event counted once, degraded ones among the delivered, never among the losses.
+ * With `printed` (trace -n stops printing early) and fewer printed than received:
+ * `execsnoop: 4 events printed of 37 received, ...`.
  */
-export function summaryLine(c: ProbeCounters): string {
+export function summaryLine(c: ProbeCounters, printed?: number): string {
   const moved = Object.entries(c.losses).filter(([, n]) => n > 0);
   const lostList = moved.filter(([k]) => !isDeliveredCause(k));
   const degraded = moved.filter(([k]) => isDeliveredCause(k));
   const lost = lostList.length ? lostList.map(([k, n]) => `${n} ${k}`).join(', ') : 'none';
   const deg = degraded.length ? ` (${degraded.reduce((s, [, n]) => s + n, 0)} degraded: ${degraded.map(([k, n]) => `${n} ${k}`).join(', ')})` : '';
-  return `${c.probe}: ${c.events} events${deg}, ${c.filtered} filtered in userspace, losses: ${lost}`;
+  const count = printed !== undefined && printed !== c.events ? `${printed} events printed of ${c.events} received` : `${c.events} events`;
+  return `${c.probe}: ${count}${deg}, ${c.filtered} filtered in userspace, losses: ${lost}`;
 }
 
 /** Runs `ebpfsh trace` until Ctrl-C, SIGTERM, --duration or --count. */
@@ -140,6 +152,7 @@ export async function runTrace(probeArg: string, filterWords: string[], opts: Tr
   const engine = opts.newEngine();
   const out = process.stdout;
   let printed = 0;
+  const printedBy = new Map<string, number>();
   let stopping: (() => void) | undefined;
   const stopped = new Promise<void>((resolve) => (stopping = resolve));
   out.on('error', () => stopping?.()); // EPIPE: reader went away (| head)
@@ -150,6 +163,7 @@ export async function runTrace(probeArg: string, filterWords: string[], opts: Tr
       if (opts.count !== undefined && printed >= opts.count) break;
       lines.push(opts.json ? formatEventJson(e, engine.clock) : formatEventLine(e, engine.clock));
       printed++;
+      printedBy.set(e.probe, (printedBy.get(e.probe) ?? 0) + 1);
     }
     if (lines.length) out.write(lines.join('\n') + '\n');
     if (opts.count !== undefined && printed >= opts.count) stopping?.();
@@ -164,7 +178,7 @@ export async function runTrace(probeArg: string, filterWords: string[], opts: Tr
     throw e;
   }
   if (!opts.json && opts.header !== false) out.write(TEXT_HEADER + '\n');
-  process.stderr.write(`ebpfsh: filters: ${explainFilters(plan.filters)}; Ctrl-C to stop\n`);
+  process.stderr.write(`ebpfsh: filters: ${explainFilters(plan.filters)}${notApplyingNote(plan)}; Ctrl-C to stop\n`);
 
   let prev = new Map<string, ProbeCounters>();
   let prevSession: Record<string, number> = {};
@@ -190,7 +204,8 @@ export async function runTrace(probeArg: string, filterWords: string[], opts: Tr
   // Records already in the ring and the reader's queue arrive before the summary.
   if (!(await engine.drain())) process.stderr.write('ebpfsh: the reader did not drain the ring within 5 s; what it still held is not in this output\n');
   const final = reportLosses();
-  for (const c of final) process.stderr.write(`ebpfsh: ${summaryLine(c)}\n`);
+  // With -n the engine kept receiving after the last line printed: say both counts.
+  for (const c of final) process.stderr.write(`ebpfsh: ${summaryLine(c, opts.count !== undefined ? (printedBy.get(c.probe) ?? 0) : undefined)}\n`);
   engine.close();
   unlisten();
   return 0;

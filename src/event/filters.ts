@@ -12,8 +12,10 @@ export type Where = 'kernel' | 'user';
 export interface Clause {
   key: string;
   negate: boolean;
-  /** Parsed values (numbers for ids, strings for comm, matchers for probe keys). */
+  /** Parsed values (numbers for ids, strings for comm, matchers for probe keys: as the first probe with the key reads them). */
   values: unknown[];
+  /** A probe key's values as written: each probe with the key reads them its own way (port, flags, sig differ). */
+  raw?: string[];
   /** The clause as the user wrote it, normalised. */
   text: string;
   where: Where;
@@ -136,16 +138,70 @@ export function tokenize(line: string): string[] {
   return out;
 }
 
-function knownKeys(probes: readonly FilterTarget[]): string {
+function allKeys(probes: readonly FilterTarget[]): string[] {
   const keys = new Set<string>([...KERNEL_KEYS, 'failed']);
   for (const p of probes) for (const k of Object.keys(p.filterKeys)) keys.add(k);
-  return [...keys].join(', ');
+  return [...keys];
+}
+
+function knownKeys(probes: readonly FilterTarget[]): string {
+  return allKeys(probes).join(', ');
+}
+
+/** Levenshtein distance (insert, delete, substitute), for "did you mean". */
+export function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = row[j]!;
+      row[j] = Math.min(up + 1, row[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The closest of `choices` to `word` within edit distance 2 (ties: the first), or null. */
+export function nearest(word: string, choices: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestD = 3;
+  for (const c of choices) {
+    const d = editDistance(word, c);
+    if (d < bestD && d < Math.max(2, c.length)) {
+      best = c;
+      bestD = d;
+    }
+  }
+  return best;
+}
+
+/** `: did you mean path?` for a near miss, else '': to follow the message that names the word. */
+export function didYouMean(word: string, choices: readonly string[]): string {
+  const n = nearest(word, choices);
+  return n ? `: did you mean ${n}?` : '';
+}
+
+/**
+ * Whether `clause` applies to events of `probe`. The one rule, everywhere:
+ * a clause on a key the probe lacks does not apply to it (its events pass
+ * that clause); common keys and `failed` apply to every probe.
+ */
+export function clauseApplies(clause: Pick<Clause, 'key'>, probe: FilterTarget): boolean {
+  return clause.key === 'failed' || (KERNEL_KEYS as readonly string[]).includes(clause.key) || !!probe.filterKeys[clause.key];
+}
+
+/** The keys of `filters` that do not apply to `probe`, each once, in order. */
+export function keysNotApplying(filters: Filters, probe: FilterTarget): string[] {
+  return [...new Set(filters.clauses.filter((c) => !clauseApplies(c, probe)).map((c) => c.key))];
 }
 
 /**
  * Parses filter words (`uid=1000`, `comm!=sshd`, `path=/etc/`, `failed`) for
- * the given probes. A probe-specific key must belong to every probe. The first
- * clause of each kernel key runs in the kernel; the rest run in userspace.
+ * the given probes. A probe-specific key must belong to at least one of them;
+ * it does not apply to the others (see clauseApplies). The first clause of
+ * each kernel key runs in the kernel; the rest run in userspace.
  */
 export function parseFilters(words: readonly string[], probes: readonly FilterTarget[]): Filters {
   const clauses: Clause[] = [];
@@ -157,7 +213,10 @@ export function parseFilters(words: readonly string[], probes: readonly FilterTa
       continue;
     }
     const m = /^([a-z_]+)(!=|=)(.*)$/s.exec(word);
-    if (!m) throw new FilterError(`'${word}' is not a filter: write key=value, key!=value or failed (keys: ${knownKeys(probes)})`);
+    if (!m) {
+      const hint = /^[a-z_!]+$/.test(word) ? didYouMean(word.replace(/^!/, ''), ['failed']) : '';
+      throw new FilterError(`'${word}' is not a filter${hint}; write key=value, key!=value or failed (keys: ${knownKeys(probes)})`);
+    }
     const [, key = '', op, rawValues = ''] = m;
     const negate = op === '!=';
     if (rawValues === '') throw new FilterError(`${key}: no value after '${op}' (e.g. ${COMMON_DOCS[key as KernelKey]?.example ?? key + '=...'})`);
@@ -182,12 +241,12 @@ export function parseFilters(words: readonly string[], probes: readonly FilterTa
         inKernel.add(k);
       }
     } else {
-      const lacking = probes.filter((p) => !p.filterKeys[key]);
-      const spec = probes.find((p) => p.filterKeys[key])?.filterKeys[key];
-      if (!spec) throw new FilterError(`unknown filter key '${key}' (keys: ${knownKeys(probes)})`);
-      if (lacking.length)
-        throw new FilterError(`${key} is not a filter of ${lacking.map((p) => p.name).join(', ')} (attach it separately, or drop ${key}=)`);
-      values = texts.map((t) => spec.parse(t));
+      const having = probes.filter((p) => p.filterKeys[key]);
+      if (!having.length) throw new FilterError(`unknown filter key '${key}'${didYouMean(key, allKeys(probes))} (keys: ${knownKeys(probes)})`);
+      // Every probe with the key must read the values (each parses them its own way), so none fails later.
+      const parsed = having.map((p) => texts.map((t) => p.filterKeys[key]!.parse(t)));
+      clauses.push({ key, negate, values: parsed[0]!, raw: texts, text: `${key}${op}${texts.join(',')}`, where });
+      continue;
     }
     clauses.push({ key, negate, values, text: `${key}${op}${texts.join(',')}`, where });
   }
@@ -226,7 +285,8 @@ function matchCommon(key: KernelKey, e: TraceEvent, values: unknown[], opts: Mat
  * is left to check there.
  */
 export function compileMatcher(filters: Filters, probe: FilterTarget, opts: MatchOptions = {}): ((e: TraceEvent) => boolean) | null {
-  const clauses = filters.clauses.filter((c) => opts.all || c.where === 'user');
+  // A clause on a key this probe lacks does not apply: its events pass it.
+  const clauses = filters.clauses.filter((c) => (opts.all || c.where === 'user') && clauseApplies(c, probe));
   if (clauses.length === 0) return null;
   const tests = clauses.map((c): ((e: TraceEvent) => boolean) => {
     let test: (e: TraceEvent) => boolean;
@@ -236,14 +296,15 @@ export function compileMatcher(filters: Filters, probe: FilterTarget, opts: Matc
     } else if ((KERNEL_KEYS as readonly string[]).includes(c.key)) {
       test = (e) => matchCommon(c.key as KernelKey, e, c.values, opts);
     } else {
-      const spec = probe.filterKeys[c.key];
-      if (!spec) return () => false;
+      const spec = probe.filterKeys[c.key]!;
+      // This probe's own reading of the values (a probe outside the parsed set may throw here: the caller decides).
+      const values = c.raw ? c.raw.map((t) => spec.parse(t)) : c.values;
       const unknown = spec.unknown;
       if (unknown) {
-        const known = c.negate ? (e: TraceEvent) => !spec.match(e, c.values) : (e: TraceEvent) => spec.match(e, c.values);
+        const known = c.negate ? (e: TraceEvent) => !spec.match(e, values) : (e: TraceEvent) => spec.match(e, values);
         return (e) => unknown(e) || known(e);
       }
-      test = (e) => spec.match(e, c.values);
+      test = (e) => spec.match(e, values);
     }
     return c.negate ? (e) => !test(e) : test;
   });
@@ -253,10 +314,17 @@ export function compileMatcher(filters: Filters, probe: FilterTarget, opts: Matc
   };
 }
 
-/** `uid=1000 [kernel] path=/etc/ [userspace]` */
-export function explainFilters(filters: Filters): string {
+/**
+ * `uid=1000 [kernel] path=/etc/ [userspace]`; for one probe, a clause on a
+ * key it lacks reads `path=/etc/ (n/a: no path field)`.
+ */
+export function explainFilters(filters: Filters, probe?: FilterTarget): string {
   if (filters.clauses.length === 0) return 'no filters: every event';
-  return filters.clauses.map((c) => `${c.text} [${c.where === 'kernel' ? 'kernel' : 'userspace'}]`).join(' ');
+  const parts = filters.clauses.map((c) =>
+    probe && !clauseApplies(c, probe) ? `${c.text} (n/a: no ${c.key} field)` : `${c.text} [${c.where === 'kernel' ? 'kernel' : 'userspace'}]`,
+  );
+  if (probe && filters.clauses.every((c) => !clauseApplies(c, probe))) parts.push('(every event)');
+  return parts.join(' ');
 }
 
 /** The filters as words again (for the journal and history). */

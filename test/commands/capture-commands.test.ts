@@ -135,7 +135,11 @@ describeKernel('info, query, tree and export on a real recording, as an ordinary
     const csv = ebpfsh(['export', copy, '--probe', 'connect', '-f', 'csv'], 1000).stdout.split('\r\n');
     expect(csv[0]).toBe('time,ts_ns,probe,pid,tid,ppid,uid,gid,comm,cgroup,pidns,nspid,ret,ipver,saddr,sport,daddr,dport,latency_us');
     expect(csv[1]).toMatch(/,tcpconnect,.*,python3,.*,0,4,127\.0\.0\.1,\d+,127\.0\.0\.1,\d+,\d+$/);
-    const bad = ebpfsh(['export', copy, 'path=/etc/'], 1000);
-    expect(bad.stderr).toMatch(/path is not a filter of tcpconnect/);
+    // path applies to the probes that have it; the capture's connects pass it (one rule everywhere)
+    const mixed = ebpfsh(['export', copy, `path=/nonexistent-${tag}`], 1000).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(mixed.filter((e) => e.probe === 'opensnoop')).toHaveLength(1);
+    expect(mixed.some((e) => e.probe === 'tcpconnect')).toBe(true);
+    const bad = ebpfsh(['export', copy, 'pth=/etc/'], 1000);
+    expect(bad.stderr).toMatch(/unknown filter key 'pth': did you mean path\?/);
   });
 });

@@ -50,8 +50,10 @@ describe('probe lists and profiles', () => {
     expect(l).toContain('opensnoop');
   });
 
-  it('names the probes and the profiles when a word is neither', () => {
-    expect(() => parseProbeList('forensik')).toThrow(/unknown probe 'forensik' \(probes: .*; profiles: forensic, files, network, all\)/);
+  it('names the probes and the profiles when a word is neither, with a near miss', () => {
+    expect(() => parseProbeList('forensik')).toThrow(/unknown probe 'forensik': did you mean forensic\? \(probes: .*; profiles: forensic, files, network, all\)/);
+    expect(() => parseProbeList('exec,tcpconect')).toThrow(/unknown probe 'tcpconect': did you mean tcpconnect\?/);
+    expect(() => parseProbeList('zzzzzz')).toThrow(/unknown probe 'zzzzzz' \(probes: /);
   });
 
   it('record defaults to the forensic profile when no probe is named, or when the first word is a filter', () => {

@@ -1,4 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync, unlinkSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +12,7 @@ import { describeKernel } from '../helpers/kernel.js';
 
 const BIN = fileURLToPath(new URL('../../bin/ebpfsh', import.meta.url));
 
-function ebpfsh(args: string[], opts: { killAfterMs?: number; signal?: NodeJS.Signals } = {}): Promise<{ code: number | null; stderr: string; stdout: string }> {
+function ebpfsh(args: string[], opts: { killAfterMs?: number; signal?: NodeJS.Signals; onStart?: () => void } = {}): Promise<{ code: number | null; stderr: string; stdout: string }> {
   return new Promise((resolve) => {
     const p = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -19,6 +21,11 @@ function ebpfsh(args: string[], opts: { killAfterMs?: number; signal?: NodeJS.Si
     p.stderr.on('data', (d) => {
       stderr += d;
       if (opts.killAfterMs !== undefined && stderr.includes('recording to')) setTimeout(() => p.kill(opts.signal ?? 'SIGINT'), opts.killAfterMs);
+      if (opts.onStart && stderr.includes('Ctrl-C to stop')) {
+        const start = opts.onStart;
+        opts.onStart = undefined;
+        start();
+      }
     });
     p.on('close', (code) => resolve({ code, stderr, stdout }));
   });
@@ -78,6 +85,32 @@ describeKernel('ebpfsh record', () => {
     try {
       const attach = c.journal().filter((j) => j.action === 'attach' && j.probe !== 'procsnoop').map((j) => [j.probe, j.filters]);
       expect(attach).toEqual(forensic.map((n) => [n, 'uid=0']));
+    } finally {
+      c.close();
+    }
+  }, 30_000);
+
+  it('records a profile with a filter on a key only some of its probes have: it applies to those, the others record everything', async () => {
+    const p = join(dir, 'forensic-path.db');
+    const marker = join(dir, 'gone-' + process.pid);
+    const r = await ebpfsh(['record', '-w', p, 'forensic', 'path=/tmp/', '--duration', '1.5'], { onStart: () => {
+      writeFileSync(marker, 'x');
+      unlinkSync(marker); // an unlink under /tmp/: path applies and matches
+      spawnSync('/bin/true'); // exec of /bin/true: path applies and does not match
+      const s = createConnection({ host: '127.0.0.1', port: 9 }); // a connect: path does not apply, so it passes
+      s.on('error', () => s.destroy());
+    } });
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toMatch(/is not a filter/);
+    expect(r.stderr).toMatch(/filters: path=\/tmp\/ \[userspace\] \(path n\/a to \d+ probes\)/);
+    const c = CaptureReader.open(p);
+    try {
+      const attach = c.journal().filter((j) => j.action === 'attach' && j.probe !== 'procsnoop').map((j) => [j.probe, j.filters]);
+      expect(attach).toEqual(profileProbes('forensic')!.map((x) => [x.name, 'path=/tmp/']));
+      const ev = [...c.events({ probes: ['unlink', 'execsnoop', 'tcpconnect'] })];
+      expect(ev.some((e) => e.probe === 'unlink' && String(e.fields.path).startsWith(marker))).toBe(true);
+      expect(ev.some((e) => e.probe === 'execsnoop' && e.fields.filename === '/bin/true')).toBe(false);
+      expect(ev.some((e) => e.probe === 'tcpconnect' && e.fields.dport === 9)).toBe(true);
     } finally {
       c.close();
     }

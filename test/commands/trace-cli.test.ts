@@ -33,8 +33,18 @@ describe('ebpfsh trace: bad input', () => {
 
   it('explains a malformed filter value and an unknown key', () => {
     expectOneClearLine(ebpfsh(['trace', 'exec', 'uid=abc']).stderr, /uid: 'abc' is not a number or a known name/);
-    expectOneClearLine(ebpfsh(['trace', 'exec', 'colour=red']).stderr, /unknown filter key 'colour'/);
-    expectOneClearLine(ebpfsh(['trace', 'exec,connect', 'path=/etc/']).stderr, /path is not a filter of tcpconnect/);
+    expectOneClearLine(ebpfsh(['trace', 'exec', 'colour=red']).stderr, /unknown filter key 'colour' \(keys: /);
+    expectOneClearLine(ebpfsh(['trace', 'connect', 'dprot=80']).stderr, /unknown filter key 'dprot': did you mean dport\? \(keys: /);
+    expectOneClearLine(ebpfsh(['trace', 'exec', 'dport=80']).stderr, /unknown filter key 'dport' \(keys: /);
+    expectOneClearLine(ebpfsh(['trace', 'opn']).stderr, /unknown probe 'opn': did you mean open\? \(probes: /);
+    expectOneClearLine(ebpfsh(['trace', 'forensik']).stderr, /unknown probe 'forensik': did you mean forensic\?/);
+  });
+
+  it('explains a clause on a key only some probes have: it applies to those, not to the others', () => {
+    const r = ebpfsh(['trace', 'connect,open', 'path!=/usr/', 'uid=1000', '--explain'], { uid: 1000 });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('tcpconnect: path!=/usr/ (n/a: no path field) uid=1000 [kernel]\nopensnoop: path!=/usr/ [userspace] uid=1000 [kernel]\n');
   });
 
   it('says where each filter runs with --explain, without attaching', () => {
@@ -85,6 +95,19 @@ describeKernel('ebpfsh trace on the real kernel', () => {
     expect(line).toContain('\\u{202e}exe.txt');
     // eslint-disable-next-line no-control-regex
     expect(r.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+  });
+
+  it('trace -n 4: the summary counts what was printed, and says what else was received', async () => {
+    const r = await traceWhile(['exec', 'comm=evil-true', '-n', '4'], () => {
+      for (let i = 0; i < 30; i++) spawnSync(bin, [String(i)]);
+    });
+    expect(r.code).toBe(0);
+    const printed = r.stdout.split('\n').filter((l) => l.includes('evil-true'));
+    expect(printed).toHaveLength(4);
+    const summary = /execsnoop: (\d+) events(?: printed of (\d+) received)?,/.exec(r.stderr);
+    expect(summary).not.toBeNull();
+    expect(Number(summary![1])).toBe(4);
+    if (summary![2] !== undefined) expect(Number(summary![2])).toBeGreaterThan(4);
   });
 
   it('exits cleanly with a summary on SIGTERM', async () => {

@@ -17,9 +17,10 @@ describe('recording from the shell (real capture store, fake engine)', () => {
     await command('attach open');
     await command(`record ${file}`);
     await until(() => frame().includes(`recording to ${file}`), 5000, 'recording');
-    // the capture's own process-table probe is attached but hidden from the view and the status line
+    // the capture's own process-table probe is attached, hidden from the view, and shown in the status line as the capture's
     expect(engine.attachments().map((a) => a.probe.name).sort()).toEqual(['opensnoop', 'procsnoop']);
-    expect(frame().split('\n')[0]).not.toContain('procsnoop');
+    expect(model.probeStatus().find((p) => p.name === 'procsnoop')).toMatchObject({ background: true });
+    expect(frame().split('\n')[0]).toMatch(/^opensnoop .* │ rec .* │ procsnoop \(for the/);
     await command('filter comm=nothing-matches');
     engine.emit([openEvent({ pid: 4242, comm: 'cat', path: '/etc/shadow' }), openEvent({ pid: 4243, comm: 'vi', path: '/etc/passwd' })]);
     await settle(300); // the writer commits every 100 ms

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LIST_EACH_UP_TO, summarizeProbes } from '../../src/tui/shell/probe-summary.js';
+import { LIST_EACH_UP_TO, groupNotApplyingText, probeLabel, summarizeProbes, type ProbeLine } from '../../src/tui/shell/probe-summary.js';
 import type { ProbeStatus } from '../../src/tui/shell/probe-rates.js';
 
 const p = (name: string, rate: number, o: Partial<ProbeStatus> = {}): ProbeStatus => ({ name, filters: '', rate, lost: 0, degraded: 0, lossMoving: false, ...o });
@@ -7,7 +7,27 @@ const p = (name: string, rate: number, o: Partial<ProbeStatus> = {}): ProbeStatu
 describe('the status line with many probes', () => {
   it('lists each probe while there are few', () => {
     const few = Array.from({ length: LIST_EACH_UP_TO }, (_, i) => p(`p${i}`, i));
-    expect(summarizeProbes(few)).toEqual({ group: null, listed: few });
+    expect(summarizeProbes(few)).toEqual({ group: null, listed: few, background: [] });
+  });
+
+  it("lists the program's own probes apart, never in the sum nor counted among the user's", () => {
+    const bg = p('procsnoop', 112, { background: true } as Partial<ProbeLine>);
+    const few = summarizeProbes([p('execsnoop', 1), bg]);
+    expect(few.listed.map((x) => x.name)).toEqual(['execsnoop']);
+    expect(few.background).toEqual([bg]);
+    const many = summarizeProbes([...Array.from({ length: 6 }, (_, i) => p(`p${i}`, 1)), bg]);
+    expect(many.group!.count).toBe(6);
+    expect(many.group!.rate).toBe(6);
+    expect(many.background).toEqual([bg]);
+    expect(probeLabel(bg)).toBe('procsnoop (for the capture)');
+  });
+
+  it('counts in the sum how many probes each not-applying key skips, and labels a listed probe with it', () => {
+    const path = (name: string, has: boolean): ProbeLine => ({ ...p(name, 1, { filters: 'path=/tmp/' }), notApplying: has ? [] : ['path'] });
+    const s = summarizeProbes([path('execsnoop', true), path('opensnoop', true), path('tcpconnect', false), path('dup', false), path('bind', false)]);
+    expect(s.group!.notApplying).toEqual([{ key: 'path', count: 3 }]);
+    expect(groupNotApplyingText(s.group!.notApplying)).toBe('path n/a to 3');
+    expect(probeLabel(path('tcpconnect', false))).toBe('tcpconnect (path n/a)');
   });
 
   it('sums up a profile: count, common filters, total rate and the three busiest', () => {

@@ -1,5 +1,5 @@
 import { explainFilters } from '../../event/index.js';
-import { attachedLine, planTrace, skippedLine } from '../trace-command.js';
+import { attachedLine, notApplyingNote, planTrace, skippedLine } from '../trace-command.js';
 import { UsageError, errorLine } from '../errors.js';
 import type { Attachment } from '../../engine/index.js';
 import type { ShellCommand } from './types.js';
@@ -23,6 +23,7 @@ export const attachCommand: ShellCommand = {
     'e.g. attach execve uid=1000 | attach open path=/etc/ comm=vi,vim | attach connect follow=4242',
     'profiles: attach forensic (what an intruder leaves) | files | network | all',
     'filters: key=v1,v2 (any of), key!=v (none of), failed; see :help filter for the keys',
+    'a key only some of the probes have applies to those (attach forensic path=/tmp/: path n/a to the rest)',
   ],
   complete(ctx, args, word) {
     if (args.length === 0) {
@@ -49,7 +50,7 @@ export const attachCommand: ShellCommand = {
           lines.push(skippedLine({ probe, reason: errorLine(e) }));
           continue;
         }
-        if (before) lines.push(`${probe.name}: filters now ${explainFilters(plan.filters)}`);
+        if (before) lines.push(`${probe.name}: filters now ${explainFilters(plan.filters, probe)}`);
         else fresh.push(a);
         ctx.capture.journal({ action: before ? 'filter' : 'attach', attachment: a });
       }
@@ -62,7 +63,7 @@ export const attachCommand: ShellCommand = {
       throw e;
     }
     lines.push(...attachedLines(fresh));
-    if (fresh.length) lines.push(`filters: ${explainFilters(plan.filters)}`);
+    if (fresh.length) lines.push(`filters: ${explainFilters(plan.filters)}${notApplyingNote({ ...plan, probes: fresh.map((a) => a.probe) })}`);
     return { kind: 'ok', lines };
   },
 };

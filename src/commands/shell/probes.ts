@@ -32,7 +32,7 @@ export const probesCommand: ShellCommand = {
       if (c) lastSample.set(a.probe.name, { at: now, events: c.events });
       const losses = c ? Object.entries(c.losses).filter(([, n]) => n > 0) : [];
       const bg = ctx.capture.isBackground(a.probe.name) ? '  (attached by the capture for its process table; hidden from the view)' : '';
-      lines.push(`#${i + 1} ${a.probe.name}  ${explainFilters(a.filters)}${bg}`);
+      lines.push(`#${i + 1} ${a.probe.name}  ${explainFilters(a.filters, a.probe)}${bg}`);
       lines.push(`   via ${a.attachPoints.join(', ')} (loaded in ${a.attachMs.toFixed(0)} ms, up ${formatDuration(now - a.attachedAt)})`);
       if (a.missing.length) lines.push(`   unavailable here: ${a.missing.join('; ')}`);
       lines.push(

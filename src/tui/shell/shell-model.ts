@@ -22,6 +22,7 @@ import { EventWindow, type Row } from './event-window.js';
 import { EventIntake } from './intake.js';
 import { lineOf, move, type LineState } from './line-editor.js';
 import { ProbeRates, type ProbeStatus } from './probe-rates.js';
+import { probeLines, type ProbeLine } from './probe-summary.js';
 import { Prompt, type Mode } from './prompt.js';
 import { EventScroll, type Viewport } from './scroll.js';
 import { searchOlder } from './search.js';
@@ -235,8 +236,10 @@ export class ShellModel implements ViewControl {
   }
 
   /** Attached probes now, with the figures of the last sample. */
-  probeStatus(now = Date.now()): ProbeStatus[] {
-    return this.rates.status(this.opts.engine.attachments().filter((a) => !this.ctx.capture.isBackground(a.probe.name)), now);
+  probeStatus(now = Date.now()): ProbeLine[] {
+    // Every probe that runs, the capture's own included (marked): the status line must not say "no probe" while one works.
+    const attached = this.opts.engine.attachments();
+    return probeLines(attached, this.rates.status(attached, now), (p) => this.ctx.capture.isBackground(p), this.viewFilter?.filters ?? null);
   }
 
   // ---- ViewControl (for commands) ----
