@@ -36,7 +36,7 @@ describeKernel('the flight ring end to end (tmux, real kernel)', () => {
     t.runElsewhere('setpriv --reuid=1000 --regid=1000 --clear-groups /bin/true live-marker');
     await t.waitFor('/bin/true live-marker');
     t.type(':stop');
-    await t.waitFor(/stopped: x\.db/);
+    await t.waitFor(`stopped: ${dir}/x.db, `); // the absolute path
     t.type(':quit');
     expect(await t.waitExit()).toBe(0);
     expect(readIfExists(join(dir, 'stderr'))).toMatch(/:quit: detached 2 probes/);
