@@ -29,10 +29,20 @@ async function activityLines(r: CaptureReader, p: ProcessRow, tables: Set<string
   for (const probe of PROBES) {
     const tree = probe.facets?.tree;
     if (!tree || !tables.has(probe.table)) continue;
-    const timeoutMs = Math.max(1, Math.min(5000, deadline - Date.now()));
-    const sql = `SELECT ts, ${tree.columns} FROM "${probe.table}" WHERE pid = ? AND ts BETWEEN ? AND ? ORDER BY ts LIMIT ${tree.read ?? PER_KIND + 1}`;
-    const rows = (await r.query(sql, { params: [p.pid, from, to], timeoutMs })).rows as unknown[][];
-    out.push(...tree.lines(rows, { time: t, indent, perKind: PER_KIND }));
+    const timeoutMs = () => Math.max(1, Math.min(5000, deadline - Date.now()));
+    const where = `FROM "${probe.table}" WHERE pid = ? AND ts BETWEEN ? AND ?`;
+    const params = [p.pid, from, to];
+    // A ranked facet reads its most telling rows first and counts every rank, so what a cap leaves out is said.
+    const sql = tree.rank
+      ? `SELECT ts, ${tree.columns}, ${tree.rank} AS rank ${where} ORDER BY rank, ts LIMIT ${tree.read ?? PER_KIND + 1}`
+      : `SELECT ts, ${tree.columns} ${where} ORDER BY ts LIMIT ${tree.read ?? PER_KIND + 1}`;
+    const rows = (await r.query(sql, { params, timeoutMs: timeoutMs() })).rows as unknown[][];
+    let rankCounts: Map<number, number> | undefined;
+    if (tree.rank && rows.length) {
+      const counted = (await r.query(`SELECT ${tree.rank} AS rank, count(*) ${where} GROUP BY rank`, { params, timeoutMs: timeoutMs() })).rows as unknown[][];
+      rankCounts = new Map(counted.filter(([k, n]) => typeof k === 'number' && typeof n === 'number').map(([k, n]) => [k as number, n as number]));
+    }
+    out.push(...tree.lines(rows, { time: t, indent, perKind: PER_KIND, rankCounts }));
   }
   return out;
 }

@@ -73,7 +73,15 @@ export interface TreeFacet {
   columns: string;
   /** Rows read per process (default: the tree's per-kind limit + 1). */
   read?: number;
-  /** The lines for one process's rows (ts first, then `columns`; values as read from a capture, any type). */
+  /**
+   * SQL expression over the probe's columns ranking a row, 0 the most telling:
+   * rows are read in rank then time order, so a capped list keeps what a
+   * responder needs, and the rows of each rank are counted.
+   */
+  rank?: string;
+  /** Plural name of each rank's rows (index = rank), for the count of what was not listed. */
+  rankNames?: readonly string[];
+  /** The lines for one process's rows (ts first, then `columns`, then the rank when `rank` is set; values as read from a capture, any type). */
   lines(rows: unknown[][], ctx: TreeContext): string[];
 }
 
@@ -85,6 +93,8 @@ export interface TreeContext {
   indent: string;
   /** Events listed per kind before summarising. */
   perKind: number;
+  /** With a `rank`: how many rows of each rank the process lifetime holds (key = rank). */
+  rankCounts?: Map<number, number>;
 }
 
 /** An event the dashboard's "security events" panel lists: a short label and the line. */
@@ -148,6 +158,8 @@ export interface ProbeFacets {
   forensicViews?: ForensicView[];
   /** The probe's part of `ebpfsh tree`. */
   tree?: TreeFacet;
+  /** True for an event a responder rarely needs (a shared-library open): the live `:noise off` folds it from the view, never from a capture. */
+  isNoise?(e: TraceEvent): boolean;
   /** The connections a process opened, for the process table at an instant (`ebpfsh ps --at`). */
   connections?: ConnectionsFacet;
   /** The event as a line of the dashboard's security-events panel, when it is one worth a responder's eye. */

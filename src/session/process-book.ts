@@ -15,9 +15,14 @@ export interface ProcessInfo {
   source: 'seen' | 'proc';
   /** Kernel ts of the last event seen from it. */
   lastTs?: number;
+  /** Kernel ts of the first event seen from it: its start when nothing better is known. */
+  firstTs?: number;
   /** Its latest forensic events (deletions, renames, privilege changes, signals, connects), oldest first, for `:tree`. */
   activity?: TraceEvent[];
 }
+
+/** /proc start times are in USER_HZ (100) ticks since boot. */
+const NS_PER_TICK = 10_000_000;
 
 /** Forensic events kept per process for `:tree`. */
 export const ACTIVITY_KEEP = 8;
@@ -71,7 +76,7 @@ export class ProcessBook {
       let p = this.seen.get(e.pid);
       if (!p) {
         if (this.seen.size >= this.capacity) this.evictOldest();
-        p = { pid: e.pid, ppid: e.ppid, comm: e.comm, uid: e.uid, source: 'seen' };
+        p = { pid: e.pid, ppid: e.ppid, comm: e.comm, uid: e.uid, source: 'seen', firstTs: e.ts };
         this.seen.set(e.pid, p);
         this.link(e.pid, e.ppid);
       } else if (p.ppid !== e.ppid) {
@@ -114,11 +119,28 @@ export class ProcessBook {
     return out;
   }
 
-  /** Children of `pid` now (from /proc) and ever seen in events. */
+  /** Children of `pid` now (from /proc) and ever seen in events, in start order (pids wrap around). */
   childrenOf(pid: number, parents: Map<number, number> = this.procParents()): number[] {
     const out = new Set<number>(this.children.get(pid) ?? []);
     for (const [child, parent] of parents) if (parent === pid) out.add(child);
-    return [...out].sort((a, b) => a - b);
+    return this.inStartOrder(out);
+  }
+
+  /**
+   * When `pid` started, kernel ns: from /proc while it runs (clock ticks since
+   * boot: the events' clock unless the host suspended), else the first event
+   * seen from it; undefined when neither knows.
+   */
+  protected startOf(pid: number): number | undefined {
+    const stat = readProcStat(pid, this.procRoot);
+    if (stat && Number.isFinite(stat.startTicks)) return stat.startTicks * NS_PER_TICK;
+    return this.seen.get(pid)?.firstTs;
+  }
+
+  /** `pids` by start (unknown last), then pid. */
+  protected inStartOrder(pids: Iterable<number>): number[] {
+    const keyed = [...pids].map((pid) => ({ pid, start: this.startOf(pid) ?? Infinity }));
+    return keyed.sort((a, b) => a.start - b.start || a.pid - b.pid).map((k) => k.pid);
   }
 
   /** True when `pid` is `root` or descends from it (events seen, then /proc). */

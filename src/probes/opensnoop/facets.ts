@@ -1,13 +1,14 @@
 import { textOf, type ByteString } from '../../event/index.js';
 import { captureRet, captureText } from '../../text/index.js';
-import { moreLines } from '../tree-lines.js';
+import { cutLines } from '../tree-lines.js';
 import type { ProbeFacets } from '../types.js';
 import { formatOpenFlags } from './open-flags.js';
+import { OPEN_LIBRARY, OPEN_RANK_NAMES, OPEN_RANK_SQL, openRank } from './open-rank.js';
 
-/** Opens read per process for the tree: library and locale opens among them are only counted. */
-const OPENS_READ = 500;
-/** Where the dynamic loader and libc look on every start: noise in a process tree. */
-const LOADER_NOISE = /^(\/etc\/ld\.so\.cache$|\/(usr\/)?lib(32|64|x32)?\/|\/usr\/share\/locale\/|\/usr\/lib\/locale\/)/;
+/** An open's flags as names, whatever a capture holds in the column. */
+function flagsText(flags: unknown): string {
+  return typeof flags === 'number' && Number.isInteger(flags) ? formatOpenFlags(flags) : captureText(flags);
+}
 
 /** What the rest of ebpfsh asks of opensnoop. */
 export const opensnoopFacets: ProbeFacets = {
@@ -31,14 +32,17 @@ export const opensnoopFacets: ProbeFacets = {
   ],
   tree: {
     columns: 'ret, path, flags',
-    read: OPENS_READ,
+    // Writes and creates first, then failed probes of sensitive paths, other files; libraries are only counted.
+    rank: OPEN_RANK_SQL,
+    rankNames: OPEN_RANK_NAMES,
     lines(rows, ctx) {
-      const out: string[] = [];
-      const noise = rows.filter(([, , path]) => typeof path === 'string' && LOADER_NOISE.test(path));
-      const opens = rows.filter((row) => !noise.includes(row));
-      for (const [ts, ret, path] of opens.slice(0, ctx.perKind)) out.push(`${ctx.indent}  open    ${ctx.time(ts)} ${captureRet(ret)} ${captureText(path)}`);
-      if (noise.length) out.push(`${ctx.indent}  open    (+ ${noise.length}${rows.length >= OPENS_READ ? '+' : ''} opens of shared libraries and locale files)`);
-      return [...out, ...moreLines(opens, 'open', ctx)];
+      const listed = rows.filter((row) => row[4] !== OPEN_LIBRARY).slice(0, ctx.perKind);
+      const out = listed.map(([ts, ret, path, flags]) => `${ctx.indent}  open    ${ctx.time(ts)} ${captureRet(ret)} ${flagsText(flags)} ${captureText(path)}`);
+      return [...out, ...cutLines(listed, 'opens', OPEN_RANK_NAMES, ctx)];
     },
+  },
+  isNoise(e) {
+    const { path, flags, ret } = e.fields;
+    return openRank(path === null || path === undefined ? '' : textOf(path as ByteString), typeof flags === 'number' ? flags : 0, typeof ret === 'number' ? ret : 0) === OPEN_LIBRARY;
   },
 };

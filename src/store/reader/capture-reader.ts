@@ -408,9 +408,13 @@ export class CaptureReader {
     return out;
   }
 
-  /** Direct children of a process lifetime, in start order: at most `limit` (READ_BOUNDS.children). */
+  /**
+   * Direct children of a process lifetime, in start order (never pid order, which
+   * wraps around): start tick, then start ns within a tick, then the order the
+   * recorder met them; at most `limit` (READ_BOUNDS.children).
+   */
   children(p: ProcessRow, limit: number = READ_BOUNDS.children): ProcessRow[] {
-    return (this.db.prepare('SELECT * FROM processes WHERE parent_pid = ? AND parent_start_ticks = ? ORDER BY start_ticks, pid LIMIT ?').all(p.pid, p.startTicks, limit) as Record<string, unknown>[]).map(processRow);
+    return (this.db.prepare('SELECT * FROM processes WHERE parent_pid = ? AND parent_start_ticks = ? ORDER BY start_ticks, start_ns IS NULL, start_ns, id LIMIT ?').all(p.pid, p.startTicks, limit) as Record<string, unknown>[]).map(processRow);
   }
 
   /** Closes the capture (and removes a private copy). */

@@ -105,7 +105,12 @@ export class CaptureProcessBook extends ProcessBook {
     const r = this.row(pid);
     const out = new Set<number>(super.childrenOf(pid, new Map()));
     if (r) for (const c of this.reader.children(r)) out.add(c.pid);
-    return [...out].sort((a, b) => a - b);
+    return this.inStartOrder(out);
+  }
+
+  // In replay the capture's process table knows the start (kernel ns, as the events' ts).
+  protected override startOf(pid: number): number | undefined {
+    return this.row(pid)?.startNs ?? super.startOf(pid);
   }
 
   override descends(pid: number, root: number): boolean {
