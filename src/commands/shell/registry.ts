@@ -6,7 +6,7 @@ import { probesCommand } from './probes.js';
 import { treeCommand } from './tree.js';
 import { dashCommand } from './dash.js';
 import { markCommand, queryCommand, recordCommand, stopCommand } from './capture-commands.js';
-import { clearCommand, pauseCommand, quitCommand, resumeCommand } from './view-commands.js';
+import { clearCommand, noiseCommand, pauseCommand, quitCommand, resumeCommand } from './view-commands.js';
 import { livePsCommand } from './replay-commands.js';
 import type { ShellCommand } from './types.js';
 
@@ -16,6 +16,7 @@ export const SHELL_COMMANDS: readonly ShellCommand[] = [
   detachCommand,
   probesCommand,
   filterCommand,
+  noiseCommand,
   treeCommand,
   livePsCommand,
   pauseCommand,

@@ -17,6 +17,10 @@ export interface ViewControl {
   paused(): boolean;
   /** Empties the event window (the capture keeps everything). */
   clear(): void;
+  /** Shows (true) or folds (false) the events probes call noise (library opens); the capture keeps everything. */
+  setNoise(shown: boolean): void;
+  /** Whether noise is on show, and how many events were folded since it was folded. */
+  noise(): { shown: boolean; folded: number };
 }
 
 /** Everything a command may use. */

@@ -32,12 +32,13 @@ function ProbeItem({ probe: p, first }: { probe: ProbeLine; first: boolean }) {
   );
 }
 
-/** One line: attached probes (summed up when many) with filters and the keys that do not apply to each, the program's own probes (marked, beside the capture), events/s, losses and degraded deliveries (apart), view filter, capture, the flight ring's span, follow state. */
+/** One line: attached probes (summed up when many) with filters and the keys that do not apply to each, the program's own probes (marked, beside the capture), events/s, losses and degraded deliveries (apart), view filter, noise fold, capture, the flight ring's span, follow state. */
 export function StatusLine({ model }: { model: ShellModel }) {
   const probes = model.probeStatus();
   const summary = summarizeProbes(probes);
   const mine = probes.length - summary.background.length;
   const view = model.filter();
+  const noise = model.noise();
   const cap = model.captureStats;
   const ring = model.ringSpanMs();
   const state = model.paused() ? `PAUSED${model.pausedNew ? ` (+${model.pausedNew} new)` : ''}` : model.follow ? 'following' : 'scrolled (End: follow)';
@@ -69,6 +70,7 @@ export function StatusLine({ model }: { model: ShellModel }) {
         )
       ) : null}
       {view ? <Text color="magenta"> │ view: {guard(view.text)}</Text> : null}
+      {noise.shown ? null : <Text color="magenta"> │ noise off ({noise.folded} folded)</Text>}
       {cap ? (
         <Text color="green">
           {' '}

@@ -59,47 +59,83 @@ export class Ring {
 
 /**
  * The view's bounded memory: the last `capacity` events that arrived, and,
- * while a view filter is set, the last `capacity` that match it (so a rare
- * match is not pushed out by a storm of others).
+ * while a view filter or a noise fold is set, the last `capacity` on show
+ * (so a rare match is not pushed out by a storm of others). Folded events
+ * stay in `all` (the detail pane's recent events) and are counted.
  */
 export class EventWindow {
   private readonly all: Ring;
-  private matched: Ring | null = null;
+  private shown: Ring | null = null;
   private match: ((e: TraceEvent) => boolean) | null = null;
+  private fold: ((e: TraceEvent) => boolean) | null = null;
+  private foldedCount = 0;
   private seq = 0;
 
   constructor(readonly capacity = 5000) {
     this.all = new Ring(capacity);
   }
 
-  /** Appends a batch (only its last `capacity` events can stay). */
+  /** Appends a batch (only its last `capacity` events can stay; folded ones are counted all the same). */
   push(events: readonly TraceEvent[]): void {
     const from = Math.max(0, events.length - this.capacity);
+    if (this.fold) for (let i = 0; i < from; i++) if (this.fold(events[i]!)) this.foldedCount++;
     this.seq += from;
     for (let i = from; i < events.length; i++) {
       const row: Row = { seq: ++this.seq, event: events[i]! };
       this.all.push(row);
-      if (this.matched && this.match!(row.event)) this.matched.push(row);
+      if (this.shown && this.onShow(row.event)) this.shown.push(row);
     }
   }
 
-  /** Sets the view filter and rebuilds the matching rows from what is in memory. */
+  /** Sets the view filter and rebuilds the rows on show from what is in memory. */
   setFilter(match: ((e: TraceEvent) => boolean) | null): void {
     this.match = match;
-    if (!match) {
-      this.matched = null;
-      return;
-    }
-    this.matched = new Ring(this.capacity);
-    for (let i = 0; i < this.all.length; i++) {
-      const r = this.all.at(i)!;
-      if (match(r.event)) this.matched.push(r);
-    }
+    this.rebuild(false);
   }
 
-  /** The rows on show: the matching ones under a filter, else all. */
+  /** Folds (hides and counts) the events `fold` picks from the view, or stops folding (null); the count starts over. */
+  setFold(fold: ((e: TraceEvent) => boolean) | null): void {
+    this.fold = fold;
+    this.foldedCount = 0;
+    this.rebuild(true);
+  }
+
+  /** True while a fold is set. */
+  get folding(): boolean {
+    return this.fold !== null;
+  }
+
+  /** Events folded since the fold was set (those in memory then included). */
+  get folded(): number {
+    return this.foldedCount;
+  }
+
+  /** True for an event on show; counts it when folded (called once per event arriving, or per row on a rebuild). */
+  private onShow(e: TraceEvent): boolean {
+    if (this.fold?.(e)) {
+      this.foldedCount++;
+      return false;
+    }
+    return !this.match || this.match(e);
+  }
+
+  private rebuild(countFolded: boolean): void {
+    if (!this.match && !this.fold) {
+      this.shown = null;
+      return;
+    }
+    const counted = this.foldedCount;
+    this.shown = new Ring(this.capacity);
+    for (let i = 0; i < this.all.length; i++) {
+      const r = this.all.at(i)!;
+      if (this.onShow(r.event)) this.shown.push(r);
+    }
+    if (!countFolded) this.foldedCount = counted;
+  }
+
+  /** The rows on show: the matching, unfolded ones under a filter or fold, else all. */
   rows(): Ring {
-    return this.matched ?? this.all;
+    return this.shown ?? this.all;
   }
 
   /** Every row in memory, filtered or not (for the detail pane's recent events). */
@@ -109,7 +145,7 @@ export class EventWindow {
 
   clear(): void {
     this.all.clear();
-    this.matched?.clear();
+    this.shown?.clear();
   }
 
   /** Events ever pushed. */

@@ -14,6 +14,7 @@ import {
 } from '../../commands/shell/index.js';
 import type { ReaderHealth } from '../../engine/session.js';
 import { type TraceEvent } from '../../event/index.js';
+import { facetsOf } from '../../probes/index.js';
 import { ProcessBook, SeenValues, createCaptureControl, type CaptureFactory, type CaptureStats, type FlightRing, type HistoryFile, type ShellEngine } from '../../session/index.js';
 import { escapeTerminal } from '../../text/index.js';
 import { detailLines } from './detail-lines.js';
@@ -58,6 +59,11 @@ export interface ShellModelOptions {
 }
 
 const TRANSCRIPT_KEEP = 200;
+
+/** True for an event its probe calls noise (a library open): what `:noise off` folds. */
+function isNoise(e: TraceEvent): boolean {
+  return facetsOf(e.probe)?.isNoise?.(e) ?? false;
+}
 
 /**
  * The shell's view state, without React, made of small stores each testable
@@ -255,6 +261,18 @@ export class ShellModel implements ViewControl {
   /** The view filter in force. */
   filter(): ViewFilter | null {
     return this.viewFilter;
+  }
+
+  /** Shows or folds the events their probe calls noise (view only: the capture keeps them). */
+  setNoise(shown: boolean): void {
+    this.window.setFold(shown ? null : isNoise);
+    this.scroll.follow = true;
+    this.changed();
+  }
+
+  /** Whether noise is on show, and how many events the fold hid. */
+  noise(): { shown: boolean; folded: number } {
+    return { shown: !this.window.folding, folded: this.window.folded };
   }
 
   /** Freezes or unfreezes the event pane. */
