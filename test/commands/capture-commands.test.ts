@@ -123,7 +123,7 @@ describeKernel('info, query, tree and export on a real recording, as an ordinary
     expect(r.stdout).toMatch(/^ancestors:/);
     expect(r.stdout).toContain(`${shellPid} sh uid 1000`);
     expect(r.stdout).toMatch(new RegExp(`exec .* 0 /bin/true /bin/true ${tag} two words`));
-    expect(r.stdout).toMatch(new RegExp(`open .* ENOENT /nonexistent-${tag}`));
+    expect(r.stdout).toMatch(new RegExp(`open .* ENOENT O_RDONLY /nonexistent-${tag}`));
     expect(r.stdout).toMatch(/connect .* 127\.0\.0\.1:\d+ ok/);
   });
 
