@@ -21,16 +21,18 @@ int main(int argc, char **argv) { (void)argc; unlink(argv[0]); usleep(500000); r
 `;
 
 /** Records execsnoop (uid 1000, files under `under`: other tests run too) while `workload` runs; returns the stop figures. */
-async function recordExecs(path: string, under: string, binaries: BinaryHashOptions, workload: () => Promise<void>): Promise<RecorderStats> {
+async function recordExecs(path: string, under: string, binaries: BinaryHashOptions, execs: number, workload: () => Promise<void>): Promise<RecorderStats> {
   const engine = new Engine();
   try {
     const rec = Recorder.create(path, engine, { toolVersion: 'test', commandLine: ['test'], binaries });
     await rec.whenReady();
     const exec = findProbe('execsnoop')!;
+    // Every exec of the workload seen (they arrive on the reader's timer, after run() returns), then the recorder idle.
+    let seen = 0;
+    engine.onEvents((evs) => (seen += evs.filter((e) => e.probe === 'execsnoop' && String(e.fields.filename).startsWith(`${under}/`)).length));
     rec.journalAttach(engine.attach(exec, parseFilters(['uid=1000', `path=${under}/`], [exec])));
     await workload();
-    const before = engine.counters().find((c) => c.probe === 'execsnoop')!.events;
-    await waitFor(() => before > 0 && rec.stats().queued === 0, 5000, 'exec events');
+    await waitFor(() => seen >= execs && rec.stats().queued === 0, 10_000, `${execs} exec events`);
     const res = await rec.stop('test done');
     expect(res.error).toBeUndefined();
     return rec.stats();
@@ -69,7 +71,7 @@ describeKernel('executed binaries: identity, hash, marks', () => {
     // Written through the mount: it lives in the upper layer, as a binary dropped into a container does.
     copyFileSync('/bin/true', join(ovl.merged, 'dropped-true'));
     chmodSync(join(ovl.merged, 'dropped-true'), 0o755);
-    stats = await recordExecs(path, dir, { collect: true }, async () => {
+    stats = await recordExecs(path, dir, { collect: true }, 5, async () => {
       // The child sleeps while the test waits: its exe must have been read before it exits.
       const vanish = run(selfDeleting, [], { uid: 1000 });
       await run(renamed, [], { uid: 1000 });
@@ -147,7 +149,7 @@ describeKernel('executed binaries: identity, hash, marks', () => {
 
   it('skips a file over the size limit, counts it and says why', async () => {
     const small = join(dir, 'small.db');
-    const s = await recordExecs(small, dir, { maxBytes: 1000 }, async () => {
+    const s = await recordExecs(small, dir, { maxBytes: 1000 }, 2, async () => {
       await run(renamed, [], { uid: 1000 });
       await run(renamed, [], { uid: 1000 });
     });
