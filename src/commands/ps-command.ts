@@ -2,7 +2,7 @@ import type { ByteString } from '../event/index.js';
 import { localTime, resolveGoto, SessionError } from '../session/index.js';
 import { captureCell as cell, escapeTerminal, safeJson } from '../text/index.js';
 import { CaptureReader, processTableAt, type CaptureInfo, type ProcessAsOf, type ProcessTableAt } from '../store/index.js';
-import { duration, wallClock } from './capture-time.js';
+import { duration, applyCaptureZone, wallClock, zoneLine } from './capture-time.js';
 import { isDeliveredCause } from '../engine/index.js';
 import { UsageError } from './errors.js';
 import { renderParts } from './event-format.js';
@@ -131,7 +131,7 @@ function treeLines(t: PsTable, info: CaptureInfo): string[] {
 function headerLine(r: CaptureReader, t: PsTable, info: CaptureInfo): string {
   const into = duration(Math.max(0, t.atNs - info.startNs));
   const n = t.processes.length + t.more;
-  return `${escapeTerminal(r.path)} at ${localTime(t.atNs + info.clockOffsetNs)} (${wallClock(t.atNs, info.clockOffsetNs)}, ${into} into the capture): ${n} process${n === 1 ? '' : 'es'} alive`;
+  return `${escapeTerminal(r.path)} at ${localTime(t.atNs + info.clockOffsetNs)} (${wallClock(t.atNs, info.clockOffsetNs)}, ${into} into the capture; ${zoneLine(t.atNs, info.clockOffsetNs)}): ${n} process${n === 1 ? '' : 'es'} alive`;
 }
 
 function footerLines(t: PsTable): string[] {
@@ -185,6 +185,7 @@ export function runPs(path: string, at: string, opts: PsOptions): void {
   try {
     // info() counts every table's rows: once is enough.
     const info = r.info();
+    applyCaptureZone(info.hostZone);
     process.stdout.write(formatPs(r, resolvePsTime(r, [at], undefined, info), opts, info));
   } finally {
     r.close();

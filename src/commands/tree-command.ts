@@ -4,7 +4,7 @@ import { warnIfNotFinalized } from './unfinished-warning.js';
 import { PROBES } from '../probes/index.js';
 import { captureCell as cell, escapeTerminal } from '../text/index.js';
 import { CaptureReader, CaptureError, type ProcessRow } from '../store/index.js';
-import { wallClock } from './capture-time.js';
+import { applyCaptureZone, wallClock, zoneLine } from './capture-time.js';
 
 /** How many events of each kind to list per process before summarising. */
 const PER_KIND = 10;
@@ -47,7 +47,7 @@ export async function formatTree(r: CaptureReader, pid: number, opts: { maxDepth
   let listed = 0;
   let left = 0;
   const tables = new Set(r.schema.probes.map((p) => p.table));
-  const lines: string[] = ['ancestors:'];
+  const lines: string[] = [`(${zoneLine(info.startNs, info.clockOffsetNs)})`, 'ancestors:'];
   const anc = r.ancestors(root).reverse();
   if (!anc.length) lines.push('  (none known)');
   anc.forEach((a, i) => lines.push(`  ${'  '.repeat(i)}${procLine(a, t)}`));
@@ -83,6 +83,7 @@ export async function runTree(path: string, pid: number): Promise<void> {
   warnIfChainBroken(r, path);
   warnIfNotFinalized(r, path);
   try {
+    applyCaptureZone(r.hostZone());
     process.stdout.write(await formatTree(r, pid));
   } finally {
     r.close();

@@ -120,7 +120,7 @@ describeKernel('info, query, tree and export on a real recording, as an ordinary
   it('tree shows the workload shell with its children and what they did', () => {
     const r = ebpfsh(['tree', copy, '--pid', String(shellPid)], 1000);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/^ancestors:/);
+    expect(r.stdout).toMatch(/^\(times in [^)]+\)\nancestors:/);
     expect(r.stdout).toContain(`${shellPid} sh uid 1000`);
     expect(r.stdout).toMatch(new RegExp(`exec .* 0 /bin/true /bin/true ${tag} two words`));
     expect(r.stdout).toMatch(new RegExp(`open .* ENOENT /nonexistent-${tag}`));

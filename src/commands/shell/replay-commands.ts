@@ -1,4 +1,5 @@
 import { dashCommand } from './dash.js';
+import { setCommand } from './set.js';
 import { escapeTerminal } from '../../text/index.js';
 import { UsageError } from '../errors.js';
 import { formatInfo } from '../info-command.js';
@@ -225,6 +226,7 @@ export const REPLAY_COMMANDS: readonly ShellCommand[] = [
   infoCommand,
   dashCommand,
   clearCommand,
+  setCommand,
   helpCommand,
   quitCommand,
   liveOnly('attach', 'attach', ['a']),

@@ -4,7 +4,7 @@ import { closeSync, constants, fchmodSync, lstatSync, openSync, realpathSync, st
 import { basename, dirname, join, resolve } from 'node:path';
 import { PROBES } from '../../probes/index.js';
 import { CaptureError, asCaptureError } from '../errors.js';
-import { hostFacts } from '../host.js';
+import { hostFacts, hostZoneFacts } from '../host.js';
 import { addMissingProbeTables, migrate } from '../reader/migrations.js';
 import { APPLICATION_ID, SCHEMA_VERSION, createSchemaSql, finalizeIndexSql } from '../schema.js';
 import { validateCapture } from '../reader/validate.js';
@@ -232,6 +232,9 @@ export function createCapture(given: string, meta: CaptureMeta, reserveBytes: nu
       ).run(meta.toolVersion, SCHEMA_VERSION, host.hostname, host.kernelRelease, host.bootId, meta.clockOffsetNs, meta.startNs,
         new Date(Math.floor((meta.startNs + meta.clockOffsetNs) / 1e6)).toISOString(), JSON.stringify(meta.commandLine), process.pid, meta.startNs);
       db!.prepare("INSERT INTO journal (ts, action, detail) VALUES (?, 'start', ?)").run(meta.startNs, `recording by ${meta.commandLine.join(' ')}${meta.startDetail ? `; ${meta.startDetail}` : ''}`);
+      // Inserted before the first batch: the chain's first batch covers them (they are not in the genesis hash).
+      const fact = db!.prepare('INSERT INTO host_facts (key, value) VALUES (?, ?)');
+      for (const [k, v] of hostZoneFacts((meta.startNs + meta.clockOffsetNs) / 1e6)) fact.run(k, v);
       writeGenesis(db!);
       db!.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();

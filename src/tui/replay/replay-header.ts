@@ -2,7 +2,7 @@ import { duration } from '../../commands/capture-time.js';
 import { positionText } from '../../commands/shell/replay-commands.js';
 import { localTime, type ReplayControl } from '../../session/index.js';
 import { isDeliveredCause } from '../../engine/losses.js';
-import { escapeTerminal } from '../../text/index.js';
+import { dateIn, displayZone, escapeTerminal, zoneLabel } from '../../text/index.js';
 import type { CaptureInfo } from '../../store/index.js';
 
 /** The header of a replay: what was recorded where and when, and what to distrust. */
@@ -15,18 +15,14 @@ export interface ReplayHeader {
   clean: string;
 }
 
-/** Local date and time of a wall-clock ns. */
-function localDate(wallNs: number): string {
-  const d = new Date(Math.floor(wallNs / 1e6));
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
-}
 
 /** Builds the header from `CaptureReader.info()`; every string from the capture escaped. */
 export function replayHeader(info: CaptureInfo, endNs: number): ReplayHeader {
   const e = escapeTerminal;
   const off = info.clockOffsetNs;
-  const span = `${localDate(info.startNs + off)} ${localTime(info.startNs + off)} -> ${localTime(endNs + off)} (${duration(endNs - info.startNs)}${info.endNs === null ? ', end unknown' : ''})`;
+  const startMs = (info.startNs + off) / 1e6;
+  // The zone once, here: the event pane's times, the notes and :goto are all in it.
+  const span = `${dateIn(displayZone(), startMs)} ${localTime(info.startNs + off)} -> ${localTime(endNs + off)} (${zoneLabel(displayZone(), startMs)}) (${duration(endNs - info.startNs)}${info.endNs === null ? ', end unknown' : ''})`;
   const title = `replay ${e(info.path)} │ host ${e(info.hostname)} │ kernel ${e(info.kernelRelease)} │ ${span} │ ${info.commandLine.map((a) => e(a)).join(' ')}`;
   const warnings: string[] = [];
   const counted = info.losses.filter((l) => l.count === null || l.count > 0);
