@@ -1,5 +1,5 @@
 import type { ByteString } from '../event/index.js';
-import { localTime, resolveGoto, SessionError } from '../session/index.js';
+import { shownTime, resolveGoto, SessionError } from '../session/index.js';
 import { captureCell as cell, escapeTerminal, safeJson } from '../text/index.js';
 import { CaptureReader, processTableAt, type CaptureInfo, type ProcessAsOf, type ProcessTableAt } from '../store/index.js';
 import { duration, applyCaptureZone, wallClock, zoneLine } from './capture-time.js';
@@ -8,7 +8,7 @@ import { UsageError } from './errors.js';
 import { renderParts } from './event-format.js';
 
 /** The forms `--at` and `:ps` accept, for the error that names them. */
-export const PS_TIME_FORMS = '14:03:15, 14:03:15.250 (local time, as replay shows it), 2026-12-06T14:03:15Z, +30s (from the start; in replay from the replay position), 50%, note N, start, end';
+export const PS_TIME_FORMS = '14:03:15, 14:03:15.250 (in the zone shown, as replay shows it), 2026-12-06T14:03:15Z, +30s (from the start; in replay from the replay position), 50%, note N, start, end';
 
 /** The table with what the capture's losses say of it. */
 interface PsTable extends ProcessTableAt {
@@ -57,7 +57,7 @@ function argvText(argv: ByteString[] | null): string {
  */
 function laterText(p: ProcessAsOf, t: PsTable, info: CaptureInfo): string {
   const x = p.row.exitNs;
-  if (x !== null) return `exited ${localTime(x + info.clockOffsetNs)}`;
+  if (x !== null) return `exited ${shownTime(x + info.clockOffsetNs)}`;
   return info.cleanStop && !t.exitsMayBeMissing ? 'running at end' : 'exit not seen';
 }
 
@@ -75,7 +75,7 @@ function imageNote(p: ProcessAsOf): string {
 }
 
 function connectionLines(p: ProcessAsOf, indent: string, info: CaptureInfo): string[] {
-  const out = p.connections.map((c) => `${indent}${c.direction === 'out' ? '->' : '<-'} ${renderParts(c.parts)} since ${localTime(c.ts + info.clockOffsetNs)}`);
+  const out = p.connections.map((c) => `${indent}${c.direction === 'out' ? '->' : '<-'} ${renderParts(c.parts)} since ${shownTime(c.ts + info.clockOffsetNs)}`);
   if (p.moreConnections) out.push(`${indent}… ${p.moreConnections}+ more connections (query the capture for all)`);
   return out;
 }
@@ -131,7 +131,7 @@ function treeLines(t: PsTable, info: CaptureInfo): string[] {
 function headerLine(r: CaptureReader, t: PsTable, info: CaptureInfo): string {
   const into = duration(Math.max(0, t.atNs - info.startNs));
   const n = t.processes.length + t.more;
-  return `${escapeTerminal(r.path)} at ${localTime(t.atNs + info.clockOffsetNs)} (${wallClock(t.atNs, info.clockOffsetNs)}, ${into} into the capture; ${zoneLine(t.atNs, info.clockOffsetNs)}): ${n} process${n === 1 ? '' : 'es'} alive`;
+  return `${escapeTerminal(r.path)} at ${shownTime(t.atNs + info.clockOffsetNs)} (${wallClock(t.atNs, info.clockOffsetNs)}, ${into} into the capture; ${zoneLine(t.atNs, info.clockOffsetNs)}): ${n} process${n === 1 ? '' : 'es'} alive`;
 }
 
 function footerLines(t: PsTable): string[] {

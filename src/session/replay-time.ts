@@ -28,7 +28,7 @@ export function parseDuration(text: string): number | null {
 }
 
 /** hh:mm:ss.mmm of a wall-clock ns in the display zone (the clock the event pane shows; its header names the zone). */
-export function localTime(wallNs: number): string {
+export function shownTime(wallNs: number): string {
   return clockIn(displayZone(), wallNs / 1e6);
 }
 
@@ -41,7 +41,7 @@ export function localTime(wallNs: number): string {
 export function resolveGoto(words: string[], c: GotoContext): number {
   const text = words.join(' ').trim();
   const clamp = (ns: number) => Math.max(c.startNs, Math.min(c.endNs, ns));
-  const range = () => `${localTime(c.startNs + c.offsetNs)} -> ${localTime(c.endNs + c.offsetNs)}`;
+  const range = () => `${shownTime(c.startNs + c.offsetNs)} -> ${shownTime(c.endNs + c.offsetNs)}`;
   if (!text) throw new SessionError('usage: goto <14:03:15 | +30s | -10s | 50% | note N | start | end>');
   if (text === 'start') return c.startNs;
   if (text === 'end') return c.endNs;
