@@ -1,6 +1,6 @@
 import type { ByteString } from '../event/index.js';
 import { shownTime, resolveGoto, SessionError } from '../session/index.js';
-import { captureCell as cell, escapeTerminal, safeJson } from '../text/index.js';
+import { captureCell as cell, escapeTerminal, safeJson, setHostNames, userLabel } from '../text/index.js';
 import { CaptureReader, processTableAt, type CaptureInfo, type ProcessAsOf, type ProcessTableAt } from '../store/index.js';
 import { duration, applyCaptureZone, wallClock, zoneLine } from './capture-time.js';
 import { isDeliveredCause } from '../engine/index.js';
@@ -85,13 +85,13 @@ const HEAD = `${'PID'.padStart(7)} ${'PPID'.padStart(7)} ${'UID'.padStart(6)} ${
 function tableLine(p: ProcessAsOf, t: PsTable, info: CaptureInfo): string {
   const img = p.image;
   const e = (v: ByteString | null) => (v === null ? '?' : escapeTerminal(v));
-  return `${cell(p.row.pid).padStart(7)} ${cell(p.row.parentPid).padStart(7)} ${cell(img.uid).padStart(6)} ${ranText(p, t.atNs).padStart(8)}  ${laterText(p, t, info).padEnd(21)} ${e(img.comm).padEnd(16)} ${e(img.exe)}  ${argvText(img.argv)}${imageNote(p)}`;
+  return `${cell(p.row.pid).padStart(7)} ${cell(p.row.parentPid).padStart(7)} ${userLabel(img.uid).padStart(6)} ${ranText(p, t.atNs).padStart(8)}  ${laterText(p, t, info).padEnd(21)} ${e(img.comm).padEnd(16)} ${e(img.exe)}  ${argvText(img.argv)}${imageNote(p)}`;
 }
 
 function treeLine(p: ProcessAsOf, t: PsTable, info: CaptureInfo): string {
   const img = p.image;
   const e = (v: ByteString | null) => (v === null ? '?' : escapeTerminal(v));
-  return `${cell(p.row.pid)} ${e(img.comm)} uid ${cell(img.uid)} ${e(img.exe)} ${argvText(img.argv)}${imageNote(p)} (ran ${ranText(p, t.atNs)}, ${laterText(p, t, info)})`;
+  return `${cell(p.row.pid)} ${e(img.comm)} uid ${userLabel(img.uid)} ${e(img.exe)} ${argvText(img.argv)}${imageNote(p)} (ran ${ranText(p, t.atNs)}, ${laterText(p, t, info)})`;
 }
 
 /** Children first by their parent key, each list in start order; the roots are those whose parent was not alive then. */
@@ -186,6 +186,7 @@ export function runPs(path: string, at: string, opts: PsOptions): void {
     // info() counts every table's rows: once is enough.
     const info = r.info();
     applyCaptureZone(info.hostZone);
+    setHostNames(r.hostNames());
     process.stdout.write(formatPs(r, resolvePsTime(r, [at], undefined, info), opts, info));
   } finally {
     r.close();

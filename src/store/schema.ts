@@ -306,7 +306,7 @@ const BINARY_INDEXES: readonly [string, string][] = [
 
 // ---- host facts (schema 4, issue 15): what the recording host was, so a reader elsewhere shows it as it was ----
 
-/** The tables describing the recording host beyond the capture row: its time zone (and, later, its user names). */
+/** The tables describing the recording host beyond the capture row: its time zone and its user and group names. */
 export const HOST_TABLES: readonly CoreTable[] = [
   {
     name: 'host_facts',
@@ -317,6 +317,17 @@ export const HOST_TABLES: readonly CoreTable[] = [
       { name: 'id', type: 'INTEGER', constraint: 'PRIMARY KEY', doc: 'order' },
       { name: 'key', type: 'TEXT', constraint: 'NOT NULL UNIQUE', doc: 'time_zone or utc_offset_minutes' },
       { name: 'value', type: 'TEXT', constraint: 'NOT NULL', doc: 'the value as text (readers validate it: a zone Intl does not know is ignored)' },
+    ],
+  },
+  {
+    name: 'host_users',
+    since: 4,
+    doc: "the recording host's user and group names (/etc/passwd and /etc/group at the start, at most 65536 of each), so a reader elsewhere shows a uid by the host's name. Names only in NSS (LDAP, sssd) are not here. Empty in captures migrated from schema 3",
+    columns: [
+      { name: 'id', type: 'INTEGER', constraint: 'PRIMARY KEY', doc: 'order' },
+      { name: 'kind', type: 'TEXT', constraint: 'NOT NULL', doc: 'user or group' },
+      { name: 'num', type: 'INTEGER', constraint: 'NOT NULL', doc: 'uid or gid' },
+      { name: 'name', type: 'TEXT', constraint: 'NOT NULL', doc: 'the name as the file has it (readers escape it)' },
     ],
   },
 ];

@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ afterEach(() => {
 
 describeKernel("times: a capture recorded in Tokyo, replayed in New York, shows Tokyo's time and says so", () => {
   let dir: string;
+  let pid = 0;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ebpfsh-tz-e2e-'));
@@ -22,7 +23,9 @@ describeKernel("times: a capture recorded in Tokyo, replayed in New York, shows 
     process.env.TZ = 'Asia/Tokyo'; // the recorder inherits it: the capture's host zone
     try {
       await recordWhile(join(dir, 'tokyo.db'), ['execsnoop', 'uid=1000'], async () => {
-        expect((await run('/bin/true', ['tz-e2e'], { uid: 1000 })).code).toBe(0);
+        const w = await run('/bin/true', ['tz-e2e'], { uid: 1000 });
+        expect(w.code).toBe(0);
+        pid = w.pid;
       });
     } finally {
       if (was === undefined) delete process.env.TZ;
@@ -72,12 +75,17 @@ describeKernel("times: a capture recorded in Tokyo, replayed in New York, shows 
     expect((await l.waitFor(/paused (at|in) the /)).split('\n')[0]).toMatch(/ -> [\d:.]+ \(UTC-0[45]:00 America\/New_York\) /);
   }, 60_000);
 
-  it('info names the zone too, and take --utc / --local', async () => {
+  it('info and tree name the zone (and tree the uid by the host\'s name), and take --utc / --local', async () => {
     const info = await run('env', ['TZ=America/New_York', BIN, 'info', join(dir, 'tokyo.db')]);
     expect(info.stdout).toMatch(/^times {5}UTC\+09:00 Asia\/Tokyo$/m);
     expect(info.stdout).toMatch(/^span {6}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} -> /m);
     expect((await run('env', ['TZ=America/New_York', BIN, 'info', '--utc', join(dir, 'tokyo.db')])).stdout).toMatch(/^times {5}UTC$/m);
     expect((await run('env', ['TZ=America/New_York', BIN, 'info', '--local', join(dir, 'tokyo.db')])).stdout).toMatch(/^times {5}UTC-0[45]:00 America\/New_York$/m);
+    const tree = await run('env', ['TZ=America/New_York', BIN, 'tree', '--pid', String(pid), join(dir, 'tokyo.db')]);
+    expect(tree.stdout).toMatch(/^\(times in UTC\+09:00 Asia\/Tokyo\)$/m);
+    // the recording host's name for uid 1000, from the capture (names differ across hosts)
+    const name = /^([^:]+):[^:]*:1000:/m.exec(readFileSync('/etc/passwd', 'utf8'))?.[1];
+    expect(tree.stdout).toMatch(new RegExp(`^\\s*${pid} true uid ${name ? `${name}\\(1000\\)` : '1000'} `, 'm'));
     const both = await run(BIN, ['info', '--utc', '--local', join(dir, 'tokyo.db')]);
     expect(both.code).not.toBe(0);
     expect(both.stderr).toMatch(/cannot be used with/);

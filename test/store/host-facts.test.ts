@@ -78,3 +78,29 @@ describe("a capture keeps its host's time zone", () => {
     r.close();
   });
 });
+
+describe("a capture keeps its host's user names", () => {
+  const t = tempDir('ebpfsh-hostusers-');
+  afterAll(() => t.cleanup());
+
+  it("records /etc/passwd and /etc/group names, chained; the reader returns them validated; old captures have none", async () => {
+    const { path } = await recordChained(t.dir, 'users.db', { batches: 1 });
+    const r = CaptureReader.open(path);
+    const names = r.hostNames();
+    expect(names).toContainEqual({ kind: 'user', num: 0, name: 'root' });
+    expect(names.some((n) => n.kind === 'group')).toBe(true);
+    r.close();
+    expect((await verifyCapture(path)).verdict).toBe('intact');
+    const db = new Database(path);
+    db.prepare("INSERT INTO host_users (kind, num, name) VALUES ('user', 'x', 'y'), ('admin', 5, 'z')").run();
+    db.close();
+    const r2 = CaptureReader.open(path);
+    expect(r2.hostNames().length).toBe(names.length);
+    r2.close();
+    const v1 = join(t.dir, 'v1.db');
+    copyFileSync(V1, v1);
+    const r3 = CaptureReader.open(v1);
+    expect(r3.hostNames()).toEqual([]);
+    r3.close();
+  });
+});

@@ -4,7 +4,8 @@ import { closeSync, lstatSync, readSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { compileMatcher, type ByteString, type Filters, type TraceEvent } from '../../event/index.js';
 import { type ProbeSpec } from '../../probes/index.js';
-import { isZoneName } from '../../text/index.js';
+import { isZoneName, type NameEntry } from '../../text/index.js';
+import { MAX_NAMES } from '../../proc/index.js';
 import { CaptureError, asCaptureError } from '../errors.js';
 import { chainStatus, type ChainStatus } from './chain-status.js';
 import { copyEvidence, openEvidence, privateTempDir } from './evidence-file.js';
@@ -268,6 +269,17 @@ export class CaptureReader {
       return isZoneName(v) ? v : null;
     } catch {
       return null; // no host_facts table: nothing recorded
+    }
+  }
+
+  /** The recording host's user and group names (host_users), validated: rows that are not a kind, a number and a text are skipped; none for an older capture. */
+  hostNames(): NameEntry[] {
+    try {
+      const rows = this.db.prepare('SELECT kind, num, name FROM host_users ORDER BY id LIMIT ?').all(2 * MAX_NAMES) as Record<string, unknown>[];
+      return rows.filter((r): r is { kind: 'user' | 'group'; num: number; name: string } =>
+        (r.kind === 'user' || r.kind === 'group') && Number.isSafeInteger(r.num) && typeof r.name === 'string' && r.name.length <= 256);
+    } catch {
+      return []; // no host_users table: nothing recorded
     }
   }
 

@@ -5,6 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { PROBES } from '../../probes/index.js';
 import { CaptureError, asCaptureError } from '../errors.js';
 import { hostFacts, hostZoneFacts } from '../host.js';
+import { hostNames } from '../../proc/index.js';
 import { addMissingProbeTables, migrate } from '../reader/migrations.js';
 import { APPLICATION_ID, SCHEMA_VERSION, createSchemaSql, finalizeIndexSql } from '../schema.js';
 import { validateCapture } from '../reader/validate.js';
@@ -224,6 +225,7 @@ export function createCapture(given: string, meta: CaptureMeta, reserveBytes: nu
     sameFile.assertOpenedOurs(before, [{ name: `${path}-wal`, key: keyOf(companions[1]!) }, { name: `${path}-shm`, key: keyOf(companions[2]!) }], dir);
     db.pragma('synchronous = NORMAL');
     const host = hostFacts();
+    const names = hostNames();
     db.transaction(() => {
       for (const sql of createSchemaSql()) db!.exec(sql);
       db!.prepare(
@@ -235,6 +237,8 @@ export function createCapture(given: string, meta: CaptureMeta, reserveBytes: nu
       // Inserted before the first batch: the chain's first batch covers them (they are not in the genesis hash).
       const fact = db!.prepare('INSERT INTO host_facts (key, value) VALUES (?, ?)');
       for (const [k, v] of hostZoneFacts((meta.startNs + meta.clockOffsetNs) / 1e6)) fact.run(k, v);
+      const name = db!.prepare('INSERT INTO host_users (kind, num, name) VALUES (?, ?, ?)');
+      for (const n of names) name.run(n.kind, n.num, n.name);
       writeGenesis(db!);
       db!.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();

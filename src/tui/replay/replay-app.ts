@@ -3,7 +3,7 @@ import { warnIfChainBroken } from '../../commands/chain-warning.js';
 import { errorLine } from '../../commands/errors.js';
 import type { Signals } from '../../commands/signals.js';
 import { historyFile, loadHistory } from '../../session/index.js';
-import { displayZone, escapeTerminal } from '../../text/index.js';
+import { displayZone, escapeTerminal, setHostNames } from '../../text/index.js';
 import { applyCaptureZone } from '../../commands/capture-time.js';
 import { CaptureReader } from '../../store/index.js';
 import { runApp } from '../app.js';
@@ -42,6 +42,7 @@ export function openReplay(path: string, opts: { firstScreen?: number } = {}): O
     const hist = historyFile();
     const model = replayModel(source, { historyFile: hist, history: loadHistory(hist) });
     applyCaptureZone(source.info.hostZone);
+    setHostNames(reader.hostNames());
     let headerZone = displayZone();
     let built = replayHeader(source.info, source.span().endNs);
     const header = () => {
