@@ -80,12 +80,13 @@ function connectionLines(p: ProcessAsOf, indent: string, info: CaptureInfo): str
   return out;
 }
 
-const HEAD = `${'PID'.padStart(7)} ${'PPID'.padStart(7)} ${'UID'.padStart(6)} ${'RAN'.padStart(8)}  ${'LATER'.padEnd(21)} ${'COMM'.padEnd(16)} EXE  ARGV`;
+/** The table's header; the UID column as wide as its widest `name(uid)`. */
+const head = (uidWidth: number) => `${'PID'.padStart(7)} ${'PPID'.padStart(7)} ${'UID'.padStart(uidWidth)} ${'RAN'.padStart(8)}  ${'LATER'.padEnd(21)} ${'COMM'.padEnd(16)} EXE  ARGV`;
 
-function tableLine(p: ProcessAsOf, t: PsTable, info: CaptureInfo): string {
+function tableLine(p: ProcessAsOf, t: PsTable, info: CaptureInfo, uidWidth: number): string {
   const img = p.image;
   const e = (v: ByteString | null) => (v === null ? '?' : escapeTerminal(v));
-  return `${cell(p.row.pid).padStart(7)} ${cell(p.row.parentPid).padStart(7)} ${userLabel(img.uid).padStart(6)} ${ranText(p, t.atNs).padStart(8)}  ${laterText(p, t, info).padEnd(21)} ${e(img.comm).padEnd(16)} ${e(img.exe)}  ${argvText(img.argv)}${imageNote(p)}`;
+  return `${cell(p.row.pid).padStart(7)} ${cell(p.row.parentPid).padStart(7)} ${userLabel(img.uid).padStart(uidWidth)} ${ranText(p, t.atNs).padStart(8)}  ${laterText(p, t, info).padEnd(21)} ${e(img.comm).padEnd(16)} ${e(img.exe)}  ${argvText(img.argv)}${imageNote(p)}`;
 }
 
 function treeLine(p: ProcessAsOf, t: PsTable, info: CaptureInfo): string {
@@ -175,7 +176,8 @@ export function formatPs(r: CaptureReader, atNs: number, opts: PsOptions = {}, i
   const exitsMayBeMissing = info.losses.some((l) => !isDeliveredCause(l.cause) && (l.probe === null || tableProbes.has(l.probe)));
   const t: PsTable = { ...processTableAt(r, atNs), exitsMayBeMissing };
   if (opts.json) return jsonOf(r, t, info);
-  const body = opts.tree ? treeLines(t, info) : [HEAD, ...t.processes.flatMap((p) => [tableLine(p, t, info), ...connectionLines(p, ' '.repeat(10), info)])];
+  const uidWidth = Math.max(6, ...t.processes.map((p) => userLabel(p.image.uid).length));
+  const body = opts.tree ? treeLines(t, info) : [head(uidWidth), ...t.processes.flatMap((p) => [tableLine(p, t, info, uidWidth), ...connectionLines(p, ' '.repeat(10), info)])];
   return [headerLine(r, t, info), ...body, ...footerLines(t)].join('\n') + '\n';
 }
 

@@ -1,8 +1,8 @@
-import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { BIN, OTHER_BIN, recordWhile } from '../helpers/recording.js';
+import { BIN, OTHER_BIN, UID_1000_LABEL, recordWhile } from '../helpers/recording.js';
 import { describeKernel, hasCommand, run } from '../helpers/kernel.js';
 import { Tmux } from './tmux.js';
 
@@ -84,7 +84,7 @@ describeKernel("times: a capture recorded in Tokyo, replayed in New York, shows 
     const tree = await run('env', ['TZ=America/New_York', BIN, 'tree', '--pid', String(pid), join(dir, 'tokyo.db')]);
     expect(tree.stdout).toMatch(/^\(times in UTC\+09:00 Asia\/Tokyo\)$/m);
     // the recording host's name for uid 1000, from the capture (names differ across hosts)
-    const name = /^([^:]+):[^:]*:1000:/m.exec(readFileSync('/etc/passwd', 'utf8'))?.[1];
+    const name = UID_1000_LABEL === '1000' ? undefined : UID_1000_LABEL.slice(0, -'(1000)'.length);
     expect(tree.stdout).toMatch(new RegExp(`^\\s*${pid} true uid ${name ? `${name}\\(1000\\)` : '1000'} `, 'm'));
     const both = await run(BIN, ['info', '--utc', '--local', join(dir, 'tokyo.db')]);
     expect(both.code).not.toBe(0);
