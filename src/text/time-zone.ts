@@ -92,7 +92,9 @@ export function offsetText(minutes: number): string {
 export function zoneLabel(zone: DisplayZone, ms: number): string {
   if (zone.tz === 'UTC') return 'UTC';
   const off = offsetText(zoneOffsetMinutes(zone, ms));
-  return `${off} ${zone.name}${zone.note ? `; ${zone.note}` : ''}`;
+  // A zone named UTC (a container's local zone) is labelled once, not `UTC UTC`.
+  const name = zone.name === 'UTC' && off === 'UTC' ? '' : ` ${zone.name}`;
+  return `${off}${name}${zone.note ? `; ${zone.note}` : ''}`;
 }
 
 /** `hh:mm:ss.mmm` of wall-clock ms in `zone` (bare: the header names the zone); `--:--:--` for a time no date has. */
