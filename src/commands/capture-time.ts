@@ -1,9 +1,24 @@
 import { wallTime } from '../engine/index.js';
+import { dateTimeIn, displayZone, displayZoneChoice, setDisplayZone, zoneLabel, type ZoneChoice } from '../text/index.js';
 
-/** `2026-11-21 06:40:01.123Z` for a kernel timestamp of a capture with this clock offset; `(invalid time)` for a value no date has (a damaged capture). */
+/** `2026-11-21 07:40:01.123` in the display zone for a kernel timestamp of a capture with this clock offset (the header names the zone: zoneLine); `(invalid time)` for a value no date has (a damaged capture). */
 export function wallClock(ns: number, offsetNs: number): string {
-  const d = wallTime({ offsetNs }, ns);
-  return Number.isNaN(d.getTime()) ? '(invalid time)' : d.toISOString().replace('T', ' ');
+  return dateTimeIn(displayZone(), wallTime({ offsetNs }, ns).getTime());
+}
+
+/** `times in UTC+01:00 Europe/Berlin`: the line a report prints once above the times it shows (the offset as at `ns`). */
+export function zoneLine(ns: number, offsetNs: number): string {
+  return `times in ${zoneLabel(displayZone(), wallTime({ offsetNs }, ns).getTime())}`;
+}
+
+/** The zone a reader of a capture starts in: `--utc`, `--local`, or by default the capture host's. */
+export function zoneChoiceOf(o: { utc?: boolean; local?: boolean }): ZoneChoice {
+  return o.utc ? 'utc' : o.local ? 'local' : 'host';
+}
+
+/** Resolves the chosen zone against the capture's recorded host zone (call once the capture is open). */
+export function applyCaptureZone(hostZone: string | null, choice: ZoneChoice = displayZoneChoice()): void {
+  setDisplayZone(choice, hostZone);
 }
 
 /** `1m02.5s` style duration. */

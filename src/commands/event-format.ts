@@ -1,20 +1,21 @@
 import { type ByteString, type TraceEvent } from '../event/index.js';
 import { findProbe, type DescribePart } from '../probes/index.js';
-import { escapeTerminal, safeJson } from '../text/index.js';
+import { clockIn, displayZone, escapeTerminal, isoIn, resolveZone, safeJson, type DisplayZone } from '../text/index.js';
 import { wallTime, type Clock } from '../engine/index.js';
 
 let cachedSecond = NaN;
 let cachedPrefix = '';
+let cachedZone: DisplayZone | undefined;
 
-/** hh:mm:ss.mmm local time of a kernel timestamp (the hh:mm:ss part is built once per second). */
+/** hh:mm:ss.mmm of a kernel timestamp in the display zone (the hh:mm:ss part is built once per second); the view's header names the zone. */
 export function clockTime(clock: Clock, ts: number): string {
   const ms = Math.floor((ts + clock.offsetNs) / 1e6);
   const second = Math.floor(ms / 1000);
-  if (second !== cachedSecond) {
-    const d = new Date(second * 1000);
-    const p = (n: number) => String(n).padStart(2, '0');
-    cachedPrefix = `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.`;
+  const zone = displayZone();
+  if (second !== cachedSecond || zone !== cachedZone) {
+    cachedPrefix = clockIn(zone, second * 1000).slice(0, 9);
     cachedSecond = second;
+    cachedZone = zone;
   }
   return cachedPrefix + String(ms - second * 1000).padStart(3, '0');
 }
@@ -48,16 +49,18 @@ export function formatEventLine(e: TraceEvent, clock: Clock): string {
   );
 }
 
+/** Machine output (JSON, CSV) is in UTC unless asked otherwise: ISO 8601 with `Z` names its zone. */
+const UTC_ZONE = resolveZone('utc', null);
+
 /** ISO wall time of a kernel timestamp, or null when it has none (a damaged capture's ts). */
-function isoTime(clock: Clock, ts: number): string | null {
-  const d = wallTime(clock, ts);
-  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+function isoTime(clock: Clock, ts: number, zone: DisplayZone): string | null {
+  return isoIn(zone, wallTime(clock, ts).getTime());
 }
 
 /** The event as a flat JSON-able object (wall time, header, then fields). */
-export function eventRecord(e: TraceEvent, clock: Clock): Record<string, unknown> {
+export function eventRecord(e: TraceEvent, clock: Clock, zone: DisplayZone = UTC_ZONE): Record<string, unknown> {
   return {
-    time: isoTime(clock, e.ts),
+    time: isoTime(clock, e.ts, zone),
     ts_ns: e.ts,
     probe: e.probe,
     pid: e.pid,

@@ -6,7 +6,7 @@ import { FilterError, parseFilters, type TraceEvent } from '../event/index.js';
 import { warnIfChainBroken } from './chain-warning.js';
 import { warnIfNotFinalized } from './unfinished-warning.js';
 import { findProbe, type ProbeSpec } from '../probes/index.js';
-import { safeJson } from '../text/index.js';
+import { resolveZone, safeJson, type ZoneChoice } from '../text/index.js';
 import { CaptureReader } from '../store/index.js';
 import { eventRecord } from './event-format.js';
 import { csvLine } from './query-output.js';
@@ -15,6 +15,8 @@ import { csvLine } from './query-output.js';
 export interface ExportOptions {
   format: 'ndjson' | 'csv';
   probe?: string;
+  /** The zone of the `time` column: UTC by default (ISO 8601 with Z); local or the capture host's as ISO with their offset. */
+  zone?: ZoneChoice;
 }
 
 const HEADER = ['time', 'ts_ns', 'probe', 'pid', 'tid', 'ppid', 'uid', 'gid', 'comm', 'cgroup', 'pidns', 'nspid'];
@@ -43,11 +45,12 @@ export async function runExport(path: string, filterWords: string[], opts: Expor
     const probes = selectProbes(r.schema.probes, opts.probe);
     const filters = parseFilters(filterWords, probes);
     const clock = { offsetNs: r.info().clockOffsetNs };
+    const zone = resolveZone(opts.zone ?? 'utc', r.hostZone());
     const single = probes.length === 1 ? probes[0] : undefined;
     const decoded = single ? decodedFields(single) : new Set<string>();
     const columns = single ? [...HEADER, ...single.fields.flatMap((f) => (decoded.has(f.name) ? [f.name, `${f.name}_text`] : [f.name]))] : [...HEADER, 'fields'];
     const toRow = (e: TraceEvent): unknown[] => {
-      const rec = eventRecord(e, clock);
+      const rec = eventRecord(e, clock, zone);
       const head = HEADER.map((c) => rec[c]);
       if (!single) return [...head, safeJson(e.fields)];
       return [...head, ...single.fields.flatMap((f) => (decoded.has(f.name) ? [csvValue(e.fields[f.name]), decodedText(single, f.name, e.fields[f.name])] : [csvValue(e.fields[f.name])]))];
@@ -57,7 +60,7 @@ export async function runExport(path: string, filterWords: string[], opts: Expor
     let buf = opts.format === 'csv' ? csvLine(columns, tty) : '';
     let n = 0;
     for (const e of r.events({ probes: probes.map((p) => p.name), filters })) {
-      buf += opts.format === 'csv' ? csvLine(toRow(e), tty) : safeJson(eventRecord(e, clock)) + '\n';
+      buf += opts.format === 'csv' ? csvLine(toRow(e), tty) : safeJson(eventRecord(e, clock, zone)) + '\n';
       n++;
       if (buf.length > 1 << 16) {
         if (!out.write(buf)) await new Promise((res) => out.once('drain', res));

@@ -1,7 +1,7 @@
 import { escapeTerminal } from '../text/index.js';
 import { isDeliveredCause } from '../engine/losses.js';
 import { CaptureReader, type CaptureInfo, type ChainStatus, type Unfinished } from '../store/index.js';
-import { duration, wallClock } from './capture-time.js';
+import { duration, applyCaptureZone, wallClock, zoneLine } from './capture-time.js';
 
 /** A journal row as the reader returns it: from a capture, so any column may hold any type. */
 interface JournalRow {
@@ -84,6 +84,7 @@ export function formatInfo(info: CaptureInfo, journal: JournalRow[], notes: { ts
   const end = info.endNs ?? null;
   const open = info.unfinished && info.unfinished.reason !== 'died' ? info.unfinished : null;
   lines.push(`span      ${t(info.startNs)} -> ${end !== null ? `${t(end)} (${duration(end - info.startNs)})` : open ? 'unknown: not finalized' : 'unknown: the recorder did not stop cleanly'}`);
+  lines.push(`times     ${zoneLine(info.startNs, info.clockOffsetNs).slice('times in '.length)}`);
   lines.push(`command   ${info.commandLine.map(e).join(' ')}`);
   if (chain) lines.push(integrityLine(chain, open !== null));
   if (open) {
@@ -136,6 +137,7 @@ export function formatInfo(info: CaptureInfo, journal: JournalRow[], notes: { ts
 export function runInfo(path: string): void {
   const r = CaptureReader.open(path);
   try {
+    applyCaptureZone(r.hostZone());
     process.stdout.write(formatInfo(r.info(), r.journal() as unknown as JournalRow[], r.notes(), r.chainStatus()));
   } finally {
     r.close();

@@ -1,14 +1,14 @@
 import type { ByteString } from '../event/index.js';
-import { localTime, resolveGoto, SessionError } from '../session/index.js';
-import { captureCell as cell, escapeTerminal, safeJson } from '../text/index.js';
+import { shownTime, resolveGoto, SessionError } from '../session/index.js';
+import { captureCell as cell, escapeTerminal, safeJson, setHostNames, userLabel } from '../text/index.js';
 import { CaptureReader, processTableAt, type CaptureInfo, type ProcessAsOf, type ProcessTableAt } from '../store/index.js';
-import { duration, wallClock } from './capture-time.js';
+import { duration, applyCaptureZone, wallClock, zoneLine } from './capture-time.js';
 import { isDeliveredCause } from '../engine/index.js';
 import { UsageError } from './errors.js';
 import { renderParts } from './event-format.js';
 
 /** The forms `--at` and `:ps` accept, for the error that names them. */
-export const PS_TIME_FORMS = '14:03:15, 14:03:15.250 (local time, as replay shows it), 2026-12-06T14:03:15Z, +30s (from the start; in replay from the replay position), 50%, note N, start, end';
+export const PS_TIME_FORMS = '14:03:15, 14:03:15.250 (in the zone shown, as replay shows it), 2026-12-06T14:03:15Z, +30s (from the start; in replay from the replay position), 50%, note N, start, end';
 
 /** The table with what the capture's losses say of it. */
 interface PsTable extends ProcessTableAt {
@@ -57,7 +57,7 @@ function argvText(argv: ByteString[] | null): string {
  */
 function laterText(p: ProcessAsOf, t: PsTable, info: CaptureInfo): string {
   const x = p.row.exitNs;
-  if (x !== null) return `exited ${localTime(x + info.clockOffsetNs)}`;
+  if (x !== null) return `exited ${shownTime(x + info.clockOffsetNs)}`;
   return info.cleanStop && !t.exitsMayBeMissing ? 'running at end' : 'exit not seen';
 }
 
@@ -75,23 +75,24 @@ function imageNote(p: ProcessAsOf): string {
 }
 
 function connectionLines(p: ProcessAsOf, indent: string, info: CaptureInfo): string[] {
-  const out = p.connections.map((c) => `${indent}${c.direction === 'out' ? '->' : '<-'} ${renderParts(c.parts)} since ${localTime(c.ts + info.clockOffsetNs)}`);
+  const out = p.connections.map((c) => `${indent}${c.direction === 'out' ? '->' : '<-'} ${renderParts(c.parts)} since ${shownTime(c.ts + info.clockOffsetNs)}`);
   if (p.moreConnections) out.push(`${indent}… ${p.moreConnections}+ more connections (query the capture for all)`);
   return out;
 }
 
-const HEAD = `${'PID'.padStart(7)} ${'PPID'.padStart(7)} ${'UID'.padStart(6)} ${'RAN'.padStart(8)}  ${'LATER'.padEnd(21)} ${'COMM'.padEnd(16)} EXE  ARGV`;
+/** The table's header; the UID column as wide as its widest `name(uid)`. */
+const head = (uidWidth: number) => `${'PID'.padStart(7)} ${'PPID'.padStart(7)} ${'UID'.padStart(uidWidth)} ${'RAN'.padStart(8)}  ${'LATER'.padEnd(21)} ${'COMM'.padEnd(16)} EXE  ARGV`;
 
-function tableLine(p: ProcessAsOf, t: PsTable, info: CaptureInfo): string {
+function tableLine(p: ProcessAsOf, t: PsTable, info: CaptureInfo, uidWidth: number): string {
   const img = p.image;
   const e = (v: ByteString | null) => (v === null ? '?' : escapeTerminal(v));
-  return `${cell(p.row.pid).padStart(7)} ${cell(p.row.parentPid).padStart(7)} ${cell(img.uid).padStart(6)} ${ranText(p, t.atNs).padStart(8)}  ${laterText(p, t, info).padEnd(21)} ${e(img.comm).padEnd(16)} ${e(img.exe)}  ${argvText(img.argv)}${imageNote(p)}`;
+  return `${cell(p.row.pid).padStart(7)} ${cell(p.row.parentPid).padStart(7)} ${userLabel(img.uid).padStart(uidWidth)} ${ranText(p, t.atNs).padStart(8)}  ${laterText(p, t, info).padEnd(21)} ${e(img.comm).padEnd(16)} ${e(img.exe)}  ${argvText(img.argv)}${imageNote(p)}`;
 }
 
 function treeLine(p: ProcessAsOf, t: PsTable, info: CaptureInfo): string {
   const img = p.image;
   const e = (v: ByteString | null) => (v === null ? '?' : escapeTerminal(v));
-  return `${cell(p.row.pid)} ${e(img.comm)} uid ${cell(img.uid)} ${e(img.exe)} ${argvText(img.argv)}${imageNote(p)} (ran ${ranText(p, t.atNs)}, ${laterText(p, t, info)})`;
+  return `${cell(p.row.pid)} ${e(img.comm)} uid ${userLabel(img.uid)} ${e(img.exe)} ${argvText(img.argv)}${imageNote(p)} (ran ${ranText(p, t.atNs)}, ${laterText(p, t, info)})`;
 }
 
 /** Children first by their parent key, each list in start order; the roots are those whose parent was not alive then. */
@@ -131,7 +132,7 @@ function treeLines(t: PsTable, info: CaptureInfo): string[] {
 function headerLine(r: CaptureReader, t: PsTable, info: CaptureInfo): string {
   const into = duration(Math.max(0, t.atNs - info.startNs));
   const n = t.processes.length + t.more;
-  return `${escapeTerminal(r.path)} at ${localTime(t.atNs + info.clockOffsetNs)} (${wallClock(t.atNs, info.clockOffsetNs)}, ${into} into the capture): ${n} process${n === 1 ? '' : 'es'} alive`;
+  return `${escapeTerminal(r.path)} at ${shownTime(t.atNs + info.clockOffsetNs)} (${wallClock(t.atNs, info.clockOffsetNs)}, ${into} into the capture; ${zoneLine(t.atNs, info.clockOffsetNs)}): ${n} process${n === 1 ? '' : 'es'} alive`;
 }
 
 function footerLines(t: PsTable): string[] {
@@ -175,7 +176,8 @@ export function formatPs(r: CaptureReader, atNs: number, opts: PsOptions = {}, i
   const exitsMayBeMissing = info.losses.some((l) => !isDeliveredCause(l.cause) && (l.probe === null || tableProbes.has(l.probe)));
   const t: PsTable = { ...processTableAt(r, atNs), exitsMayBeMissing };
   if (opts.json) return jsonOf(r, t, info);
-  const body = opts.tree ? treeLines(t, info) : [HEAD, ...t.processes.flatMap((p) => [tableLine(p, t, info), ...connectionLines(p, ' '.repeat(10), info)])];
+  const uidWidth = Math.max(6, ...t.processes.map((p) => userLabel(p.image.uid).length));
+  const body = opts.tree ? treeLines(t, info) : [head(uidWidth), ...t.processes.flatMap((p) => [tableLine(p, t, info, uidWidth), ...connectionLines(p, ' '.repeat(10), info)])];
   return [headerLine(r, t, info), ...body, ...footerLines(t)].join('\n') + '\n';
 }
 
@@ -185,6 +187,8 @@ export function runPs(path: string, at: string, opts: PsOptions): void {
   try {
     // info() counts every table's rows: once is enough.
     const info = r.info();
+    applyCaptureZone(info.hostZone);
+    setHostNames(r.hostNames());
     process.stdout.write(formatPs(r, resolvePsTime(r, [at], undefined, info), opts, info));
   } finally {
     r.close();

@@ -2,9 +2,9 @@ import type { ByteString } from '../event/index.js';
 import { warnIfChainBroken } from './chain-warning.js';
 import { warnIfNotFinalized } from './unfinished-warning.js';
 import { PROBES } from '../probes/index.js';
-import { captureCell as cell, escapeTerminal } from '../text/index.js';
+import { captureCell as cell, escapeTerminal, setHostNames, userLabel } from '../text/index.js';
 import { CaptureReader, CaptureError, type ProcessRow } from '../store/index.js';
-import { wallClock } from './capture-time.js';
+import { applyCaptureZone, wallClock, zoneLine } from './capture-time.js';
 
 /** How many events of each kind to list per process before summarising. */
 const PER_KIND = 10;
@@ -18,7 +18,7 @@ function procLine(p: ProcessRow, t: (ns: number) => string): string {
   const e = escapeTerminal;
   const argv = p.argv?.length ? ' ' + p.argv.map((a: ByteString) => e(a)).join(' ') : '';
   const life = [p.startNs !== null ? `started ${t(p.startNs)}` : null, p.exitNs !== null ? `exited ${t(p.exitNs)} status ${cell(p.exitCode)}` : null].filter(Boolean).join(', ');
-  return `${cell(p.pid)} ${e(p.comm ?? '?')} uid ${cell(p.uid)}${p.exe ? ` ${e(p.exe)}` : ''}${argv}${life ? ` (${life})` : ''}`;
+  return `${cell(p.pid)} ${e(p.comm ?? '?')} uid ${userLabel(p.uid)}${p.exe ? ` ${e(p.exe)}` : ''}${argv}${life ? ` (${life})` : ''}`;
 }
 
 /** Each probe's activity lines for one process lifetime, straight from the probe tables, in registry order. */
@@ -57,7 +57,7 @@ export async function formatTree(r: CaptureReader, pid: number, opts: { maxDepth
   let listed = 0;
   let left = 0;
   const tables = new Set(r.schema.probes.map((p) => p.table));
-  const lines: string[] = ['ancestors:'];
+  const lines: string[] = [`(${zoneLine(info.startNs, info.clockOffsetNs)})`, 'ancestors:'];
   const anc = r.ancestors(root).reverse();
   if (!anc.length) lines.push('  (none known)');
   anc.forEach((a, i) => lines.push(`  ${'  '.repeat(i)}${procLine(a, t)}`));
@@ -93,6 +93,8 @@ export async function runTree(path: string, pid: number): Promise<void> {
   warnIfChainBroken(r, path);
   warnIfNotFinalized(r, path);
   try {
+    applyCaptureZone(r.hostZone());
+    setHostNames(r.hostNames());
     process.stdout.write(await formatTree(r, pid));
   } finally {
     r.close();

@@ -1,6 +1,11 @@
 import { escapeTerminal } from '../text/index.js';
 import { loadPublicKey, readKeyFile, verifyCapture, type Finding, type Verdict, type VerifyReport } from '../store/index.js';
-import { wallClock } from './capture-time.js';
+import { wallTime } from '../engine/index.js';
+import { dateTimeIn, resolveZone } from '../text/index.js';
+
+/** verify reads the file without the reader (no host zone): its times are UTC, and say so. */
+const UTC = resolveZone('utc', null);
+const utcTime = (ns: number, offsetNs: number) => dateTimeIn(UTC, wallTime({ offsetNs }, ns).getTime());
 import { errorLine } from './errors.js';
 
 /** Exit code of each verdict (docs/evidence.md); 2 is for a file that is not a readable capture, or a bad --key. */
@@ -13,7 +18,7 @@ const MAX_LINES = 100;
 
 /** One finding as a line: what, and the batch's time range when known. */
 function findingLine(f: Finding, offsetNs: number): string {
-  const when = typeof f.tsMin === 'number' && typeof f.tsMax === 'number' ? ` [${wallClock(f.tsMin, offsetNs)} .. ${wallClock(f.tsMax, offsetNs)}]` : '';
+  const when = typeof f.tsMin === 'number' && typeof f.tsMax === 'number' ? ` [${utcTime(f.tsMin, offsetNs)} .. ${utcTime(f.tsMax, offsetNs)} UTC]` : '';
   return `  ${escapeTerminal(f.what)}${when}`;
 }
 

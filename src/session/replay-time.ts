@@ -1,3 +1,4 @@
+import { clockIn, displayZone, midnightIn, wallMsOfClock } from '../text/index.js';
 import { SessionError } from './errors.js';
 import type { ReplayNote } from './replay-control.js';
 
@@ -26,30 +27,21 @@ export function parseDuration(text: string): number | null {
   return at === text.length && at > 0 ? ns : null;
 }
 
-/** hh:mm:ss.mmm local time of a wall-clock ns (the clock the event pane shows). */
-export function localTime(wallNs: number): string {
-  const d = new Date(Math.floor(wallNs / 1e6));
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
-}
-
-/** Local midnight (ms) of the day holding `ms`. */
-function midnight(ms: number): number {
-  const d = new Date(ms);
-  d.setHours(0, 0, 0, 0);
-  return d.getTime();
+/** hh:mm:ss.mmm of a wall-clock ns in the display zone (the clock the event pane shows; its header names the zone). */
+export function shownTime(wallNs: number): string {
+  return clockIn(displayZone(), wallNs / 1e6);
 }
 
 /**
- * Resolves a `:goto` target to capture ns: `14:03:15[.250]` (local time, as
- * the event pane shows it, on whichever day of the capture holds it), an
+ * Resolves a `:goto` target to capture ns: `14:03:15[.250]` (in the display
+ * zone, as the event pane shows it, on whichever day of the capture holds it), an
  * ISO date-time, `+30s` / `-10s` / `+1m30s` from the replay position, `50%`,
  * `start`, `end`, or `note N`. Throws a SessionError that says what is accepted.
  */
 export function resolveGoto(words: string[], c: GotoContext): number {
   const text = words.join(' ').trim();
   const clamp = (ns: number) => Math.max(c.startNs, Math.min(c.endNs, ns));
-  const range = () => `${localTime(c.startNs + c.offsetNs)} -> ${localTime(c.endNs + c.offsetNs)}`;
+  const range = () => `${shownTime(c.startNs + c.offsetNs)} -> ${shownTime(c.endNs + c.offsetNs)}`;
   if (!text) throw new SessionError('usage: goto <14:03:15 | +30s | -10s | 50% | note N | start | end>');
   if (text === 'start') return c.startNs;
   if (text === 'end') return c.endNs;
@@ -74,8 +66,10 @@ export function resolveGoto(words: string[], c: GotoContext): number {
     const startMs = (c.startNs + c.offsetNs) / 1e6;
     const endMs = (c.endNs + c.offsetNs) / 1e6;
     // A capture can cross midnight: take the first day on which that time falls inside it.
-    for (let day = midnight(startMs); day <= endMs; day += 86_400_000) {
-      const ms = new Date(day).setHours(0, 0, 0, inDay);
+    const zone = displayZone();
+    // Days step from the zone's midnight; the noon of each day finds the next one across DST changes.
+    for (let day = midnightIn(zone, startMs); day <= endMs; day = midnightIn(zone, day + 36 * 3_600_000)) {
+      const ms = wallMsOfClock(zone, day, inDay);
       // Whole-second targets include the second they name: 14:03:15 finds an event at 14:03:15.400 too.
       const within = ms >= Math.floor(startMs / 1000) * 1000 && ms <= endMs;
       if (within) return clamp(ms * 1e6 - c.offsetNs);

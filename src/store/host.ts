@@ -19,6 +19,15 @@ export function hostFacts(): HostFacts {
   return { hostname: hostname(), kernelRelease: release(), bootId };
 }
 
+/** The host facts a capture keeps in host_facts: this machine's IANA time zone and its UTC offset (minutes east) at `atMs`. */
+export function hostZoneFacts(atMs: number): [key: string, value: string][] {
+  const out: [string, string][] = [];
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (zone) out.push(['time_zone', zone]);
+  out.push(['utc_offset_minutes', String(-new Date(atMs).getTimezoneOffset())]);
+  return out;
+}
+
 /** CLOCK_BOOTTIME - CLOCK_MONOTONIC in ns (time spent suspended), from /proc/uptime (10 ms precision). */
 export function bootOffsetNs(): number {
   try {

@@ -304,8 +304,38 @@ const BINARY_INDEXES: readonly [string, string][] = [
 
 // ---- end of executed binaries and of the integrity chain block ----
 
+// ---- host facts (schema 4, issue 15): what the recording host was, so a reader elsewhere shows it as it was ----
+
+/** The tables describing the recording host beyond the capture row: its time zone and its user and group names. */
+export const HOST_TABLES: readonly CoreTable[] = [
+  {
+    name: 'host_facts',
+    since: 4,
+    doc: "facts about the recording host, one per key, written with the capture row (chained by the first batch): time_zone (IANA name, e.g. Europe/Berlin), utc_offset_minutes (east of UTC at the start). Empty in captures migrated from schema 3: readers say 'zone unknown: shown as local'",
+    columns: [
+      // an id like every other table's: the integrity chain covers rows by id range
+      { name: 'id', type: 'INTEGER', constraint: 'PRIMARY KEY', doc: 'order' },
+      { name: 'key', type: 'TEXT', constraint: 'NOT NULL UNIQUE', doc: 'time_zone or utc_offset_minutes' },
+      { name: 'value', type: 'TEXT', constraint: 'NOT NULL', doc: 'the value as text (readers validate it: a zone Intl does not know is ignored)' },
+    ],
+  },
+  {
+    name: 'host_users',
+    since: 4,
+    doc: "the recording host's user and group names (/etc/passwd and /etc/group at the start, at most 65536 of each), so a reader elsewhere shows a uid by the host's name. Names only in NSS (LDAP, sssd) are not here. Empty in captures migrated from schema 3",
+    columns: [
+      { name: 'id', type: 'INTEGER', constraint: 'PRIMARY KEY', doc: 'order' },
+      { name: 'kind', type: 'TEXT', constraint: 'NOT NULL', doc: 'user or group' },
+      { name: 'num', type: 'INTEGER', constraint: 'NOT NULL', doc: 'uid or gid' },
+      { name: 'name', type: 'TEXT', constraint: 'NOT NULL', doc: 'the name as the file has it (readers escape it)' },
+    ],
+  },
+];
+
+// ---- end of host facts ----
+
 /** The core tables of the current schema (the chain tables, CHAIN_TABLES, are apart: the chain covers these, not itself). */
-export const CORE_TABLES: readonly CoreTable[] = [...BASE_CORE_TABLES, ...BINARY_TABLES];
+export const CORE_TABLES: readonly CoreTable[] = [...BASE_CORE_TABLES, ...BINARY_TABLES, ...HOST_TABLES];
 
 /** CREATE TABLE for a core table. */
 export function coreTableSql(t: CoreTable): string {

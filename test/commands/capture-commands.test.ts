@@ -5,7 +5,7 @@ import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeKernel, run } from '../helpers/kernel.js';
-import { BIN, OTHER_BIN, listener, recordWhile } from '../helpers/recording.js';
+import { BIN, OTHER_BIN, UID_1000_LABEL, listener, recordWhile } from '../helpers/recording.js';
 import { sha256 } from '../store/helpers.js';
 
 
@@ -120,8 +120,8 @@ describeKernel('info, query, tree and export on a real recording, as an ordinary
   it('tree shows the workload shell with its children and what they did', () => {
     const r = ebpfsh(['tree', copy, '--pid', String(shellPid)], 1000);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/^ancestors:/);
-    expect(r.stdout).toContain(`${shellPid} sh uid 1000`);
+    expect(r.stdout).toMatch(/^\(times in [^)]+\)\nancestors:/);
+    expect(r.stdout).toContain(`${shellPid} sh uid ${UID_1000_LABEL}`);
     expect(r.stdout).toMatch(new RegExp(`exec .* 0 /bin/true /bin/true ${tag} two words`));
     expect(r.stdout).toMatch(new RegExp(`open .* ENOENT O_RDONLY /nonexistent-${tag}`));
     expect(r.stdout).toMatch(/connect .* 127\.0\.0\.1:\d+ ok/);

@@ -5,7 +5,7 @@ import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeKernel, run } from '../helpers/kernel.js';
-import { OTHER_BIN, listener, recordWhile } from '../helpers/recording.js';
+import { OTHER_BIN, UID_1000_LABEL, listener, recordWhile } from '../helpers/recording.js';
 import { RAW } from '../security/hostile-capture.js';
 import { sha256 } from '../store/helpers.js';
 
@@ -103,13 +103,13 @@ describeKernel('ebpfsh ps --at on a recorded workload, as an ordinary user', () 
     const at = execNs + 200e6;
     const tree = psAt(at, ['--tree']);
     expect(tree.stderr).toBe('');
-    expect(tree.stdout).toMatch(new RegExp(`^[ │├]*${parent} sh uid 1000 /usr/bin/dash sh -c .*${tag} \\(ran `, 'm'));
-    expect(tree.stdout).toMatch(new RegExp(`^[ │]*├ ${kids[2]!.pid} sleep uid 1000 /usr/bin/sleep \\\\e\\[2Jsleep 0\\.6 \\(ran .*, exited `, 'm'));
+    expect(tree.stdout).toMatch(new RegExp(`^[ │├]*${parent} sh uid ${UID_1000_LABEL.replace(/[()]/g, "\\$&")} /usr/bin/dash sh -c .*${tag} \\(ran `, 'm'));
+    expect(tree.stdout).toMatch(new RegExp(`^[ │]*├ ${kids[2]!.pid} sleep uid ${UID_1000_LABEL.replace(/[()]/g, "\\$&")} /usr/bin/sleep \\\\e\\[2Jsleep 0\\.6 \\(ran .*, exited `, 'm'));
     expect(tree.stdout).toMatch(new RegExp(`-> tcp 127\\.0\\.0\\.1:${port} since `));
     expect(tree.stdout).not.toMatch(RAW);
     const table = psAt(at);
     expect(table.stdout).toMatch(/^\s+PID\s+PPID\s+UID\s+RAN\s+LATER\s+COMM\s+EXE\s+ARGV$/m);
-    expect(table.stdout).toMatch(new RegExp(`^\\s+${kids[2]!.pid}\\s+${parent}\\s+1000\\s+.*sleep\\s+/usr/bin/sleep  \\\\e\\[2Jsleep 0\\.6$`, 'm'));
+    expect(table.stdout).toMatch(new RegExp(`^\\s+${kids[2]!.pid}\\s+${parent}\\s+${UID_1000_LABEL.replace(/[()]/g, "\\$&")}\\s+.*sleep\\s+/usr/bin/sleep  \\\\e\\[2Jsleep 0\\.6$`, 'm'));
     expect(table.stdout).not.toMatch(RAW);
   });
 

@@ -116,7 +116,7 @@ describe('the process table at an instant of a capture', () => {
 
   it('formats a table, a tree and JSON, everything from the capture escaped', () => {
     const table = formatPs(r, at(55));
-    expect(table).toMatch(/^.*ps\.db at \d\d:\d\d:\d\d\.\d{3} \(.*into the capture\): 2 processes alive\n\s+PID\s+PPID\s+UID\s+RAN/);
+    expect(table).toMatch(/^.*ps\.db at \d\d:\d\d:\d\d\.\d{3} \(.*into the capture; times in [^)]+\): 2 processes alive\n\s+PID\s+PPID\s+UID\s+RAN/);
     expect(table).toMatch(/7000\s+1\s+1000\s+.*running at end\s+bash\s+\/usr\/bin\/bash {2}bash -c work/);
     expect(table).toMatch(/<- tcp 0\.0\.0\.0:8080 <- 192\.0\.2\.9:51000 since/);
     expect(table).toMatch(/7002\s+7000 .*exited \d\d:\d\d:\d\d\.\d{3}\s+python3/);

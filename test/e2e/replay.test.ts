@@ -4,7 +4,10 @@ import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { OTHER_BIN, listener, recordWhile } from '../helpers/recording.js';
+import { OTHER_BIN, UID_1000_LABEL, listener, recordWhile } from '../helpers/recording.js';
+
+/** uid 1000 as the views show it (this host's name), as a regular expression. */
+const UID_1000_RE = UID_1000_LABEL.replace(/[()]/g, '\\$&');
 import { describeKernel, hasCommand, run, waitFor } from '../helpers/kernel.js';
 import { sha256 } from '../store/helpers.js';
 import { Tmux, readIfExists } from './tmux.js';
@@ -104,7 +107,7 @@ describeKernel('ebpfsh replay end to end (a real recording, replayed in tmux by 
     expect(detail).toMatch(new RegExp(`\\[1\\] ${tag}`));
     expect(detail).toMatch(/\[2\] two words/);
     expect(detail).toMatch(/filename\s+\/bin\/true/);
-    expect(detail).toMatch(/└─ \d+ sh \[uid 1000\] sh -c/); // the parent shell, from the process table
+    expect(detail).toMatch(new RegExp(`└─ \\d+ sh \\[uid ${UID_1000_RE}\\] sh -c`)); // the parent shell, from the process table
     t.keys('Escape');
     await t.waitFor('TIME');
 
@@ -118,7 +121,7 @@ describeKernel('ebpfsh replay end to end (a real recording, replayed in tmux by 
     await t.waitFor(/read-only/);
 
     // :tree of the parent shell, from the capture
-    const pid = /\n(\d+) sh \[uid 1000\]|└─ (\d+) sh \[uid 1000\]/.exec(detail);
+    const pid = new RegExp(`\\n(\\d+) sh \\[uid ${UID_1000_RE}\\]|└─ (\\d+) sh \\[uid ${UID_1000_RE}\\]`).exec(detail);
     const shPid = pid?.[1] ?? pid?.[2];
     expect(shPid).toBeDefined();
     t.type(`:tree ${shPid}`);

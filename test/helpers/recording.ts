@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -53,3 +54,9 @@ export async function traceWhile(args: string[], fire: () => void, attachMs = 15
   const code = await closed;
   return { stdout, stderr, code };
 }
+
+/** How views label uid 1000 on this host: `name(1000)` from /etc/passwd, or `1000` when it has no name. */
+export const UID_1000_LABEL = ((): string => {
+  const name = /^([^:\n]+):[^:\n]*:1000:/m.exec(readFileSync('/etc/passwd', 'utf8'))?.[1];
+  return name ? `${name}(1000)` : '1000';
+})();

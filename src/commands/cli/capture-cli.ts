@@ -8,6 +8,14 @@ import { runQuery } from '../query-command.js';
 import { runTree } from '../tree-command.js';
 import { runPs } from '../ps-command.js';
 import { exampleTable } from '../probe-list.js';
+import { setDisplayZone, type ZoneChoice } from '../../text/index.js';
+import { zoneChoiceOf } from '../capture-time.js';
+
+/** --utc / --local as commander gives them. */
+interface ZoneFlags {
+  utc?: boolean;
+  local?: boolean;
+}
 
 function positiveInt(v: string): number {
   const n = Number(v);
@@ -15,13 +23,28 @@ function positiveInt(v: string): number {
   return n;
 }
 
+/** The time-zone flags of a reader: the capture host's zone unless --utc or --local. */
+function withZoneFlags(cmd: Command, host = "the capture host's zone"): Command {
+  return cmd
+    .addOption(new Option('--utc', 'show times in UTC').conflicts('local'))
+    .addOption(new Option('--local', `show times in this machine's zone (default: ${host})`));
+}
+
+/** Sets the zone this run shows times in from the flags (the capture's host zone is resolved once it is open). */
+function chooseZone(o: ZoneFlags, byDefault: ZoneChoice = 'host'): void {
+  setDisplayZone(o.utc || o.local ? zoneChoiceOf(o) : byDefault, null);
+}
+
 /** Adds the commands that read captures (no root needed): info, verify, keygen, query, tree, ps, dash, replay, export. */
 export function registerCaptureCommands(program: Command, deps: CliDeps): void {
-  program
+  withZoneFlags(program
     .command('info')
     .description('what a capture holds: host, kernel, span, what was attached when, losses, notes, unclean stop')
-    .argument('<capture>', 'capture file')
-    .action((path: string) => runInfo(path));
+    .argument('<capture>', 'capture file'))
+    .action((path: string, o: ZoneFlags) => {
+      chooseZone(o);
+      runInfo(path);
+    });
 
   program
     .command('verify')
@@ -53,21 +76,27 @@ export function registerCaptureCommands(program: Command, deps: CliDeps): void {
       process.exitCode = await runQuery(args, o);
     });
 
-  program
+  withZoneFlags(program
     .command('tree')
     .description('a process with its ancestors and descendants, and their execs, files and connections')
     .argument('<capture>', 'capture file')
-    .requiredOption('-p, --pid <pid>', 'process id', positiveInt)
-    .action(async (path: string, o: { pid: number }) => runTree(path, o.pid));
+    .requiredOption('-p, --pid <pid>', 'process id', positiveInt))
+    .action(async (path: string, o: { pid: number } & ZoneFlags) => {
+      chooseZone(o);
+      await runTree(path, o.pid);
+    });
 
-  program
+  withZoneFlags(program
     .command('ps')
     .description('the process table as it was at an instant of a capture: pid, parent, user, exe, argv, how long each had run, connections')
     .argument('<capture>', 'capture file')
-    .requiredOption('--at <time>', 'the instant: 14:03:15[.250] (local time, as replay shows it), an ISO date-time, +30s from the start, 50%, note N, start or end')
+    .requiredOption('--at <time>', 'the instant: 14:03:15[.250] (in the zone shown, as replay shows it), an ISO date-time, +30s from the start, 50%, note N, start or end')
     .option('--tree', 'as a tree of parents and children')
-    .option('--json', 'as JSON')
-    .action((path: string, o: { at: string; tree?: boolean; json?: boolean }) => runPs(path, o.at, o));
+    .option('--json', 'as JSON'))
+    .action((path: string, o: { at: string; tree?: boolean; json?: boolean } & ZoneFlags) => {
+      chooseZone(o);
+      runPs(path, o.at, o);
+    });
 
   program
     .command('dash')
@@ -77,15 +106,16 @@ export function registerCaptureCommands(program: Command, deps: CliDeps): void {
       deps.signals.exit(await deps.runDashboard(path));
     });
 
-  program
+  withZoneFlags(program
     .command('replay')
     .description("the shell's screen fed from a capture: play, pause, speed, step, goto a time or note, filter, query, tree, detail")
-    .argument('<capture>', 'capture file')
-    .action(async (path: string) => {
+    .argument('<capture>', 'capture file'))
+    .action(async (path: string, o: ZoneFlags) => {
+      chooseZone(o);
       deps.signals.exit(await deps.runReplay(path));
     });
 
-  program
+  withZoneFlags(program
     .command('export')
     .description('events of a capture as NDJSON or CSV, filtered with the usual grammar')
     .argument('<capture>', 'capture file')
@@ -93,14 +123,14 @@ export function registerCaptureCommands(program: Command, deps: CliDeps): void {
     .addOption(new Option('-f, --format <format>', 'ndjson or csv').choices(['ndjson', 'csv']).default('ndjson'))
     .option('--probe <names>', 'only these probes (comma-separated)')
     .option('--binary <sha256>', 'instead of events: write the executed file with this hash (recorded with --collect-binaries) to -o FILE')
-    .option('-o, --output <file>', 'with --binary: the file to create (never overwritten)')
-    .action(async (path: string, filters: string[], o: { format: 'ndjson' | 'csv'; probe?: string; binary?: string; output?: string }) => {
+    .option('-o, --output <file>', 'with --binary: the file to create (never overwritten)'), 'UTC, as ISO 8601 with Z; --local gives ISO with the offset')
+    .action(async (path: string, filters: string[], o: { format: 'ndjson' | 'csv'; probe?: string; binary?: string; output?: string } & ZoneFlags) => {
       if (o.binary !== undefined || o.output !== undefined) {
         if (filters.length) throw new UsageError('--binary takes no filters: ebpfsh export FILE --binary HASH -o OUT');
         const n = await runExportBinary(path, o.binary ?? '', o.output ?? '');
         process.stderr.write(`ebpfsh: wrote ${n} bytes to ${escapeTerminal(o.output!)} (sha256 verified)\n`);
         return;
       }
-      await runExport(path, filters, o);
+      await runExport(path, filters, { ...o, zone: o.local ? 'local' : 'utc' });
     });
 }

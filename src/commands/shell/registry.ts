@@ -8,6 +8,7 @@ import { dashCommand } from './dash.js';
 import { markCommand, queryCommand, recordCommand, stopCommand } from './capture-commands.js';
 import { clearCommand, noiseCommand, pauseCommand, quitCommand, resumeCommand } from './view-commands.js';
 import { livePsCommand } from './replay-commands.js';
+import { setCommand } from './set.js';
 import type { ShellCommand } from './types.js';
 
 /** Every `:command`, in the order `:help` lists them. */
@@ -27,6 +28,7 @@ export const SHELL_COMMANDS: readonly ShellCommand[] = [
   markCommand,
   queryCommand,
   dashCommand,
+  setCommand,
   helpCommand,
   quitCommand,
 ];

@@ -1,4 +1,5 @@
 import { dashCommand } from './dash.js';
+import { setCommand } from './set.js';
 import { escapeTerminal } from '../../text/index.js';
 import { UsageError } from '../errors.js';
 import { formatInfo } from '../info-command.js';
@@ -8,7 +9,7 @@ import { queryCommand } from './capture-commands.js';
 import { filterCommand } from './filter.js';
 import { helpCommand } from './help.js';
 import type { ReplayControl } from '../../session/index.js';
-import { localTime, resolveGoto } from '../../session/index.js';
+import { shownTime, resolveGoto } from '../../session/index.js';
 import type { ShellCommand, ShellContext } from './types.js';
 import { clearCommand, quitCommand } from './view-commands.js';
 
@@ -21,7 +22,7 @@ function replayOf(ctx: ShellContext): ReplayControl {
 export function positionText(r: ReplayControl, ns = r.now()): string {
   const s = r.span();
   const pct = s.endNs > s.startNs ? Math.round(((ns - s.startNs) * 100) / (s.endNs - s.startNs)) : 100;
-  return `${localTime(ns + s.offsetNs)} (${Math.max(0, Math.min(100, pct))}%)`;
+  return `${shownTime(ns + s.offsetNs)} (${Math.max(0, Math.min(100, pct))}%)`;
 }
 
 /** `10x`, `max`. */
@@ -44,7 +45,7 @@ export const gotoCommand: ShellCommand = {
   aliases: ['g', 'seek'],
   usage: 'goto <14:03:15|+30s|-10s|50%|note N|start|end>',
   summary: 'move the replay to a time of the capture (clock as shown), relative, or to a note',
-  help: ['14:03:15[.250]  local time as the event pane shows it', '+30s -10s +1m30s  from the replay position', '50%  of the capture span', 'note 2  the second note (:notes lists them; ] and [ jump to the next/previous one)'],
+  help: ['14:03:15[.250]  in the zone the event pane shows (:set tz)', '+30s -10s +1m30s  from the replay position', '50%  of the capture span', 'note 2  the second note (:notes lists them; ] and [ jump to the next/previous one)'],
   complete: (ctx, args, word) => (args.length ? [] : ['start', 'end', 'note', '+30s', '-10s'].filter((w) => w.startsWith(word))),
   async run(ctx, args) {
     const r = replayOf(ctx);
@@ -128,7 +129,7 @@ export const notesCommand: ShellCommand = {
     const notes = r.notes();
     if (!notes.length) return { kind: 'ok', lines: ['this capture has no notes'] };
     const off = r.span().offsetNs;
-    return { kind: 'page', title: 'notes', lines: notes.map((n) => `${String(n.n).padStart(3)}  ${localTime(n.ts + off)}  ${escapeTerminal(n.text)}`) };
+    return { kind: 'page', title: 'notes', lines: notes.map((n) => `${String(n.n).padStart(3)}  ${shownTime(n.ts + off)}  ${escapeTerminal(n.text)}`) };
   },
 };
 
@@ -225,6 +226,7 @@ export const REPLAY_COMMANDS: readonly ShellCommand[] = [
   infoCommand,
   dashCommand,
   clearCommand,
+  setCommand,
   helpCommand,
   quitCommand,
   liveOnly('attach', 'attach', ['a']),

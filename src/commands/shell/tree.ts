@@ -1,5 +1,5 @@
 import { type ByteString } from '../../event/index.js';
-import { escapeTerminal } from '../../text/index.js';
+import { escapeTerminal, userLabel } from '../../text/index.js';
 import { UsageError } from '../errors.js';
 import type { ProcessInfo } from '../../session/index.js';
 import type { ShellCommand } from './types.js';
@@ -16,7 +16,7 @@ function word(a: ByteString): string {
 /** `4242 bash [uid 1000] /bin/bash -i (seen)`, every traced string escaped. */
 export function processLine(p: ProcessInfo): string {
   const argv = p.argv?.length ? ' ' + p.argv.map(word).join(' ') : '';
-  const uid = p.uid !== undefined ? ` [uid ${p.uid}]` : '';
+  const uid = p.uid !== undefined ? ` [uid ${userLabel(p.uid)}]` : '';
   const gone = p.source === 'seen' ? ' (seen)' : '';
   return `${p.pid} ${escapeTerminal(p.comm)}${uid}${argv}${gone}`;
 }

@@ -4,6 +4,8 @@ import { closeSync, lstatSync, readSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { compileMatcher, type ByteString, type Filters, type TraceEvent } from '../../event/index.js';
 import { type ProbeSpec } from '../../probes/index.js';
+import { isZoneName, type NameEntry } from '../../text/index.js';
+import { MAX_NAMES } from '../../proc/index.js';
 import { CaptureError, asCaptureError } from '../errors.js';
 import { chainStatus, type ChainStatus } from './chain-status.js';
 import { copyEvidence, openEvidence, privateTempDir } from './evidence-file.js';
@@ -53,6 +55,8 @@ export interface CaptureInfo {
   snapshot: boolean;
   /** Set when the capture was never finalized (end_ns NULL): still recording, copied without its -wal, or its recorder died. */
   unfinished: Unfinished | null;
+  /** The recording host's IANA time zone (host_facts), null when not recorded. */
+  hostZone: string | null;
 }
 
 /** A result of `query`. */
@@ -244,6 +248,7 @@ export class CaptureReader {
         losses,
         snapshot: this.snapshot,
         unfinished,
+        hostZone: this.hostZone(),
       };
     } catch (e) {
       throw asCaptureError(e, basename(this.path));
@@ -255,6 +260,27 @@ export class CaptureReader {
     const c = this.db.prepare('SELECT end_ns, recorder_pid, boot_id, start_ns FROM capture').get() as Record<string, unknown> | undefined;
     if (!c || c.end_ns !== null) return null;
     return classifyUnfinished({ recorderPid: c.recorder_pid as number, bootId: c.boot_id as string, startNs: c.start_ns as number }, this.walFile);
+  }
+
+  /** The recording host's IANA time zone from host_facts, or null when not recorded (a capture migrated from schema 3) or not a zone this reader knows (hostile input is not used). */
+  hostZone(): string | null {
+    try {
+      const v = this.db.prepare("SELECT value FROM host_facts WHERE key = 'time_zone'").pluck().get();
+      return isZoneName(v) ? v : null;
+    } catch {
+      return null; // no host_facts table: nothing recorded
+    }
+  }
+
+  /** The recording host's user and group names (host_users), validated: rows that are not a kind, a number and a text are skipped; none for an older capture. */
+  hostNames(): NameEntry[] {
+    try {
+      const rows = this.db.prepare('SELECT kind, num, name FROM host_users ORDER BY id LIMIT ?').all(2 * MAX_NAMES) as Record<string, unknown>[];
+      return rows.filter((r): r is { kind: 'user' | 'group'; num: number; name: string } =>
+        (r.kind === 'user' || r.kind === 'group') && Number.isSafeInteger(r.num) && typeof r.name === 'string' && r.name.length <= 256);
+    } catch {
+      return []; // no host_users table: nothing recorded
+    }
   }
 
   /** The capture's host name (validated text), without info()'s counts. */

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { PROBES, type ProbeSpec } from '../../probes/index.js';
-import { BINARY_TABLES, CHAIN_SINCE, CHAIN_TABLES, CORE_TABLES, SCHEMA_VERSION, coreTableSql, eventsViewSql, ident, probeColumns, probeTableSql, sqlType, type CoreTable } from '../schema.js';
+import { BINARY_TABLES, CHAIN_SINCE, HOST_TABLES, CHAIN_TABLES, CORE_TABLES, SCHEMA_VERSION, coreTableSql, eventsViewSql, ident, probeColumns, probeTableSql, sqlType, type CoreTable } from '../schema.js';
 
 /**
  * The first schema (version 1), frozen: what captures written by it hold.
@@ -55,6 +55,8 @@ const MIGRATIONS: Migration[] = [
     from: 3,
     up(db) {
       for (const t of CORE_TABLES.filter((x) => x.since === 4 && BINARY_TABLE_NAMES.has(x.name))) db.exec(coreTableSql(t));
+      // The host facts tables stay empty: the zone of an older capture's host was never recorded.
+      for (const t of HOST_TABLES) db.exec(coreTableSql(t));
       addProbeColumnsSince(db, 4);
       for (const t of CHAIN_TABLES) db.exec(coreTableSql(t));
       db.prepare("INSERT INTO chain (seq, kind, prev_hash, hash, rows, tables) VALUES (0, 'migrated', zeroblob(32), zeroblob(32), 0, '[]')").run();

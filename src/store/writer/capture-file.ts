@@ -4,7 +4,8 @@ import { closeSync, constants, fchmodSync, lstatSync, openSync, realpathSync, st
 import { basename, dirname, join, resolve } from 'node:path';
 import { PROBES } from '../../probes/index.js';
 import { CaptureError, asCaptureError } from '../errors.js';
-import { hostFacts } from '../host.js';
+import { hostFacts, hostZoneFacts } from '../host.js';
+import { hostNames } from '../../proc/index.js';
 import { addMissingProbeTables, migrate } from '../reader/migrations.js';
 import { APPLICATION_ID, SCHEMA_VERSION, createSchemaSql, finalizeIndexSql } from '../schema.js';
 import { validateCapture } from '../reader/validate.js';
@@ -224,6 +225,7 @@ export function createCapture(given: string, meta: CaptureMeta, reserveBytes: nu
     sameFile.assertOpenedOurs(before, [{ name: `${path}-wal`, key: keyOf(companions[1]!) }, { name: `${path}-shm`, key: keyOf(companions[2]!) }], dir);
     db.pragma('synchronous = NORMAL');
     const host = hostFacts();
+    const names = hostNames();
     db.transaction(() => {
       for (const sql of createSchemaSql()) db!.exec(sql);
       db!.prepare(
@@ -232,6 +234,11 @@ export function createCapture(given: string, meta: CaptureMeta, reserveBytes: nu
       ).run(meta.toolVersion, SCHEMA_VERSION, host.hostname, host.kernelRelease, host.bootId, meta.clockOffsetNs, meta.startNs,
         new Date(Math.floor((meta.startNs + meta.clockOffsetNs) / 1e6)).toISOString(), JSON.stringify(meta.commandLine), process.pid, meta.startNs);
       db!.prepare("INSERT INTO journal (ts, action, detail) VALUES (?, 'start', ?)").run(meta.startNs, `recording by ${meta.commandLine.join(' ')}${meta.startDetail ? `; ${meta.startDetail}` : ''}`);
+      // Inserted before the first batch: the chain's first batch covers them (they are not in the genesis hash).
+      const fact = db!.prepare('INSERT INTO host_facts (key, value) VALUES (?, ?)');
+      for (const [k, v] of hostZoneFacts((meta.startNs + meta.clockOffsetNs) / 1e6)) fact.run(k, v);
+      const name = db!.prepare('INSERT INTO host_users (kind, num, name) VALUES (?, ?, ?)');
+      for (const n of names) name.run(n.kind, n.num, n.name);
       writeGenesis(db!);
       db!.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();

@@ -132,17 +132,19 @@ function Timeline({ data, source, columns }: { data: TimelineData | null; source
  * timeline strip above the live shell's own event/detail/pager pane,
  * transcript and command line.
  */
-export function ReplayShell({ model, source, header, timeline, columns, rows }: { model: ShellModel; source: ReplaySource; header: ReplayHeader; timeline: () => TimelineData | null; columns?: number; rows?: number }) {
+export function ReplayShell({ model, source, header, timeline, columns, rows }: { model: ShellModel; source: ReplaySource; header: ReplayHeader | (() => ReplayHeader); timeline: () => TimelineData | null; columns?: number; rows?: number }) {
   useModel(model);
+  // A function when the header can change (:set tz re-labels its times).
+  const head = typeof header === 'function' ? header() : header;
   useSyncExternalStore(source.subscribe, source.getVersion);
   const size = useTerminalSize({ columns, rows });
   useInput(useCallback((input, key) => replayInput(model, source, input, key), [model, source]));
   const data = timeline();
-  const chrome = 1 + Math.max(1, header.warnings.length) + 1 + (data ? data.probes.length + 1 + (data.unwatched?.length ? 1 : 0) : 1) + TRANSCRIPT_ROWS + 1 + 1;
+  const chrome = 1 + Math.max(1, head.warnings.length) + 1 + (data ? data.probes.length + 1 + (data.unwatched?.length ? 1 : 0) : 1) + TRANSCRIPT_ROWS + 1 + 1;
   const paneHeight = Math.max(3, size.rows - chrome);
   return (
     <Box flexDirection="column" width={size.columns} height={size.rows - 1}>
-      <Header header={header} />
+      <Header header={head} />
       <Status model={model} source={source} />
       <Timeline data={data} source={source} columns={size.columns} />
       <ShellBody model={model} paneHeight={paneHeight} columns={size.columns} />

@@ -3,7 +3,8 @@ import { warnIfChainBroken } from '../../commands/chain-warning.js';
 import { errorLine } from '../../commands/errors.js';
 import type { Signals } from '../../commands/signals.js';
 import { historyFile, loadHistory } from '../../session/index.js';
-import { escapeTerminal } from '../../text/index.js';
+import { displayZone, escapeTerminal, setHostNames } from '../../text/index.js';
+import { applyCaptureZone } from '../../commands/capture-time.js';
 import { CaptureReader } from '../../store/index.js';
 import { runApp } from '../app.js';
 import { ReplayDashboardFeed } from '../dashboard/replay-feed.js';
@@ -21,7 +22,8 @@ export interface OpenReplay {
   reader: CaptureReader;
   source: ReplaySource;
   model: ReturnType<typeof replayModel>;
-  header: ReturnType<typeof replayHeader>;
+  /** The header as the display zone stands (:set tz re-labels it). */
+  header: () => ReturnType<typeof replayHeader>;
   /** The timeline once its losses are read (null until then). */
   timeline: () => TimelineData | null;
   close(): void;
@@ -39,7 +41,17 @@ export function openReplay(path: string, opts: { firstScreen?: number } = {}): O
     const source = new ReplaySource(reader);
     const hist = historyFile();
     const model = replayModel(source, { historyFile: hist, history: loadHistory(hist) });
-    const header = replayHeader(source.info, source.span().endNs);
+    applyCaptureZone(source.info.hostZone);
+    setHostNames(reader.hostNames());
+    let headerZone = displayZone();
+    let built = replayHeader(source.info, source.span().endNs);
+    const header = () => {
+      if (displayZone() !== headerZone) {
+        headerZone = displayZone();
+        built = replayHeader(source.info, source.span().endNs);
+      }
+      return built;
+    };
     let timeline: TimelineData | null = null;
     void loadTimeline(reader, source.info, source.span(), source.probes, source.notes()).then((t) => {
       timeline = t;

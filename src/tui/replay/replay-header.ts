@@ -1,8 +1,8 @@
 import { duration } from '../../commands/capture-time.js';
 import { positionText } from '../../commands/shell/replay-commands.js';
-import { localTime, type ReplayControl } from '../../session/index.js';
+import { shownTime, type ReplayControl } from '../../session/index.js';
 import { isDeliveredCause } from '../../engine/losses.js';
-import { escapeTerminal } from '../../text/index.js';
+import { dateIn, displayZone, escapeTerminal, zoneLabel } from '../../text/index.js';
 import type { CaptureInfo } from '../../store/index.js';
 
 /** The header of a replay: what was recorded where and when, and what to distrust. */
@@ -15,18 +15,14 @@ export interface ReplayHeader {
   clean: string;
 }
 
-/** Local date and time of a wall-clock ns. */
-function localDate(wallNs: number): string {
-  const d = new Date(Math.floor(wallNs / 1e6));
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
-}
 
 /** Builds the header from `CaptureReader.info()`; every string from the capture escaped. */
 export function replayHeader(info: CaptureInfo, endNs: number): ReplayHeader {
   const e = escapeTerminal;
   const off = info.clockOffsetNs;
-  const span = `${localDate(info.startNs + off)} ${localTime(info.startNs + off)} -> ${localTime(endNs + off)} (${duration(endNs - info.startNs)}${info.endNs === null ? ', end unknown' : ''})`;
+  const startMs = (info.startNs + off) / 1e6;
+  // The zone once, here: the event pane's times, the notes and :goto are all in it.
+  const span = `${dateIn(displayZone(), startMs)} ${shownTime(info.startNs + off)} -> ${shownTime(endNs + off)} (${zoneLabel(displayZone(), startMs)}) (${duration(endNs - info.startNs)}${info.endNs === null ? ', end unknown' : ''})`;
   const title = `replay ${e(info.path)} │ host ${e(info.hostname)} │ kernel ${e(info.kernelRelease)} │ ${span} │ ${info.commandLine.map((a) => e(a)).join(' ')}`;
   const warnings: string[] = [];
   const counted = info.losses.filter((l) => l.count === null || l.count > 0);
@@ -39,7 +35,7 @@ export function replayHeader(info: CaptureInfo, endNs: number): ReplayHeader {
     warnings.push(`LOSSES: ${total}${unknown ? '+' : ''} events lost: ${lost.map((l) => `${e(l.probe ?? 'all probes')} ${e(l.cause)} ${l.count ?? '?'}`).join(', ')} (× on the timeline)`);
   }
   if (!info.cleanStop) {
-    const gap = info.gap ? `events after ${localTime(info.gap.startNs + off)} may be missing${info.gap.endNs ? ` (until ${localTime(info.gap.endNs + off)})` : ''}` : 'the end may be missing';
+    const gap = info.gap ? `events after ${shownTime(info.gap.startNs + off)} may be missing${info.gap.endNs ? ` (until ${shownTime(info.gap.endNs + off)})` : ''}` : 'the end may be missing';
     if (info.unfinished && info.unfinished.reason !== 'died')
       warnings.push(`NOT FINALIZED: still being written, or copied without its -wal: copy both, or wait for the stop; ${gap} (░ on the timeline)`);
     else warnings.push(`UNCLEAN STOP (${e(info.stopReason ?? 'recorder died')}): ${gap} (░ on the timeline)`);

@@ -13,6 +13,7 @@ export function EventPane({ model, height, columns }: { model: ShellModel; heigh
         <Text dimColor>
           {'  '}
           {vp.total ? `${vp.first + 1}-${vp.first + vp.rows.length} of ${vp.total}` : 'no events yet'}
+          {` │ ${model.timesLabel(vp.rows[0])}`}
         </Text>
       </Text>
       {vp.rows.map((r) => (

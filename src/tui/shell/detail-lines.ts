@@ -1,6 +1,6 @@
 import type { ByteString, TraceEvent } from '../../event/index.js';
 import { findProbe, type ProbeSpec } from '../../probes/index.js';
-import { escapeTerminal, formatRet } from '../../text/index.js';
+import { dateTimeIn, displayZone, escapeTerminal, formatRet, groupLabel, userLabel, zoneLabel } from '../../text/index.js';
 import { wallTime, type Clock } from '../../engine/index.js';
 import { formatEventLine } from '../../commands/event-format.js';
 import { processLine } from '../../commands/shell/index.js';
@@ -45,8 +45,9 @@ function fieldGroups(names: readonly string[], e: TraceEvent): Map<string, strin
 export function detailLines(e: TraceEvent, clock: Clock, book: ProcessBook, rows: Ring, recent = 15): string[] {
   const probe = findProbe(e.probe);
   const out: string[] = [];
-  out.push(`${e.probe} at ${wallTime(clock, e.ts).toISOString()} (kernel ts ${e.ts} ns)`);
-  out.push(`pid ${e.pid}  tid ${e.tid}  ppid ${e.ppid}  uid ${e.uid}  gid ${e.gid}  comm ${escapeTerminal(e.comm)}`);
+  const ms = wallTime(clock, e.ts).getTime();
+  out.push(`${e.probe} at ${dateTimeIn(displayZone(), ms)} ${zoneLabel(displayZone(), ms)} (kernel ts ${e.ts} ns)`);
+  out.push(`pid ${e.pid}  tid ${e.tid}  ppid ${e.ppid}  uid ${userLabel(e.uid)}  gid ${groupLabel(e.gid)}  comm ${escapeTerminal(e.comm)}`);
   out.push(`cgroup ${e.cgroup}  pidns ${e.pidns}  nspid ${e.nspid}`);
   out.push('');
   const names = probe ? probe.fields.map((f) => f.name) : Object.keys(e.fields);

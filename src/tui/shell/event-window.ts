@@ -6,6 +6,8 @@ export interface Row {
   event: TraceEvent;
   /** The rendered (escaped) line, computed once when first shown or searched. */
   text?: string;
+  /** The display zone `text` was rendered in (:set tz renders it again). */
+  textZone?: object;
 }
 
 /** A fixed-capacity ring of rows, oldest first. */

@@ -5,7 +5,8 @@ import { DEFAULT_PROFILE, exampleProbes } from '../../commands/probe-list.js';
 import type { Signals } from '../../commands/signals.js';
 import { btfProblem, privilegeProblem } from '../../engine/index.js';
 import { FlightRing, historyFile, loadHistory, openEnvFileForAppend, ringLimitsFromEnv, type CaptureFactory, type RingLimits, type ShellEngine } from '../../session/index.js';
-import { escapeTerminal } from '../../text/index.js';
+import { escapeTerminal, setHostNames } from '../../text/index.js';
+import { hostNames } from '../../proc/index.js';
 import { runApp } from '../app.js';
 import { LiveDashboardFeed } from '../dashboard/live-feed.js';
 import { Shell } from './Shell.js';
@@ -45,6 +46,8 @@ export async function runShellApp(opts: ShellOptions): Promise<number> {
     process.stderr.write(`ebpfsh: ${problem}\n`);
     return problem.startsWith('the interactive') ? 2 : 1;
   }
+  // Live, the traced host is this one: its names, read once (a user added later shows as a number).
+  setHostNames(hostNames());
   let limits: RingLimits;
   try {
     limits = ringLimitsFromEnv();

@@ -16,7 +16,7 @@ import type { ReaderHealth } from '../../engine/session.js';
 import { type TraceEvent } from '../../event/index.js';
 import { facetsOf } from '../../probes/index.js';
 import { ProcessBook, SeenValues, createCaptureControl, type CaptureFactory, type CaptureStats, type FlightRing, type HistoryFile, type ShellEngine } from '../../session/index.js';
-import { escapeTerminal } from '../../text/index.js';
+import { displayZone, escapeTerminal, zoneLabel } from '../../text/index.js';
 import { detailLines } from './detail-lines.js';
 import { CommandQueue } from './command-queue.js';
 import { EventWindow, type Row } from './event-window.js';
@@ -306,9 +306,20 @@ export class ShellModel implements ViewControl {
     return this.scroll.view(height);
   }
 
-  /** The escaped text of a row (computed once, kept on the row: a cache, not view state). */
+  /** `times in UTC+01:00 Europe/Berlin`: the event pane's zone, with the offset as at `row` (DST: a replay's times, not today's). */
+  timesLabel(row: Row | undefined): string {
+    const ms = row ? (row.event.ts + this.opts.engine.clock.offsetNs) / 1e6 : Date.now();
+    return `times in ${zoneLabel(displayZone(), ms)}`;
+  }
+
+  /** The escaped text of a row (kept on the row: a cache, not view state; rendered again after :set tz). */
   rowText(row: Row): string {
-    return (row.text ??= formatEventLine(row.event, this.opts.engine.clock));
+    const zone = displayZone();
+    if (row.text === undefined || row.textZone !== zone) {
+      row.text = formatEventLine(row.event, this.opts.engine.clock);
+      row.textZone = zone;
+    }
+    return row.text;
   }
 
   // ---- keys ----
