@@ -57,7 +57,7 @@ describe('verify names each way a recorded capture was tampered with', () => {
     const r = await verify(tampered("UPDATE open SET path = '/etc/shadow' WHERE id = 250"));
     expect(r.code).toBe(1);
     expect(r.out).toContain(`row(s) edited in open, batch ${batchOf('open', 250)}`);
-    expect(r.out).toMatch(/\[\d{4}-\d\d-\d\d [\d:.]+Z \.\. \d{4}-\d\d-\d\d [\d:.]+Z\]/);
+    expect(r.out).toMatch(/\[\d{4}-\d\d-\d\d [\d:.]+ \.\. \d{4}-\d\d-\d\d [\d:.]+ UTC\]/);
   });
 
   it('a value changed in type only (an integer to a blob of its digits) is an edit', async () => {
