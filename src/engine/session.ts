@@ -52,6 +52,11 @@ export interface EngineOptions {
   buildDir?: string;
 }
 
+/** True when one of the probe's attach choices is a tracepoint (libbpf finds its id through tracefs). */
+function usesTracepoints(probe: ProbeSpec): boolean {
+  return probe.hooks.some((h) => h.choices.some((c) => c.attach.startsWith('tracepoint/')));
+}
+
 interface Live {
   attachment: Attachment;
   objectId: number;
@@ -138,7 +143,7 @@ export class Engine implements EventSource {
     const objectPath = this.objectPath(probe.object);
     const started = performance.now();
     const native = this.session();
-    this.ensureTracefs(probe);
+    this.ensureTracefs(usesTracepoints(probe));
 
     const followRoots = (filters.clauses.find((c) => c.key === 'follow')?.values as number[] | undefined) ?? [];
     const followMask = followRoots.length ? this.followTracker().acquire(followRoots) : 0n;
@@ -190,7 +195,7 @@ export class Engine implements EventSource {
     if (live) return live.attachment;
     assertCanTrace(`load ${probe.name}`);
     const started = performance.now();
-    this.ensureTracefs(probe);
+    this.ensureTracefs(usesTracepoints(probe));
     const loaded = this.loadAndAttach(probe, this.objectPath(probe.object), ++this.instances);
     this.session().unload(loaded.objectId);
     return { attachPoints: loaded.points, missing: loaded.missing, attachMs: performance.now() - started };
@@ -204,7 +209,7 @@ export class Engine implements EventSource {
   tryProgram(object: string, program: string): string | null {
     assertCanTrace(`load ${object}`);
     const native = this.session();
-    this.ensureTracefs({ hooks: [{ name: program, choices: [{ programs: [program], attach: 'tracepoint/' }] }] } as unknown as ProbeSpec);
+    this.ensureTracefs(true);
     let id: number | undefined;
     try {
       id = native.load(this.objectPath(object), { programs: [program], ...this.loadBase(0) });
@@ -385,8 +390,8 @@ export class Engine implements EventSource {
     return this.follow;
   }
 
-  private ensureTracefs(probe: ProbeSpec): void {
-    if (this.tracefsChecked || !probe.hooks.some((h) => h.choices.some((c) => c.attach.startsWith('tracepoint/')))) return;
+  private ensureTracefs(needed: boolean): void {
+    if (this.tracefsChecked || !needed) return;
     this.tracefsChecked = true;
     try {
       this.backend.ensureTracefs();
