@@ -1,2 +1,3 @@
 export * from './types.js';
 export * from './registry.js';
+export * from './wait-status.js';

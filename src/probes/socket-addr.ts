@@ -14,7 +14,7 @@ import {
   SOCK_F_NO_SOCKET,
 } from '../event/generated/skeleton.js';
 import { captureCell, captureText, cidrContains, formatAddr, parseCidr, type Cidr } from '../text/index.js';
-import type { DescribePart, FieldSpec } from './types.js';
+import type { DescribePart, FieldSpec, SocketEnd } from './types.js';
 
 /** struct sock_event: every member the socket probes read; the unix paths are the two segments. */
 export const SOCK_RECORD: RecordSpec = {
@@ -205,6 +205,14 @@ export function socketFilterKeys(ends: 'local' | 'both'): Record<string, ProbeFi
 /** True for an IP address only this host can reach (127.0.0.0/8, ::1, v4-mapped loopback). */
 export function isLoopback(addr: string): boolean {
   return addr === '::1' || /^(::ffff:)?127\./.test(addr);
+}
+
+/** The local TCP address of a listen or accept that succeeded (`ok`), as a socket end a connect can be matched to. */
+export function tcpEnd(f: Record<string, FieldValue>, which: 'l' | 'r', ok: boolean): SocketEnd | undefined {
+  const addr = f[`${which}addr`];
+  const port = f[`${which}port`];
+  if (!ok || (f.family !== 'ipv4' && f.family !== 'ipv6') || (f.protocol !== 'tcp' && f.protocol !== 'mptcp')) return undefined;
+  return typeof addr === 'string' && typeof port === 'number' ? { role: 'listening', addr, port } : undefined;
 }
 
 /** One end as `proto addr:port` parts: IPv6 in brackets, a unix path as data to escape. */

@@ -112,6 +112,16 @@ export interface ConnectionFact {
   parts: DescribePart[];
 }
 
+/** A TCP address an event shows its process listening on (listen, accept) or connecting to (connect). */
+export interface SocketEnd {
+  role: 'listening' | 'connecting';
+  /** IP address as text (0.0.0.0 or :: for every address). */
+  addr: string;
+  port: number;
+  /** A connect the other end refused (nothing listened there then). */
+  refused?: boolean;
+}
+
 /** How `ebpfsh ps --at` finds, in a probe's table, the connections a process opened. */
 export interface ConnectionsFacet {
   /** SQL condition on the probe's table that selects the rows that opened a connection, e.g. `ret = 0`. */
@@ -164,6 +174,10 @@ export interface ProbeFacets {
   connections?: ConnectionsFacet;
   /** The event as a line of the dashboard's security-events panel, when it is one worth a responder's eye. */
   security?(e: TraceEvent): SecurityNote | undefined;
+  /** The TCP address an event shows its process listening on or connecting to: the live shell's local-listener lookup. */
+  socketEnd?(e: TraceEvent): SocketEnd | undefined;
+  /** The raw wait status when the event is a process's end (its last thread's exit), for the live process book. */
+  processEnd?(e: TraceEvent): number | undefined;
   /** The executed file an event names (an exec that ran), for the capture's `binaries` table. */
   binaryOf?(e: TraceEvent): BinaryIdentity | undefined;
 }

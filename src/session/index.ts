@@ -10,3 +10,4 @@ export * from './replay-control.js';
 export * from './replay-time.js';
 export * from './capture-sink.js';
 export * from './flight-ring.js';
+export * from './local-listeners.js';

@@ -44,7 +44,9 @@ describe('a process keeps its latest forensic events for :tree', () => {
     expect(out.kind).toBe('page');
     const lines = (out as { lines: string[] }).lines;
     const i = lines.findIndex((l) => l.startsWith('702 '));
-    expect(lines[i + 1]).toMatch(/^ {3}· \d\d:\d\d:\d\d\.\d{3} connect 10\.0\.0\.1:40000 -> 10\.0\.0\.9:4444 ok/);
+    // Under the process line: its life, cwd and cgroup, then its activity.
+    expect(lines.slice(i + 1, i + 3).map((l) => l.trim().split(' ')[0])).toEqual(['life', 'cwd']);
+    expect(lines.find((l, j) => j > i && l.startsWith('   · '))).toMatch(/^ {3}· \d\d:\d\d:\d\d\.\d{3} connect 10\.0\.0\.1:40000 -> 10\.0\.0\.9:4444 ok/);
     expect(lines.join('\n')).not.toContain('\x1b');
   });
 });

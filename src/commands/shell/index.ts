@@ -5,5 +5,5 @@ export * from './completion.js';
 export * from './view-filter.js';
 export * from './format.js';
 export { findCommand, QUIT_CONFIRM_MS } from './help.js';
-export { processLine } from './tree.js';
+export { cgroupText, cwdText, lifetimeText, processContext, processLine } from './tree.js';
 export { tableLines } from './capture-commands.js';

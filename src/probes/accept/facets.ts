@@ -1,5 +1,5 @@
 import { captureRet } from '../../text/index.js';
-import { captureEndpoint, captureKind, formatSockFlags, socketCompletions, socketKind } from '../socket-addr.js';
+import { captureEndpoint, captureKind, formatSockFlags, socketCompletions, socketKind, tcpEnd } from '../socket-addr.js';
 import { moreLines } from '../tree-lines.js';
 import type { ByteString, FieldValue } from '../../event/index.js';
 import type { DescribePart, ProbeFacets } from '../types.js';
@@ -17,6 +17,8 @@ function end(f: Record<string, FieldValue>, which: 'l' | 'r'): DescribePart[] {
 export const acceptFacets: ProbeFacets = {
   detailValue: (field, v) => (field === 'flags' ? formatSockFlags(v) : undefined),
   completionValues: (e, add) => socketCompletions(e, add, 'both'),
+  // A process that accepts on a port holds its listening socket.
+  socketEnd: (e) => tcpEnd(e.fields, 'l', (e.fields.ret as number) >= 0),
   forensicViews: [
     {
       // Inbound connections per process and peer address: how many, first and last.

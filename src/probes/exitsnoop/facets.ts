@@ -12,6 +12,7 @@ export const exitsnoopFacets: ProbeFacets = {
     if (field === 'lifetime_us') return formatLifetime(v);
     return undefined;
   },
+  processEnd: (e) => (e.fields.thread === 0 ? (e.fields.exit_code as number) : undefined),
   completionValues(e, add) {
     const f = e.fields;
     if (f.sig) add('sig', signalName(f.sig as number).slice(3));

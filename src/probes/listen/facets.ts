@@ -1,11 +1,12 @@
 import { captureRet } from '../../text/index.js';
-import { captureEndpoint, captureKind, endpoint, isLoopback, socketCompletions, socketKind } from '../socket-addr.js';
+import { captureEndpoint, captureKind, endpoint, isLoopback, socketCompletions, socketKind, tcpEnd } from '../socket-addr.js';
 import { moreLines } from '../tree-lines.js';
 import type { ProbeFacets } from '../types.js';
 
 /** What the rest of ebpfsh asks of listen. */
 export const listenFacets: ProbeFacets = {
   completionValues: (e, add) => socketCompletions(e, add, 'local'),
+  socketEnd: (e) => tcpEnd(e.fields, 'l', e.fields.ret === 0),
   /**
    * A listener other hosts can reach: every successful listen on an IP address
    * that is not loopback (0.0.0.0 and :: included). A bind shell is one; a

@@ -3,12 +3,19 @@ import { moreLines } from '../tree-lines.js';
 import type { ByteString } from '../../event/index.js';
 import type { ProbeFacets } from '../types.js';
 
+/** Linux's ECONNREFUSED: a connect to a port nothing listens on. */
+const ECONNREFUSED = 111;
+
 /** What the rest of ebpfsh asks of tcpconnect. */
 export const tcpconnectFacets: ProbeFacets = {
   completionValues(e, add) {
     add('dport', String(e.fields.dport));
     add('daddr', String(e.fields.daddr));
   },
+  socketEnd: (e) =>
+    typeof e.fields.daddr === 'string' && typeof e.fields.dport === 'number'
+      ? { role: 'connecting', addr: e.fields.daddr, port: e.fields.dport, refused: e.fields.ret === -ECONNREFUSED }
+      : undefined,
   dashboard: (e) => ({
     panel: 'connections',
     daddr: (e.fields.daddr as string) ?? '',

@@ -66,6 +66,9 @@ function infoOf(p: ProcessRow): ProcessInfo {
     argv: p.argv ?? undefined,
     exe: p.exe ?? undefined,
     source: 'proc',
+    startNs: p.startNs ?? undefined,
+    exitNs: p.exitNs ?? undefined,
+    exitStatus: p.exitCode ?? undefined,
   };
 }
 
@@ -79,7 +82,7 @@ export class CaptureProcessBook extends ProcessBook {
     private readonly reader: CaptureReader,
     private readonly at: () => number,
   ) {
-    super('/nonexistent-proc (replay reads the capture)');
+    super('/nonexistent-proc (replay reads the capture)', undefined, null);
   }
 
   private row(pid: number): ProcessRow | undefined {

@@ -2,9 +2,9 @@ import type { ByteString, TraceEvent } from '../../event/index.js';
 import { findProbe, type ProbeSpec } from '../../probes/index.js';
 import { dateTimeIn, displayZone, escapeTerminal, formatRet, groupLabel, userLabel, zoneLabel } from '../../text/index.js';
 import { wallTime, type Clock } from '../../engine/index.js';
-import { formatEventLine } from '../../commands/event-format.js';
-import { processLine } from '../../commands/shell/index.js';
-import type { ProcessBook } from '../../session/index.js';
+import { clockTime, formatEventLine } from '../../commands/event-format.js';
+import { cgroupText, cwdText, lifetimeText, processLine } from '../../commands/shell/index.js';
+import type { ListenerOwner, LocalListeners, LocalPeer, ProcessBook } from '../../session/index.js';
 import type { Ring } from './event-window.js';
 
 function value(name: string, v: unknown, probe: ProbeSpec | undefined): string {
@@ -37,18 +37,47 @@ function fieldGroups(names: readonly string[], e: TraceEvent): Map<string, strin
   return out;
 }
 
+/** What only the live shell knows of this host (absent in replay: the capture's host is elsewhere). */
+export interface LiveDetail {
+  listeners: LocalListeners;
+}
+
+/** `pid 4242 python3 [uid alice(1000)] on 127.0.0.1:8080 (listen event at 10:01:02.123)`, escaped. */
+function ownerLine(o: ListenerOwner, clock: Clock): string {
+  const from = o.from === 'proc' ? '/proc at connect time' : `listen/accept event at ${clockTime(clock, o.from.event)}`;
+  const at = o.addr.includes(':') ? `[${o.addr}]:${o.port}` : `${o.addr}:${o.port}`;
+  return `pid ${o.pid} ${escapeTerminal(o.comm)}${o.uid !== undefined ? ` [uid ${userLabel(o.uid)}]` : ''} listening on ${escapeTerminal(at)} (from ${from})`;
+}
+
+/** The detail pane's lines on who listens at the local end of a connect. */
+function peerLines(peer: LocalPeer, clock: Clock): string[] {
+  if ('none' in peer) return ['local connection: this host is the other end', `  ${escapeTerminal(peer.none)}`];
+  return ['local connection: this host is the other end, listened on by', ...peer.owners.map((o) => `  ${ownerLine(o, clock)}`)];
+}
+
+/** The row's short marker for a local connect: `⇄ 4242 python3`, or `⇄ no listener`. */
+export function peerMarker(peer: LocalPeer | undefined): string {
+  if (!peer) return '';
+  if ('none' in peer) return '  ⇄ no local listener';
+  const o = peer.owners[0]!;
+  return `  ⇄ ${o.pid} ${escapeTerminal(o.comm)}${peer.owners.length > 1 ? ` +${peer.owners.length - 1}` : ''}`;
+}
+
 /**
  * Every line of the detail pane for one event: the header, every field (full
  * argv one word a line, raw and absolute paths, addresses), the process's
- * ancestry and its recent events. Every traced string is escaped.
+ * lifetime, working directory and cgroup, who listens at the local end of a
+ * connect, the ancestry and its recent events. Every traced string is escaped.
  */
-export function detailLines(e: TraceEvent, clock: Clock, book: ProcessBook, rows: Ring, recent = 15): string[] {
+export function detailLines(e: TraceEvent, clock: Clock, book: ProcessBook, rows: Ring, recent = 15, live: LiveDetail | null = null): string[] {
   const probe = findProbe(e.probe);
   const out: string[] = [];
   const ms = wallTime(clock, e.ts).getTime();
   out.push(`${e.probe} at ${dateTimeIn(displayZone(), ms)} ${zoneLabel(displayZone(), ms)} (kernel ts ${e.ts} ns)`);
   out.push(`pid ${e.pid}  tid ${e.tid}  ppid ${e.ppid}  uid ${userLabel(e.uid)}  gid ${groupLabel(e.gid)}  comm ${escapeTerminal(e.comm)}`);
-  out.push(`cgroup ${e.cgroup}  pidns ${e.pidns}  nspid ${e.nspid}`);
+  out.push(`pidns ${e.pidns}  nspid ${e.nspid}  cgroup ${cgroupText(e.cgroup, book, live !== null)}`);
+  const proc = book.get(e.pid);
+  if (proc) out.push(`life ${lifetimeText(proc, book, clock, live !== null)}`, `cwd ${cwdText(proc, live !== null)}`);
   out.push('');
   const names = probe ? probe.fields.map((f) => f.name) : Object.keys(e.fields);
   const groups = fieldGroups(names, e);
@@ -69,6 +98,8 @@ export function detailLines(e: TraceEvent, clock: Clock, book: ProcessBook, rows
       out.push(`${name.padEnd(w)}  ${value(name, v, probe)}`);
     }
   }
+  const peer = live?.listeners.peerOf(e);
+  if (peer) out.push('', ...peerLines(peer, clock));
   out.push('', 'ancestry (events seen, else /proc now):');
   book.ancestry(e.pid).forEach((p, i) => out.push(`${'  '.repeat(i)}${i ? '└─ ' : ''}${processLine(p)}`));
   out.push('', `recent events of pid ${e.pid} in the view:`);

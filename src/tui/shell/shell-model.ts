@@ -15,9 +15,9 @@ import {
 import type { ReaderHealth } from '../../engine/session.js';
 import { type TraceEvent } from '../../event/index.js';
 import { facetsOf } from '../../probes/index.js';
-import { ProcessBook, SeenValues, createCaptureControl, type CaptureFactory, type CaptureStats, type FlightRing, type HistoryFile, type ShellEngine } from '../../session/index.js';
+import { LocalListeners, ProcessBook, SeenValues, createCaptureControl, type CaptureFactory, type CaptureStats, type FlightRing, type HistoryFile, type ShellEngine } from '../../session/index.js';
 import { displayZone, escapeTerminal, zoneLabel } from '../../text/index.js';
-import { detailLines } from './detail-lines.js';
+import { detailLines, peerMarker } from './detail-lines.js';
 import { CommandQueue } from './command-queue.js';
 import { EventWindow, type Row } from './event-window.js';
 import { EventIntake } from './intake.js';
@@ -98,9 +98,11 @@ export class ShellModel implements ViewControl {
   private quitAskedAt: number | null = null;
   private lastHealth: ReaderHealth | undefined;
   private unsubscribe: (() => void) | null = null;
+  private readonly localListeners: LocalListeners;
 
   constructor(private readonly opts: ShellModelOptions) {
     this.window = new EventWindow(opts.windowSize ?? 5000);
+    this.localListeners = new LocalListeners(opts.procRoot);
     this.intake = new EventIntake(this.window, opts.flushMs ?? 33, () => this.changed());
     this.scroll = new EventScroll(this.window);
     this.prompt = new Prompt(opts.history, opts.historyFile ?? null);
@@ -194,6 +196,8 @@ export class ShellModel implements ViewControl {
    */
   ingest(events: TraceEvent[]): void {
     this.ctx.processes.note(events);
+    // Who listens at the local end is read at connect time (the listener may be gone by the time the pane opens).
+    if (!this.ctx.replay) this.localListeners.note(events);
     // Completion needs recent values, not every one: a sample of a big batch will do.
     this.ctx.seen.note(events.length > 64 ? events.filter((_, i) => i % Math.ceil(events.length / 64) === 0) : events);
     // Probes the capture attached for itself feed the process book, not the view.
@@ -316,7 +320,7 @@ export class ShellModel implements ViewControl {
   rowText(row: Row): string {
     const zone = displayZone();
     if (row.text === undefined || row.textZone !== zone) {
-      row.text = formatEventLine(row.event, this.opts.engine.clock);
+      row.text = formatEventLine(row.event, this.opts.engine.clock) + peerMarker(this.localListeners.peerOf(row.event));
       row.textZone = zone;
     }
     return row.text;
@@ -502,7 +506,7 @@ export class ShellModel implements ViewControl {
       return;
     }
     const row = rows.at(this.scroll.selectedIndex())!;
-    const lines = detailLines(row.event, this.opts.engine.clock, this.ctx.processes, this.window.allRows());
+    const lines = detailLines(row.event, this.opts.engine.clock, this.ctx.processes, this.window.allRows(), undefined, this.ctx.replay ? null : { listeners: this.localListeners });
     this.pane = { kind: 'detail', title: `event #${row.seq}: ${row.event.probe} pid ${row.event.pid} (Esc or q to close)`, lines, scroll: 0 };
   }
 
