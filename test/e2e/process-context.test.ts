@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, rmdirSync, symlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { afterAll, afterEach, expect, it } from 'vitest';
 import { describeKernel, run, waitFor } from '../helpers/kernel.js';
 import { Tmux } from './tmux.js';
 
@@ -12,6 +12,7 @@ const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups.splice(0).reverse()) c();
 });
+afterAll(() => rmSync(links, { recursive: true, force: true }));
 
 /** Starts a long-running child and registers its cleanup. */
 function start(cmd: string, args: string[], opts: { cwd?: string } = {}): ChildProcess {
@@ -20,9 +21,16 @@ function start(cmd: string, args: string[], opts: { cwd?: string } = {}): ChildP
   return p;
 }
 
+// node through symlinks of their own names: the kernel takes comm from the name exec'd, so a filter on it sees
+// only this test's processes however many other tests connect meanwhile.
+const LISTENER = `lsn${process.pid % 100000}`;
+const CLIENT = `cli${process.pid % 100000}`;
+const links = mkdtempSync(join(tmpdir(), 'ebpfsh-node-'));
+for (const name of [LISTENER, CLIENT]) symlinkSync(process.execPath, join(links, name));
+
 /** A node process listening on 127.0.0.1 (an ephemeral port); resolves with it and the port. */
 async function nodeListener(): Promise<{ proc: ChildProcess; port: number }> {
-  const proc = start(process.execPath, ['-e', "const s=require('net').createServer(c=>c.end()).listen(0,'127.0.0.1',()=>console.log(s.address().port))"]);
+  const proc = start(join(links, LISTENER), ['-e', "const s=require('net').createServer(c=>c.end()).listen(0,'127.0.0.1',()=>console.log(s.address().port))"]);
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   const port = await waitFor(() => Number(/^(\d+)\n/.exec(out)?.[1]) || undefined, 10_000, 'the listener to print its port');
@@ -30,7 +38,7 @@ async function nodeListener(): Promise<{ proc: ChildProcess; port: number }> {
 }
 
 /** Connects to 127.0.0.1:port from a fresh node process (which ends at once). */
-const connectTo = (port: number) => run(process.execPath, ['-e', `const s=require('net').connect(${port},'127.0.0.1');s.on('connect',()=>s.end());s.on('error',()=>{})`]);
+const connectTo = (port: number) => run(join(links, CLIENT), ['-e', `const s=require('net').connect(${port},'127.0.0.1');s.on('connect',()=>s.end());s.on('error',()=>{})`]);
 
 describeKernel('process context in the live shell (tmux, real kernel)', () => {
   it('the detail pane shows a process\'s lifetime with its exit status, its working directory, and its cgroup as a path with the container id it names', async () => {
@@ -84,23 +92,23 @@ describeKernel('process context in the live shell (tmux, real kernel)', () => {
     const quiet = await nodeListener(); // listening before the shell starts: only /proc knows it
     t.start(`exec env EBPFSH_HISTORY= ${BIN}`, 220, 50);
     await t.waitFor('no probe attached');
-    t.type(`:attach connect,listen`);
+    t.type(`:attach connect,listen comm=${LISTENER},${CLIENT}`);
     await t.waitFor(/attached listen/);
     await connectTo(quiet.port);
-    const row = await t.waitFor(new RegExp(`-> 127\\.0\\.0\\.1:${quiet.port} ok .*⇄ ${quiet.proc.pid} node`));
+    const row = await t.waitFor(new RegExp(`-> 127\\.0\\.0\\.1:${quiet.port} ok .*⇄ ${quiet.proc.pid} ${LISTENER}`));
     expect(row).toBeTruthy();
     t.keys('Enter');
     const detail = await t.waitFor('local connection');
-    expect(detail).toMatch(new RegExp(`pid ${quiet.proc.pid} node \\[uid root\\(0\\)\\] listening on 127\\.0\\.0\\.1:${quiet.port} \\(from /proc at connect time\\)`));
+    expect(detail).toMatch(new RegExp(`pid ${quiet.proc.pid} ${LISTENER} \\[uid root\\(0\\)\\] listening on 127\\.0\\.0\\.1:${quiet.port} \\(from /proc at connect time\\)`));
     t.keys('Escape');
 
     // A listener that starts while the shell watches is known from its listen event.
     const seen = await nodeListener();
     await t.waitFor(new RegExp(`listen .*127\\.0\\.0\\.1:${seen.port}`));
     await connectTo(seen.port);
-    await t.waitFor(new RegExp(`-> 127\\.0\\.0\\.1:${seen.port} ok .*⇄ ${seen.proc.pid} node`));
+    await t.waitFor(new RegExp(`-> 127\\.0\\.0\\.1:${seen.port} ok .*⇄ ${seen.proc.pid} ${LISTENER}`));
     t.keys('Enter');
-    const fromEvent = await t.waitFor(new RegExp(`pid ${seen.proc.pid} node .* \\(from listen/accept event at \\d\\d:`));
+    const fromEvent = await t.waitFor(new RegExp(`pid ${seen.proc.pid} ${LISTENER} .* \\(from listen/accept event at \\d\\d:`));
     expect(fromEvent).toContain('local connection: this host is the other end, listened on by');
     t.keys('Escape');
 

@@ -19,6 +19,9 @@ function overview(ctx: ShellContext): string[] {
     '      / searches (/ Enter again: the next older match), : starts a command (Tab completes, Up/Down history),',
     '      Esc closes a pane or cancels the line; Ctrl-C clears the line or closes the pane, and on an empty line asks:',
     `      a second Ctrl-C within ${QUIT_CONFIRM_MS / 1000} s quits (${ctx.replay ? 'the capture stays unchanged' : 'probes detached, the capture finalized'}), as do :quit and Ctrl-D`,
+    'detail pane: every field, then the process: its life (start, exit and status, or running), its cwd (read when first seen), its cgroup',
+    '      as a path with the container id it names; a connect to this host names the process listening at the other end',
+    '      (row marker ⇄ pid comm), or says no local listener found',
     ':help <command> for one command',
   ];
 }

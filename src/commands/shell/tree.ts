@@ -81,7 +81,7 @@ export const treeCommand: ShellCommand = {
   name: 'tree',
   aliases: ['t'],
   usage: 'tree <pid>',
-  summary: 'ancestors and descendants of a process with their execs and latest forensic events (from /proc and events seen)',
+  summary: 'ancestors and descendants of a process with their execs, life, cwd, cgroup and latest forensic events (from /proc and events seen)',
   complete: (ctx, args, word) => (args.length ? [] : ctx.seen.of('pid').filter((p) => p.startsWith(word))),
   run(ctx, args) {
     const pid = Number(args[0]);
