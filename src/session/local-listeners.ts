@@ -44,6 +44,8 @@ export class LocalListeners {
   private host: { at: number; addrs: Set<string> } | null = null;
   private table: { at: number; sockets: ListeningSocket[] } | null = null;
   private holders: { at: number; byInode: Map<number, number[]> } | null = null;
+  /** /proc's answer per destination (addr port), kept PROC_TTL_MS: a connect storm to one port reads nothing. */
+  private readonly procAnswers = new Map<string, { at: number; peer: LocalPeer }>();
 
   constructor(
     private readonly procRoot = '/proc',
@@ -84,6 +86,17 @@ export class LocalListeners {
     const seen = (this.seenListeners.get(dest.port) ?? []).filter((o) => listensFor(o.addr, dest.addr));
     if (seen.length) return { owners: seen };
     const now = this.now();
+    const key = `${dest.addr} ${dest.port}`;
+    const cached = this.procAnswers.get(key);
+    if (cached && now - cached.at <= PROC_TTL_MS) return cached.peer;
+    const peer = this.fromProc(dest, now);
+    if (this.procAnswers.size >= MAX_PORTS) this.procAnswers.delete(this.procAnswers.keys().next().value!);
+    this.procAnswers.set(key, { at: now, peer });
+    return peer;
+  }
+
+  /** Who holds the listening socket for `dest`, from /proc/net/tcp{,6} and the fd links of every process. */
+  private fromProc(dest: SocketEnd, now: number): LocalPeer {
     if (!this.table || now - this.table.at > PROC_TTL_MS) this.table = { at: now, sockets: readListening(this.procRoot) };
     const sockets = this.table.sockets.filter((s) => s.port === dest.port && listensFor(s.addr, dest.addr));
     if (!sockets.length) return { none: `no local listener found on port ${dest.port} (none in listen events, none in /proc/net/tcp at connect time)` };
