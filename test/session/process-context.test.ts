@@ -107,3 +107,17 @@ describe('who listens at the local end of a connect', () => {
     expect(l.peerOf(refused)).toEqual({ none: 'no local listener found on port 8080 (the connection was refused)' });
   });
 });
+
+describe('process context text is escaped', () => {
+  it('a hostile cgroup directory name reaches the pane as visible escapes, and a non-hex "container" is not named', async () => {
+    const { cgroupText } = await import('../../src/commands/shell/index.js');
+    const { statSync } = await import('node:fs');
+    const root = mkdtempSync(join(tmpdir(), 'ebpfsh-cgtext-'));
+    const name = 'docker-\x1b]0;pwned\x07\u202e.scope';
+    mkdirSync(join(root, name));
+    const book = new ProcessBook(fakeProc(), undefined, new CgroupPaths(root));
+    const text = cgroupText(Number(statSync(join(root, name)).ino), book, true);
+    expect(text).not.toMatch(/[\x1b\x07\u202e]/);
+    expect(text).toMatch(/^\/docker-\\e\]0;pwned\\x07\\u\{202e\}\.scope \(id \d+\)$/);
+  });
+});
