@@ -62,9 +62,9 @@ describeKernel('process context in the live shell (tmux, real kernel)', () => {
     const t = new Tmux();
     cleanups.push(() => t.kill());
     t.start(`exec env EBPFSH_HISTORY= ${BIN}`, 200, 50);
-    await t.waitFor('no probe attached');
+    await t.waitFor('no probe attached', 30_000);
     t.type(`:attach exec,exit comm=${comm}`);
-    await t.waitFor(/attached exitsnoop/);
+    await t.waitFor(/attached exitsnoop/, 30_000); // a loaded machine attaches slowly
     // The process joins the container's cgroup and changes directory, then becomes the traced program.
     const sleeper = start('sh', ['-c', `echo $$ > ${cg}/cgroup.procs && cd ${dir} && exec ${bin} 60`]);
     await t.waitFor(new RegExp(`exec .* ${comm} `));
@@ -91,9 +91,9 @@ describeKernel('process context in the live shell (tmux, real kernel)', () => {
     cleanups.push(() => t.kill());
     const quiet = await nodeListener(); // listening before the shell starts: only /proc knows it
     t.start(`exec env EBPFSH_HISTORY= ${BIN}`, 220, 50);
-    await t.waitFor('no probe attached');
+    await t.waitFor('no probe attached', 30_000);
     t.type(`:attach connect,listen comm=${LISTENER},${CLIENT}`);
-    await t.waitFor(/attached listen/);
+    await t.waitFor(/attached listen/, 30_000);
     await connectTo(quiet.port);
     const row = await t.waitFor(new RegExp(`-> 127\\.0\\.0\\.1:${quiet.port} ok .*⇄ ${quiet.proc.pid} ${LISTENER}`));
     expect(row).toBeTruthy();
