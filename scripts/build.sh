@@ -9,3 +9,7 @@ gyp_args=()
 [ -f native/build/Makefile ] || (cd native && ../node_modules/.bin/node-gyp configure "${gyp_args[@]}" --loglevel=error)
 (cd native && ../node_modules/.bin/node-gyp build "${gyp_args[@]}" --loglevel=error >/dev/null)
 node_modules/.bin/tsc -p tsconfig.json
+# What `ebpfsh --version` names besides the version (src/runtime reads it; the release carries it).
+commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+[ "$commit" != unknown ] && ! git diff --quiet HEAD -- 2>/dev/null && commit="$commit-dirty"
+printf '{"commit":"%s","date":"%s"}\n' "$commit" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > dist/build-info.json

@@ -11,11 +11,13 @@ import { PROBES } from '../src/probes/index.js';
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 
 /** Layers a layer may import besides itself. event, text and proc are the foundation: every layer above them may use them. */
-const FOUNDATION = ['event', 'text', 'proc'];
+const FOUNDATION = ['runtime', 'event', 'text', 'proc'];
 const MAY_IMPORT: Record<string, string[]> = {
-  event: [],
-  text: ['event'],
-  proc: ['event', 'text'],
+  // Where the program's own files are (a checkout, or inside the single-file release): below everything.
+  runtime: [],
+  event: ['runtime'],
+  text: ['runtime', 'event'],
+  proc: ['runtime', 'event', 'text'],
   probes: FOUNDATION,
   engine: ['probes', ...FOUNDATION],
   store: ['probes', ...FOUNDATION],

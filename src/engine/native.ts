@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { IN_RELEASE, loadAddon as loadProgramAddon } from '../runtime/index.js';
 import { ProbeError } from './errors.js';
 
 /** Options for loading one BPF object. */
@@ -80,15 +80,17 @@ export function percpuValueBytes(valueSize: number, cpus: number): number {
   return (loadAddon() as Addon & { percpuValueBytes(v: number, c: number): number }).percpuValueBytes(valueSize, cpus);
 }
 
-const ADDON_PATH = '../../native/build/Release/ebpfsh_native.node';
+const ADDON_PATH = 'native/build/Release/ebpfsh_native.node';
 let addon: Addon | undefined;
 
 function loadAddon(): Addon {
   if (!addon) {
     try {
-      addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
+      addon = loadProgramAddon(ADDON_PATH) as Addon;
     } catch (e) {
-      throw new ProbeError(`the native addon is not built (run: npm run build): ${(e as Error).message.split('\n')[0]}`, 'ENOENT');
+      const why = (e as Error).message.split('\n')[0];
+      // The release carries its addon: failing there is the host (e.g. no executable tmpfs), not a missing build.
+      throw new ProbeError(IN_RELEASE ? `cannot load the native addon: ${why}` : `the native addon is not built (run: npm run build): ${why}`, 'ENOENT');
     }
   }
   return addon;

@@ -9,6 +9,7 @@ import { KERNEL_LOSS_CAUSES, LOSS_STRIDE, MAPS, SHARED_MAPS } from './maps.js';
 import { LOSS_CAUSES, type LossCause } from './losses.js';
 import { nativeBackend, type Backend, type LoadOptions, type NativeSession, type ReaderStats } from './native.js';
 import { assertCanTrace } from './preflight.js';
+import { programPath } from '../runtime/index.js';
 
 export type { ReaderHealth } from '../event/index.js';
 export { LOSS_CAUSES, DELIVERED_CAUSES, SESSION_LOSS_CAUSES, isDeliveredCause, lostTotal, degradedTotal, type LossCause } from './losses.js';
@@ -48,7 +49,7 @@ export interface EngineOptions {
   wakeupBytes?: number;
   /** Bytes handed to JS but not yet consumed before the reader drops (counted). */
   maxPendingBytes?: number;
-  /** Directory of the built objects and layouts.json. */
+  /** Directory of the built objects and layouts.json (default: the program's own, see src/runtime). */
   buildDir?: string;
 }
 
@@ -98,7 +99,9 @@ export class Engine implements EventSource {
   private tracefsChecked = false;
   private tracefsProblem: string | undefined;
   private closed = false;
-  private readonly opts: Required<Omit<EngineOptions, 'backend'>>;
+  private readonly opts: Required<Omit<EngineOptions, 'backend' | 'buildDir'>>;
+  /** Where the BPF objects are: opts.buildDir, or the program's own (a checkout's build/bpf/, or inside the release). */
+  private readonly buildDir: string | undefined;
 
   constructor(opts: EngineOptions = {}) {
     this.opts = {
@@ -106,10 +109,10 @@ export class Engine implements EventSource {
       flushMs: opts.flushMs ?? 10,
       wakeupBytes: opts.wakeupBytes ?? 256 << 10,
       maxPendingBytes: opts.maxPendingBytes ?? 64 << 20,
-      buildDir: opts.buildDir ?? BPF_BUILD_DIR,
     };
+    this.buildDir = opts.buildDir;
     this.backend = opts.backend ?? nativeBackend();
-    this.layouts = loadLayouts(this.opts.buildDir + 'layouts.json');
+    this.layouts = loadLayouts(this.buildDir === undefined ? undefined : this.buildDir + 'layouts.json');
     this.header = new HeaderDecoder(this.layouts);
     for (const p of PROBES) this.decoders.set(probeId(p), new RecordDecoder(p, this.layouts, this.header));
   }
@@ -365,19 +368,25 @@ export class Engine implements EventSource {
   }
 
   private objectPath(object: string): string {
-    const p = `${this.opts.buildDir}${object}.bpf.o`;
-    if (!existsSync(p)) throw new ProbeError(`bpf object ${p} is missing (run: npm run build)`, 'ENOENT');
+    const p = this.builtPath(`${object}.bpf.o`);
+    if (!p) throw new ProbeError(`bpf object ${this.buildDir ?? BPF_BUILD_DIR}${object}.bpf.o is missing (run: npm run build)`, 'ENOENT');
     return p;
+  }
+
+  /** A built file (an object, min_core.btf) from opts.buildDir, or the program's own (src/runtime); undefined when missing. */
+  private builtPath(name: string): string | undefined {
+    if (this.buildDir === undefined) return programPath(`build/bpf/${name}`);
+    return existsSync(this.buildDir + name) ? this.buildDir + name : undefined;
   }
 
   /** Load options every object shares; `own` maps of the object are kept by name too, so they can be written. */
   private loadBase(probe: number, own: string[] = [], instance = 0): Omit<LoadOptions, 'programs'> {
-    const minBtf = `${this.opts.buildDir}min_core.btf`;
+    const minBtf = this.builtPath('min_core.btf');
     return {
       shared: own.length ? [...SHARED_MAPS, ...own] : SHARED_MAPS,
       rodata: this.rodata(probe, instance),
       maxEntries: { [MAPS.events]: this.opts.ringBytes },
-      ...(existsSync(minBtf) ? { btfCustomPath: minBtf } : {}),
+      ...(minBtf ? { btfCustomPath: minBtf } : {}),
     };
   }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { IN_RELEASE, programFile } from '../runtime/index.js';
 import type { MemberType } from './types.js';
 
 /** One member of a C struct as BTF describes it (build/bpf/layouts.json). */
@@ -27,22 +28,23 @@ export class LayoutError extends Error {
   override name = 'LayoutError';
 }
 
-/** Where the build puts BPF objects and layouts.json. */
-export const BPF_BUILD_DIR = fileURLToPath(new URL('../../build/bpf/', import.meta.url));
+/** Where a checkout's build puts BPF objects and layouts.json (the release carries them inside: see src/runtime). */
+export const BPF_BUILD_DIR = IN_RELEASE ? 'build/bpf/' : fileURLToPath(new URL('../../build/bpf/', import.meta.url));
 
 let cached: Layouts | undefined;
 
-/** Loads build/bpf/layouts.json (generated from the objects' BTF). */
-export function loadLayouts(path = BPF_BUILD_DIR + 'layouts.json'): Layouts {
-  if (path === BPF_BUILD_DIR + 'layouts.json' && cached) return cached;
-  let text: string;
+/** Loads layouts.json (generated from the objects' BTF): the program's own, or the one at `path`. */
+export function loadLayouts(path?: string): Layouts {
+  if (path === undefined && cached) return cached;
+  let bytes: Buffer | undefined;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = path === undefined ? programFile('build/bpf/layouts.json') : readFileSync(path);
   } catch {
-    throw new LayoutError(`bpf layouts not found at ${path} (build them first: npm run build)`);
+    bytes = undefined;
   }
-  const layouts = JSON.parse(text) as Layouts;
-  if (path === BPF_BUILD_DIR + 'layouts.json') cached = layouts;
+  if (!bytes) throw new LayoutError(`bpf layouts not found at ${path ?? BPF_BUILD_DIR + 'layouts.json'} (build them first: npm run build)`);
+  const layouts = JSON.parse(bytes.toString('utf8')) as Layouts;
+  if (path === undefined) cached = layouts;
   return layouts;
 }
 

@@ -6,7 +6,7 @@ import { reportAndExit } from '../errors.js';
 import { registerCaptureCommands } from './capture-cli.js';
 import type { Signals } from '../signals.js';
 import type { Engine } from '../../engine/index.js';
-import { VERSION } from '../../text/version.js';
+import { VERSION, VERSION_LINE } from '../../text/version.js';
 
 /**
  * What the CLI runs but does not build: the full-screen UIs (src/tui) and the
@@ -34,7 +34,7 @@ function positiveNumber(v: string): number {
 export function buildProgram(deps: CliDeps): Command {
   const program = new Command('ebpfsh')
     .description('interactive eBPF investigation shell for incident responders')
-    .version(VERSION)
+    .version(VERSION_LINE)
     .showHelpAfterError('(run ebpfsh --help for usage)')
     // Set before subcommands are added: they copy these settings.
     .exitOverride()
