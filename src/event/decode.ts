@@ -1,6 +1,6 @@
 import { bindMembers, memberOffset, type BoundMember, type Layouts } from './layout.js';
-import { cStringAt, splitNulAt, stringAt } from './bytes.js';
-import type { DecodeTarget, FieldValue, MemberType, RawRecord, TraceEvent } from './types.js';
+import { RepeatStrings, splitNulAt } from './bytes.js';
+import type { ByteString, DecodeTarget, FieldValue, MemberType, RawRecord, TraceEvent } from './types.js';
 
 /** The header members the engine reads, with their C types. */
 export const HEADER_MEMBERS: Record<string, MemberType> = {
@@ -53,6 +53,8 @@ export class HeaderDecoder {
   readonly kindOffset: number;
   private readonly o: Record<keyof typeof HEADER_MEMBERS, number>;
   private readonly commSize: number;
+  /** The last comm decoded: most events in a burst come from the same few processes. */
+  private readonly comms = new RepeatStrings(1, 16);
 
   constructor(layouts: Layouts) {
     const bound = bindMembers(layouts, 'event_header', HEADER_MEMBERS);
@@ -84,9 +86,17 @@ export class HeaderDecoder {
       cgroup: buf.readUInt32LE(base + o.cgroup_id!) + buf.readUInt32LE(base + o.cgroup_id! + 4) * 0x1_0000_0000,
       pidns: buf.readUInt32LE(base + o.pidns!),
       nspid: buf.readUInt32LE(base + o.ns_tgid!),
-      comm: cStringAt(buf, comm, this.commSize),
+      comm: this.commAt(buf, comm),
       fields,
     };
+  }
+
+  /** The comm at `start` (NUL-terminated within its array). */
+  private commAt(buf: Buffer, start: number): ByteString {
+    let end = start;
+    const limit = start + this.commSize;
+    while (end < limit && buf[end] !== 0) end++;
+    return this.comms.at(0, buf, start, end);
   }
 }
 
@@ -96,8 +106,9 @@ class Segments implements RawRecord {
   members: Record<string, number | Uint8Array> = {};
   readonly starts: number[] = [];
   readonly ends: number[] = [];
+  constructor(private readonly repeats: RepeatStrings) {}
   text(i: number) {
-    return stringAt(this.buf, this.starts[i]!, this.ends[i]!);
+    return this.repeats.at(i, this.buf, this.starts[i]!, this.ends[i]!);
   }
   list(i: number) {
     return splitNulAt(this.buf, this.starts[i]!, this.ends[i]!);
@@ -109,12 +120,14 @@ class Segments implements RawRecord {
 
 /** Decodes one probe's records: header, members, data[] segments, fields. */
 export class RecordDecoder {
-  private readonly members: BoundMember[];
+  private readonly bound: BoundMember[];
   private readonly readers: [string, Reader][];
   private readonly segmentLens: BoundMember[];
   private readonly dataOffset: number;
   private readonly fixedSize: number;
-  private readonly raw = new Segments();
+  private readonly raw: Segments;
+  /** Reused record to record: RawRecord.members is valid only during decode(). */
+  private readonly members: Record<string, number | Uint8Array> = {};
 
   constructor(
     readonly probe: DecodeTarget,
@@ -122,21 +135,22 @@ export class RecordDecoder {
     private readonly header: HeaderDecoder,
   ) {
     const rec = probe.record;
-    this.members = bindMembers(layouts, rec.struct, rec.members);
-    this.readers = this.members.map((m) => [m.name, memberReader(m)]);
+    this.bound = bindMembers(layouts, rec.struct, rec.members);
+    this.readers = this.bound.map((m) => [m.name, memberReader(m)]);
     const segs = rec.segments ?? [];
-    this.segmentLens = this.members.filter((m) => segs.includes(m.name));
+    this.segmentLens = this.bound.filter((m) => segs.includes(m.name));
     if (this.segmentLens.length !== segs.length)
       throw new DecodeError(`${probe.name}: segment lengths ${segs.join(',')} must be listed in record.members`);
     this.segmentLens.sort((a, b) => segs.indexOf(a.name) - segs.indexOf(b.name));
     this.dataOffset = segs.length ? memberOffset(layouts, rec.struct, 'data') : layouts.structs[rec.struct]!.size;
     this.fixedSize = segs.length ? this.dataOffset : layouts.structs[rec.struct]!.size;
+    this.raw = new Segments(new RepeatStrings(segs.length));
   }
 
   /** Decodes the record of `len` bytes at `base` in `buf`. */
   decode(buf: Buffer, base: number, len: number): TraceEvent {
     if (len < this.fixedSize) throw new DecodeError(`${this.probe.name}: record of ${len} bytes is shorter than ${this.fixedSize}`);
-    const members: Record<string, number | Uint8Array> = {};
+    const members = this.members;
     for (const [name, read] of this.readers) members[name] = read(buf, base);
     const raw = this.raw;
     raw.buf = buf;
