@@ -15,6 +15,7 @@ Standalone: `sudo python3 bench/tracer_cpu.py [--reps 3] [--secs 3]`.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import time
@@ -97,7 +98,8 @@ def one_run(mode: str, target: Path, secs: float, tmp: Path) -> CpuRun:
     if cpu0 is not None and cpu1 is not None:
         run.cpu_s = cpu1 - cpu0
     stderr = err.read_text(errors='replace')
-    lost = [l for l in stderr.splitlines() if 'losses:' in l and 'losses: none' not in l or ' lost' in l]
+    lost = [l for l in stderr.splitlines()
+            if ('losses:' in l and 'losses: none' not in l) or ' lost' in l or re.search(r'\b[1-9]\d* dropped', l)]
     run.lost = '; '.join(l.strip() for l in lost)[:200]
     if mode == 'trace':
         run.events = lines1 - lines0
@@ -129,8 +131,8 @@ def measure_tracer_cpu(reps: int, secs: float, tmp: Path) -> dict[str, list[CpuR
     return runs
 
 
-def report_tracer_cpu(runs: dict[str, list[CpuRun]]) -> list[str]:
-    """Markdown lines: CPU/event and slowdown per mode beside the targets."""
+def report_tracer_cpu(runs: dict[str, list[CpuRun]], targets: list[tuple[str, str, str]] | None = None) -> list[str]:
+    """Markdown lines: CPU/event and slowdown per mode beside the targets (appended to `targets` too, when given)."""
     base = median([r.ops_per_s for r in runs['untraced'] if r.ok])
     L = ['## Tracer CPU per event, open storm (issue 16)', '',
          'user+sys of the tracer process (all threads, writer included) from /proc/<pid>/stat, from the workload start '
@@ -146,6 +148,14 @@ def report_tracer_cpu(runs: dict[str, list[CpuRun]]) -> list[str]:
         kept = ', '.join(f'{r.workload_events}/{r.ops}' for r in ok)
         lost = '; '.join(r.lost for r in ok if r.lost) or 'none'
         name = 'ebpfsh trace > file' if mode == 'trace' else 'ebpfsh record'
+        complete = bool(ok) and all(r.workload_events == r.ops for r in ok) and not any(r.lost for r in ok)
+        if targets is not None and us is not None:
+            if t_us:
+                targets.append((f'`{name}` tracer CPU ≤ {t_us} µs/event (open storm, all threads)', f'{us:.2f} µs/event',
+                                'met' if us <= t_us else 'missed'))
+            targets.append((f'`{name}` open-storm slowdown ≤ {t_slow}x' + (', 0 lost, every event kept' if mode == 'record' else ''),
+                            f'{slow:.2f}x' + ('' if complete else ', NOT every event kept') if slow else 'n/a',
+                            'met' if slow and slow <= t_slow and complete else 'missed'))
         L.append(f'| {name} | {us:.2f} | {"≤ %.1f" % t_us if t_us else "-"} | '
                  f'{"%.2fx" % slow if slow else "n/a"} | ≤ {t_slow}x | {kept} | {lost} |' if us is not None else
                  f'| {name} | n/a | | | | | {"; ".join(r.error for r in runs[mode] if r.error)[:200]} |')
