@@ -71,8 +71,8 @@ def _count(db: Path, sql: str, *params: object) -> int | None:
         return None
 
 
-def one_run(mode: str, target: Path, secs: float, tmp: Path) -> CpuRun:
-    """One traced run of the open storm under `ebpfsh trace > file` or `ebpfsh record`."""
+def one_run(mode: str, target: Path, secs: float, tmp: Path, ebpfsh: str = EBPFSH) -> CpuRun:
+    """One traced run of the open storm under `ebpfsh trace > file` or `ebpfsh record` (`ebpfsh`: which build)."""
     storm = ['open', str(target), '-t', str(secs)]
     if mode == 'untraced':
         r = run_workload(storm, secs + 30)
@@ -80,7 +80,7 @@ def one_run(mode: str, target: Path, secs: float, tmp: Path) -> CpuRun:
     out, err, db = tmp / 'cpu-out.txt', tmp / 'cpu-err.txt', tmp / 'cpu-rec.db'
     for f in [out, err, *tmp.glob('cpu-rec.db*')]:
         f.unlink(missing_ok=True)
-    cmd = [EBPFSH, 'trace', 'open'] if mode == 'trace' else [EBPFSH, 'record', '-w', str(db), 'open', '--duration', '600']
+    cmd = [ebpfsh, 'trace', 'open'] if mode == 'trace' else [ebpfsh, 'record', '-w', str(db), 'open', '--duration', '600']
     with open(out if mode == 'trace' else os.devnull, 'wb') as o, open(err, 'wb') as e:
         p = spawn(cmd, stdout=o, stderr=e, stdin=subprocess.DEVNULL)
     try:
@@ -112,15 +112,20 @@ def one_run(mode: str, target: Path, secs: float, tmp: Path) -> CpuRun:
     return run
 
 
-def measure_tracer_cpu(reps: int, secs: float, tmp: Path) -> dict[str, list[CpuRun]]:
-    """`reps` interleaved repetitions of untraced, trace > file and record."""
+def measure_tracer_cpu(reps: int, secs: float, tmp: Path, baseline: str | None = None) -> dict[str, list[CpuRun]]:
+    """`reps` interleaved repetitions of untraced, trace > file and record; with `baseline` (another
+    checkout's bin/ebpfsh), its trace and record too, interleaved with ours (keys 'trace@baseline', ...)."""
     target = tmp / 'ebb-cpu-target'
     target.write_text('x')
-    runs: dict[str, list[CpuRun]] = {'untraced': [], 'trace': [], 'record': []}
+    modes = ['untraced', 'trace', 'record']
+    if baseline:
+        modes += ['trace@baseline', 'record@baseline']
+    runs: dict[str, list[CpuRun]] = {m: [] for m in modes}
     for rep in range(reps):
-        for mode in runs:
+        for mode in modes:
+            kind, _, which = mode.partition('@')
             try:
-                r = one_run(mode, target, secs, tmp)
+                r = one_run(kind, target, secs, tmp, baseline if which else EBPFSH)
             except RuntimeError as e:
                 r = CpuRun(0, 0, ok=False, error=str(e))
             runs[mode].append(r)
@@ -139,21 +144,22 @@ def report_tracer_cpu(runs: dict[str, list[CpuRun]], targets: list[tuple[str, st
          'until the tracer caught up, divided by the events it handled; median of the repetitions.', '',
          '| tracer | CPU µs/event | target | slowdown | target | workload events kept | losses |',
          '|---|---:|---:|---:|---:|---:|---|']
-    for mode in ('trace', 'record'):
+    for mode in [m for m in runs if m != 'untraced']:
         ok = [r for r in runs[mode] if r.ok]
         us = median([r.us_per_event for r in ok])
         ops = median([r.ops_per_s for r in ok])
         slow = base / ops if base and ops else None
-        t_us, t_slow = TARGETS[mode]
+        kind, _, which = mode.partition('@')
+        t_us, t_slow = TARGETS[kind]
         kept = ', '.join(f'{r.workload_events}/{r.ops}' for r in ok)
         lost = '; '.join(r.lost for r in ok if r.lost) or 'none'
-        name = 'ebpfsh trace > file' if mode == 'trace' else 'ebpfsh record'
+        name = ('ebpfsh trace > file' if kind == 'trace' else 'ebpfsh record') + (f' ({which})' if which else '')
         complete = bool(ok) and all(r.workload_events == r.ops for r in ok) and not any(r.lost for r in ok)
-        if targets is not None and us is not None:
+        if targets is not None and us is not None and not which:
             if t_us:
                 targets.append((f'`{name}` tracer CPU ≤ {t_us} µs/event (open storm, all threads)', f'{us:.2f} µs/event',
                                 'met' if us <= t_us else 'missed'))
-            targets.append((f'`{name}` open-storm slowdown ≤ {t_slow}x' + (', 0 lost, every event kept' if mode == 'record' else ''),
+            targets.append((f'`{name}` open-storm slowdown ≤ {t_slow}x' + (', 0 lost, every event kept' if kind == 'record' else ''),
                             f'{slow:.2f}x' + ('' if complete else ', NOT every event kept') if slow else 'n/a',
                             'met' if slow and slow <= t_slow and complete else 'missed'))
         L.append(f'| {name} | {us:.2f} | {"≤ %.1f" % t_us if t_us else "-"} | '
