@@ -4,6 +4,8 @@
 // answers with EAGAIN). Prints the top functions by self and inclusive time.
 //
 //   node bench/profile-trace.mjs SECONDS PROBES [filters...] > /dev/null
+//   PROFILE_RECORD=/tmp/x.db node bench/profile-trace.mjs ...   profiles `ebpfsh record -w /tmp/x.db` instead
+// (the main thread only: the capture writer thread is measured by bench/writer-bench.mjs).
 // Start a workload after the "profiling" line on stderr.
 import inspector from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +30,11 @@ setTimeout(async () => {
     process.kill(process.pid, 'SIGINT');
   }, Number(secs) * 1000);
 }, 1500);
-await runTrace(probes, filters, { signals: installSignals((e) => { throw e; }), newEngine: () => new Engine() });
+const signals = installSignals((e) => { throw e; });
+if (process.env.PROFILE_RECORD) {
+  const { runRecord } = await import(path.join(root, 'dist/commands/record-command.js'));
+  await runRecord(probes, filters, { write: process.env.PROFILE_RECORD, version: 'profile', signals, newEngine: () => new Engine() });
+} else await runTrace(probes, filters, { signals, newEngine: () => new Engine() });
 
 function report(p) {
   const nodes = new Map(p.nodes.map((n) => [n.id, n]));

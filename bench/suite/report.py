@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .common import ROOT, Settings, median
 from .tracers import Run
+from .tracer_cpu import report_tracer_cpu
 
 Targets = list[tuple[str, str, str]]
 
@@ -409,6 +410,8 @@ def report(s: Settings, env: dict[str, str], results: dict, have_record: bool, e
     L += section_completeness(fig1)
     L += section_filter_cost(results.get('filter_cost'), targets)
     L += section_tracer_cpu(fig1)
+    if results.get('tracer_cpu'):
+        L += report_tracer_cpu(results['tracer_cpu'], targets)
     L += section_attach_latency(results.get('attach_latency'), targets)
     L += section_capture(capture)
     L += section_replay(results.get('replay', ''))

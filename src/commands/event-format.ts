@@ -40,13 +40,32 @@ export function renderParts(parts: DescribePart[]): string {
 /** Column header of the text output. */
 export const TEXT_HEADER = `${'TIME'.padEnd(12)} ${'PROBE'.padEnd(10)} ${'PID'.padStart(7)} ${'PPID'.padStart(7)} ${'UID'.padStart(6)} ${'COMM'.padEnd(16)} DETAIL`;
 
+/** A probe's name as the PROBE column shows it, and its spec: looked up once per name, not per line. */
+const probeColumn = new Map<string, { probe: ReturnType<typeof findProbe>; column: string }>();
+
+/** The PID..COMM columns of the last line: consecutive events mostly come from the same process. */
+let lastWho: { pid: number; ppid: number; uid: number; comm: ByteString; text: string } | undefined;
+
+/** ` pid ppid uid comm ` of an event (cached while the process repeats). */
+function whoColumns(e: TraceEvent): string {
+  const w = lastWho;
+  if (w && w.pid === e.pid && w.ppid === e.ppid && w.uid === e.uid && w.comm === e.comm) return w.text;
+  const text = ` ${String(e.pid).padStart(7)} ${String(e.ppid).padStart(7)} ${String(e.uid).padStart(6)} ${escapeTerminal(e.comm).padEnd(16)} `;
+  // Only a text comm is kept: bytes are compared by identity, and a new Uint8Array never matches.
+  lastWho = { pid: e.pid, ppid: e.ppid, uid: e.uid, comm: e.comm, text };
+  return text;
+}
+
 /** One line per event, like bcc's tools; every traced string escaped. */
 export function formatEventLine(e: TraceEvent, clock: Clock): string {
-  const probe = findProbe(e.probe);
-  return (
-    `${clockTime(clock, e.ts)} ${(probe?.table ?? e.probe).padEnd(10)} ${String(e.pid).padStart(7)} ${String(e.ppid).padStart(7)} ` +
-    `${String(e.uid).padStart(6)} ${escapeTerminal(e.comm).padEnd(16)} ${probe ? renderParts(probe.describe(e)) : ''}`
-  );
+  let p = probeColumn.get(e.probe);
+  if (!p) {
+    // Probe names come from a fixed registry; the bound only guards against a capture inventing many.
+    if (probeColumn.size > 256) probeColumn.clear();
+    const probe = findProbe(e.probe);
+    probeColumn.set(e.probe, (p = { probe, column: (probe?.table ?? e.probe).padEnd(10) }));
+  }
+  return clockTime(clock, e.ts) + ' ' + p.column + whoColumns(e) + (p.probe ? renderParts(p.probe.describe(e)) : '');
 }
 
 /** Machine output (JSON, CSV) is in UTC unless asked otherwise: ISO 8601 with `Z` names its zone. */

@@ -157,15 +157,25 @@ export async function runTrace(probeArg: string, filterWords: string[], opts: Tr
   const stopped = new Promise<void>((resolve) => (stopping = resolve));
   out.on('error', () => stopping?.()); // EPIPE: reader went away (| head)
 
+  // One write per batch; per-probe counts kept per run of one probe (a batch is mostly runs), not per event.
+  const format = opts.json ? formatEventJson : formatEventLine;
   engine.onEvents((events) => {
-    const lines: string[] = [];
+    let text = '';
+    let run = '';
+    let runCount = 0;
     for (const e of events) {
       if (opts.count !== undefined && printed >= opts.count) break;
-      lines.push(opts.json ? formatEventJson(e, engine.clock) : formatEventLine(e, engine.clock));
+      text += format(e, engine.clock) + '\n';
       printed++;
-      printedBy.set(e.probe, (printedBy.get(e.probe) ?? 0) + 1);
+      if (e.probe !== run) {
+        if (runCount) printedBy.set(run, (printedBy.get(run) ?? 0) + runCount);
+        run = e.probe;
+        runCount = 0;
+      }
+      runCount++;
     }
-    if (lines.length) out.write(lines.join('\n') + '\n');
+    if (runCount) printedBy.set(run, (printedBy.get(run) ?? 0) + runCount);
+    if (text) out.write(text);
     if (opts.count !== undefined && printed >= opts.count) stopping?.();
   });
 

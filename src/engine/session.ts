@@ -524,6 +524,11 @@ export class Engine implements EventSource {
   private onBatch(batch: Buffer): void {
     const out: TraceEvent[] = [];
     const ids: number[] = [];
+    // The probe of the last record, and what belongs to it: a batch is mostly runs of one probe.
+    let lastId = -1;
+    let decoder: RecordDecoder | undefined;
+    let c: { events: number; filtered: number; decode: number; listener: number } | undefined;
+    let match: ((e: TraceEvent) => boolean) | null | undefined;
     for (let at = 0; at < batch.length; ) {
       if (at + 4 > batch.length) {
         this.framingErrors++;
@@ -538,8 +543,12 @@ export class Engine implements EventSource {
         break;
       }
       const id = this.header.probeId(batch, base);
-      const decoder = this.decoders.get(id);
-      const c = this.counts.get(id);
+      if (id !== lastId) {
+        lastId = id;
+        decoder = this.decoders.get(id);
+        c = this.counts.get(id);
+        match = this.matchers.get(id);
+      }
       if (!decoder || !c) {
         this.framingErrors++;
         continue;
@@ -552,7 +561,6 @@ export class Engine implements EventSource {
         c.decode++;
         continue;
       }
-      const match = this.matchers.get(id);
       let keep: boolean;
       try {
         keep = !match || match(ev);

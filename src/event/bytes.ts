@@ -34,6 +34,51 @@ export function cStringAt(buf: Buffer, start: number, max: number): ByteString {
   return stringAt(buf, start, end);
 }
 
+/**
+ * The last string decoded in each of a few slots, with its bytes: the same
+ * bytes again (the same comm, the same path, as bursts of events repeat)
+ * give back the same string, found by a byte compare instead of a new
+ * string that is garbage a moment later. Only text is kept: exact bytes
+ * (invalid UTF-8) are always a fresh copy, never shared between events.
+ */
+export class RepeatStrings {
+  private readonly bytes: Uint8Array[] = [];
+  private readonly lens: number[] = [];
+  private readonly strs: (string | undefined)[] = [];
+
+  constructor(
+    slots: number,
+    /** Longer strings are decoded every time (comparing costs about as much as decoding then). */
+    private readonly maxBytes = 256,
+  ) {
+    for (let i = 0; i < slots; i++) {
+      this.bytes.push(new Uint8Array(maxBytes));
+      this.lens.push(-1);
+      this.strs.push(undefined);
+    }
+  }
+
+  /** The string in buf[start, end), as stringAt gives it, kept in `slot`. */
+  at(slot: number, buf: Buffer, start: number, end: number): ByteString {
+    const n = end - start;
+    const kept = this.bytes[slot]!;
+    if (this.lens[slot] === n) {
+      let i = 0;
+      while (i < n && buf[start + i] === kept[i]) i++;
+      if (i === n) return this.strs[slot]!;
+    }
+    const s = stringAt(buf, start, end);
+    if (typeof s === 'string' && n <= this.maxBytes) {
+      for (let i = 0; i < n; i++) kept[i] = buf[start + i]!;
+      this.lens[slot] = n;
+      this.strs[slot] = s;
+    } else {
+      this.lens[slot] = -1;
+    }
+    return s;
+  }
+}
+
 /** NUL-separated strings in buf[start, end) (argv), ignoring one trailing NUL. */
 export function splitNulAt(buf: Buffer, start: number, end: number): ByteString[] {
   const out: ByteString[] = [];

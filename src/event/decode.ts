@@ -1,6 +1,6 @@
 import { bindMembers, memberOffset, type BoundMember, type Layouts } from './layout.js';
-import { cStringAt, splitNulAt, stringAt } from './bytes.js';
-import type { DecodeTarget, FieldValue, MemberType, RawRecord, TraceEvent } from './types.js';
+import { RepeatStrings, splitNulAt } from './bytes.js';
+import type { ByteString, DecodeTarget, FieldValue, MemberType, RawRecord, TraceEvent } from './types.js';
 
 /** The header members the engine reads, with their C types. */
 export const HEADER_MEMBERS: Record<string, MemberType> = {
@@ -46,6 +46,78 @@ function memberReader(m: BoundMember): Reader {
   }
 }
 
+/**
+ * Typed-array views of a batch's whole ArrayBuffer, so aligned members are
+ * plain element loads instead of Buffer read calls (each a bounds-checked
+ * function call). Built once per batch: every record of it shares them.
+ */
+interface Views {
+  ab: ArrayBufferLike | undefined;
+  u16: Uint16Array;
+  u32: Uint32Array;
+  i32: Int32Array;
+}
+
+/** Records are host-endian (the kernel wrote them); the Buffer readers below are little-endian. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const views: Views = { ab: undefined, u16: new Uint16Array(0), u32: new Uint32Array(0), i32: new Int32Array(0) };
+
+/**
+ * The views over `buf`'s memory when the record at `base` is 4-byte aligned
+ * in it (the reader frames every record so; a test fixture may not be), else
+ * undefined: the caller reads through the Buffer then.
+ */
+function viewsFor(buf: Buffer, base: number): Views | undefined {
+  if (!LITTLE_ENDIAN || ((buf.byteOffset + base) & 3) !== 0) return undefined;
+  const ab = buf.buffer;
+  if (views.ab !== ab) {
+    views.ab = ab;
+    views.u16 = new Uint16Array(ab, 0, ab.byteLength >> 1);
+    views.u32 = new Uint32Array(ab, 0, ab.byteLength >> 2);
+    views.i32 = new Int32Array(ab, 0, ab.byteLength >> 2);
+  }
+  return views;
+}
+
+/** Generated read of one member at byte `p + offset` of the views (null: not aligned, read through the Buffer). */
+function viewRead(m: BoundMember): string | null {
+  const o = m.offset;
+  switch (m.type) {
+    case 'u8':
+      return `buf[base + ${o}]`;
+    case 'u16':
+      return o % 2 ? null : `V.u16[(p + ${o}) >> 1]`;
+    case 'u32':
+      return o % 4 ? null : `V.u32[(p + ${o}) >> 2]`;
+    case 'i32':
+      return o % 4 ? null : `V.i32[(p + ${o}) >> 2]`;
+    case 'u64':
+      return o % 4 ? null : `V.u32[(p + ${o}) >> 2] + V.u32[(p + ${o + 4}) >> 2] * 4294967296`;
+    case 'i64':
+      return `Number(buf.readBigInt64LE(base + ${o}))`;
+    case 'bytes':
+      return `buf.subarray(base + ${o}, base + ${o + m.size})`;
+  }
+}
+
+type FastMembers = (buf: Buffer, base: number, p: number, V: Views, m: Record<string, number | Uint8Array>) => void;
+
+/**
+ * The members of a record read into `m` by generated code (named stores in
+ * one fixed order: one hidden class, no keyed stores), or undefined when a
+ * member is not naturally aligned. Generated from the BTF offsets and the
+ * probe's own member names (JSON-quoted), never from event data.
+ */
+function fastMembers(bound: readonly BoundMember[]): FastMembers | undefined {
+  const lines: string[] = [];
+  for (const m of bound) {
+    const r = viewRead(m);
+    if (r === null) return undefined;
+    lines.push(`m[${JSON.stringify(m.name)}] = ${r};`);
+  }
+  return new Function(`return function members(buf, base, p, V, m) { ${lines.join(' ')} };`)() as FastMembers;
+}
+
 /** Decodes the common header of a record. */
 export class HeaderDecoder {
   readonly size: number;
@@ -53,6 +125,10 @@ export class HeaderDecoder {
   readonly kindOffset: number;
   private readonly o: Record<keyof typeof HEADER_MEMBERS, number>;
   private readonly commSize: number;
+  /** The last comm decoded: most events in a burst come from the same few processes. */
+  private readonly comms = new RepeatStrings(1, 16);
+  /** Every member the fast path reads is naturally aligned (C lays them out so; checked, not assumed). */
+  private readonly aligned: boolean;
 
   constructor(layouts: Layouts) {
     const bound = bindMembers(layouts, 'event_header', HEADER_MEMBERS);
@@ -61,6 +137,8 @@ export class HeaderDecoder {
     this.size = layouts.structs.event_header!.size;
     this.probeIdOffset = this.o.probe_id!;
     this.kindOffset = this.o.kind!;
+    const o = this.o;
+    this.aligned = [o.ts_ns, o.tgid, o.tid, o.ppid, o.uid, o.gid, o.cgroup_id, o.pidns, o.ns_tgid].every((x) => x! % 4 === 0) && o.kind! % 2 === 0;
   }
 
   /** The probe id of the record at `base`. */
@@ -70,8 +148,31 @@ export class HeaderDecoder {
 
   /** The whole event in one object literal (one hidden class for every event). */
   event(buf: Buffer, base: number, probe: string, fields: Record<string, FieldValue>): TraceEvent {
+    const V = this.aligned ? viewsFor(buf, base) : undefined;
+    if (!V) return this.eventRead(buf, base, probe, fields);
     const o = this.o;
-    const comm = base + o.comm!;
+    const u32 = V.u32;
+    const w = (buf.byteOffset + base) >> 2;
+    return {
+      probe,
+      ts: u32[w + (o.ts_ns! >> 2)]! + u32[w + (o.ts_ns! >> 2) + 1]! * 0x1_0000_0000,
+      kind: V.u16[(w << 1) + (o.kind! >> 1)]!,
+      pid: u32[w + (o.tgid! >> 2)]!,
+      tid: u32[w + (o.tid! >> 2)]!,
+      ppid: u32[w + (o.ppid! >> 2)]!,
+      uid: u32[w + (o.uid! >> 2)]!,
+      gid: u32[w + (o.gid! >> 2)]!,
+      cgroup: u32[w + (o.cgroup_id! >> 2)]! + u32[w + (o.cgroup_id! >> 2) + 1]! * 0x1_0000_0000,
+      pidns: u32[w + (o.pidns! >> 2)]!,
+      nspid: u32[w + (o.ns_tgid! >> 2)]!,
+      comm: this.commAt(buf, base + o.comm!),
+      fields,
+    };
+  }
+
+  /** event() through the Buffer's readers: a record that is not 4-byte aligned in its buffer. */
+  private eventRead(buf: Buffer, base: number, probe: string, fields: Record<string, FieldValue>): TraceEvent {
+    const o = this.o;
     return {
       probe,
       ts: buf.readUInt32LE(base + o.ts_ns!) + buf.readUInt32LE(base + o.ts_ns! + 4) * 0x1_0000_0000,
@@ -84,9 +185,17 @@ export class HeaderDecoder {
       cgroup: buf.readUInt32LE(base + o.cgroup_id!) + buf.readUInt32LE(base + o.cgroup_id! + 4) * 0x1_0000_0000,
       pidns: buf.readUInt32LE(base + o.pidns!),
       nspid: buf.readUInt32LE(base + o.ns_tgid!),
-      comm: cStringAt(buf, comm, this.commSize),
+      comm: this.commAt(buf, base + o.comm!),
       fields,
     };
+  }
+
+  /** The comm at `start` (NUL-terminated within its array). */
+  private commAt(buf: Buffer, start: number): ByteString {
+    let end = start;
+    const limit = start + this.commSize;
+    while (end < limit && buf[end] !== 0) end++;
+    return this.comms.at(0, buf, start, end);
   }
 }
 
@@ -96,8 +205,9 @@ class Segments implements RawRecord {
   members: Record<string, number | Uint8Array> = {};
   readonly starts: number[] = [];
   readonly ends: number[] = [];
+  constructor(private readonly repeats: RepeatStrings) {}
   text(i: number) {
-    return stringAt(this.buf, this.starts[i]!, this.ends[i]!);
+    return this.repeats.at(i, this.buf, this.starts[i]!, this.ends[i]!);
   }
   list(i: number) {
     return splitNulAt(this.buf, this.starts[i]!, this.ends[i]!);
@@ -109,12 +219,15 @@ class Segments implements RawRecord {
 
 /** Decodes one probe's records: header, members, data[] segments, fields. */
 export class RecordDecoder {
-  private readonly members: BoundMember[];
+  private readonly bound: BoundMember[];
   private readonly readers: [string, Reader][];
+  private readonly fast: FastMembers | undefined;
   private readonly segmentLens: BoundMember[];
   private readonly dataOffset: number;
   private readonly fixedSize: number;
-  private readonly raw = new Segments();
+  private readonly raw: Segments;
+  /** Reused record to record: RawRecord.members is valid only during decode(). */
+  private readonly members: Record<string, number | Uint8Array> = {};
 
   constructor(
     readonly probe: DecodeTarget,
@@ -122,22 +235,28 @@ export class RecordDecoder {
     private readonly header: HeaderDecoder,
   ) {
     const rec = probe.record;
-    this.members = bindMembers(layouts, rec.struct, rec.members);
-    this.readers = this.members.map((m) => [m.name, memberReader(m)]);
+    this.bound = bindMembers(layouts, rec.struct, rec.members);
+    this.readers = this.bound.map((m) => [m.name, memberReader(m)]);
+    this.fast = fastMembers(this.bound);
     const segs = rec.segments ?? [];
-    this.segmentLens = this.members.filter((m) => segs.includes(m.name));
+    this.segmentLens = this.bound.filter((m) => segs.includes(m.name));
     if (this.segmentLens.length !== segs.length)
       throw new DecodeError(`${probe.name}: segment lengths ${segs.join(',')} must be listed in record.members`);
     this.segmentLens.sort((a, b) => segs.indexOf(a.name) - segs.indexOf(b.name));
     this.dataOffset = segs.length ? memberOffset(layouts, rec.struct, 'data') : layouts.structs[rec.struct]!.size;
     this.fixedSize = segs.length ? this.dataOffset : layouts.structs[rec.struct]!.size;
+    this.raw = new Segments(new RepeatStrings(segs.length));
   }
 
   /** Decodes the record of `len` bytes at `base` in `buf`. */
   decode(buf: Buffer, base: number, len: number): TraceEvent {
     if (len < this.fixedSize) throw new DecodeError(`${this.probe.name}: record of ${len} bytes is shorter than ${this.fixedSize}`);
-    const members: Record<string, number | Uint8Array> = {};
-    for (const [name, read] of this.readers) members[name] = read(buf, base);
+    // The views reach past the Buffer into its ArrayBuffer: the record must lie inside the Buffer.
+    if (base < 0 || base + len > buf.length) throw new DecodeError(`${this.probe.name}: record of ${len} bytes at ${base} runs past its buffer of ${buf.length}`);
+    const members = this.members;
+    const V = this.fast ? viewsFor(buf, base) : undefined;
+    if (V) this.fast!(buf, base, buf.byteOffset + base, V, members);
+    else for (const [name, read] of this.readers) members[name] = read(buf, base);
     const raw = this.raw;
     raw.buf = buf;
     raw.members = members;

@@ -96,3 +96,50 @@ describe('decoding byte fixtures', () => {
     expect(() => decode(execsnoop, rec)).toThrow(/runs past the record/);
   });
 });
+
+describe('decoding a record wherever it lies in its buffer', () => {
+  /** `rec` copied at byte `shift` of a fresh buffer (of its own ArrayBuffer: no pool offset). */
+  const placed = (rec: Buffer, shift: number) => {
+    const b = Buffer.alloc(shift + rec.length + 8, 0xee);
+    rec.copy(b, shift);
+    return b;
+  };
+
+  it('gives the same event aligned (the reader frames records so) and misaligned (a fixture may not)', () => {
+    const recs = [
+      openRecord(probeId(opensnoop), { ret: -13, path: Buffer.from('/etc/shadow'), abs: Buffer.from('/etc/shadow'), flags: 0o100101, mode: 0o644, kind: 1 }),
+      execRecord(probeId(execsnoop), { ret: 0, filename: Buffer.from('/bin/ls'), exe: Buffer.from('/usr/bin/ls'), args: Buffer.from('ls\0-la\0'), argc: 2 }),
+      connectRecord(probeId(tcpconnect), { ret: 0, family: 2, sport: 40000, dport: 443, saddr: [127, 0, 0, 1], daddr: [10, 1, 2, 3] }),
+    ];
+    const probes = [opensnoop, execsnoop, tcpconnect];
+    recs.forEach((rec, i) => {
+      const d = new RecordDecoder(probes[i]!, layouts, header);
+      const want = d.decode(placed(rec, 4), 4, rec.length);
+      for (const shift of [0, 1, 2, 3, 8, 13]) expect(d.decode(placed(rec, shift), shift, rec.length)).toEqual(want);
+    });
+  });
+
+  it('gives back the same string for a repeated comm or path, and fresh bytes for invalid UTF-8 every time', () => {
+    const d = new RecordDecoder(opensnoop, layouts, header);
+    const ok = openRecord(probeId(opensnoop), { ret: 3, path: Buffer.from('/etc/passwd'), flags: 0, mode: 0, kind: 1 });
+    const a = d.decode(placed(ok, 0), 0, ok.length);
+    const b = d.decode(placed(ok, 8), 8, ok.length);
+    expect(b.fields.path).toBe(a.fields.path);
+    expect(b.comm).toBe(a.comm);
+    const other = openRecord(probeId(opensnoop), { ret: 3, path: Buffer.from('/etc/passwe'), flags: 0, mode: 0, kind: 1 });
+    expect(d.decode(other, 0, other.length).fields.path).toBe('/etc/passwe');
+    const bad = openRecord(probeId(opensnoop), { ret: 3, path: Buffer.from([0x2f, 0xff]), flags: 0, mode: 0, kind: 1 });
+    const x = d.decode(bad, 0, bad.length).fields.path as Uint8Array;
+    const y = d.decode(bad, 0, bad.length).fields.path as Uint8Array;
+    expect(x).toEqual(Uint8Array.from([0x2f, 0xff]));
+    expect(y).not.toBe(x);
+  });
+
+  it('refuses a record that runs past its buffer instead of reading what lies beyond it', () => {
+    const rec = openRecord(probeId(opensnoop), { ret: 3, path: Buffer.from('/etc/passwd'), flags: 0, mode: 0, kind: 1 });
+    const big = Buffer.alloc(4096);
+    rec.copy(big, 0);
+    const short = big.subarray(0, rec.length - 1);
+    expect(() => new RecordDecoder(opensnoop, layouts, header).decode(short, 0, rec.length)).toThrow(/runs past its buffer/);
+  });
+});
