@@ -29,10 +29,10 @@ export function tableLines(headers: string[], rows: Cell[][], widths: number[], 
   return [`{bold}${line(headers)}{/bold}`, ...rows.map(line)];
 }
 
-/** Horizontal bars: `label ████████ 123`, scaled to the largest value. */
-export function barLines(items: [string, number][], width: number, escape: (s: string) => string): string[] {
+/** Horizontal bars: `label ████████ 123`, scaled to the largest value; labels cut at `maxLabel` columns. */
+export function barLines(items: [string, number][], width: number, escape: (s: string) => string, maxLabel = 24): string[] {
   if (!items.length) return ['(no events)'];
-  const labelW = Math.min(24, Math.max(...items.map(([k]) => [...k].length)));
+  const labelW = Math.min(maxLabel, Math.max(...items.map(([k]) => [...k].length)));
   const max = Math.max(...items.map(([, n]) => n));
   const numW = String(max).length;
   const barW = Math.max(1, width - labelW - numW - 2);

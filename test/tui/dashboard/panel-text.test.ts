@@ -24,3 +24,14 @@ describe('dashboard panel text', () => {
     expect(fit('abcdef', 4)).toBe('abc…');
   });
 });
+
+describe('the top-processes title', () => {
+  it('names the ranking and the key that switches it, dropping the probe key before the mode when narrow', async () => {
+    const { processesTitle } = await import('../../../src/tui/dashboard/dashboard-view.js');
+    expect(processesTitle('parent', 'all', 80)).toBe(' top processes [all] by command+parent (g: per pid, p: probe) ');
+    expect(processesTitle('pid', 'all', 80)).toBe(' top processes [all] per pid (g: by command+parent, p: probe) ');
+    expect(processesTitle('parent', 'all', 55)).toBe(' top processes [all] by command+parent (g: per pid) ');
+    expect(processesTitle('pid', 'opensnoop', 39)).toMatch(/per pid \(g/);
+    expect(processesTitle('parent', '{bold}\x1b[2J', 80)).not.toMatch(/\x1b|\{bold\}/);
+  });
+});
