@@ -37,15 +37,55 @@ export function renderParts(parts: DescribePart[]): string {
   return out;
 }
 
-/** Column header of the text output. */
-export const TEXT_HEADER = `${'TIME'.padEnd(12)} ${'PROBE'.padEnd(10)} ${'PID'.padStart(7)} ${'PPID'.padStart(7)} ${'UID'.padStart(6)} ${'COMM'.padEnd(16)} DETAIL`;
+/**
+ * Which columns the event table shows, and how wide: text output has them
+ * all; a narrow terminal gives some up so DETAIL keeps room (see the shell's
+ * event-columns.ts for the order).
+ */
+export interface EventColumns {
+  ppid: boolean;
+  uid: boolean;
+  probeWidth: number;
+  commWidth: number;
+  /** hh:mm:ss.mmm, or hh:mm:ss. */
+  millis: boolean;
+}
 
-/** One line per event, like bcc's tools; every traced string escaped. */
-export function formatEventLine(e: TraceEvent, clock: Clock): string {
-  const probe = findProbe(e.probe);
+/** Every column at its full width: the text output of trace, and a wide terminal. */
+export const FULL_COLUMNS: Readonly<EventColumns> = Object.freeze({ ppid: true, uid: true, probeWidth: 10, commWidth: 16, millis: true });
+
+/** Columns taken before DETAIL starts (each with its separating space). */
+export function fixedWidth(c: EventColumns): number {
+  return (c.millis ? 13 : 9) + c.probeWidth + 1 + 8 + (c.ppid ? 8 : 0) + (c.uid ? 7 : 0) + c.commWidth + 1;
+}
+
+/** The table's header for `c`. */
+export function headerFor(c: EventColumns): string {
   return (
-    `${clockTime(clock, e.ts)} ${(probe?.table ?? e.probe).padEnd(10)} ${String(e.pid).padStart(7)} ${String(e.ppid).padStart(7)} ` +
-    `${String(e.uid).padStart(6)} ${escapeTerminal(e.comm).padEnd(16)} ${probe ? renderParts(probe.describe(e)) : ''}`
+    `${'TIME'.padEnd(c.millis ? 12 : 8)} ${'PROBE'.padEnd(c.probeWidth)} ${'PID'.padStart(7)} ` +
+    `${c.ppid ? `${'PPID'.padStart(7)} ` : ''}${c.uid ? `${'UID'.padStart(6)} ` : ''}${'COMM'.padEnd(c.commWidth)} DETAIL`
+  );
+}
+
+/** Column header of the text output. */
+export const TEXT_HEADER = headerFor(FULL_COLUMNS);
+
+/** Pads to `w` code points; a narrowed column cuts with `…` (the full layout never cuts: text output keeps every byte). */
+function cell(s: string, w: number, cut: boolean): string {
+  if (!cut) return s.padEnd(w);
+  const cps = [...s];
+  return cps.length > w ? cps.slice(0, w - 1).join('') + '…' : s.padEnd(w);
+}
+
+/** One line per event, like bcc's tools; every traced string escaped; `c` picks the columns. */
+export function formatEventLine(e: TraceEvent, clock: Clock, c: EventColumns = FULL_COLUMNS): string {
+  const probe = findProbe(e.probe);
+  const time = clockTime(clock, e.ts);
+  const narrow = c !== FULL_COLUMNS;
+  return (
+    `${c.millis ? time : time.slice(0, 8)} ${cell(probe?.table ?? e.probe, c.probeWidth, narrow)} ${String(e.pid).padStart(7)} ` +
+    `${c.ppid ? `${String(e.ppid).padStart(7)} ` : ''}${c.uid ? `${String(e.uid).padStart(6)} ` : ''}` +
+    `${cell(escapeTerminal(e.comm), c.commWidth, narrow)} ${probe ? renderParts(probe.describe(e)) : ''}`
   );
 }
 
