@@ -115,6 +115,7 @@ export class DashboardModel {
   /** The last comm seen for a pid (escaped), to name a group's parent (bounded like the counters). */
   private readonly comms = new Map<number, string>();
   private readonly users = new Map<string, Counter<number>>();
+  private lastGroup: { pid: number; ppid: number; comm: string; key: string } | undefined;
   private readonly destinations = new Counter();
   private readonly files = new Map<string, { opens: number; failures: number }>();
   private readonly connects: ConnectRow[] = [];
@@ -206,8 +207,11 @@ export class DashboardModel {
 
   // A group is a command under one parent pid: the children of a forking loop share it.
   private noteGroup(e: TraceEvent, comm: string): string {
+    // A storm usually comes from one process: its run of events needs no lookup.
+    const last = this.lastGroup;
+    if (last && last.pid === e.pid && last.ppid === e.ppid && last.comm === comm) return last.key;
     if (this.comms.get(e.pid) !== comm) {
-      if (this.comms.size >= MAX_KEYS) this.comms.clear(); // names only: a parent seen again is learnt again
+      if (this.comms.size >= MAX_KEYS) this.comms.clear(); // names only: a parent seen again is learnt again (lastGroup is another pid)
       this.comms.set(e.pid, comm);
     }
     const key = `${e.ppid}\0${comm}`;
@@ -217,6 +221,7 @@ export class DashboardModel {
       this.groupFacts.set(key, (g = { comm, ppid: e.ppid, pids: new Set() }));
     }
     if (g.pids.size < MAX_GROUP_PIDS) g.pids.add(e.pid);
+    this.lastGroup = { pid: e.pid, ppid: e.ppid, comm, key };
     return key;
   }
 
@@ -233,6 +238,7 @@ export class DashboardModel {
 
   // Keeps the facts of the groups some counter still ranks.
   private pruneGroups(): void {
+    this.lastGroup = undefined;
     const live = new Set<string>();
     for (const c of this.groups.values()) for (const k of c.counts.keys()) live.add(k);
     for (const k of this.groupFacts.keys()) if (!live.has(k)) this.groupFacts.delete(k);
