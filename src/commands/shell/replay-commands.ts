@@ -138,7 +138,7 @@ export const infoCommand: ShellCommand = {
   name: 'info',
   aliases: ['probes'],
   usage: 'info',
-  summary: 'the capture: host, kernel, span, what was attached when (journal), losses, notes',
+  summary: 'the capture: host, kernel, span, what was attached when (journal), users (name(uid) and their events), losses, notes',
   run(ctx) {
     const reader = replayOf(ctx).reader;
     const text = formatInfo(reader.info(), reader.journal() as unknown as Parameters<typeof formatInfo>[1], reader.notes(), undefined, userSummary(reader));
