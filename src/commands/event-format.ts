@@ -37,8 +37,44 @@ export function renderParts(parts: DescribePart[]): string {
   return out;
 }
 
+/**
+ * Which columns the event table shows, and how wide: text output has them
+ * all; a narrow terminal gives some up so DETAIL keeps room (see the shell's
+ * event-columns.ts for the order).
+ */
+export interface EventColumns {
+  ppid: boolean;
+  uid: boolean;
+  probeWidth: number;
+  commWidth: number;
+  /** hh:mm:ss.mmm, or hh:mm:ss. */
+  millis: boolean;
+}
+
+/** Every column at its full width: the text output of trace, and a wide terminal. */
+export const FULL_COLUMNS: Readonly<EventColumns> = Object.freeze({ ppid: true, uid: true, probeWidth: 10, commWidth: 16, millis: true });
+
+/** Columns taken before DETAIL starts (each with its separating space). */
+export function fixedWidth(c: EventColumns): number {
+  return (c.millis ? 13 : 9) + c.probeWidth + 1 + 8 + (c.ppid ? 8 : 0) + (c.uid ? 7 : 0) + c.commWidth + 1;
+}
+
+/** The table's header for `c`. */
+export function headerFor(c: EventColumns): string {
+  return (
+    `${'TIME'.padEnd(c.millis ? 12 : 8)} ${'PROBE'.padEnd(c.probeWidth)} ${'PID'.padStart(7)} ` +
+    `${c.ppid ? `${'PPID'.padStart(7)} ` : ''}${c.uid ? `${'UID'.padStart(6)} ` : ''}${'COMM'.padEnd(c.commWidth)} DETAIL`
+  );
+}
+
 /** Column header of the text output. */
-export const TEXT_HEADER = `${'TIME'.padEnd(12)} ${'PROBE'.padEnd(10)} ${'PID'.padStart(7)} ${'PPID'.padStart(7)} ${'UID'.padStart(6)} ${'COMM'.padEnd(16)} DETAIL`;
+export const TEXT_HEADER = headerFor(FULL_COLUMNS);
+
+/** Pads to `w` code points; a narrowed column cuts with `…` (the full layout never cuts: text output keeps every byte). */
+function cell(s: string, w: number): string {
+  const cps = [...s];
+  return cps.length > w ? cps.slice(0, w - 1).join('') + '…' : s.padEnd(w);
+}
 
 /** A probe's name as the PROBE column shows it, and its spec: looked up once per name, not per line. */
 const probeColumn = new Map<string, { probe: ReturnType<typeof findProbe>; column: string }>();
@@ -56,8 +92,8 @@ function whoColumns(e: TraceEvent): string {
   return text;
 }
 
-/** One line per event, like bcc's tools; every traced string escaped. */
-export function formatEventLine(e: TraceEvent, clock: Clock): string {
+/** One line per event, like bcc's tools; every traced string escaped; `c` picks the columns. */
+export function formatEventLine(e: TraceEvent, clock: Clock, c: EventColumns = FULL_COLUMNS): string {
   let p = probeColumn.get(e.probe);
   if (!p) {
     // Probe names come from a fixed registry; the bound only guards against a capture inventing many.
@@ -65,7 +101,15 @@ export function formatEventLine(e: TraceEvent, clock: Clock): string {
     const probe = findProbe(e.probe);
     probeColumn.set(e.probe, (p = { probe, column: (probe?.table ?? e.probe).padEnd(10) }));
   }
-  return clockTime(clock, e.ts) + ' ' + p.column + whoColumns(e) + (p.probe ? renderParts(p.probe.describe(e)) : '');
+  const detail = p.probe ? renderParts(p.probe.describe(e)) : '';
+  // trace's text output (every column, full width) takes the cached path: it runs per event in a storm.
+  if (c === FULL_COLUMNS) return clockTime(clock, e.ts) + ' ' + p.column + whoColumns(e) + detail;
+  const time = clockTime(clock, e.ts);
+  return (
+    `${c.millis ? time : time.slice(0, 8)} ${cell(p.probe?.table ?? e.probe, c.probeWidth)} ${String(e.pid).padStart(7)} ` +
+    `${c.ppid ? `${String(e.ppid).padStart(7)} ` : ''}${c.uid ? `${String(e.uid).padStart(6)} ` : ''}` +
+    `${cell(escapeTerminal(e.comm), c.commWidth)} ${detail}`
+  );
 }
 
 /** Machine output (JSON, CSV) is in UTC unless asked otherwise: ISO 8601 with `Z` names its zone. */

@@ -1,4 +1,4 @@
-import { escapeTerminal } from '../text/index.js';
+import { escapeTerminal, setHostNames, userLabel } from '../text/index.js';
 import { isDeliveredCause } from '../engine/losses.js';
 import { CaptureReader, type CaptureInfo, type ChainStatus, type Unfinished } from '../store/index.js';
 import { duration, applyCaptureZone, wallClock, zoneLine } from './capture-time.js';
@@ -74,8 +74,31 @@ export function noLossClaim(info: CaptureInfo, chain?: ChainStatus): string {
   return 'none: every event the kernel produced was recorded';
 }
 
+/** Who the events belong to: the busiest uids, how many in all, how many rows had no usable uid, whether names were recorded. */
+export interface UserSummary {
+  top: { uid: number; events: number }[];
+  uids: number;
+  odd: number;
+  /** The capture holds the recording host's names (host_users). */
+  named: boolean;
+}
+
+/** The user summary of a capture (its names are set apart, with setHostNames: one source of names per terminal). */
+export function userSummary(r: CaptureReader): UserSummary {
+  return { ...r.userCounts(), named: r.hostNames().length > 0 };
+}
+
+/** The `users` line: `cloudsdk(1000) 1245, root(0) 30` by the recording host's names (set with setHostNames). */
+export function usersLine(u: UserSummary): string {
+  const shown = u.top.map((t) => `${userLabel(t.uid)} ${t.events}`).join(', ');
+  const more = u.uids > u.top.length ? `, and ${u.uids - u.top.length} more uids` : '';
+  const odd = u.odd ? `; ${u.odd} events with no integer uid (damaged or edited rows)` : '';
+  const names = u.named ? '' : u.top.length ? ' (no user names in this capture: recorded by an older ebpfsh)' : '';
+  return `users     ${shown || 'none'}${more} (events per user)${odd}${names}`;
+}
+
 /** The text of `ebpfsh info`: where, when, what was watched (journal), what was lost, notes. */
-export function formatInfo(info: CaptureInfo, journal: JournalRow[], notes: { ts: number; text: string }[], chain?: ChainStatus): string {
+export function formatInfo(info: CaptureInfo, journal: JournalRow[], notes: { ts: number; text: string }[], chain?: ChainStatus, users?: UserSummary): string {
   const t = (ns: number) => wallClock(ns, info.clockOffsetNs);
   const e = escapeTerminal;
   const lines: string[] = [];
@@ -101,6 +124,7 @@ export function formatInfo(info: CaptureInfo, journal: JournalRow[], notes: { ts
   const some = counts.filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
   const sofar = open ? ' so far in this file' : '';
   lines.push(`events    ${some || 'none'}${sofar}${some && empty ? ` (none in the other ${empty} probe tables)` : ''}`);
+  if (users) lines.push(usersLine(users));
   lines.push('watched   (journal: what was attached, with which filters, and where they ran)');
   for (const j of journal) {
     const what = j.probe ? `${str(j.action)} ${str(j.probe)}` : str(j.action);
@@ -138,7 +162,8 @@ export function runInfo(path: string): void {
   const r = CaptureReader.open(path);
   try {
     applyCaptureZone(r.hostZone());
-    process.stdout.write(formatInfo(r.info(), r.journal() as unknown as JournalRow[], r.notes(), r.chainStatus()));
+    setHostNames(r.hostNames()); // the recording host's names: uids differ across hosts
+    process.stdout.write(formatInfo(r.info(), r.journal() as unknown as JournalRow[], r.notes(), r.chainStatus(), userSummary(r)));
   } finally {
     r.close();
   }

@@ -27,7 +27,11 @@ describeKernel('the live shell’s :dash (tmux, real kernel)', () => {
 
     t.type(':dash');
     const dash = await t.waitFor(/top processes \[all\]/);
-    expect(dash).toMatch(new RegExp(`${comm}\\(\\d+\\)\\s+█+\\s+30\\d`));
+    // grouped by command and parent; the parent named from this host's /proc (it made no event)
+    const parent = readFileSync('/proc/self/comm', 'utf8').trim().replace(/[^\w]/g, '\\$&');
+    expect(dash).toMatch(new RegExp(`${comm}\\(\\d+\\) ← ${parent}\\(${process.pid}\\)\\s+█+\\s+30\\d`));
+    // users by this host's names
+    expect(dash).toMatch(/top users \[all\][\s\S]*root\(0\)\s+█+\s+30\d/);
     expect(t.display('#{alternate_on}')).toBe('1');
 
     t.keys('q');

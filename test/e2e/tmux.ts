@@ -36,6 +36,11 @@ export class Tmux {
     if (enter) this.tmux(['send-keys', '-t', this.target, 'Enter']);
   }
 
+  /** Resizes the terminal, as a responder dragging the window would. */
+  resize(cols: number, rows: number): void {
+    this.tmux(['resize-window', '-t', 'shell:0', '-x', String(cols), '-y', String(rows)]);
+  }
+
   /** Sends named keys (Enter, Escape, C-c, Up, ...). */
   keys(...keys: string[]): void {
     this.tmux(['send-keys', '-t', this.target, ...keys]);

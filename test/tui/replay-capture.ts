@@ -74,7 +74,7 @@ export async function recordTestCapture(): Promise<TestCapture> {
 }
 
 /** A replay of `path` on screen, with a wall clock the test moves. */
-export async function renderReplay(path: string, opts: { rows?: number; firstScreen?: number } = {}) {
+export async function renderReplay(path: string, opts: { rows?: number; columns?: number; firstScreen?: number } = {}) {
   let wall = 1_000_000;
   const reader = CaptureReader.open(path);
   const source = new ReplaySource(reader, { nowMs: () => wall, backfill: 20 });
@@ -84,7 +84,7 @@ export async function renderReplay(path: string, opts: { rows?: number; firstScr
   const timeline = await loadTimeline(reader, source.info, source.span(), source.probes, source.notes());
   const head = replayHeader(source.info, source.span().endNs);
   if (opts.firstScreen) source.step(opts.firstScreen);
-  const app = render(createElement(ReplayShell, { model, source, header: head, timeline: () => timeline, columns: 120, rows: opts.rows ?? 40 }));
+  const app = render(createElement(ReplayShell, { model, source, header: head, timeline: () => timeline, columns: opts.columns ?? 120, rows: opts.rows ?? 40 }));
   const frame = () => app.lastFrame() ?? '';
   /** Moves the wall clock by `ms` and ticks once. */
   const advance = async (ms: number) => {

@@ -39,7 +39,7 @@ function chooseZone(o: ZoneFlags, byDefault: ZoneChoice = 'host'): void {
 export function registerCaptureCommands(program: Command, deps: CliDeps): void {
   withZoneFlags(program
     .command('info')
-    .description('what a capture holds: host, kernel, span, what was attached when, losses, notes, unclean stop')
+    .description('what a capture holds: host, kernel, span, what was attached when, users (name(uid) and their events), losses, notes, unclean stop')
     .argument('<capture>', 'capture file'))
     .action((path: string, o: ZoneFlags) => {
       chooseZone(o);

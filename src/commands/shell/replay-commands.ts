@@ -2,7 +2,7 @@ import { dashCommand } from './dash.js';
 import { setCommand } from './set.js';
 import { escapeTerminal } from '../../text/index.js';
 import { UsageError } from '../errors.js';
-import { formatInfo } from '../info-command.js';
+import { formatInfo, userSummary } from '../info-command.js';
 import { formatTree } from '../tree-command.js';
 import { formatPs, resolvePsTime } from '../ps-command.js';
 import { queryCommand } from './capture-commands.js';
@@ -138,10 +138,10 @@ export const infoCommand: ShellCommand = {
   name: 'info',
   aliases: ['probes'],
   usage: 'info',
-  summary: 'the capture: host, kernel, span, what was attached when (journal), losses, notes',
+  summary: 'the capture: host, kernel, span, what was attached when (journal), users (name(uid) and their events), losses, notes',
   run(ctx) {
     const reader = replayOf(ctx).reader;
-    const text = formatInfo(reader.info(), reader.journal() as unknown as Parameters<typeof formatInfo>[1], reader.notes());
+    const text = formatInfo(reader.info(), reader.journal() as unknown as Parameters<typeof formatInfo>[1], reader.notes(), undefined, userSummary(reader));
     return { kind: 'page', title: 'info', lines: text.trimEnd().split('\n') };
   },
 };

@@ -283,6 +283,29 @@ export class CaptureReader {
     }
   }
 
+  /**
+   * Events per uid over every probe table, most first: the `limit` busiest and
+   * how many uids there are in all. A uid that is not an integer (a damaged or
+   * edited capture) is counted apart, never dropped without a word.
+   */
+  userCounts(limit = 8): { top: { uid: number; events: number }[]; uids: number; odd: number } {
+    if (!this.schema.probes.length) return { top: [], uids: 0, odd: 0 };
+    const all = this.schema.probes.map((p) => `SELECT uid FROM ${ident(p.table)}`).join(' UNION ALL ');
+    const rows = this.db.prepare(`SELECT uid, count(*) AS n FROM (${all}) GROUP BY uid ORDER BY n DESC, uid`).raw().iterate() as Iterable<[unknown, number]>;
+    const top: { uid: number; events: number }[] = [];
+    let uids = 0;
+    let odd = 0;
+    for (const [uid, n] of rows) {
+      if (typeof uid !== 'number' || !Number.isSafeInteger(uid)) {
+        odd += n;
+        continue;
+      }
+      uids++;
+      if (top.length < limit) top.push({ uid, events: n });
+    }
+    return { top, uids, odd };
+  }
+
   /** The capture's host name (validated text), without info()'s counts. */
   hostname(): string {
     return this.db.prepare('SELECT hostname FROM capture').pluck().get() as string;

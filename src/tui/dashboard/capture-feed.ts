@@ -39,24 +39,32 @@ export async function modelOfCapture(r: CaptureReader, onProgress?: (events: num
   const span = Math.max(1e9, end - info.startNs);
   const bucket = Math.max(10e6, Math.ceil(span / WINDOW_SECONDS / 10e6) * 10e6); // whole 10 ms steps
   const model = new DashboardModel(bucket);
-  model.setCoverage(coverageFromJournal(r.journal(), info.endNs));
+  // Probes the capture attached for itself (its process table) are not what the responder watched: replay and live leave them out too.
+  const journal = r.journal();
+  const background = new Set(journal.filter((j) => j.background).map((j) => String(j.probe)));
+  model.setCoverage(coverageFromJournal(journal, info.endNs).filter((c) => !background.has(c.probe)));
   // Only well-typed rows are charted (text sorts above every number in SQLite); `ebpfsh info` lists every loss row.
   const losses = await r.query(LOSS_ROWS_SQL, { maxRows: 1_000_000 });
   for (const [probe, start, count] of losses.rows) model.addLoss(String(probe), count as number, start as number);
   let batch = [];
   let n = 0;
+  let hidden = 0;
   for (const e of r.events()) {
+    if (background.has(e.probe)) {
+      hidden++;
+      continue;
+    }
     batch.push(e);
     if (batch.length === 10_000) {
       model.add(batch);
       n += batch.length;
       batch = [];
-      onProgress?.(n);
+      onProgress?.(n + hidden);
     }
   }
   model.add(batch);
-  // The last, partial batch counts too: the final figure is every event read.
-  onProgress?.(n + batch.length, true);
+  // The last, partial batch counts too: the final figure is every event read (the process table's included).
+  onProgress?.(n + batch.length + hidden, true);
   model.advanceTo(end);
   return model;
 }

@@ -1,6 +1,6 @@
-import { textOf, type TraceEvent } from '../../event/index.js';
+import { textOf, type ByteString, type TraceEvent } from '../../event/index.js';
 import { facetsOf, type DashboardContribution } from '../../probes/index.js';
-import { escapeTerminal, formatRet } from '../../text/index.js';
+import { escapeTerminal, formatRet, userLabel } from '../../text/index.js';
 import { renderParts } from '../../commands/event-format.js';
 
 /** Buckets of history the rate chart keeps (seconds, when live). */
@@ -43,6 +43,16 @@ export interface SecurityRow {
   text: string;
 }
 
+/**
+ * How "top processes" ranks: `parent` groups a command under its parent
+ * (a forking loop is one bar, with how many pids it took), `pid` one bar
+ * per process.
+ */
+export type ProcessGrouping = 'parent' | 'pid';
+
+/** Distinct pids a group counts before it says `N+`: bounded memory under a fork storm. */
+const MAX_GROUP_PIDS = 999;
+
 /** Everything one frame of the dashboard shows, already escaped for the terminal. */
 export interface DashboardSnapshot {
   /** Rightmost second of the window (event clock, ns). */
@@ -53,7 +63,10 @@ export interface DashboardSnapshot {
   rates: Record<string, number[]>;
   /** Per probe: losses in each bucket of the window. */
   losses: Record<string, number[]>;
+  /** Ranked as `grouping` says: `curl ×37 ← bash(4242)`, or `curl(4301)`. */
   topProcesses: [string, number][];
+  grouping: ProcessGrouping;
+  /** `cloudsdk(1000)` where the names are known (this host's live, the capture's host's in a reader). */
   topUsers: [string, number][];
   recentConnects: ConnectRow[];
   topDestinations: [string, number][];
@@ -70,13 +83,13 @@ export interface DashboardSnapshot {
   focus: string;
 }
 
-class Counter {
-  readonly counts = new Map<string, number>();
-  add(key: string, n = 1): void {
+class Counter<K = string> {
+  readonly counts = new Map<K, number>();
+  add(key: K, n = 1): void {
     this.counts.set(key, (this.counts.get(key) ?? 0) + n);
     if (this.counts.size > MAX_KEYS) this.prune();
   }
-  top(n: number): [string, number][] {
+  top(n: number): [K, number][] {
     return [...this.counts].sort((a, b) => b[1] - a[1]).slice(0, n);
   }
   // Keeps memory bounded: drop the half least seen.
@@ -96,7 +109,13 @@ export class DashboardModel {
   private readonly perSecond = new Map<string, Map<number, number>>();
   private readonly lossPerSecond = new Map<string, Map<number, number>>();
   private readonly processes = new Map<string, Counter>();
-  private readonly users = new Map<string, Counter>();
+  private readonly groups = new Map<string, Counter>();
+  /** Per group key: the pids seen in it (at most MAX_GROUP_PIDS), its comm (escaped) and parent pid. */
+  private readonly groupFacts = new Map<string, { comm: string; ppid: number; pids: Set<number> }>();
+  /** The last comm seen for a pid (escaped), to name a group's parent (bounded like the counters). */
+  private readonly comms = new Map<number, string>();
+  private readonly users = new Map<string, Counter<number>>();
+  private lastGroup: { pid: number; ppid: number; comm: string; key: string } | undefined;
   private readonly destinations = new Counter();
   private readonly files = new Map<string, { opens: number; failures: number }>();
   private readonly connects: ConnectRow[] = [];
@@ -106,12 +125,18 @@ export class DashboardModel {
   private coverage: Coverage[] = [];
   private latestNs = 0;
   focus = 'all';
+  grouping: ProcessGrouping = 'parent';
 
   /**
    * @param bucketNs width of one chart bucket: 1 s live; a whole capture
    *   uses span / WINDOW_SECONDS so all of it fits.
+   * @param nameOf a parent's command when no event of it was seen (live: the
+   *   process book, which asks /proc); unescaped.
    */
-  constructor(readonly bucketNs = 1e9) {}
+  constructor(
+    readonly bucketNs = 1e9,
+    private readonly nameOf?: (pid: number) => ByteString | undefined,
+  ) {}
 
   /** Counts a batch per probe per bucket only: cheap enough for every event while the dashboard is hidden. */
   addRates(events: readonly TraceEvent[]): void {
@@ -135,11 +160,13 @@ export class DashboardModel {
   }
 
   private addOne(e: TraceEvent): void {
-    const proc = `${escapeTerminal(e.comm)}(${e.pid})`;
-    const user = String(e.uid);
+    const comm = escapeTerminal(e.comm);
+    const proc = `${comm}(${e.pid})`;
+    const group = this.noteGroup(e, comm);
     for (const k of ['all', e.probe]) {
       counterOf(this.processes, k).add(proc);
-      counterOf(this.users, k).add(user);
+      counterOf(this.groups, k).add(group);
+      counterOf(this.users, k).add(e.uid);
     }
     const facets = facetsOf(e.probe);
     const c = facets?.dashboard?.(e);
@@ -171,6 +198,51 @@ export class DashboardModel {
   advanceTo(ns: number): void {
     if (ns > this.latestNs) this.latestNs = ns;
     this.trim();
+  }
+
+  /** Switches "top processes" between command-under-parent groups and single pids. */
+  toggleGrouping(): void {
+    this.grouping = this.grouping === 'parent' ? 'pid' : 'parent';
+  }
+
+  // A group is a command under one parent pid: the children of a forking loop share it.
+  private noteGroup(e: TraceEvent, comm: string): string {
+    // A storm usually comes from one process: its run of events needs no lookup.
+    const last = this.lastGroup;
+    if (last && last.pid === e.pid && last.ppid === e.ppid && last.comm === comm) return last.key;
+    if (this.comms.get(e.pid) !== comm) {
+      if (this.comms.size >= MAX_KEYS) this.comms.clear(); // names only: a parent seen again is learnt again (lastGroup is another pid)
+      this.comms.set(e.pid, comm);
+    }
+    const key = `${e.ppid}\0${comm}`;
+    let g = this.groupFacts.get(key);
+    if (!g) {
+      if (this.groupFacts.size >= MAX_KEYS) this.pruneGroups();
+      this.groupFacts.set(key, (g = { comm, ppid: e.ppid, pids: new Set() }));
+    }
+    if (g.pids.size < MAX_GROUP_PIDS) g.pids.add(e.pid);
+    this.lastGroup = { pid: e.pid, ppid: e.ppid, comm, key };
+    return key;
+  }
+
+  /** `curl ×37 ← bash(4242)`, or `opener(501) ← node(500)` for a group of one pid; escaped. */
+  private groupLabel(key: string): string {
+    const g = this.groupFacts.get(key);
+    if (!g) return escapeTerminal(key);
+    const n = g.pids.size;
+    const who = n === 1 ? `${g.comm}(${[...g.pids][0]})` : `${g.comm} ×${n}${n >= MAX_GROUP_PIDS ? '+' : ''}`;
+    const known = this.nameOf?.(g.ppid);
+    const parent = this.comms.get(g.ppid) ?? (known === undefined ? undefined : escapeTerminal(known));
+    return `${who} ← ${parent === undefined ? `ppid ${g.ppid}` : `${parent}(${g.ppid})`}`;
+  }
+
+  // Keeps the facts of the groups some counter still ranks.
+  private pruneGroups(): void {
+    this.lastGroup = undefined;
+    const live = new Set<string>();
+    for (const c of this.groups.values()) for (const k of c.counts.keys()) live.add(k);
+    for (const k of this.groupFacts.keys()) if (!live.has(k)) this.groupFacts.delete(k);
+    if (this.groupFacts.size >= MAX_KEYS) this.groupFacts.clear();
   }
 
   /** Cycles the probe the top charts show. */
@@ -213,8 +285,12 @@ export class DashboardModel {
       bucketNs: b,
       rates: series(this.perSecond, true),
       losses: series(this.lossPerSecond, false),
-      topProcesses: this.processes.get(this.focus)?.top(10) ?? [],
-      topUsers: this.users.get(this.focus)?.top(10) ?? [],
+      topProcesses:
+        this.grouping === 'pid'
+          ? (this.processes.get(this.focus)?.top(10) ?? [])
+          : (this.groups.get(this.focus)?.top(10) ?? []).map(([k, n]) => [this.groupLabel(k), n]),
+      grouping: this.grouping,
+      topUsers: (this.users.get(this.focus)?.top(10) ?? []).map(([uid, n]) => [userLabel(uid), n]),
       recentConnects: this.connects.slice(-RECENT_CONNECTS).reverse(),
       topDestinations: this.destinations.top(10),
       topFiles: [...this.files]
@@ -275,8 +351,8 @@ function bump(m: Map<string, Map<number, number>>, probe: string, sec: number, n
   secs.set(sec, (secs.get(sec) ?? 0) + n);
 }
 
-function counterOf(m: Map<string, Counter>, key: string): Counter {
+function counterOf<K>(m: Map<string, Counter<K>>, key: string): Counter<K> {
   let c = m.get(key);
-  if (!c) m.set(key, (c = new Counter()));
+  if (!c) m.set(key, (c = new Counter<K>()));
   return c;
 }

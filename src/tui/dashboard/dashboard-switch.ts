@@ -52,6 +52,10 @@ export function openDashboard(host: InkHost, feed: DashboardFeed, opts: { title:
       feed.model().cycleFocus();
       view.render(feed.model().snapshot());
     },
+    onToggleGrouping: () => {
+      feed.model().toggleGrouping();
+      view.render(feed.model().snapshot());
+    },
   });
   const timer = setInterval(draw, 1000);
   view.render(feed.model().snapshot());

@@ -1,8 +1,8 @@
 import blessed from 'blessed';
 import contrib from 'blessed-contrib';
 import { wallTime } from '../../engine/index.js';
-import { escapeTerminal } from '../../text/index.js';
-import type { DashboardSnapshot } from './dashboard-model.js';
+import { escapeTerminal, userLabel } from '../../text/index.js';
+import type { DashboardSnapshot, ProcessGrouping } from './dashboard-model.js';
 import { barLines, fit, tableLines } from './panel-text.js';
 
 /** Smallest terminal the layout fits in. */
@@ -21,6 +21,8 @@ export interface DashboardViewOptions {
   onExit: () => void;
   /** Called on `p` (cycle the probe the top charts show). */
   onCycleFocus?: () => void;
+  /** Called on `g` (top processes: grouped by command and parent, or per pid). */
+  onToggleGrouping?: () => void;
   /** Where to draw (tests and tmux use the process's tty). */
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream;
@@ -29,6 +31,27 @@ export interface DashboardViewOptions {
 /** Escapes text for a blessed widget with tags on (the data is already terminal-escaped). */
 function tagSafe(s: string): string {
   return blessed.escape(s);
+}
+
+/** The first of `titles` that fits `width` columns (else the last), safe for tags. */
+function fitTitle(titles: string[], width: number): string {
+  return tagSafe(titles.find((t) => [...t].length <= width) ?? titles.at(-1)!);
+}
+
+/** The top-processes panel's title: how it ranks and the key that switches it; the probe key too when `width` has room. */
+export function processesTitle(grouping: ProcessGrouping, focus: string, width: number): string {
+  const f = escapeTerminal(focus);
+  const [how, other] = grouping === 'parent' ? ['by cmd+parent', 'per pid'] : ['per pid', 'by cmd+parent'];
+  return fitTitle(
+    [
+      ` top processes [${f}] ${how} (g: ${other}, p: probe) `,
+      ` processes [${f}] ${how} (g: ${other}, p: probe) `,
+      ` processes [${f}] ${how} (g: ${other}) `,
+      ` [${f}] ${how} (g: ${other}) `,
+      ` [${f}] ${how} (g) `,
+    ],
+    width,
+  );
 }
 
 /** A probe name as shown: from a capture's journal or losses it is any text, so escaped (for the terminal, then for tags). */
@@ -60,6 +83,7 @@ export class DashboardView {
     });
     this.screen.key(['q', 'escape', 'C-c'], () => this.exit());
     this.screen.key(['p'], () => opts.onCycleFocus?.());
+    this.screen.key(['g'], () => opts.onToggleGrouping?.());
     this.screen.on('resize', () => this.layout());
     this.layout();
   }
@@ -92,9 +116,11 @@ export class DashboardView {
     if (series.length) w.rate.setData(series);
 
     const inner = (widget: any) => Math.max(10, (widget.width as number) - 3); // eslint-disable-line @typescript-eslint/no-explicit-any
-    w.procs.setLabel(` top processes [${escapeTerminal(s.focus)}] (p) `);
-    w.procs.setContent(barLines(s.topProcesses.slice(0, 8), inner(w.procs), tagSafe).join('\n'));
-    w.users.setLabel(` uids [${escapeTerminal(s.focus)}] `);
+    w.procs.setLabel(processesTitle(s.grouping, s.focus, (w.procs.width as number) - 4)); // a label starts after the corner and one line, and ends before another and the corner
+    // a group's label names a command and its parent: let it take most of the panel
+    w.procs.setContent(barLines(s.topProcesses.slice(0, 8), inner(w.procs), tagSafe, Math.floor(inner(w.procs) * 0.65)).join('\n'));
+    const f = escapeTerminal(s.focus);
+    w.users.setLabel(fitTitle([` top users [${f}] `, ` users [${f}] `, ' users '], (w.users.width as number) - 4));
     w.users.setContent(barLines(s.topUsers.slice(0, 8), inner(w.users), tagSafe).join('\n'));
     const pathW = Math.max(10, inner(w.files) - 14);
     w.files.setContent(
@@ -119,9 +145,9 @@ export class DashboardView {
     w.security.setContent(
       s.recentSecurity.length
         ? tableLines(
-            ['time', 'what', 'process', 'uid', 'event'],
-            s.recentSecurity.map((r) => [this.clock(r.ts), { text: r.label, color: 'red' }, `${r.comm}(${r.pid})`, String(r.uid), r.text]),
-            [8, 14, 22, 6, Math.max(10, inner(w.security) - 8 - 14 - 22 - 6 - 4)],
+            ['time', 'what', 'process', 'user', 'event'],
+            s.recentSecurity.map((r) => [this.clock(r.ts), { text: r.label, color: 'red' }, `${r.comm}(${r.pid})`, userLabel(r.uid), r.text]),
+            [8, 14, 22, 14, Math.max(10, inner(w.security) - 8 - 14 - 22 - 14 - 4)],
             tagSafe,
           ).join('\n')
         : 'none yet: setuid bits, privilege changes, ptrace, bpf loads, mounts,\nlog and history deletions, listeners and reverse shells show here',
@@ -196,9 +222,12 @@ export class DashboardView {
     this.widgets.rate = grid.set(0, 0, 4, 6, contrib.line, { label: ' events/s ', showLegend: true, legend: { width: 18 }, wholeNumbersOnly: true });
     const box = (label: string) => ({ label, tags: true, wrap: false });
     this.widgets.probes = grid.set(0, 6, 4, 6, blessed.box, box(' probes '));
-    this.widgets.procs = grid.set(4, 0, 3, 3, blessed.box, box(' top processes '));
-    this.widgets.users = grid.set(4, 3, 3, 2, blessed.box, box(' top users '));
-    this.widgets.files = grid.set(4, 5, 3, 7, blessed.box, box(' files: top paths (failures red) '));
+    // top processes is the widest of the three (its title names the ranking and its keys, its labels a command and its
+    // parent) once the users panel has room for name(uid), a bar and a count
+    const [procW, userW] = cols >= 140 ? [5, 2] : [4, 3];
+    this.widgets.procs = grid.set(4, 0, 3, procW, blessed.box, box(' top processes '));
+    this.widgets.users = grid.set(4, procW, 3, userW, blessed.box, box(' top users '));
+    this.widgets.files = grid.set(4, procW + userW, 3, 12 - procW - userW, blessed.box, box(' files: top paths (failures red) '));
     this.widgets.security = grid.set(7, 0, 5, 7, blessed.box, box(' security events '));
     this.widgets.connects = grid.set(7, 7, 3, 5, blessed.box, box(' recent outbound connections '));
     this.widgets.dests = grid.set(10, 7, 2, 5, blessed.box, box(' top destinations '));

@@ -1,6 +1,6 @@
 import { lostTotal, monotonicNs } from '../../engine/index.js';
 import type { ShellEngine } from '../../session/index.js';
-import type { TraceEvent } from '../../event/index.js';
+import type { ByteString, TraceEvent } from '../../event/index.js';
 import { DashboardModel, type Coverage } from './dashboard-model.js';
 
 /**
@@ -11,7 +11,7 @@ import { DashboardModel, type Coverage } from './dashboard-model.js';
  * storm), loss counter deltas and coverage from attach/detach.
  */
 export class LiveDashboardFeed {
-  readonly model = new DashboardModel();
+  readonly model: DashboardModel;
   private readonly unsubscribe: () => void;
   private readonly lost = new Map<string, number>();
   private readonly open = new Map<string, number>();
@@ -22,7 +22,10 @@ export class LiveDashboardFeed {
     private readonly engine: ShellEngine,
     /** Probes only a capture wanted (the process table): not shown. */
     private readonly isBackground: (probe: string) => boolean = () => false,
+    /** A process's command when the dashboard saw no event of it (a forking loop's parent): the shell's process book. */
+    nameOf?: (pid: number) => ByteString | undefined,
   ) {
+    this.model = new DashboardModel(1e9, nameOf);
     this.unsubscribe = engine.onEvents((events) => {
       const mine = events.filter((e) => !this.isBackground(e.probe));
       if (!mine.length) return;

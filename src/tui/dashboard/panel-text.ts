@@ -29,12 +29,13 @@ export function tableLines(headers: string[], rows: Cell[][], widths: number[], 
   return [`{bold}${line(headers)}{/bold}`, ...rows.map(line)];
 }
 
-/** Horizontal bars: `label ████████ 123`, scaled to the largest value. */
-export function barLines(items: [string, number][], width: number, escape: (s: string) => string): string[] {
+/** Horizontal bars: `label ████████ 123`, scaled to the largest value; labels cut at `maxLabel` columns. */
+export function barLines(items: [string, number][], width: number, escape: (s: string) => string, maxLabel = 24): string[] {
   if (!items.length) return ['(no events)'];
-  const labelW = Math.min(24, Math.max(...items.map(([k]) => [...k].length)));
   const max = Math.max(...items.map(([, n]) => n));
   const numW = String(max).length;
+  // a narrow panel cuts labels before it hides the bar and the number
+  const labelW = Math.min(maxLabel, Math.max(...items.map(([k]) => [...k].length)), Math.max(4, width - numW - 5));
   const barW = Math.max(1, width - labelW - numW - 2);
   return items.map(([k, n]) => `${escape(fit(k, labelW))} ${'█'.repeat(Math.max(1, Math.round((n / max) * barW))).padEnd(barW)} ${String(n).padStart(numW)}`);
 }

@@ -60,7 +60,10 @@ export class ReplayDashboardFeed implements DashboardFeed {
   }
 
   private restart(): void {
+    const { focus, grouping } = this.current; // what the responder chose survives a seek
     this.current = new DashboardModel();
+    this.current.focus = focus;
+    this.current.grouping = grouping;
     this.current.setCoverage(this.coverage);
     this.nextLoss = 0;
     const now = this.clock.now();

@@ -2,7 +2,7 @@ import { CaptureReader, type CaptureInfo } from '../../store/index.js';
 import { warnIfChainBroken } from '../../commands/chain-warning.js';
 import { UsageError, errorLine } from '../../commands/errors.js';
 import type { Signals } from '../../commands/signals.js';
-import { escapeTerminal } from '../../text/index.js';
+import { escapeTerminal, setHostNames } from '../../text/index.js';
 import { modelOfCapture } from './capture-feed.js';
 import { DashboardView } from './dashboard-view.js';
 
@@ -18,6 +18,7 @@ export async function runDashboardOnCapture(path: string, signals: Signals): Pro
     throw new UsageError('ebpfsh dash needs a terminal (for text, use: ebpfsh info / ebpfsh query)');
   const r = CaptureReader.open(path);
   warnIfChainBroken(r, path);
+  setHostNames(r.hostNames()); // the recording host's names: uids differ across hosts
   let model;
   try {
     model = await modelOfCapture(r, (n, done) => process.stderr.write(`\rebpfsh: ${done ? 'read' : 'reading'} ${escapeTerminal(path)}: ${n} events${done ? '\n' : ''}`));
@@ -30,6 +31,10 @@ export async function runDashboardOnCapture(path: string, signals: Signals): Pro
         onExit: () => resolve(0),
         onCycleFocus: () => {
           model!.cycleFocus();
+          view.render(model!.snapshot());
+        },
+        onToggleGrouping: () => {
+          model!.toggleGrouping();
           view.render(model!.snapshot());
         },
       });

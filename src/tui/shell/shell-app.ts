@@ -73,7 +73,7 @@ export async function runShellApp(opts: ShellOptions): Promise<number> {
   if (opts.write) model.run(`attach ${DEFAULT_PROFILE}`);
 
   // Fed from the start, so :dash shows the recent past, not an empty chart.
-  const feed = new LiveDashboardFeed(engine, (p) => model.ctx.capture.isBackground(p));
+  const feed = new LiveDashboardFeed(engine, (p) => model.ctx.capture.isBackground(p), (pid) => model.ctx.processes.get(pid)?.comm);
   const feedTimer = setInterval(() => feed.tick(), 1000);
   const notes: string[] = [];
   let detached = 0;

@@ -1,5 +1,5 @@
 import type { Key } from 'ink';
-import { formatEventLine } from '../../commands/event-format.js';
+import { FULL_COLUMNS, formatEventLine, type EventColumns } from '../../commands/event-format.js';
 import {
   QUIT_CONFIRM_MS,
   SHELL_COMMANDS,
@@ -316,8 +316,13 @@ export class ShellModel implements ViewControl {
     return `times in ${zoneLabel(displayZone(), ms)}`;
   }
 
-  /** The escaped text of a row (kept on the row: a cache, not view state; rendered again after :set tz). */
-  rowText(row: Row): string {
+  /**
+   * The escaped text of a row (kept on the row: a cache, not view state;
+   * rendered again after :set tz). A narrow layout (a narrow terminal's) is
+   * made for the rows in sight only, not kept: search and the detail pane use the full text.
+   */
+  rowText(row: Row, columns: EventColumns = FULL_COLUMNS): string {
+    if (columns !== FULL_COLUMNS) return formatEventLine(row.event, this.opts.engine.clock, columns);
     const zone = displayZone();
     if (row.text === undefined || row.textZone !== zone) {
       row.text = formatEventLine(row.event, this.opts.engine.clock) + peerMarker(this.localListeners.peerOf(row.event));

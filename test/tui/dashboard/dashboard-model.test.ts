@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DashboardModel, WINDOW_SECONDS } from '../../../src/tui/dashboard/dashboard-model.js';
 import type { TraceEvent } from '../../../src/event/index.js';
+import { setHostNames } from '../../../src/text/index.js';
 
 const S = 1e9;
 function ev(probe: string, ts: number, over: Partial<TraceEvent> = {}, fields: TraceEvent['fields'] = {}): TraceEvent {
@@ -21,11 +22,46 @@ describe('dashboard model', () => {
     const m = new DashboardModel();
     m.add([...Array(5)].map(() => ev('opensnoop', S, { comm: 'burst', pid: 7 }, { path: '/x', ret: 3 })));
     m.add([ev('execsnoop', S, { comm: 'sh', pid: 8, uid: 0 })]);
-    expect(m.snapshot().topProcesses[0]).toEqual(['burst(7)', 5]);
+    expect(m.snapshot().topProcesses[0]).toEqual(['burst(7) ← ppid 1', 5]);
     m.cycleFocus(); // -> execsnoop
     expect(m.snapshot().focus).toBe('execsnoop');
-    expect(m.snapshot().topProcesses).toEqual([['sh(8)', 1]]);
+    expect(m.snapshot().topProcesses).toEqual([['sh(8) ← ppid 1', 1]]);
     expect(m.snapshot().topUsers).toEqual([['0', 1]]);
+  });
+
+  it('groups a forking loop into one bar under its parent, with how many pids it took; g switches to one bar per pid', () => {
+    const m = new DashboardModel();
+    // bash 4242 runs curl in a loop: every child a new pid, each with a few opens
+    m.add([ev('execsnoop', S, { comm: 'bash', pid: 4242, ppid: 4000 })]);
+    m.add([...Array(30)].flatMap((_, i) => [...Array(3)].map(() => ev('opensnoop', S, { comm: 'curl', pid: 5000 + i, ppid: 4242 }))));
+    m.add([...Array(10)].map(() => ev('opensnoop', S, { comm: 'sshd', pid: 900, ppid: 1 })));
+    const grouped = m.snapshot();
+    expect(grouped.grouping).toBe('parent');
+    expect(grouped.topProcesses.slice(0, 2)).toEqual([['curl ×30 ← bash(4242)', 90], ['sshd(900) ← ppid 1', 10]]);
+    m.toggleGrouping();
+    const perPid = m.snapshot();
+    expect(perPid.grouping).toBe('pid');
+    expect(perPid.topProcesses[0]).toEqual(['sshd(900)', 10]);
+    expect(perPid.topProcesses.slice(1, 4)).toEqual([['curl(5000)', 3], ['curl(5001)', 3], ['curl(5002)', 3]]);
+    m.toggleGrouping();
+    expect(m.snapshot().grouping).toBe('parent');
+  });
+
+  it('names a parent it saw no event of by the resolver it was given (live: the process book), escaped', () => {
+    const m = new DashboardModel(S, (pid) => (pid === 77 ? 'loop\x1b[2J' : undefined));
+    m.add([ev('opensnoop', S, { comm: 'x', pid: 78, ppid: 77 }), ev('opensnoop', S, { comm: 'x', pid: 79, ppid: 77 })]);
+    expect(m.snapshot().topProcesses).toEqual([['x ×2 ← loop\\e[2J(77)', 2]]);
+  });
+
+  it('shows top users by name(uid) from the names it was given, the number for an unknown uid', () => {
+    setHostNames([{ kind: 'user', num: 1000, name: 'cloudsdk' }, { kind: 'user', num: 0, name: 'root' }]);
+    try {
+      const m = new DashboardModel();
+      m.add([ev('opensnoop', S), ev('opensnoop', S), ev('opensnoop', S, { uid: 0 }), ev('opensnoop', S, { uid: 4321 })]);
+      expect(m.snapshot().topUsers).toEqual([['cloudsdk(1000)', 2], ['root(0)', 1], ['4321', 1]]);
+    } finally {
+      setHostNames([]);
+    }
   });
 
   it('keeps recent connections and top destinations, files with failures, escaped', () => {

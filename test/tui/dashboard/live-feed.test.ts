@@ -33,11 +33,11 @@ describe('live dashboard feed', () => {
     engine.counts.get('execsnoop')!.losses.ringbuf_full = 7;
     feed.tick();
     const s = feed.model.snapshot();
-    expect(s.topProcesses).toEqual([['curl(7)', 2], ['early(9)', 1]]);
+    expect(s.topProcesses).toEqual([['curl(7) ← ppid 1', 2], ['early(9) ← ppid 1', 1]]);
     expect(s.totals).toEqual({ execsnoop: { events: 3, lost: 7 } });
     feed.hide();
     engine.emit([{ ...execEvent({ pid: 7, comm: 'curl' }), ts: now }]);
-    expect(feed.model.snapshot().topProcesses[0]).toEqual(['curl(7)', 2]); // hidden: rates only
+    expect(feed.model.snapshot().topProcesses[0]).toEqual(['curl(7) ← ppid 1', 2]); // hidden: rates only
     expect(feed.model.snapshot().totals.execsnoop!.events).toBe(4);
     expect(Object.keys(s.coverage)).toEqual(['execsnoop']);
     expect(s.coverage.execsnoop!.at(-1)).toBe(true);
@@ -65,6 +65,7 @@ describe('live dashboard feed', () => {
     model.flush();
     engine.emit(Array.from({ length: 4 }, () => ({ ...openEvent({ pid: 6, comm: 'waiting' }), ts: now }))); // not flushed yet
     feed.show(model.heldEvents());
+    feed.model.toggleGrouping(); // per pid
     expect(feed.model.snapshot().topProcesses).toEqual([['waiting(6)', 4], ['drawn(5)', 3]]);
     feed.dispose();
     model.dispose();

@@ -22,6 +22,8 @@ describe('the replay dashboard feed', () => {
     let s = feed.model().snapshot();
     expect(s.totals).toEqual({ execsnoop: { events: 3, lost: 0 }, opensnoop: { events: 27, lost: 0 } });
     expect(s.nowNs).toBe(source.now());
+    feed.model().toggleGrouping(); // per pid
+    s = feed.model().snapshot();
     expect(s.topProcesses).toHaveLength(10);
     expect(s.topProcesses).toContainEqual(['worker(5001)', 1]);
     expect(Object.keys(s.coverage).sort()).toEqual(['execsnoop', 'opensnoop']);
@@ -33,6 +35,7 @@ describe('the replay dashboard feed', () => {
     expect((s.totals.execsnoop?.events ?? 0) + (s.totals.opensnoop?.events ?? 0)).toBe(source.shown);
     expect(source.shown).toBeGreaterThan(0);
     expect(s.nowNs).toBe(source.now());
+    expect(s.grouping).toBe('pid'); // the responder's choice survives the seek
     feed.dispose();
     source.close();
   });
