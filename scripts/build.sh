@@ -9,3 +9,5 @@ gyp_args=()
 [ -f native/build/Makefile ] || (cd native && ../node_modules/.bin/node-gyp configure "${gyp_args[@]}" --loglevel=error)
 (cd native && ../node_modules/.bin/node-gyp build "${gyp_args[@]}" --loglevel=error >/dev/null)
 node_modules/.bin/tsc -p tsconfig.json
+# The man page, from the built CLI's own --help.
+node scripts/gen-man.mjs
