@@ -11,8 +11,7 @@ export const COMPLETION_SHELLS = ['bash', 'zsh'] as const;
 
 /** The completion script for `shell`, from `program` (with its full help) and the probe registry. */
 export function completionScript(shell: string, program: Command): string {
-  const m = completionModel(program);
-  if (shell === 'bash') return bashScript(m);
-  if (shell === 'zsh') return zshScript(m);
+  if (shell === 'bash') return bashScript(completionModel(program));
+  if (shell === 'zsh') return zshScript(completionModel(program));
   throw new UsageError(`no completion for '${shell}': ebpfsh completion bash, or ebpfsh completion zsh`);
 }

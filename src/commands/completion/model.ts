@@ -46,6 +46,7 @@ export interface CompletionModel {
 // the help text is the one place these names are written.
 const BY_NAME: Record<string, WordKind['kind']> = {
   probes: 'probes',
+  names: 'probes',
   filters: 'filters',
   capture: 'capture',
   'captures-and-sql': 'capture',

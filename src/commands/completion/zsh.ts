@@ -3,15 +3,17 @@ import type { CommandModel, CompletionModel, OptionModel, WordKind } from './mod
 /** Single-quoted for zsh. */
 const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** Text safe inside an _arguments spec's [description] and :message: (brackets and colons are its syntax). */
-const plain = (s: string) => s.replace(/\s+/g, ' ').replace(/\[/g, '(').replace(/\]/g, ')').replace(/:/g, '\\:');
+/** Text safe inside an _arguments spec's [description] (brackets are its syntax). */
+const plain = (s: string) => s.replace(/\s+/g, ' ').replace(/\[/g, '(').replace(/\]/g, ')');
+/** Text safe as an _arguments :message: (colons are its syntax). */
+const message = (s: string) => plain(s).replace(/:/g, '\\:');
 
 /** The action of an _arguments spec for a word of this kind. */
 function action(k: WordKind): string {
   switch (k.kind) {
     case 'probes': return '_ebpfsh_probes';
     case 'filters': return '_ebpfsh_filters';
-    case 'capture': return "_files -g '*.db(-.)'";
+    case 'capture': return '_files -g "*.db(-.)"';
     case 'file': return '_files';
     case 'dir': return '_files -/';
     case 'choices': return `(${k.choices.join(' ')})`;
@@ -20,14 +22,14 @@ function action(k: WordKind): string {
 }
 
 function optionSpec(o: OptionModel): string {
-  const value = o.value ? `:${plain(o.flags.at(-1)!.replace(/^-+/, ''))}:${action(o.value)}` : '';
+  const value = o.value ? `:${message(o.flags.at(-1)!.replace(/^-+/, ''))}:${action(o.value)}` : '';
   const desc = `[${plain(o.description)}]${value}`;
   if (o.flags.length === 1) return sq(`${o.flags[0]}${desc}`);
   return `${sq(`(${o.flags.join(' ')})`)}{${o.flags.join(',')}}${sq(desc)}`;
 }
 
 function commandSpecs(c: CommandModel): string[] {
-  const args = c.args.map((a, i) => sq(`${a.variadic ? '*' : i + 1}:${plain(a.name)}:${action(a.value)}`));
+  const args = c.args.map((a, i) => sq(`${a.variadic ? '*' : i + 1}:${message(a.name)}:${action(a.value)}`));
   return [...c.options.map(optionSpec), ...args];
 }
 
