@@ -133,6 +133,8 @@ if (release && existsSync(release)) ours.push(['release', release]);
 for (const [what, bin] of ours) {
   plan.push([`${what} ebpfsh --version`, 90, 'exit', bin, ['--version']]);
   plan.push([`${what} ebpfsh query x.db "select 1"`, 150, 'exit', bin, ['query', capture, 'select 1']]);
+  // The trace path's own start-up without the kernel: the same imports, no BPF load or attach.
+  plan.push([`${what} ebpfsh trace --explain execsnoop (no kernel)`, null, 'exit', bin, ['trace', '--explain', 'execsnoop']]);
   plan.push([`${what} ebpfsh trace execsnoop: launch -> first event`, 110, 'event', bin, ['trace', 'execsnoop', '--no-header']]);
 }
 if (has('bpftrace')) plan.push(['bpftrace one-liner: launch -> first event', null, 'event', 'bpftrace', ['-B', 'line', '-e', BT]]);
