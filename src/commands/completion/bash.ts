@@ -19,11 +19,18 @@ function optionValueCase(cmds: { key: string; c: CommandModel }[]): string {
   return lines.join('\n');
 }
 
+function probeKeysCase(m: CompletionModel): string {
+  const byKeys = new Map<string, string[]>();
+  for (const [name, keys] of Object.entries(m.probeKeys)) byKeys.set(keys.join(' '), [...(byKeys.get(keys.join(' ')) ?? []), name]);
+  return [...byKeys].map(([keys, names]) => `\t${names.map(sq).join('|')}) echo ${sq(keys)} ;;`).join('\n');
+}
+
 function argumentCase(cmds: CommandModel[]): string {
   return cmds
     .filter((c) => c.args.length)
     .map((c) => {
-      const arms = c.args.map((a, i) => `${a.variadic ? '*' : i}) echo ${sq(kindWords(a.value))} ;;`);
+      // An optional probe list (record's) may be left out, filters coming first.
+      const arms = c.args.map((a, i) => `${a.variadic ? '*' : i}) echo ${sq(a.value.kind === 'probes' && !a.required ? 'optprobes' : kindWords(a.value))} ;;`);
       return `\t${sq(c.name)}) case $2 in ${arms.join(' ')} esac ;;`;
     })
     .join('\n');
@@ -39,7 +46,30 @@ export function bashScript(m: CompletionModel): string {
 
 _ebpfsh_commands=${sq(m.commands.map((c) => c.name).join('\n'))}
 _ebpfsh_probes=${sq(m.probes.join('\n'))}
-_ebpfsh_filter_words=${sq([...m.filterKeys.map((k) => `${k}=`), ...m.filterFlags].join('\n'))}
+_ebpfsh_common_keys=${sq(m.commonKeys.join(' '))}
+_ebpfsh_all_keys=${sq(m.filterKeys.join(' '))}
+_ebpfsh_flags=${sq(m.filterFlags.join(' '))}
+_ebpfsh_default_probes=${sq(m.defaultProfile)}
+
+# The filter keys a probe, alias or profile adds to the common ones.
+_ebpfsh_probe_keys() {
+	case $1 in
+${probeKeysCase(m)}
+	esac
+}
+
+# Filter words (key= and flags) for the probes named in $1 (comma-separated; every probe's when none is known).
+_ebpfsh_filter_words() {
+	local p keys='' IFS=$' \t\n'
+	if [[ -z $1 ]]; then
+		keys=$_ebpfsh_all_keys
+	else
+		keys=$_ebpfsh_common_keys
+		for p in \${1//,/ }; do keys+=" $(_ebpfsh_probe_keys "$p")"; done
+	fi
+	for p in $keys; do printf '%s=\n' "$p"; done | sort -u
+	printf '%s\n' $_ebpfsh_flags
+}
 
 # The options of command $1 ('' for ebpfsh itself).
 _ebpfsh_options() {
@@ -76,7 +106,7 @@ _ebpfsh_reply() {
 		COMPREPLY=($(compgen -P "$head" -W "$_ebpfsh_probes" -- "\${cur##*,}")) ;;
 	filters)
 		[[ $cur == *=* ]] && return 0 # a value: nothing is known about it
-		COMPREPLY=($(compgen -W "$_ebpfsh_filter_words" -- "$cur"))
+		COMPREPLY=($(compgen -W "$(_ebpfsh_filter_words "$1")" -- "$cur"))
 		[[ \${#COMPREPLY[@]} -eq 1 && \${COMPREPLY[0]} == *= ]] && compopt -o nospace 2>/dev/null ;;
 	capture)
 		COMPREPLY=($(compgen -d -- "$cur") $(compgen -f -X '!*.db' -- "$cur"))
@@ -93,7 +123,7 @@ _ebpfsh_reply() {
 
 _ebpfsh() {
 	# Words from the line itself: bash splits COMP_WORDS at = and :, which filters (uid=0) and paths hold.
-	local line=\${COMP_LINE:0:COMP_POINT} cur='' sub='' w skip='' ended='' n=0
+	local line=\${COMP_LINE:0:COMP_POINT} cur='' sub='' w skip='' ended='' n=0 probes='' kind
 	local -a words
 	read -ra words <<<"$line"
 	if [[ $line != *[[:space:]] && \${#words[@]} -gt 1 ]]; then
@@ -101,13 +131,27 @@ _ebpfsh() {
 		unset 'words[\${#words[@]}-1]'
 	fi
 	for w in "\${words[@]:1}"; do
-		if [[ -n $skip ]]; then skip=''; continue; fi
+		if [[ -n $skip ]]; then
+			[[ $(_ebpfsh_option_value "$sub" "$skip") == probes ]] && probes=$w
+			skip=''
+			continue
+		fi
 		if [[ -z $ended && $w == -- ]]; then ended=1; continue; fi
 		if [[ -z $ended && $w == -* ]]; then
 			[[ $w != *=* && -n $(_ebpfsh_option_value "$sub" "$w") ]] && skip=$w
 			continue
 		fi
-		if [[ -z $sub ]]; then sub=$w; else n=$((n + 1)); fi
+		if [[ -z $sub ]]; then
+			sub=$w
+			continue
+		fi
+		# A probes argument may be left out (record's default profile): a filter word is not one.
+		if [[ $(_ebpfsh_argument "$sub" "$n") == optprobes && ( $w == *=* || $w == failed || $w == '!failed' ) ]]; then
+			probes=$_ebpfsh_default_probes
+			n=$((n + 1))
+		fi
+		[[ $(_ebpfsh_argument "$sub" "$n") == *probes ]] && probes=$w
+		n=$((n + 1))
 	done
 	COMPREPLY=()
 	if [[ -n $skip ]]; then
@@ -117,9 +161,18 @@ _ebpfsh() {
 	elif [[ -z $sub ]]; then
 		_ebpfsh_reply "$cur" commands
 	else
-		local kind
 		kind=$(_ebpfsh_argument "$sub" "$n")
-		[[ -n $kind ]] && eval "_ebpfsh_reply \\"\\$cur\\" $kind"
+		# a probe list that may be left out: offer the default profile's filters beside the probes
+		if [[ $kind == optprobes ]]; then
+			_ebpfsh_reply "$cur" probes
+			local -a more=("\${COMPREPLY[@]}")
+			_ebpfsh_reply "$cur" filters "$_ebpfsh_default_probes"
+			COMPREPLY+=("\${more[@]}")
+		elif [[ $kind == filters ]]; then
+			_ebpfsh_reply "$cur" filters "$probes"
+		elif [[ -n $kind ]]; then
+			eval "_ebpfsh_reply \\"\\$cur\\" $kind"
+		fi
 	fi
 	# bash replaces only the part of the word after its last break character (= or :).
 	local part=\${COMP_WORDS[COMP_CWORD]}

@@ -1,6 +1,7 @@
 import type { Argument, Command, Option } from 'commander';
 import { commonKeyDocs } from '../../event/index.js';
-import { PROBES, PROFILES } from '../../probes/index.js';
+import { PROBES, PROFILES, profileProbes, type ProbeSpec } from '../../probes/index.js';
+import { DEFAULT_PROFILE } from '../probe-list.js';
 
 /** What a word completes to: nothing known, probe lists, filter clauses, captures (*.db), any file, directories, or fixed choices. */
 export type WordKind = { kind: 'none' | 'probes' | 'filters' | 'capture' | 'file' | 'dir' } | { kind: 'choices'; choices: string[] };
@@ -19,6 +20,7 @@ export interface ArgumentModel {
   name: string;
   description: string;
   variadic: boolean;
+  required: boolean;
   value: WordKind;
 }
 
@@ -36,8 +38,14 @@ export interface CompletionModel {
   commands: CommandModel[];
   /** Probe names and profiles. */
   probes: string[];
-  /** Filter keys (`uid`, `path`, ...), without the `=`. */
+  /** Filter keys (`uid`, `path`, ...), without the `=`: every probe's. */
   filterKeys: string[];
+  /** The keys every probe has. */
+  commonKeys: string[];
+  /** For each probe name, alias and profile: the keys its probes add to the common ones. */
+  probeKeys: Record<string, string[]>;
+  /** What `record` attaches when no probe is named. */
+  defaultProfile: string;
   /** Filter words that take no value. */
   filterFlags: string[];
 }
@@ -69,7 +77,7 @@ function optionModel(o: Option): OptionModel {
 }
 
 function argumentModel(a: Argument): ArgumentModel {
-  return { name: a.name(), description: a.description, variadic: a.variadic, value: kindOf(a.name(), a.argChoices) };
+  return { name: a.name(), description: a.description, variadic: a.variadic, required: a.required, value: kindOf(a.name(), a.argChoices) };
 }
 
 function commandModel(c: Command): CommandModel {
@@ -84,9 +92,17 @@ function commandModel(c: Command): CommandModel {
 
 /** Reads the commands from the commander program and the probe words from the registry. */
 export function completionModel(program: Command): CompletionModel {
-  const keys = new Set<string>(Object.keys(commonKeyDocs()).filter((k) => k !== 'failed'));
+  const common = Object.keys(commonKeyDocs()).filter((k) => k !== 'failed');
+  const keys = new Set<string>(common);
   for (const p of PROBES) for (const k of Object.keys(p.filterKeys)) keys.add(k);
+  const keysOf = (probes: readonly ProbeSpec[]) => [...new Set(probes.flatMap((p) => Object.keys(p.filterKeys)))];
+  const probeKeys: Record<string, string[]> = {};
+  for (const p of PROBES) for (const name of [p.name, ...p.aliases]) probeKeys[name] = keysOf([p]);
+  for (const name of Object.keys(PROFILES)) probeKeys[name] = keysOf(profileProbes(name) ?? []);
   return {
+    commonKeys: common,
+    probeKeys,
+    defaultProfile: DEFAULT_PROFILE,
     top: commandModel(program),
     commands: program.commands.map(commandModel),
     probes: [...PROBES.map((p) => p.name), ...Object.keys(PROFILES)],

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDocumentedProgram, type CliDeps } from '../../../src/commands/cli/index.js';
 import { completionScript } from '../../../src/commands/completion/index.js';
 import { commonKeyDocs } from '../../../src/event/index.js';
-import { PROBES, PROFILES } from '../../../src/probes/index.js';
+import { PROBES, PROFILES, profileProbes } from '../../../src/probes/index.js';
+import { DEFAULT_PROFILE } from '../../../src/commands/probe-list.js';
 
 const unused = () => {
   throw new Error('not run');
@@ -73,14 +74,30 @@ describe('ebpfsh completion bash, in a real bash', () => {
     expect(complete(`ebpfsh record -w out.db ${Object.keys(PROFILES)[0]!.slice(0, 3)}`)).toContain(Object.keys(PROFILES)[0]);
   });
 
-  it('completes filter keys (as key=) after the probes, from the registry', () => {
-    const keys = new Set([...Object.keys(commonKeyDocs()).filter((k) => k !== 'failed'), ...PROBES.flatMap((p) => Object.keys(p.filterKeys))]);
-    const got = complete(`ebpfsh trace ${PROBES[0]!.name} `);
-    expect(got).toEqual(sorted([...[...keys].map((k) => `${k}=`), 'failed', '!failed']));
-    expect(complete(`ebpfsh trace ${PROBES[0]!.name} ui`)).toEqual(['uid=']);
+  it("completes filter keys (as key=) after the probes: the common ones and those of the probes named, from the registry", () => {
+    const common = Object.keys(commonKeyDocs()).filter((k) => k !== 'failed');
+    const words = (probes: readonly (typeof PROBES)[number][]) =>
+      sorted([...new Set([...common, ...probes.flatMap((p) => Object.keys(p.filterKeys))])].map((k) => `${k}=`).concat(['failed', '!failed']));
+    const [a, b] = [PROBES[0]!, PROBES.find((p) => Object.keys(p.filterKeys).some((k) => !(k in PROBES[0]!.filterKeys)))!];
+    expect(complete(`ebpfsh trace ${a.name} `)).toEqual(words([a]));
+    expect(complete(`ebpfsh trace ${a.aliases[0]},${b.name} `)).toEqual(words([a, b]));
+    expect(complete(`ebpfsh trace ${a.name} ui`)).toEqual(['uid=']);
     // a value after the = : nothing is offered (bash would otherwise insert a key there)
-    expect(complete(`ebpfsh trace ${PROBES[0]!.name} uid=`)).toEqual([]);
-    expect(complete(`ebpfsh export caps/incident.db co`)).toContain('comm=');
+    expect(complete(`ebpfsh trace ${a.name} uid=`)).toEqual([]);
+    // export --probe names the probes; without it, every probe's keys
+    expect(complete(`ebpfsh export caps/incident.db --probe ${b.name} `)).toEqual(words([b]));
+    expect(complete('ebpfsh export caps/incident.db ')).toEqual(words(PROBES));
+  });
+
+  it("record's probes may be left out: filters of the default profile are offered beside the probe names, and after a filter", () => {
+    const profile = profileProbes(DEFAULT_PROFILE)!;
+    const keys = new Set([...Object.keys(commonKeyDocs()), ...profile.flatMap((p) => Object.keys(p.filterKeys))]);
+    const got = complete('ebpfsh record -w out.db ');
+    expect(got).toEqual(expect.arrayContaining([...PROBES.map((p) => p.name), DEFAULT_PROFILE, 'uid=', 'failed']));
+    expect(got.filter((w) => w.endsWith('=')).map((w) => w.slice(0, -1)).every((k) => keys.has(k))).toBe(true);
+    const after = complete('ebpfsh record -w out.db uid=0 ');
+    expect(after).toContain('comm=');
+    expect(after.filter((w) => !w.endsWith('=') && !w.endsWith('failed'))).toEqual([]);
   });
 
   it('completes capture files (*.db and directories) for the commands that read one', () => {
