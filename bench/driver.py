@@ -24,6 +24,7 @@ from suite.processes import kill_all, on_signal
 from suite.replay import measure_replay
 from suite.report import environment, report
 from suite.slowdown import measure_slowdown
+from suite.startup import measure_startup
 from suite.tracers import workloads
 from suite.tracer_cpu import measure_tracer_cpu
 
@@ -31,12 +32,12 @@ from suite.tracer_cpu import measure_tracer_cpu
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument('--quick', action='store_true', help='~2-3 minutes, for development')
-    ap.add_argument('--only', default='', help='comma list of figures to run (1,3,5,7,8), for development')
+    ap.add_argument('--only', default='', help='comma list of figures to run (1,3,5,7,8,9), for development')
     ap.add_argument('--workloads', default='open,exec,connect', help='workloads of figure 1, for development')
     ap.add_argument('--out', default=str(ROOT / 'docs' / 'benchmarks.md'))
     a = ap.parse_args()
     s = Settings.make(a.quick)
-    only = set(a.only.split(',')) if a.only else {'1', '3', '5', '7', '8'}
+    only = set(a.only.split(',')) if a.only else {'1', '3', '5', '7', '8', '9'}
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
     help_out = subprocess.run([EBPFSH, 'record', '--help'], capture_output=True, text=True, timeout=30)
@@ -55,7 +56,8 @@ def main() -> int:
                     ('3', 'figure 3', 'filter_cost', lambda: measure_filter_cost(s, ws, tmp)),
                     ('5', 'figure 5', 'attach_latency', lambda: measure_attach_latency(s, ws, tmp)),
                     ('7', 'figure 7', 'replay', lambda: measure_replay(s)),
-                    ('8', 'figure 8', 'tracer_cpu', lambda: measure_tracer_cpu(s.reps, s.secs, tmp))]
+                    ('8', 'figure 8', 'tracer_cpu', lambda: measure_tracer_cpu(s.reps, s.secs, tmp)),
+                    ('9', 'figure 9', 'startup', lambda: measure_startup(s))]
             for key, label, name, measure in plan:
                 if key not in only:
                     continue

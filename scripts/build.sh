@@ -13,3 +13,5 @@ node_modules/.bin/tsc -p tsconfig.json
 commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 [ "$commit" != unknown ] && ! git diff --quiet HEAD -- 2>/dev/null && commit="$commit-dirty"
 printf '{"commit":"%s","date":"%s"}\n' "$commit" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > dist/build-info.json
+# The man page, from the built CLI's own --help.
+node scripts/gen-man.mjs

@@ -13,7 +13,7 @@ root=$(pwd)
 dest=${1:?usage: install-tree.sh DEST}
 node_bin=$(readlink -f "$(command -v node)")
 
-for need in dist/main.js build/bpf/layouts.json native/build/Release/ebpfsh_native.node; do
+for need in dist/main.js build/man/ebpfsh.1 build/bpf/layouts.json native/build/Release/ebpfsh_native.node; do
 	[ -e "$need" ] || { echo "install-tree: $need is missing: build first (npm run build)" >&2; exit 1; }
 done
 
@@ -27,18 +27,29 @@ cp -a build/bpf/*.bpf.o build/bpf/layouts.json "$new/build/bpf/"
 [ -f build/bpf/min_core.btf ] && cp -a build/bpf/min_core.btf "$new/build/bpf/"
 cp -a native/build/Release/ebpfsh_native.node "$new/native/build/Release/"
 # Only the packages ebpfsh runs with (no compilers, test tools or type definitions).
+# node_modules may be a link (a git worktree's): npm names packages through it or by their real path.
+modules=$(readlink -f node_modules)
 npm ls --omit=dev --all --parseable 2>/dev/null | while IFS= read -r dir; do
-	rel=${dir#"$root"/}
-	case "$rel" in node_modules/*) ;; *) continue ;; esac
+	case "$dir" in
+	"$root"/node_modules/*) rel=${dir#"$root"/} ;;
+	"$modules"/*) rel=node_modules/${dir#"$modules"/} ;;
+	*) continue ;;
+	esac
 	[ -e "$new/$rel" ] || { mkdir -p "$new/$(dirname "$rel")" && cp -a "$dir" "$new/$rel"; }
 done
 cat > "$new/bin/ebpfsh" <<EOF
 #!/bin/sh
 # ebpfsh, installed by scripts/install-tree.sh: the Node it was built with.
 # A larger young generation: every event is a short-lived object (see the checkout's bin/ebpfsh).
-exec $node_bin --enable-source-maps --max-semi-space-size=32 "$dest/dist/main.js" "\$@"
+# No --enable-source-maps: it costs start-up on every module; EBPFSH_DEBUG=1 turns them on (src/main.ts).
+exec $node_bin --max-semi-space-size=32 "$dest/dist/main.js" "\$@"
 EOF
 chmod 0755 "$new/bin/ebpfsh"
+# The man page (made by the build from --help) and the completion scripts (from the installed CLI itself).
+mkdir -p "$new/share/man/man1" "$new/share/bash-completion/completions" "$new/share/zsh/site-functions"
+cp build/man/ebpfsh.1 "$new/share/man/man1/"
+"$node_bin" "$new/dist/main.js" completion bash > "$new/share/bash-completion/completions/ebpfsh"
+"$node_bin" "$new/dist/main.js" completion zsh > "$new/share/zsh/site-functions/_ebpfsh"
 chmod -R go-w "$new"
 chmod 0755 "$new"
 

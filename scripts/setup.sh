@@ -65,6 +65,7 @@ fi
 
 # 5. TypeScript (incremental).
 node_modules/.bin/tsc -p tsconfig.json
+node scripts/gen-man.mjs
 
 # 6. ebpfsh installed apart from the checkout: root-owned, with the Node it
 # was built with, so root never runs a file another user can write, and an
@@ -73,7 +74,7 @@ prefix=/usr/local/lib/ebpfsh
 stamp="$prefix/.installed-from"
 installed_fresh() {
 	[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$root" ] &&
-		[ -z "$(find dist build/bpf native/build/Release/ebpfsh_native.node package-lock.json scripts/install-tree.sh -newer "$stamp" 2>/dev/null | head -1)" ]
+		[ -z "$(find dist build/bpf build/man native/build/Release/ebpfsh_native.node package-lock.json scripts/install-tree.sh -newer "$stamp" 2>/dev/null | head -1)" ]
 }
 if ! installed_fresh; then
 	bash scripts/install-tree.sh "$prefix"
@@ -84,3 +85,10 @@ if [ "$(readlink /usr/local/bin/ebpfsh 2>/dev/null)" != "$prefix/bin/ebpfsh" ]; 
 	ln -sfn "$prefix/bin/ebpfsh" /usr/local/bin/ebpfsh
 	say "linked /usr/local/bin/ebpfsh -> $prefix/bin/ebpfsh (uninstall: npm run uninstall)"
 fi
+# The man page and completion scripts, where man, bash-completion and zsh look.
+for f in share/man/man1/ebpfsh.1 share/bash-completion/completions/ebpfsh share/zsh/site-functions/_ebpfsh; do
+	# never over a file of someone else's
+	if [ ! -e "/usr/local/$f" ] || [ -L "/usr/local/$f" ]; then
+		mkdir -p "$(dirname "/usr/local/$f")" && ln -sfn "$prefix/$f" "/usr/local/$f"
+	fi
+done

@@ -7,5 +7,8 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 if [ -L /usr/local/bin/ebpfsh ]; then rm -f /usr/local/bin/ebpfsh; fi
+for f in share/man/man1/ebpfsh.1 share/bash-completion/completions/ebpfsh share/zsh/site-functions/_ebpfsh; do
+	case "$(readlink "/usr/local/$f" 2>/dev/null)" in /usr/local/lib/ebpfsh/*) rm -f "/usr/local/$f" ;; esac
+done
 rm -rf /usr/local/lib/ebpfsh
-echo "uninstall: removed /usr/local/lib/ebpfsh and /usr/local/bin/ebpfsh" >&2
+echo "uninstall: removed /usr/local/lib/ebpfsh, /usr/local/bin/ebpfsh, its man page and completions" >&2

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 from .common import ROOT, Settings, median
+from .startup import section_startup
 from .tracers import Run
 from .tracer_cpu import report_tracer_cpu
 
@@ -415,5 +416,6 @@ def report(s: Settings, env: dict[str, str], results: dict, have_record: bool, e
     L += section_attach_latency(results.get('attach_latency'), targets)
     L += section_capture(capture)
     L += section_replay(results.get('replay', ''))
+    L += section_startup(results.get('startup', ''))
     L += section_targets(targets)
     return '\n'.join(L) + '\n'

@@ -1,4 +1,5 @@
-import { wallTime } from '../engine/index.js';
+// The clock alone, not the engine's index: readers of a capture never load the live engine.
+import { wallTime } from '../engine/clock.js';
 import { dateTimeIn, displayZone, displayZoneChoice, setDisplayZone, zoneLabel, type ZoneChoice } from '../text/index.js';
 
 /** `2026-11-21 07:40:01.123` in the display zone for a kernel timestamp of a capture with this clock offset (the header names the zone: zoneLine); `(invalid time)` for a value no date has (a damaged capture). */

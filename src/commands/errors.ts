@@ -1,4 +1,4 @@
-import { ProbeError } from '../engine/index.js';
+import { ProbeError } from '../engine/errors.js';
 import { FilterError, LayoutError } from '../event/index.js';
 import { escapeTerminal } from '../text/index.js';
 import { CaptureError } from '../store/errors.js';

@@ -1,4 +1,5 @@
-import { exitWithoutTerminal } from '../engine/index.js';
+// The addon's exit, not the engine's index: installing the handlers must not load the whole engine.
+import { exitWithoutTerminal } from '../engine/native.js';
 
 /** Why a run is asked to stop from outside its own input: a signal, or an error nothing caught. */
 export interface StopRequest {

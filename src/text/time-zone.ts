@@ -38,8 +38,24 @@ export function isZoneName(name: unknown): name is string {
 export function resolveZone(choice: ZoneChoice, hostZone: string | null): DisplayZone {
   if (choice === 'utc') return { tz: 'UTC', name: 'UTC' };
   if (choice === 'host' && hostZone !== null && isZoneName(hostZone)) return { tz: hostZone, name: hostZone };
-  const local: DisplayZone = { tz: undefined, name: localZoneName() };
-  return choice === 'host' && hostZone === null ? { ...local, note: 'zone unknown: shown as local' } : local;
+  return localZone(choice === 'host' && hostZone === null ? 'zone unknown: shown as local' : undefined);
+}
+
+/**
+ * This machine's zone. Its name is asked of Intl only when a label shows it:
+ * the first Intl.DateTimeFormat() starts ICU (~50-90 ms here), which every
+ * command would otherwise pay at start-up, this module's default being local.
+ */
+function localZone(note?: string): DisplayZone {
+  let name: string | undefined;
+  const zone: DisplayZone = {
+    tz: undefined,
+    get name() {
+      return (name ??= localZoneName());
+    },
+  };
+  if (note !== undefined) zone.note = note;
+  return zone;
 }
 
 /** Parses a `:set tz` / flag value; null when it is not one. */

@@ -1,15 +1,10 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { CliDeps } from './cli.js';
-import { runExport, runExportBinary } from '../export-command.js';
+import type { HelpDetails } from './help-details.js';
 import { UsageError } from '../errors.js';
-import { escapeTerminal } from '../../text/index.js';
-import { runInfo } from '../info-command.js';
-import { runQuery } from '../query-command.js';
-import { runTree } from '../tree-command.js';
-import { runPs } from '../ps-command.js';
-import { exampleTable } from '../probe-list.js';
-import { setDisplayZone, type ZoneChoice } from '../../text/index.js';
-import { zoneChoiceOf } from '../capture-time.js';
+import type { ZoneChoice } from '../../text/index.js';
+
+// Each command's modules load in its action (see cli.ts): `query` must not pay for `tree` or `export`.
 
 /** --utc / --local as commander gives them. */
 interface ZoneFlags {
@@ -31,18 +26,20 @@ function withZoneFlags(cmd: Command, host = "the capture host's zone"): Command 
 }
 
 /** Sets the zone this run shows times in from the flags (the capture's host zone is resolved once it is open). */
-function chooseZone(o: ZoneFlags, byDefault: ZoneChoice = 'host'): void {
+async function chooseZone(o: ZoneFlags, byDefault: ZoneChoice = 'host'): Promise<void> {
+  const [{ setDisplayZone }, { zoneChoiceOf }] = await Promise.all([import('../../text/index.js'), import('../capture-time.js')]);
   setDisplayZone(o.utc || o.local ? zoneChoiceOf(o) : byDefault, null);
 }
 
 /** Adds the commands that read captures (no root needed): info, verify, keygen, query, tree, ps, dash, replay, export. */
-export function registerCaptureCommands(program: Command, deps: CliDeps): void {
+export function registerCaptureCommands(program: Command, deps: CliDeps, details?: HelpDetails): void {
   withZoneFlags(program
     .command('info')
     .description('what a capture holds: host, kernel, span, what was attached when, users (name(uid) and their events), losses, notes, unclean stop')
     .argument('<capture>', 'capture file'))
-    .action((path: string, o: ZoneFlags) => {
-      chooseZone(o);
+    .action(async (path: string, o: ZoneFlags) => {
+      await chooseZone(o);
+      const { runInfo } = await import('../info-command.js');
       runInfo(path);
     });
 
@@ -68,11 +65,12 @@ export function registerCaptureCommands(program: Command, deps: CliDeps): void {
   program
     .command('query')
     .description('run one read-only SQL statement against one or more captures')
-    .argument('<captures-and-sql...>', `capture file(s), then the SQL, e.g. incident.db "SELECT comm, count(*) FROM ${exampleTable()} GROUP BY 1"`)
+    .argument('<captures-and-sql...>', `capture file(s), then the SQL, e.g. incident.db "SELECT comm, count(*) FROM ${details?.exampleTable ?? 'events'} GROUP BY 1"`)
     .addOption(new Option('-f, --format <format>', 'table, csv, json or ndjson').default('table'))
     .addOption(new Option('--timeout <seconds>', 'stop the query after this long').default(30).argParser(positiveInt))
     .addOption(new Option('--max-rows <n>', 'rows to print at most').default(100_000).argParser(positiveInt))
     .action(async (args: string[], o: { format: string; timeout: number; maxRows: number }) => {
+      const { runQuery } = await import('../query-command.js');
       process.exitCode = await runQuery(args, o);
     });
 
@@ -82,7 +80,8 @@ export function registerCaptureCommands(program: Command, deps: CliDeps): void {
     .argument('<capture>', 'capture file')
     .requiredOption('-p, --pid <pid>', 'process id', positiveInt))
     .action(async (path: string, o: { pid: number } & ZoneFlags) => {
-      chooseZone(o);
+      await chooseZone(o);
+      const { runTree } = await import('../tree-command.js');
       await runTree(path, o.pid);
     });
 
@@ -93,8 +92,9 @@ export function registerCaptureCommands(program: Command, deps: CliDeps): void {
     .requiredOption('--at <time>', 'the instant: 14:03:15[.250] (in the zone shown, as replay shows it), an ISO date-time, +30s from the start, 50%, note N, start or end')
     .option('--tree', 'as a tree of parents and children')
     .option('--json', 'as JSON'))
-    .action((path: string, o: { at: string; tree?: boolean; json?: boolean } & ZoneFlags) => {
-      chooseZone(o);
+    .action(async (path: string, o: { at: string; tree?: boolean; json?: boolean } & ZoneFlags) => {
+      await chooseZone(o);
+      const { runPs } = await import('../ps-command.js');
       runPs(path, o.at, o);
     });
 
@@ -111,7 +111,7 @@ export function registerCaptureCommands(program: Command, deps: CliDeps): void {
     .description("the shell's screen fed from a capture: play, pause, speed, step, goto a time or note, filter, query, tree, detail")
     .argument('<capture>', 'capture file'))
     .action(async (path: string, o: ZoneFlags) => {
-      chooseZone(o);
+      await chooseZone(o);
       deps.signals.exit(await deps.runReplay(path));
     });
 
@@ -125,8 +125,10 @@ export function registerCaptureCommands(program: Command, deps: CliDeps): void {
     .option('--binary <sha256>', 'instead of events: write the executed file with this hash (recorded with --collect-binaries) to -o FILE')
     .option('-o, --output <file>', 'with --binary: the file to create (never overwritten)'), 'UTC, as ISO 8601 with Z; --local gives ISO with the offset')
     .action(async (path: string, filters: string[], o: { format: 'ndjson' | 'csv'; probe?: string; binary?: string; output?: string } & ZoneFlags) => {
+      const { runExport, runExportBinary } = await import('../export-command.js');
       if (o.binary !== undefined || o.output !== undefined) {
         if (filters.length) throw new UsageError('--binary takes no filters: ebpfsh export FILE --binary HASH -o OUT');
+        const { escapeTerminal } = await import('../../text/index.js');
         const n = await runExportBinary(path, o.binary ?? '', o.output ?? '');
         process.stderr.write(`ebpfsh: wrote ${n} bytes to ${escapeTerminal(o.output!)} (sha256 verified)\n`);
         return;

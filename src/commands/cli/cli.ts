@@ -1,12 +1,15 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_PROFILE, exampleProbes, probesAndFilters, profileNames } from '../probe-list.js';
-import { checkProbes, describeProbes } from '../probes-command.js';
-import { runTrace } from '../trace-command.js';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { reportAndExit } from '../errors.js';
 import { registerCaptureCommands } from './capture-cli.js';
+import { loadHelpDetails, showsHelp, type HelpDetails } from './help-details.js';
 import type { Signals } from '../signals.js';
 import type { Engine } from '../../engine/index.js';
 import { VERSION, VERSION_LINE } from '../../text/version.js';
+
+// Start-up: this module and the ones it imports statically are what every
+// command pays for. Each command's own modules (the engine and its addon, the
+// probe registry, the store and SQLite, the TUI) load in its action, with a
+// literal import() path so a bundler can still follow it.
 
 /**
  * What the CLI runs but does not build: the full-screen UIs (src/tui) and the
@@ -14,8 +17,8 @@ import { VERSION, VERSION_LINE } from '../../text/version.js';
  */
 export interface CliDeps {
   signals: Signals;
-  /** Builds a live engine (trace, record, probes). */
-  newEngine(): Engine;
+  /** Loads the live engine (and its addon) and gives its factory: only trace, record, probes and doctor pay for it. */
+  engineFactory(): Promise<() => Engine>;
   /** The interactive shell; resolves to the exit code. */
   runShell(opts: { write?: string }): Promise<number>;
   /** `ebpfsh replay FILE`; resolves to the exit code. */
@@ -30,8 +33,19 @@ function positiveNumber(v: string): number {
   return n;
 }
 
-/** Builds the commander program. */
-export function buildProgram(deps: CliDeps): Command {
+/** `comma-separated probe names or profiles (PROFILES), e.g. A,B` for a probes argument. */
+function probesArgHelp(d: HelpDetails | undefined, examples: (probes: string[]) => string[]): string {
+  if (!d) return 'comma-separated probe names or profiles (ebpfsh probes lists them)';
+  return `comma-separated probe names or profiles (${d.profiles}), e.g. ${examples(d.exampleProbes).join(',')}`;
+}
+
+/**
+ * Builds the commander program. `details` is the registry-derived help text
+ * (loadHelpDetails); without it the help is worded without probe names, for
+ * runs that show no help.
+ */
+export function buildProgram(deps: CliDeps, details?: HelpDetails): Command {
+  const d = details;
   const program = new Command('ebpfsh')
     .description('interactive eBPF investigation shell for incident responders')
     .version(VERSION_LINE)
@@ -44,16 +58,17 @@ export function buildProgram(deps: CliDeps): Command {
     .command('probes')
     .description('list probes, aliases, filter keys and attach points')
     .option('-v, --verbose', 'also list fields and probe-specific keys')
-    .action((o: { verbose?: boolean }) => {
-      const checks = checkProbes(deps.newEngine);
+    .action(async (o: { verbose?: boolean }) => {
+      const { checkProbes, describeProbes } = await import('../probes-command.js');
+      const checks = checkProbes(await deps.engineFactory());
       if (typeof checks === 'string') process.stderr.write(`ebpfsh: not checking this kernel's attach points: ${checks}\n`);
       process.stdout.write(describeProbes(typeof checks === 'string' ? new Map() : checks, o.verbose) + '\n');
     });
 
   program
     .command('trace')
-    .description(`print events until Ctrl-C (like bcc ${exampleProbes().join('/')})`)
-    .argument('<probes>', `comma-separated probe names or profiles (${profileNames()}), e.g. ${[exampleProbes()[0], exampleProbes().at(-1)].join(',')}`)
+    .description(d ? `print events until Ctrl-C (like bcc ${d.exampleProbes.join('/')})` : 'print events until Ctrl-C (like bcc\'s tools)')
+    .argument('<probes>', probesArgHelp(d, (p) => [p[0]!, p.at(-1)!]))
     .argument('[filters...]', 'filters: uid=1000 comm=vi,vim path=/etc/ follow=4242 failed ...')
     .option('--json', 'NDJSON: one event per line')
     .option('--explain', 'show where each filter runs (kernel or userspace) and exit')
@@ -61,14 +76,15 @@ export function buildProgram(deps: CliDeps): Command {
     .addOption(new Option('-d, --duration <seconds>', 'stop after this many seconds').argParser(positiveNumber))
     .addOption(new Option('-n, --count <events>', 'stop after this many events').argParser(positiveNumber))
     .action(async (probes: string, filters: string[], o: { json?: boolean; explain?: boolean; header?: boolean; duration?: number; count?: number }) => {
-      process.exitCode = await runTrace(probes, filters, { ...o, signals: deps.signals, newEngine: deps.newEngine });
+      const [{ runTrace }, newEngine] = await Promise.all([import('../trace-command.js'), deps.engineFactory()]);
+      process.exitCode = await runTrace(probes, filters, { ...o, signals: deps.signals, newEngine });
     });
 
   program
     .command('record')
     .description('record events to a capture file until Ctrl-C (like tcpdump -w); rates and losses on stderr')
     .requiredOption('-w, --write <file>', 'capture file to create (SQLite; never overwritten)')
-    .argument('[probes]', `comma-separated probe names or profiles (${profileNames()}), e.g. ${exampleProbes().slice(0, 2).join(',')}; default: ${DEFAULT_PROFILE}`)
+    .argument('[probes]', `${probesArgHelp(d, (p) => p.slice(0, 2))}; default: ${d?.defaultProfile ?? 'the default profile'}`)
     .argument('[filters...]', 'filters: uid=1000 comm=vi,vim path=/etc/ follow=4242 failed ...')
     .addOption(new Option('-d, --duration <seconds>', 'stop after this many seconds').argParser(positiveNumber))
     .option('--collect-binaries', 'also store each executed file in the capture, once per sha256 (ebpfsh export FILE --binary HASH writes it out)')
@@ -76,10 +92,9 @@ export function buildProgram(deps: CliDeps): Command {
     .option('--no-binary-hashes', 'do not hash executed files')
     .option('--sign <keyfile>', 'sign the capture\'s manifest with this Ed25519 private key (ebpfsh keygen) when recording stops')
     .action(async (first: string | undefined, rest: string[], o: { write: string; duration?: number; collectBinaries?: boolean; binaryLimit?: number; binaryHashes?: boolean; sign?: string }) => {
+      const [{ probesAndFilters }, { runRecord }, newEngine] = await Promise.all([import('../probe-list.js'), import('../record-command.js'), deps.engineFactory()]);
       const { probes, filters } = probesAndFilters(first === undefined ? rest : [first, ...rest]);
-      // Loaded on use: the store (and SQLite) costs start-up time trace and probes do not need.
-      const { runRecord } = await import('../record-command.js');
-      process.exitCode = await runRecord(probes, filters, { ...o, binaryLimitMib: o.binaryLimit, version: VERSION, signals: deps.signals, newEngine: deps.newEngine });
+      process.exitCode = await runRecord(probes, filters, { ...o, binaryLimitMib: o.binaryLimit, version: VERSION, signals: deps.signals, newEngine });
     });
 
   program
@@ -88,8 +103,8 @@ export function buildProgram(deps: CliDeps): Command {
     .option('--json', 'the same report as data')
     .option('--dir <dir>', 'where captures would go (free space)', '.')
     .action(async (o: { json?: boolean; dir: string }) => {
-      const { runDoctor } = await import('../doctor-command.js');
-      process.exitCode = runDoctor(deps.newEngine, o);
+      const [{ runDoctor }, newEngine] = await Promise.all([import('../doctor-command.js'), deps.engineFactory()]);
+      process.exitCode = runDoctor(newEngine, o);
     });
 
   program
@@ -101,13 +116,22 @@ export function buildProgram(deps: CliDeps): Command {
       await runRecover(path);
     });
 
-  registerCaptureCommands(program, deps);
+  registerCaptureCommands(program, deps, d);
+
+  program
+    .command('completion')
+    .description('print a shell completion script: subcommands, options, probes, profiles, filter keys, capture files')
+    .addArgument(new Argument('<shell>', 'bash or zsh, e.g. ebpfsh completion bash > /usr/local/share/bash-completion/completions/ebpfsh').choices(['bash', 'zsh']))
+    .action(async (shell: string) => {
+      const { completionScript } = await import('../completion/index.js');
+      process.stdout.write(completionScript(shell, buildProgram(deps, await loadHelpDetails())));
+    });
 
   // `ebpfsh` alone starts the interactive shell. Positional options keep the
   // shell's -w from swallowing a subcommand's own -w (e.g. `record -w`).
   program
     .enablePositionalOptions()
-    .option('-w, --write <file>', `shell: attach the ${DEFAULT_PROFILE} profile and record everything it sees to a capture file`)
+    .option('-w, --write <file>', `shell: attach the ${d ? d.defaultProfile : 'default'} profile and record everything it sees to a capture file`)
     .action(async (o: { write?: string }) => {
       // Exit outright: the TTY handles ink used stay referenced after it unmounts.
       deps.signals.exit(await deps.runShell(o));
@@ -116,10 +140,15 @@ export function buildProgram(deps: CliDeps): Command {
   return program;
 }
 
+/** The program with its full help text (for the man page and completion scripts). */
+export async function buildDocumentedProgram(deps: CliDeps): Promise<Command> {
+  return buildProgram(deps, await loadHelpDetails());
+}
+
 /** Parses argv and runs the command, turning every failure into one clear line. */
 export async function runCli(argv: string[], deps: CliDeps): Promise<void> {
-  const program = buildProgram(deps);
   try {
+    const program = buildProgram(deps, showsHelp(argv) ? await loadHelpDetails() : undefined);
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) process.exit(e.exitCode);

@@ -1,1 +1,2 @@
-export { buildProgram, runCli, type CliDeps } from './cli.js';
+export { buildDocumentedProgram, buildProgram, runCli, type CliDeps } from './cli.js';
+export { manPage } from './man-page.js';
