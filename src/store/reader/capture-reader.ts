@@ -15,6 +15,7 @@ import { migrate } from './migrations.js';
 import { classifyUnfinished, type Unfinished } from './unfinished.js';
 import { argvOf, byteStringOf, eventFromRow, intOf, intOrNull } from './rows.js';
 import { SCHEMA_VERSION, ident } from '../schema.js';
+import { usableSummaries } from '../summaries.js';
 import { forkModule, siblingModule } from '../spawn.js';
 import type { MergeSpec, QueryReply, QueryRequest } from './query-protocol.js';
 import { validateCapture, validateCaptureRow, type ValidatedSchema } from './validate.js';
@@ -151,6 +152,8 @@ export class CaptureReader {
   readonly dbPath: string;
   /** Reading a private copy. */
   readonly snapshot: boolean;
+  /** The ready-made views whose summary tables this capture holds complete (summaries.ts); the others aggregate raw rows. */
+  readonly summarized: ReadonlySet<string>;
   /** The file's header says WAL form, and whether a -wal lay beside it when opened. */
   private readonly walFile: { walForm: boolean; walBeside: boolean } = { walForm: false, walBeside: false };
 
@@ -198,6 +201,8 @@ export class CaptureReader {
       this.db.pragma('query_only = ON');
       this.schema = validateCapture(this.db, name);
       validateCaptureRow(this.db, name, this.schema.version);
+      // A live capture is still growing: its summaries (none before finalize) are never used.
+      this.summarized = opts.live ? new Set() : usableSummaries(this.db, this.schema.tables);
     } catch (e) {
       this.cleanup();
       throw asCaptureError(e, name);
@@ -344,7 +349,7 @@ export class CaptureReader {
       }, timeoutMs);
       child.on('message', onMessage);
       child.on('exit', onExit);
-      const merge = opts.merge ?? { attach: [], setup: forensicViewsSql(false) };
+      const merge = opts.merge ?? { attach: [], setup: forensicViewsSql(false, this.summarized) };
       const request: QueryRequest = { id, path: merge.main ?? this.dbPath, sql, params: opts.params ?? [], maxRows: opts.maxRows ?? 10_000, merge };
       child.send(request);
     });
