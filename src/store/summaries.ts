@@ -107,7 +107,7 @@ export function summaryTables(probes: readonly ProbeSpec[] = PROBES): CoreTable[
       doc: `the ${s.view} view over ${s.source}, computed when recording stopped`,
       columns: [
         { name: 'id', type: 'INTEGER', constraint: 'PRIMARY KEY', doc: 'order' },
-        ...s.columns.map((c) => ({ name: c, type: typeOf.get(s.table)?.get(c) ?? 'INTEGER', doc: `the view's ${c}` })),
+        ...s.columns.map((c) => ({ name: c, type: typeOf.get(s.table)?.get(c) ?? 'INTEGER', doc: `${c} as the ${s.view} view has it` })),
       ],
     })),
   ];

@@ -18,6 +18,8 @@ import { SCHEMA_VERSION, ident } from '../schema.js';
 import { usableSummaries } from '../summaries.js';
 import { forkModule, siblingModule } from '../spawn.js';
 import type { MergeSpec, QueryReply, QueryRequest } from './query-protocol.js';
+import { openQueryDb, runStatement } from './query-run.js';
+import { startWatchdog } from './query-watchdog.js';
 import { validateCapture, validateCaptureRow, type ValidatedSchema } from './validate.js';
 
 /** How to open a capture. */
@@ -318,10 +320,20 @@ export class CaptureReader {
   /**
    * Runs one read-only SQL statement with a time limit (in a child process
    * that is killed when the limit passes). ATTACH, writes and several
-   * statements are refused.
+   * statements are refused. `inProcess` (for a process that runs one query
+   * and exits, `ebpfsh query`): the same connection and checks on this thread,
+   * without starting a query process; when the limit passes a watchdog prints
+   * the error and kills this whole process (exit status 137).
    */
-  query(sql: string, opts: { timeoutMs?: number; maxRows?: number; params?: unknown[]; merge?: MergeSpec } = {}): Promise<QueryResult> {
+  query(sql: string, opts: { timeoutMs?: number; maxRows?: number; params?: unknown[]; merge?: MergeSpec; inProcess?: boolean } = {}): Promise<QueryResult> {
     const timeoutMs = opts.timeoutMs ?? 5000;
+    if (opts.inProcess) {
+      try {
+        return Promise.resolve(this.queryHere(sql, { ...opts, timeoutMs }));
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+    }
     const child = this.queryChild();
     const id = ++this.nextId;
     return new Promise<QueryResult>((resolve, reject) => {
@@ -345,7 +357,7 @@ export class CaptureReader {
         done();
         child.kill('SIGKILL');
         this.child = undefined;
-        reject(new CaptureError(`query stopped after ${timeoutMs / 1000} s (narrow it with WHERE or LIMIT, or allow more time)`, 'TIMEOUT'));
+        reject(new CaptureError(timeoutMessage(timeoutMs), 'TIMEOUT'));
       }, timeoutMs);
       child.on('message', onMessage);
       child.on('exit', onExit);
@@ -353,6 +365,23 @@ export class CaptureReader {
       const request: QueryRequest = { id, path: merge.main ?? this.dbPath, sql, params: opts.params ?? [], maxRows: opts.maxRows ?? 10_000, merge };
       child.send(request);
     });
+  }
+
+  private queryHere(sql: string, opts: { timeoutMs: number; maxRows?: number; params?: unknown[]; merge?: MergeSpec }): QueryResult {
+    const merge = opts.merge ?? { attach: [], setup: forensicViewsSql(false, this.summarized) };
+    const watchdog = startWatchdog(opts.timeoutMs, `ebpfsh: ${timeoutMessage(opts.timeoutMs)}`);
+    let db: Database.Database | undefined;
+    try {
+      db = openQueryDb(merge.main ?? this.dbPath, merge);
+      const r = runStatement(db, sql, opts.params ?? [], opts.maxRows ?? 10_000);
+      return { ...r, rows: r.rows.map((row) => row.map(fromChild)) };
+    } catch (e) {
+      const err = e as { message?: string; code?: string } | undefined;
+      throw queryError(String(err?.message), err?.code);
+    } finally {
+      db?.close();
+      watchdog.stop();
+    }
   }
 
   /** Streams events in time order across probe tables, rebuilt as TraceEvents (exact bytes kept). */
@@ -478,6 +507,11 @@ function existsQuietly(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** What a query that ran out of time says. */
+function timeoutMessage(ms: number): string {
+  return `query stopped after ${ms / 1000} s (narrow it with WHERE or LIMIT, or allow more time)`;
 }
 
 function fromChild(v: unknown): unknown {

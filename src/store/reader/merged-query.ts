@@ -71,7 +71,7 @@ export function mergeSpec(readers: CaptureReader[]): MergeSpec {
 }
 
 /** Runs one read-only statement over several captures merged (see mergeSpec). */
-export async function queryCaptures(readers: CaptureReader[], sql: string, opts: { timeoutMs?: number; maxRows?: number } = {}): Promise<QueryResult> {
+export async function queryCaptures(readers: CaptureReader[], sql: string, opts: { timeoutMs?: number; maxRows?: number; inProcess?: boolean } = {}): Promise<QueryResult> {
   if (readers.length === 0) throw new CaptureError('no capture to query', 'QUERY');
   return readers[0]!.query(sql, { ...opts, merge: mergeSpec(readers) });
 }
