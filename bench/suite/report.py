@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 from .common import ROOT, Settings, median
+from .queries import section_queries
 from .tracers import Run
 
 Targets = list[tuple[str, str, str]]
@@ -412,5 +413,6 @@ def report(s: Settings, env: dict[str, str], results: dict, have_record: bool, e
     L += section_attach_latency(results.get('attach_latency'), targets)
     L += section_capture(capture)
     L += section_replay(results.get('replay', ''))
+    L += section_queries(results.get('queries', ''))
     L += section_targets(targets)
     return '\n'.join(L) + '\n'
