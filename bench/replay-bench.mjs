@@ -22,7 +22,8 @@ import { fileURLToPath } from 'node:url';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
 const N = Number(process.argv[2] ?? 10_000_000);
-const CACHE = join(HERE, '.cache');
+// EBPFSH_BENCH_CACHE: where the capture is cached (bench/query-bench.mjs keeps it under /tmp)
+const CACHE = process.env.EBPFSH_BENCH_CACHE ?? join(HERE, '.cache');
 const CAPTURE = join(CACHE, `replay-${N}.db`);
 const BIN = join(ROOT, 'bin/ebpfsh');
 

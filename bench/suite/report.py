@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .common import ROOT, Settings, median
 from .startup import section_startup
+from .queries import section_queries
 from .tracers import Run
 from .tracer_cpu import report_tracer_cpu
 
@@ -417,5 +418,6 @@ def report(s: Settings, env: dict[str, str], results: dict, have_record: bool, e
     L += section_capture(capture)
     L += section_replay(results.get('replay', ''))
     L += section_startup(results.get('startup', ''))
+    L += section_queries(results.get('queries', ''))
     L += section_targets(targets)
     return '\n'.join(L) + '\n'

@@ -34,9 +34,9 @@ export async function runQuery(args: string[], opts: QueryOptions): Promise<numb
       warnIfChainBroken(readers.at(-1)!, f);
       warnIfNotFinalized(readers.at(-1)!, f);
     }
-    const result = readers.length === 1
-      ? await readers[0]!.query(sql, { timeoutMs: opts.timeout * 1000, maxRows: opts.maxRows })
-      : await queryCaptures(readers, sql, { timeoutMs: opts.timeout * 1000, maxRows: opts.maxRows });
+    // One query, then exit: run it on this thread (no query process to start); a watchdog enforces --timeout.
+    const q = { timeoutMs: opts.timeout * 1000, maxRows: opts.maxRows, inProcess: true };
+    const result = readers.length === 1 ? await readers[0]!.query(sql, q) : await queryCaptures(readers, sql, q);
     const tty = process.stdout.isTTY === true;
     process.stdout.write(renderRows(result, format, { width: tty ? process.stdout.columns : undefined, escapeCsv: tty }));
     if (result.truncated) process.stderr.write(`ebpfsh: only the first ${opts.maxRows} rows are shown (raise --max-rows or add LIMIT/WHERE)\n`);

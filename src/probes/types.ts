@@ -65,6 +65,8 @@ export interface ForensicView {
   name: string;
   /** The SELECT (no CREATE) over `table` (the probe's); `host` is `host, ` over merged captures, else empty. */
   select(host: string, table: string): string;
+  /** Materialized when recording stops (a `<name>_summary` table, src/store/summaries.ts): for a view that aggregates the whole table. */
+  summary?: boolean;
 }
 
 /** How `ebpfsh tree` reads and shows a probe's events of one process lifetime. */

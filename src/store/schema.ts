@@ -1,4 +1,5 @@
 import { PROBES, type FieldSpec, type ProbeSpec } from '../probes/index.js';
+import { summaryIndexes, summaryTablesSql } from './summaries.js';
 
 /** `PRAGMA application_id` of every ebpfsh capture ('eBsh'). */
 export const APPLICATION_ID = 0x65427368;
@@ -6,9 +7,10 @@ export const APPLICATION_ID = 0x65427368;
  * The schema version this build writes (`PRAGMA user_version`). 3: probe
  * fields may be added (FieldSpec.since). 4: issue 13's evidence tables: the
  * integrity chain and manifest, the executed binaries (binaries,
- * binary_blobs), and execsnoop's executed-file identity.
+ * binary_blobs), and execsnoop's executed-file identity. 5: summary tables
+ * of the ready-made views, built at finalize (summaries.ts).
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 /** The oldest schema version this build can read (older ones are migrated on a private copy). */
 export const OLDEST_SCHEMA_VERSION = 1;
 
@@ -345,7 +347,7 @@ export function coreTableSql(t: CoreTable): string {
 
 /** Every statement that creates a fresh capture of the current schema (indexes come at finalize). */
 export function createSchemaSql(probes: readonly ProbeSpec[] = PROBES): string[] {
-  return [...CORE_TABLES.map(coreTableSql), ...CHAIN_TABLES.map(coreTableSql), ...probes.map((p) => probeTableSql(p)), eventsViewSql(probes)];
+  return [...CORE_TABLES.map(coreTableSql), ...CHAIN_TABLES.map(coreTableSql), ...probes.map((p) => probeTableSql(p)), eventsViewSql(probes), ...summaryTablesSql(probes)];
 }
 
 /** Statements run when a capture is finalized. */
@@ -355,10 +357,11 @@ export function finalizeIndexSql(probes: readonly ProbeSpec[] = PROBES): string[
     'CREATE INDEX IF NOT EXISTS idx_processes_parent ON processes (parent_pid, parent_start_ticks)',
     'CREATE INDEX IF NOT EXISTS idx_processes_pid ON processes (pid)',
     ...BINARY_INDEXES.map(([name, on]) => `CREATE INDEX IF NOT EXISTS ${name} ON ${on}`),
+    ...summaryIndexes(probes).map(([name, on]) => `CREATE INDEX IF NOT EXISTS ${name} ON ${on}`),
   ];
 }
 
 /** Index names a capture may hold besides SQLite's own autoindexes. */
 export function knownIndexNames(probes: readonly ProbeSpec[] = PROBES): Set<string> {
-  return new Set([...probes.flatMap(probeIndexNames), 'idx_processes_parent', 'idx_processes_pid', ...BINARY_INDEXES.map(([name]) => name)]);
+  return new Set([...probes.flatMap(probeIndexNames), 'idx_processes_parent', 'idx_processes_pid', ...BINARY_INDEXES.map(([name]) => name), ...summaryIndexes(probes).map(([name]) => name)]);
 }

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { PROBES } from '../../src/probes/index.js';
 import { APPLICATION_ID, CHAIN_TABLES, CORE_TABLES, EVENTS_VIEW_COLUMNS, SCHEMA_VERSION, createSchemaSql, probeColumns } from '../../src/store/index.js';
+import { summaryTables } from '../../src/store/summaries.js';
 
 const DOC_URL = new URL('../../docs/capture-format.md', import.meta.url);
 const doc = readFileSync(DOC_URL, 'utf8');
@@ -63,7 +64,7 @@ describe('docs/capture-format.md holds true', () => {
     for (const sql of createSchemaSql()) db.exec(sql);
     const tables = db.prepare("SELECT name, type FROM sqlite_schema WHERE type IN ('table', 'view')").all() as { name: string; type: string }[];
     for (const t of tables) {
-      const core = [...CORE_TABLES, ...CHAIN_TABLES].some((c) => c.name === t.name);
+      const core = [...CORE_TABLES, ...CHAIN_TABLES, ...summaryTables()].some((c) => c.name === t.name);
       const probe = PROBES.find((p) => p.table === t.name);
       const sec = t.type === 'view' ? section('### `events` (view)') : core ? section(`### \`${t.name}\``) : section(`#### \`${t.name}\` (${probe!.name})`);
       for (const c of db.prepare('SELECT name, type FROM pragma_table_info(?)').all(t.name) as { name: string; type: string }[]) {
@@ -71,11 +72,11 @@ describe('docs/capture-format.md holds true', () => {
       }
     }
     db.close();
-    expect(tables.length).toBe(CORE_TABLES.length + CHAIN_TABLES.length + PROBES.length + 1);
+    expect(tables.length).toBe(CORE_TABLES.length + CHAIN_TABLES.length + summaryTables().length + PROBES.length + 1);
   });
 
   it('documents nothing that is not there', () => {
-    const names = new Set([...[...CORE_TABLES, ...CHAIN_TABLES].flatMap((t) => t.columns.map((c) => c.name)), ...PROBES.flatMap((p) => probeColumns(p).map((c) => c.name)), ...EVENTS_VIEW_COLUMNS.map((c) => c.name), 'id']);
+    const names = new Set([...[...CORE_TABLES, ...CHAIN_TABLES, ...summaryTables()].flatMap((t) => t.columns.map((c) => c.name)), ...PROBES.flatMap((p) => probeColumns(p).map((c) => c.name)), ...EVENTS_VIEW_COLUMNS.map((c) => c.name), 'id']);
     const tables = doc.slice(doc.indexOf('## Tables'));
     for (const m of tables.matchAll(/^\| `([a-z_]+)` \|/gm)) expect(names.has(m[1]!), m[1]).toBe(true);
   });

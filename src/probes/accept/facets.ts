@@ -23,6 +23,7 @@ export const acceptFacets: ProbeFacets = {
     {
       // Inbound connections per process and peer address: how many, first and last.
       name: 'inbound_per_process',
+      summary: true,
       select: (host, table) => `SELECT ${host}pid, comm, laddr, lport, raddr, count(*) AS accepts, min(ts) AS first_ts, max(ts) AS last_ts
      FROM ${table} WHERE ret >= 0 GROUP BY ${host}pid, comm, laddr, lport, raddr`,
     },

@@ -22,6 +22,7 @@ export const listenFacets: ProbeFacets = {
     {
       // Listening addresses with the processes that opened them, first and last.
       name: 'listeners',
+      summary: true,
       select: (host, table) => `SELECT ${host}pid, comm, family, protocol, laddr, lport, count(*) AS listens, min(ts) AS first_ts, max(ts) AS last_ts
      FROM ${table} WHERE ret = 0 GROUP BY ${host}pid, comm, family, protocol, laddr, lport`,
     },

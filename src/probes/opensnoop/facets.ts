@@ -25,6 +25,7 @@ export const opensnoopFacets: ProbeFacets = {
     {
       // Files per process: opens, failures, distinct paths, first and last.
       name: 'files_per_process',
+      summary: true,
       select: (host, table) => `SELECT ${host}pid, comm, count(*) AS opens, sum(ret < 0) AS failed, count(DISTINCT path) AS paths,
             min(ts) AS first_ts, max(ts) AS last_ts
      FROM ${table} GROUP BY ${host}pid, comm`,

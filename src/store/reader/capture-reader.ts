@@ -15,8 +15,11 @@ import { migrate } from './migrations.js';
 import { classifyUnfinished, type Unfinished } from './unfinished.js';
 import { argvOf, byteStringOf, eventFromRow, intOf, intOrNull } from './rows.js';
 import { SCHEMA_VERSION, ident } from '../schema.js';
+import { usableSummaries } from '../summaries.js';
 import { forkModule, siblingModule } from '../spawn.js';
 import type { MergeSpec, QueryReply, QueryRequest } from './query-protocol.js';
+import { openQueryDb, runStatement } from './query-run.js';
+import { startWatchdog } from './query-watchdog.js';
 import { validateCapture, validateCaptureRow, type ValidatedSchema } from './validate.js';
 
 /** How to open a capture. */
@@ -151,6 +154,8 @@ export class CaptureReader {
   readonly dbPath: string;
   /** Reading a private copy. */
   readonly snapshot: boolean;
+  /** The ready-made views whose summary tables this capture holds complete (summaries.ts); the others aggregate raw rows. */
+  readonly summarized: ReadonlySet<string>;
   /** The file's header says WAL form, and whether a -wal lay beside it when opened. */
   private readonly walFile: { walForm: boolean; walBeside: boolean } = { walForm: false, walBeside: false };
 
@@ -198,6 +203,8 @@ export class CaptureReader {
       this.db.pragma('query_only = ON');
       this.schema = validateCapture(this.db, name);
       validateCaptureRow(this.db, name, this.schema.version);
+      // A live capture is still growing: its summaries (none before finalize) are never used.
+      this.summarized = opts.live ? new Set() : usableSummaries(this.db, this.schema.tables);
     } catch (e) {
       this.cleanup();
       throw asCaptureError(e, name);
@@ -336,10 +343,20 @@ export class CaptureReader {
   /**
    * Runs one read-only SQL statement with a time limit (in a child process
    * that is killed when the limit passes). ATTACH, writes and several
-   * statements are refused.
+   * statements are refused. `inProcess` (for a process that runs one query
+   * and exits, `ebpfsh query`): the same connection and checks on this thread,
+   * without starting a query process; when the limit passes a watchdog prints
+   * the error and kills this whole process (exit status 137).
    */
-  query(sql: string, opts: { timeoutMs?: number; maxRows?: number; params?: unknown[]; merge?: MergeSpec } = {}): Promise<QueryResult> {
+  query(sql: string, opts: { timeoutMs?: number; maxRows?: number; params?: unknown[]; merge?: MergeSpec; inProcess?: boolean } = {}): Promise<QueryResult> {
     const timeoutMs = opts.timeoutMs ?? 5000;
+    if (opts.inProcess) {
+      try {
+        return Promise.resolve(this.queryHere(sql, { ...opts, timeoutMs }));
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+    }
     const child = this.queryChild();
     const id = ++this.nextId;
     return new Promise<QueryResult>((resolve, reject) => {
@@ -363,14 +380,31 @@ export class CaptureReader {
         done();
         child.kill('SIGKILL');
         this.child = undefined;
-        reject(new CaptureError(`query stopped after ${timeoutMs / 1000} s (narrow it with WHERE or LIMIT, or allow more time)`, 'TIMEOUT'));
+        reject(new CaptureError(timeoutMessage(timeoutMs), 'TIMEOUT'));
       }, timeoutMs);
       child.on('message', onMessage);
       child.on('exit', onExit);
-      const merge = opts.merge ?? { attach: [], setup: forensicViewsSql(false) };
+      const merge = opts.merge ?? { attach: [], setup: forensicViewsSql(false, this.summarized) };
       const request: QueryRequest = { id, path: merge.main ?? this.dbPath, sql, params: opts.params ?? [], maxRows: opts.maxRows ?? 10_000, merge };
       child.send(request);
     });
+  }
+
+  private queryHere(sql: string, opts: { timeoutMs: number; maxRows?: number; params?: unknown[]; merge?: MergeSpec }): QueryResult {
+    const merge = opts.merge ?? { attach: [], setup: forensicViewsSql(false, this.summarized) };
+    const watchdog = startWatchdog(opts.timeoutMs, `ebpfsh: ${timeoutMessage(opts.timeoutMs)}`);
+    let db: Database.Database | undefined;
+    try {
+      db = openQueryDb(merge.main ?? this.dbPath, merge);
+      const r = runStatement(db, sql, opts.params ?? [], opts.maxRows ?? 10_000);
+      return { ...r, rows: r.rows.map((row) => row.map(fromChild)) };
+    } catch (e) {
+      const err = e as { message?: string; code?: string } | undefined;
+      throw queryError(String(err?.message), err?.code);
+    } finally {
+      db?.close();
+      watchdog.stop();
+    }
   }
 
   /** Streams events in time order across probe tables, rebuilt as TraceEvents (exact bytes kept). */
@@ -496,6 +530,11 @@ function existsQuietly(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** What a query that ran out of time says. */
+function timeoutMessage(ms: number): string {
+  return `query stopped after ${ms / 1000} s (narrow it with WHERE or LIMIT, or allow more time)`;
 }
 
 function fromChild(v: unknown): unknown {

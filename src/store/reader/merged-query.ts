@@ -5,6 +5,7 @@ import { coreTablesOf } from './migrations.js';
 import type { CaptureReader, QueryResult } from './capture-reader.js';
 import type { MergeSpec } from './query-protocol.js';
 import { EVENTS_VIEW_COLUMNS, ident, probeColumns } from '../schema.js';
+import { summaryTables } from '../summaries.js';
 
 /**
  * The tables of one validated capture and their columns, from the schema the
@@ -16,6 +17,7 @@ function tablesOf(r: CaptureReader): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const t of coreTablesOf(r.schema.version)) out.set(t.name, t.columns.map((c) => c.name));
   for (const p of r.schema.probes) out.set(p.table, ['id', ...probeColumns(p).map((c) => c.name)]);
+  for (const t of summaryTables()) if (r.schema.tables.has(t.name)) out.set(t.name, t.columns.map((c) => c.name));
   out.set('events', EVENTS_VIEW_COLUMNS.map((c) => c.name));
   return out;
 }
@@ -62,12 +64,14 @@ export function mergeSpec(readers: CaptureReader[]): MergeSpec {
     });
     if (parts.length) setup.push(`CREATE TEMP VIEW ${ident(t)} AS ${parts.join(' UNION ALL ')}`);
   }
-  setup.push(...forensicViewsSql(true));
+  // A view reads its summary only when every capture has it complete; otherwise all aggregate raw rows.
+  const summarized = new Set([...readers[0]!.summarized].filter((v) => readers.every((r) => r.summarized.has(v))));
+  setup.push(...forensicViewsSql(true, summarized));
   return { main: readers[0]!.dbPath, attach: readers.slice(1).map((r, i) => ({ alias: schemaOf(i + 1), path: r.dbPath })), setup };
 }
 
 /** Runs one read-only statement over several captures merged (see mergeSpec). */
-export async function queryCaptures(readers: CaptureReader[], sql: string, opts: { timeoutMs?: number; maxRows?: number } = {}): Promise<QueryResult> {
+export async function queryCaptures(readers: CaptureReader[], sql: string, opts: { timeoutMs?: number; maxRows?: number; inProcess?: boolean } = {}): Promise<QueryResult> {
   if (readers.length === 0) throw new CaptureError('no capture to query', 'QUERY');
   return readers[0]!.query(sql, { ...opts, merge: mergeSpec(readers) });
 }

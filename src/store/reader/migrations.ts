@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { PROBES, type ProbeSpec } from '../../probes/index.js';
+import { summaryTables } from '../summaries.js';
 import { BINARY_TABLES, CHAIN_SINCE, HOST_TABLES, CHAIN_TABLES, CORE_TABLES, SCHEMA_VERSION, coreTableSql, eventsViewSql, ident, probeColumns, probeTableSql, sqlType, type CoreTable } from '../schema.js';
 
 /**
@@ -62,6 +63,9 @@ const MIGRATIONS: Migration[] = [
       db.prepare("INSERT INTO chain (seq, kind, prev_hash, hash, rows, tables) VALUES (0, 'migrated', zeroblob(32), zeroblob(32), 0, '[]')").run();
     },
   },
+  // 5: summary tables of the ready-made views, created empty and with no `summaries` row: the views
+  // aggregate the raw rows of a migrated capture (same answer, slower). Finalize fills them.
+  { from: 4, up: (db) => addMissingSummaryTables(db) },
 ];
 
 /** The core tables the executed-binaries step adds (another step of version 4 may add others). */
@@ -93,9 +97,16 @@ export function migrate(db: Database.Database, from: number): void {
   })();
 }
 
-/** Creates tables of probes this build knows and the capture lacks; rebuilds the events view over all. */
+/** Creates the summary tables (schema 5) this build knows and the capture lacks, empty. */
+function addMissingSummaryTables(db: Database.Database): void {
+  const have = new Set((db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[]));
+  for (const t of summaryTables()) if (!have.has(t.name)) db.exec(coreTableSql(t));
+}
+
+/** Creates tables of probes (and summaries) this build knows and the capture lacks; rebuilds the events view over all. */
 export function addMissingProbeTables(db: Database.Database): void {
   const have = new Set((db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[]));
+  if (have.has('summaries')) addMissingSummaryTables(db);
   const missing = PROBES.filter((p) => !have.has(p.table));
   if (!missing.length) return;
   for (const p of missing) db.exec(probeTableSql(p));

@@ -3,11 +3,14 @@ import { PROBES, type ProbeSpec } from '../../probes/index.js';
 import { CaptureError } from '../errors.js';
 import { coreTablesOf } from './migrations.js';
 import { APPLICATION_ID, OLDEST_SCHEMA_VERSION, SCHEMA_VERSION, eventsViewSql, knownIndexNames, probeColumns, sqlType } from '../schema.js';
+import { SUMMARY_SINCE, summaryTables } from '../summaries.js';
 
-/** What validation found: the schema version and the probe tables present. */
+/** What validation found: the schema version, the probe tables present, and every table present. */
 export interface ValidatedSchema {
   version: number;
   probes: ProbeSpec[];
+  /** Every table the capture holds (each checked against the allow-list). */
+  tables: ReadonlySet<string>;
 }
 
 const SQLITE_INTERNAL = new Set(['sqlite_stat1']);
@@ -33,6 +36,8 @@ export function validateCapture(db: Database.Database, name: string): ValidatedS
   const refuse = (what: string) => new CaptureError(`${name}: unexpected schema (${what}); refusing to read it`, 'SCHEMA');
   const core = new Map(coreTablesOf(version).map((t) => [t.name, t]));
   const probeByTable = new Map(PROBES.map((p) => [p.table, p]));
+  // Summary tables (schema 5) are optional, like probe tables: a reader without them aggregates the raw rows.
+  const summary = new Map(version >= SUMMARY_SINCE ? summaryTables().map((t) => [t.name, t]) : []);
   const tables = new Set<string>();
   const probes: ProbeSpec[] = [];
   for (const o of objects) {
@@ -48,7 +53,7 @@ export function validateCapture(db: Database.Database, name: string): ValidatedS
     }
     if (o.type !== 'table') throw refuse(`${o.type} ${o.name}`);
     if (SQLITE_INTERNAL.has(o.name)) continue;
-    const want = core.get(o.name)?.columns.map((c) => ({ name: c.name, type: c.type })) ??
+    const want = (core.get(o.name) ?? summary.get(o.name))?.columns.map((c) => ({ name: c.name, type: c.type })) ??
       (probeByTable.has(o.name) ? [{ name: 'id', type: 'INTEGER' }, ...probeColumns(probeByTable.get(o.name)!, version).map((c) => ({ name: c.name, type: sqlType(c.kind) }))] : undefined);
     if (!want) throw refuse(`table ${o.name}`);
     const have = db.prepare(`SELECT name, type, hidden FROM pragma_table_xinfo(?)`).all(o.name) as { name: string; type: string; hidden: number }[];
@@ -69,7 +74,7 @@ export function validateCapture(db: Database.Database, name: string): ValidatedS
   const ordered = PROBES.filter((p) => probes.includes(p));
   const view = objects.find((o) => o.type === 'view');
   if (!view || view.sql !== eventsViewSql(ordered)) throw refuse(view ? 'events view' : 'missing events view');
-  return { version, probes: ordered };
+  return { version, probes: ordered, tables };
 }
 
 /** One column of the capture row: its SQLite storage class(es) and a check of the value. */

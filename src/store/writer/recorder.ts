@@ -6,6 +6,7 @@ import { CaptureError } from '../errors.js';
 import { hostFacts } from '../host.js';
 import { LOOK_BACK_DETAIL } from '../journal-detail.js';
 import { finalizeIndexSql } from '../schema.js';
+import { buildSummariesSql } from '../summaries.js';
 import { siblingModule, startWorker } from '../spawn.js';
 import { BinaryHasher, type BinaryCounts, type BinaryHashOptions } from './binary-hasher.js';
 import { createCapture } from './capture-file.js';
@@ -321,6 +322,8 @@ export class Recorder {
     const clean = this.failure ? 0 : 1;
     ops.push({ sql: "INSERT INTO journal (ts, action, detail) VALUES (?, 'stop', ?)", p: [endNs, reason] });
     ops.push({ sql: 'UPDATE capture SET end_ns = ?, end_time = ?, clean_stop = ?, stop_reason = ?, last_commit_ns = ?', p: [endNs, end, clean, reason, endNs] });
+    // Last in the stop transaction, after every event: the summary tables, chained with it (summaries.ts).
+    for (const sql of buildSummariesSql(PROBES)) ops.push({ sql });
     const final = finalizeIndexSql(PROBES);
     const exited = { t: 'finished', mode: 'wal', error: 'writer exited', rows: 0 } as const;
     const done = new Promise<Extract<FromWriter, { t: 'finished' }>>((resolve) => {
