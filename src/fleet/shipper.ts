@@ -139,6 +139,11 @@ export class CaptureShipper {
     }
   }
 
+  /** Rows of the capture not known to be in the store (all tables). */
+  pending(): number {
+    return this.source.tables.reduce((a, t) => a + Math.max(0, this.source.maxId(t) - (this.shipped.get(t.name) ?? 0)), 0);
+  }
+
   /** One pass: ships what is new (see ShipOptions.final). */
   async ship(opts: ShipOptions): Promise<ShipResult> {
     const batch = Math.min(MAX_BATCH_ROWS, Math.max(1, opts.batchRows ?? DEFAULT_BATCH_ROWS));

@@ -75,7 +75,8 @@ export function buildProgram(deps: CliDeps): Command {
     .addOption(new Option('--binary-limit <MiB>', 'executed files over this size are neither hashed nor collected (default: hash 256, collect 64)').argParser(positiveNumber))
     .option('--no-binary-hashes', 'do not hash executed files')
     .option('--sign <keyfile>', 'sign the capture\'s manifest with this Ed25519 private key (ebpfsh keygen) when recording stops')
-    .action(async (first: string | undefined, rest: string[], o: { write: string; duration?: number; collectBinaries?: boolean; binaryLimit?: number; binaryHashes?: boolean; sign?: string }) => {
+    .option('--ship <url>', 'also stream the capture to the fleet store (ClickHouse) at http(s)://host:8123[/database]; the capture is still written (docs/fleet.md)')
+    .action(async (first: string | undefined, rest: string[], o: { write: string; duration?: number; collectBinaries?: boolean; binaryLimit?: number; binaryHashes?: boolean; sign?: string; ship?: string }) => {
       const { probes, filters } = probesAndFilters(first === undefined ? rest : [first, ...rest]);
       // Loaded on use: the store (and SQLite) costs start-up time trace and probes do not need.
       const { runRecord } = await import('../record-command.js');
