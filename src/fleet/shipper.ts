@@ -139,9 +139,9 @@ export class CaptureShipper {
     }
   }
 
-  /** Rows of the capture not known to be in the store (all tables). */
-  pending(): number {
-    return this.source.tables.reduce((a, t) => a + Math.max(0, this.source.maxId(t) - (this.shipped.get(t.name) ?? 0)), 0);
+  /** Rows of the capture not known to be in the store; while recording (not `final`) the process table does not count: it ships once final. */
+  pending(final = false): number {
+    return this.source.tables.filter((t) => final || !t.mutable).reduce((a, t) => a + Math.max(0, this.source.maxId(t) - (this.shipped.get(t.name) ?? 0)), 0);
   }
 
   /** One pass: ships what is new (see ShipOptions.final). */
@@ -180,7 +180,7 @@ export class CaptureShipper {
       already += await this.adopt(CAPTURES_TABLE);
       if (!this.shipped.has(CAPTURES_TABLE)) await this.send(CAPTURES_TABLE, 1, 1, [s.captureFleetRow({ verdict: opts.verdict ?? null })]);
     }
-    const pending = s.tables.reduce((a, t) => a + Math.max(0, (maxIds.get(t.name) ?? 0) - (this.shipped.get(t.name) ?? 0)), 0);
+    const pending = tables.reduce((a, t) => a + Math.max(0, (maxIds.get(t.name) ?? 0) - (this.shipped.get(t.name) ?? 0)), 0);
     return { captureId: s.captureId, host: s.host, sent, already, pending, coerced: s.coerced, viewsSkipped: [] };
   }
 }

@@ -44,7 +44,7 @@ async function pass(): Promise<number> {
 const pendingNow = () => {
   try {
     source ??= new CaptureSource(data.path, { live: true });
-    return shipper ? shipper.pending() : source.tables.reduce((a, t) => a + source!.maxId(t), 0);
+    return shipper ? shipper.pending() : source.tables.filter((t) => !t.mutable).reduce((a, t) => a + source!.maxId(t), 0);
   } catch {
     return -1;
   }
