@@ -7,6 +7,21 @@ import { lineageRows, type LineageProcess } from './lineage.js';
 /** A UTF-16 surrogate without its pair. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+/** A batch of rows ready to insert. */
+export interface RowBatch {
+  rows: number;
+  lastId: number;
+  /** TabSeparated, one line per row, in fleetColumns order. */
+  body: string;
+}
+
+const TSV_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
+
+/** Text escaped for ClickHouse's TabSeparated (a lone surrogate becomes U+FFFD when the body is encoded). */
+function tsvText(s: string): string {
+  return /[\\\t\n\r\0]/.test(s) ? s.replace(/[\\\t\n\r\0]/g, (c) => TSV_ESCAPES[c]!) : s;
+}
+
 /** The capture row's identity fields that make its fleet id. */
 interface Identity {
   hostname: string;
@@ -73,11 +88,45 @@ export class CaptureSource {
     return typeof r.m === 'number' ? r.m : 0;
   }
 
-  /** Up to `limit` rows with id > `after`, in id order, as fleet rows. */
-  rowsAfter(table: ShipTable, after: number, limit: number): Record<string, unknown>[] {
+  /** Up to `limit` rows with id > `after`, in id order, as one TabSeparated body for fleetColumns(table.columns). */
+  batchAfter(table: ShipTable, after: number, limit: number): RowBatch | null {
     const cols = table.columns.map((c) => `"${c.name}"`).join(', ');
-    const rows = this.db.prepare(`SELECT ${cols} FROM "${table.name}" WHERE id > ? ORDER BY id LIMIT ?`).safeIntegers(true).all(after, limit) as Record<string, unknown>[];
-    return rows.map((r) => this.toFleetRow(table.columns, r));
+    const rows = this.db.prepare(`SELECT ${cols} FROM "${table.name}" WHERE id > ? ORDER BY id LIMIT ?`).safeIntegers(true).raw(true).all(after, limit) as unknown[][];
+    if (!rows.length) return null;
+    const idAt = table.columns.findIndex((c) => c.name === 'id');
+    const walls = wallColumns(table.columns).map((w) => table.columns.findIndex((c) => c.name === w.from));
+    const kinds = table.columns.map((c) => c.kind);
+    const notNull = table.columns.map((c) => c.notNull);
+    const prefix = `${tsvText(this.host)}\t${this.captureId}`;
+    const lines: string[] = new Array(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      let line = prefix;
+      for (let i = 0; i < row.length; i++) line += '\t' + this.tsvValue(kinds[i]!, notNull[i]!, row[i]);
+      for (const i of walls) {
+        const v = row[i];
+        line += '\t' + (typeof v === 'bigint' ? (v + this.offsetNs).toString() : '\\N');
+      }
+      lines[r] = line;
+    }
+    return { rows: rows.length, lastId: Number(rows.at(-1)![idAt]), body: lines.join('\n') + '\n' };
+  }
+
+  /** One value in ClickHouse's TabSeparated: integers in decimal, text escaped, bytes as hex, NULL as \N. */
+  private tsvValue(kind: ShipColumn['kind'], notNull: boolean, v: unknown): string {
+    if (v === null || v === undefined) {
+      if (!notNull) return '\\N';
+      this.coerced++;
+      return kind === 'int' ? '0' : '';
+    }
+    if (kind === 'int') {
+      if (typeof v === 'bigint') return v.toString();
+      if (typeof v === 'number' && Number.isInteger(v)) return String(v);
+      this.coerced++;
+      return notNull ? '0' : '\\N';
+    }
+    if (kind === 'blob') return (Buffer.isBuffer(v) ? v : Buffer.from(String(v), 'utf8')).toString('hex');
+    return tsvText(Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
   }
 
   /** The lineage rows of this capture's process table (see lineage.ts), as fleet rows. */

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { createClient, ClickHouseLogLevel, type ClickHouseClient } from '@clickhouse/client';
 import { FleetError } from './errors.js';
 import type { FleetTarget } from './target.js';
@@ -74,6 +75,15 @@ export class FleetConnection {
   async insert(table: string, rows: Record<string, unknown>[]): Promise<void> {
     try {
       await this.client.insert({ table: `${this.target.database}.${table}`, values: rows, format: 'JSONEachRow' });
+    } catch (e) {
+      throw this.fail(`inserting into ${table}`, e);
+    }
+  }
+
+  /** Inserts a TabSeparated body into `columns` in one request: one block, so all or nothing. */
+  async insertTsv(table: string, columns: string[], body: string): Promise<void> {
+    try {
+      await this.client.insert({ table: `${this.target.database}.${table}`, values: Readable.from([Buffer.from(body, 'utf8')], { objectMode: false }), format: 'TabSeparated', columns: columns as [string, ...string[]] });
     } catch (e) {
       throw this.fail(`inserting into ${table}`, e);
     }

@@ -1,7 +1,7 @@
 import { PROBES } from '../probes/index.js';
 import { FleetConnection } from './connection.js';
 import { FleetError } from './errors.js';
-import { CaptureSource } from './capture-source.js';
+import { CaptureSource, type RowBatch } from './capture-source.js';
 import { CAPTURES_TABLE, LINEAGE_COLUMNS, LINEAGE_TABLE, PROGRESS_TABLE, captureRowColumns, chIdent, fleetColumns, fleetTableSql, progressTableSql, shipTables, type ShipColumn, type ShipTable } from './schema.js';
 import { fleetViews } from './views.js';
 
@@ -128,11 +128,12 @@ export class CaptureShipper {
     return n;
   }
 
-  /** Sends rows, then records them; on failure the table is looked at again before the next send. */
-  private async send(table: string, first: number, last: number, rows: Record<string, unknown>[]): Promise<void> {
+  /** Sends rows (objects, or a TabSeparated batch), then records them; on failure the table is looked at again before the next send. */
+  private async send(table: string, first: number, last: number, rows: Record<string, unknown>[] | { t: ShipTable; batch: RowBatch }): Promise<void> {
     try {
-      await this.conn.insert(table, rows);
-      await this.mark(table, first, last, rows.length);
+      if (Array.isArray(rows)) await this.conn.insert(table, rows);
+      else await this.conn.insertTsv(table, fleetColumns(rows.t.columns).map((c) => c.name), rows.batch.body);
+      await this.mark(table, first, last, Array.isArray(rows) ? rows.length : rows.batch.rows);
     } catch (e) {
       this.unsure.add(table);
       throw e;
@@ -159,11 +160,10 @@ export class CaptureShipper {
       already += await this.adopt(t.name);
       for (;;) {
         const after = this.shipped.get(t.name) ?? 0;
-        const rows = s.rowsAfter(t, after, batch);
-        if (!rows.length) break;
-        const last = Number(rows.at(-1)!.id);
-        await this.send(t.name, after + 1, last, rows);
-        sent += rows.length;
+        const b = s.batchAfter(t, after, batch);
+        if (!b) break;
+        await this.send(t.name, after + 1, b.lastId, { t, batch: b });
+        sent += b.rows;
         opts.onProgress?.({ table: t.name, done: done(), total, sent });
       }
     }

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +27,9 @@ function describeFleet(name: string, fn: () => void): void {
     });
   else describe.skip(`${name} (skipped: ${problem})`, fn);
 }
+
+/** A file name holding a tab, a newline, a backslash sequence and a NUL-free control byte. */
+const ODD_NAME = 'odd\tname\\n\nline\x1b[31m';
 
 const TABLES = shipTables(PROBES, SCHEMA_VERSION).map((t) => t.name);
 
@@ -85,6 +88,9 @@ describeFleet('fleet: shipping captures to a real ClickHouse', () => {
     // Two hosts: web1 reads /etc/shadow from a shell, db1 runs other commands.
     await recordAs('web1', a, ['execsnoop,opensnoop,procsnoop,tcpconnect'], async () => {
       await run('/bin/sh', ['-c', 'cat /etc/shadow > /dev/null; /bin/true']);
+      // Names an attacker chooses: TabSeparated's own escapes, and bytes that are not UTF-8.
+      closeSync(openSync(join(dir, ODD_NAME), 'w'));
+      closeSync(openSync(Buffer.concat([Buffer.from(join(dir, 'bad-')), Buffer.from([0xff, 0xfe])]), 'w'));
       await new Promise((r) => setTimeout(r, 500));
     });
     await recordAs('db1', b, ['execsnoop,opensnoop,procsnoop'], async () => {
@@ -115,6 +121,18 @@ describeFleet('fleet: shipping captures to a real ClickHouse', () => {
     db.close();
     const wall = (await chSql(ch.url, `SELECT wall_ns FROM fleet.exec WHERE host = 'web1' AND id = ${first.id}`)).trim();
     expect(wall).toBe(String(first.ts + offset));
+  });
+
+  it('stores attacker-chosen text exactly, and bytes that are not UTF-8 as the hex of their raw twin', async () => {
+    const db = new Database(a, { readonly: true });
+    const local = db.prepare("SELECT id, path, lower(hex(path_raw)) AS raw FROM open WHERE path LIKE '%odd%name%' OR path LIKE '%bad-%' ORDER BY id").all() as { id: number; path: string; raw: string | null }[];
+    db.close();
+    expect(local.some((r) => r.path.endsWith(ODD_NAME))).toBe(true);
+    expect(local.some((r) => r.raw !== null && r.raw.endsWith('fffe'))).toBe(true);
+    expect((await run(BIN, ['ship', a, '--to', `${ch.url}/fleet`])).code).toBe(0);
+    const q = await run(BIN, ['query', '--on', `${ch.url}/fleet`, '-f', 'json', `SELECT id, path, path_raw AS raw FROM open WHERE host = 'web1' AND id IN (${local.map((r) => r.id).join(',')}) ORDER BY id`]);
+    expect(q.code).toBe(0);
+    expect(JSON.parse(q.stdout)).toEqual(local);
   });
 
   it('has the forensic views: the process tree that touched /etc/shadow, and files per process', async () => {
