@@ -125,7 +125,7 @@ describeFleet('fleet: shipping captures to a real ClickHouse', () => {
 
   it('stores attacker-chosen text exactly, and bytes that are not UTF-8 as the hex of their raw twin', async () => {
     const db = new Database(a, { readonly: true });
-    const local = db.prepare("SELECT id, path, lower(hex(path_raw)) AS raw FROM open WHERE path LIKE '%odd%name%' OR path LIKE '%bad-%' ORDER BY id").all() as { id: number; path: string; raw: string | null }[];
+    const local = db.prepare("SELECT id, path, CASE WHEN path_raw IS NULL THEN NULL ELSE lower(hex(path_raw)) END AS raw FROM open WHERE path LIKE '%odd%name%' OR path LIKE '%bad-%' ORDER BY id").all() as { id: number; path: string; raw: string | null }[];
     db.close();
     expect(local.some((r) => r.path.endsWith(ODD_NAME))).toBe(true);
     expect(local.some((r) => r.raw !== null && r.raw.endsWith('fffe'))).toBe(true);
