@@ -56,7 +56,9 @@ export class FleetConnection {
     let err: FleetError;
     if (code) err = Object.assign(new FleetError(`cannot reach ${where} (${code}) while ${what}: is ClickHouse running there?`), { unreachable: true });
     else if (/timeout/i.test(shortMessage(e))) err = Object.assign(new FleetError(`${where} did not answer in time while ${what}`), { unreachable: true });
-    else if (/Authentication failed|password is incorrect|Unknown user/i.test(shortMessage(e)))
+    else if (/certificate|SSL|TLS/i.test(shortMessage(e)) && this.target.tls)
+      err = new FleetError(`${where}: the server's TLS certificate is not trusted (${shortMessage(e)}) while ${what}: add its CA with NODE_EXTRA_CA_CERTS=/path/ca.pem`);
+    else if (/Authentication failed|password is incorrect|Wrong password|Unknown user/i.test(shortMessage(e)))
       err = new FleetError(`${where} refused the login as '${this.target.user}' (credentials from ${this.target.credentialSource}): set the right user and password`);
     else err = new FleetError(`${where}: ${what} failed: ${shortMessage(e)}`);
     return err;

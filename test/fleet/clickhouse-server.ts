@@ -27,9 +27,14 @@ export async function freePort(): Promise<number> {
 /** The user with a password the helper creates besides `default` (no password, loopback only). */
 export const TEST_USER = { name: 'shipper', password: 'fleet-test-pw' };
 
-function configXml(dir: string, ports: { http: number; tcp: number; interserver: number }): string {
+function configXml(dir: string, ports: { http: number; tcp: number; interserver: number; https?: number }): string {
+  const tls = ports.https
+    ? `<https_port>${ports.https}</https_port>
+  <openSSL><server><certificateFile>${dir}/server.crt</certificateFile><privateKeyFile>${dir}/server.key</privateKeyFile><verificationMode>none</verificationMode><loadDefaultCAFile>false</loadDefaultCAFile><cacheSessions>true</cacheSessions><disableProtocols>sslv2,sslv3</disableProtocols><preferServerCiphers>true</preferServerCiphers></server></openSSL>`
+    : '';
   return `<?xml version="1.0"?>
 <yandex>
+  ${tls}
   <logger><level>warning</level><log>${dir}/log/server.log</log><errorlog>${dir}/log/server.err.log</errorlog><size>10M</size><count>1</count></logger>
   <http_port>${ports.http}</http_port>
   <tcp_port>${ports.tcp}</tcp_port>
@@ -63,6 +68,9 @@ const USERS_XML = `<?xml version="1.0"?>
 export interface ClickHouseServer {
   /** http://127.0.0.1:PORT */
   url: string;
+  /** With { tls: true }: https://127.0.0.1:PORT, served with a self-signed certificate for 127.0.0.1 (caFile). */
+  httpsUrl?: string;
+  caFile?: string;
   httpPort: number;
   dir: string;
   /** Stops the server (SIGTERM, then waits for it to exit); data stays. */
@@ -83,11 +91,16 @@ async function ping(url: string): Promise<boolean> {
 }
 
 /** Starts a clickhouse-server with a private data dir on free ports; resolves once it answers /ping. */
-export async function startClickHouse(): Promise<ClickHouseServer> {
+export async function startClickHouse(opts: { tls?: boolean } = {}): Promise<ClickHouseServer> {
   if (!CLICKHOUSE_SERVER) throw new Error(clickhouseMissing()!);
   const dir = mkdtempSync(join(tmpdir(), 'ebpfsh-ch-'));
   for (const d of ['log', 'data', 'tmp', 'user_files', 'format_schemas']) mkdirSync(join(dir, d));
-  const ports = { http: await freePort(), tcp: await freePort(), interserver: await freePort() };
+  const ports = { http: await freePort(), tcp: await freePort(), interserver: await freePort(), https: opts.tls ? await freePort() : undefined };
+  if (opts.tls) {
+    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+      '-keyout', join(dir, 'server.key'), '-out', join(dir, 'server.crt')], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`openssl could not make a certificate: ${r.stderr}`);
+  }
   writeFileSync(join(dir, 'config.xml'), configXml(dir, ports));
   writeFileSync(join(dir, 'users.xml'), USERS_XML);
   const url = `http://127.0.0.1:${ports.http}`;
@@ -119,6 +132,8 @@ export async function startClickHouse(): Promise<ClickHouseServer> {
   await start();
   return {
     url,
+    httpsUrl: ports.https ? `https://127.0.0.1:${ports.https}` : undefined,
+    caFile: ports.https ? join(dir, 'server.crt') : undefined,
     httpPort: ports.http,
     dir,
     stop,
@@ -138,4 +153,3 @@ export async function chSql(url: string, sql: string): Promise<string> {
   return t;
 }
 
-void spawnSync;

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { chmodSync, closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { shipTables } from '../../src/fleet/index.js';
 import { SCHEMA_VERSION } from '../../src/store/index.js';
 import { kernelProblem, run, waitFor } from '../helpers/kernel.js';
 import { BIN } from '../helpers/recording.js';
-import { chSql, clickhouseMissing, startClickHouse, type ClickHouseServer } from './clickhouse-server.js';
+import { TEST_USER, chSql, clickhouseMissing, startClickHouse, type ClickHouseServer } from './clickhouse-server.js';
 
 /**
  * Fleet tests need root (they record real captures) and a clickhouse-server
@@ -80,7 +80,7 @@ describeFleet('fleet: shipping captures to a real ClickHouse', () => {
   let b: string;
 
   beforeAll(async () => {
-    ch = await startClickHouse();
+    ch = await startClickHouse({ tls: true });
     dir = mkdtempSync(join(tmpdir(), 'ebpfsh-fleet-'));
     chmodSync(dir, 0o755);
     a = join(dir, 'web1.db');
@@ -241,4 +241,44 @@ describeFleet('fleet: shipping captures to a real ClickHouse', () => {
     db.close();
     expect(rows.at(-1)!.detail).toMatch(/^ship: [1-9]\d* rows of this capture were not in http:\/\/127\.0\.0\.1:\d+ when recording stopped; the capture holds them: ebpfsh ship /);
   }, 60_000);
+
+  it('logs in with credentials from the environment or a 0600 file, and a wrong password is one line naming where it came from', async () => {
+    const url = `${ch.url}/creds`;
+    const env = { ...process.env, EBPFSH_CLICKHOUSE_USER: TEST_USER.name, EBPFSH_CLICKHOUSE_PASSWORD: TEST_USER.password };
+    expect((await runWithEnv(BIN, ['ship', b, '--to', url], env)).code).toBe(0);
+    const file = join(dir, 'ch.json');
+    writeFileSync(file, JSON.stringify({ user: TEST_USER.name, password: TEST_USER.password }), { mode: 0o600 });
+    const viaFile = await runWithEnv(BIN, ['query', '--on', url, '-f', 'csv', 'SELECT count() AS n FROM captures'], { ...process.env, EBPFSH_CLICKHOUSE_CONFIG: file });
+    expect(viaFile.stdout.trim().split(/\r?\n/).at(-1)).toBe('1');
+    const wrong = await runWithEnv(BIN, ['query', '--on', url, 'SELECT 1'], { ...env, EBPFSH_CLICKHOUSE_PASSWORD: 'nope' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr.trim().split('\n')).toHaveLength(1);
+    expect(wrong.stderr).toMatch(/refused the login as 'shipper' \(credentials from EBPFSH_CLICKHOUSE_USER\/EBPFSH_CLICKHOUSE_PASSWORD\)/);
+  }, 60_000);
+
+  it('ships and queries over TLS, trusting a private CA through NODE_EXTRA_CA_CERTS, and says so in one line when the certificate is not trusted', async () => {
+    const url = `${ch.httpsUrl}/tls`;
+    const untrusted = await run(BIN, ['ship', b, '--to', url]);
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stderr.trim().split('\n')).toHaveLength(1);
+    expect(untrusted.stderr).toMatch(/^ebpfsh: https:\/\/127\.0\.0\.1:\d+: the server's TLS certificate is not trusted .*NODE_EXTRA_CA_CERTS/);
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: ch.caFile! };
+    const shipped = await runWithEnv(BIN, ['ship', b, '--to', url], env);
+    expect(shipped.code).toBe(0);
+    const q = await runWithEnv(BIN, ['query', '--on', url, '-f', 'csv', 'SELECT host, count() FROM captures GROUP BY host'], env);
+    expect(q.stdout.trim().split(/\r?\n/).at(-1)).toBe('db1,1');
+  }, 60_000);
 });
+
+/** Runs a command with this environment; resolves to its status and output. */
+function runWithEnv(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
