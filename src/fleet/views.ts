@@ -1,4 +1,5 @@
 import { PROBES } from '../probes/index.js';
+import { HEADER_COLUMNS } from '../store/schema.js';
 import { chIdent } from './schema.js';
 
 /** One fleet view: its name and ClickHouse CREATE VIEW. */
@@ -14,10 +15,17 @@ export interface FleetView {
  * ClickHouse cannot run (e.g. correlated subqueries) is reported, not fatal.
  */
 export function fleetViews(database: string): FleetView[] {
-  return PROBES.flatMap((p) =>
+  return [eventsView(database), ...PROBES.flatMap((p) =>
     (p.facets?.forensicViews ?? []).map((v) => ({
       name: v.name,
       sql: `CREATE VIEW IF NOT EXISTS ${chIdent(database)}.${chIdent(v.name)} AS ${v.select('host, capture_id, ', `${chIdent(database)}.${chIdent(p.table)}`)}`,
     })),
-  );
+  )];
+}
+
+/** `events`: the common columns of every probe's table, as the capture's own `events` view, with host, capture_id and wall_ns. */
+function eventsView(database: string): FleetView {
+  const cols = ['host', 'capture_id', 'id', ...HEADER_COLUMNS.flatMap((h) => (h.kind === 'text' ? [h.name, `${h.name}_raw`] : [h.name])), 'wall_ns'].map(chIdent).join(', ');
+  const parts = PROBES.map((p) => `SELECT '${p.name}' AS probe, '${p.table}' AS tbl, ${cols} FROM ${chIdent(database)}.${chIdent(p.table)}`);
+  return { name: 'events', sql: `CREATE VIEW IF NOT EXISTS ${chIdent(database)}.events AS ${parts.join(' UNION ALL ')}` };
 }
