@@ -61,13 +61,26 @@ mkdirSync(join(work, 'js'), { recursive: true });
 
 // ---- the JavaScript: one ESM bundle per entry, no node_modules tree -------
 const esbuild = await import('esbuild');
-const ENTRIES = {
-  main: 'dist/main.js',
-  'writer-thread': 'dist/store/writer/writer-thread.js',
-  'hash-thread': 'dist/store/writer/hash-thread.js',
-  'range-worker': 'dist/store/reader/range-worker.js',
-  'query-child': 'dist/store/reader/query-child.js',
-};
+/**
+ * One bundle per process or thread: the main program, and every module the
+ * code starts with `siblingModule(import.meta.url, '<name>')` (a worker or a
+ * child), found in the sources so a new worker cannot be left out.
+ */
+const ENTRIES = { main: 'dist/main.js', ...workerEntries(join(root, 'src')) };
+
+/** name -> dist path of every `siblingModule(import.meta.url, 'name')` under `dir`. */
+function workerEntries(dir) {
+  const found = {};
+  for (const ent of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!ent.isFile() || !ent.name.endsWith('.ts')) continue;
+    const file = join(ent.parentPath ?? ent.path, ent.name);
+    for (const m of readFileSync(file, 'utf8').matchAll(/siblingModule\(import\.meta\.url, '([\w-]+)'\)/g)) {
+      const rel = file.slice(join(root, 'src').length + 1, -basename(file).length);
+      found[m[1]] = `dist/${rel}${m[1]}.js`;
+    }
+  }
+  return found;
+}
 const ABSENT = /^(term\.js|pty\.js|react-devtools-core)$/;
 const SQLITE_ADDON = 'node_modules/better-sqlite3/build/Release/better_sqlite3.node';
 /** better-sqlite3 finds its addon through `bindings` (a search of the file system): in the release, it is ours. */

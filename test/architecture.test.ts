@@ -22,9 +22,10 @@ const MAY_IMPORT: Record<string, string[]> = {
   engine: ['probes', ...FOUNDATION],
   store: ['probes', ...FOUNDATION],
   session: ['engine', 'store', 'probes', ...FOUNDATION],
-  commands: ['session', 'engine', 'store', 'probes', ...FOUNDATION],
+  fleet: ['store', 'probes', ...FOUNDATION],
+  commands: ['fleet', 'session', 'engine', 'store', 'probes', ...FOUNDATION],
   tui: ['commands', 'session', 'engine', 'store', 'probes', ...FOUNDATION],
-  main: ['tui', 'commands', 'session', 'engine', 'store', 'probes', ...FOUNDATION],
+  main: ['tui', 'commands', 'fleet', 'session', 'engine', 'store', 'probes', ...FOUNDATION],
 };
 
 /**

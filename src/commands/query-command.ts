@@ -10,6 +10,8 @@ export interface QueryOptions {
   format: string;
   timeout: number;
   maxRows: number;
+  /** --on URL: run on the fleet store (ClickHouse) instead of captures. */
+  on?: string;
 }
 
 /** Checks --format. */
@@ -23,6 +25,12 @@ export function queryFormat(v: string): QueryFormat {
  * against one capture, or several merged (each table gains a `host` column).
  */
 export async function runQuery(args: string[], opts: QueryOptions): Promise<number> {
+  if (opts.on !== undefined) {
+    if (args.length !== 1) throw new UsageError('with --on, give only the SQL: ebpfsh query --on http://host:8123[/db] "SELECT host, count() FROM events GROUP BY host"');
+    // Loaded on use: the ClickHouse client costs start-up time a local query does not need.
+    const { runFleetQuery } = await import('./ship-query.js');
+    return runFleetQuery(opts.on, args[0]!, { format: queryFormat(opts.format), timeout: opts.timeout, maxRows: opts.maxRows });
+  }
   if (args.length < 2) throw new UsageError(`usage: ebpfsh query CAPTURE [CAPTURE...] "SQL" (e.g. ebpfsh query incident.db "SELECT comm, count(*) FROM ${exampleTable()} GROUP BY 1")`);
   const format = queryFormat(opts.format);
   const sql = args[args.length - 1]!;

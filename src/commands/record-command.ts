@@ -27,6 +27,8 @@ export interface RecordOptions {
   binaryLimitMib?: number;
   /** Ed25519 private key file: sign the manifest when recording stops. */
   sign?: string;
+  /** --ship URL: also stream the capture to the fleet store (docs/fleet.md). */
+  ship?: string;
 }
 
 /** `recorded 1234 events to x.db (5678 bytes, 410 events/s), 0 dropped` */
@@ -64,6 +66,9 @@ export async function runRecord(probeArg: string, filterWords: string[], opts: R
   if (opts.duration !== undefined && !(opts.duration > 0)) throw new UsageError('--duration must be a positive number of seconds');
   // The key first: a bad key file fails before anything is attached or created.
   const signing = opts.sign !== undefined ? loadSigningKey(opts.sign) : undefined;
+  // Loaded on use, and checked before anything is attached: a bad url or credentials file changes nothing.
+  const shipping = opts.ship !== undefined ? await import('./ship-record.js') : undefined;
+  shipping?.checkShipTarget(opts.ship!);
   const engine = opts.newEngine();
   const err = (s: string) => process.stderr.write(`ebpfsh: ${s}\n`);
   let recorder: Recorder;
@@ -91,6 +96,7 @@ export async function runRecord(probeArg: string, filterWords: string[], opts: R
     engine.close();
     throw e;
   }
+  const ship = shipping?.startRecordShip(opts.ship!, opts.write, recorder, err);
   err(`recording to ${opts.write}; filters: ${explainFilters(plan.filters)}${notApplyingNote(plan)}; Ctrl-C to stop`);
 
   let stopping: ((reason: string) => void) | undefined;
@@ -133,6 +139,7 @@ export async function runRecord(probeArg: string, filterWords: string[], opts: R
     err(why);
     recorder.journalError(why);
   }
+  await ship?.beforeStop();
   const result = await recorder.stop(reason);
   const bins = recorder.stats().binaries;
   if (bins && (bins.hashed || bins.cached || Object.values(bins.skipped).some((n) => n > 0))) err(binarySummary(bins));
@@ -146,5 +153,5 @@ export async function runRecord(probeArg: string, filterWords: string[], opts: R
     err(result.error.message);
     return 1;
   }
-  return 0;
+  return ship ? ship.afterStop() : 0;
 }

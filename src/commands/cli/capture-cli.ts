@@ -69,9 +69,22 @@ export function registerCaptureCommands(program: Command, deps: CliDeps, details
     .addOption(new Option('-f, --format <format>', 'table, csv, json or ndjson').default('table'))
     .addOption(new Option('--timeout <seconds>', 'stop the query after this long').default(30).argParser(positiveInt))
     .addOption(new Option('--max-rows <n>', 'rows to print at most').default(100_000).argParser(positiveInt))
-    .action(async (args: string[], o: { format: string; timeout: number; maxRows: number }) => {
+    .option('--on <url>', 'run on the fleet store instead: http(s)://host:8123[/database] (docs/fleet.md); then give only the SQL')
+    .action(async (args: string[], o: { format: string; timeout: number; maxRows: number; on?: string }) => {
       const { runQuery } = await import('../query-command.js');
       process.exitCode = await runQuery(args, o);
+    });
+
+  program
+    .command('ship')
+    .description('load captures into ClickHouse (the fleet store, docs/fleet.md): idempotent, resumable; refuses a capture whose chain does not verify')
+    .argument('<captures...>', 'capture files')
+    .requiredOption('--to <url>', 'http(s)://host:8123[/database] (credentials: EBPFSH_CLICKHOUSE_USER/PASSWORD or a 0600 config file, never the url)')
+    .option('--no-verify', 'ship even when the integrity chain does not verify')
+    .addOption(new Option('--batch-rows <n>', 'rows per insert').argParser(positiveInt))
+    .action(async (files: string[], o: { to: string; verify?: boolean; batchRows?: number }) => {
+      const { runShip } = await import('../ship-command.js');
+      process.exitCode = await runShip(files, o);
     });
 
   withZoneFlags(program

@@ -91,7 +91,8 @@ export function buildProgram(deps: CliDeps, details?: HelpDetails): Command {
     .addOption(new Option('--binary-limit <MiB>', 'executed files over this size are neither hashed nor collected (default: hash 256, collect 64)').argParser(positiveNumber))
     .option('--no-binary-hashes', 'do not hash executed files')
     .option('--sign <keyfile>', 'sign the capture\'s manifest with this Ed25519 private key (ebpfsh keygen) when recording stops')
-    .action(async (first: string | undefined, rest: string[], o: { write: string; duration?: number; collectBinaries?: boolean; binaryLimit?: number; binaryHashes?: boolean; sign?: string }) => {
+    .option('--ship <url>', 'also stream the capture to the fleet store (ClickHouse) at http(s)://host:8123[/database]; the capture is still written (docs/fleet.md)')
+    .action(async (first: string | undefined, rest: string[], o: { write: string; duration?: number; collectBinaries?: boolean; binaryLimit?: number; binaryHashes?: boolean; sign?: string; ship?: string }) => {
       const [{ probesAndFilters }, { runRecord }, newEngine] = await Promise.all([import('../probe-list.js'), import('../record-command.js'), deps.engineFactory()]);
       const { probes, filters } = probesAndFilters(first === undefined ? rest : [first, ...rest]);
       process.exitCode = await runRecord(probes, filters, { ...o, binaryLimitMib: o.binaryLimit, version: VERSION, signals: deps.signals, newEngine });

@@ -29,7 +29,7 @@ export const tcpconnectFacets: ProbeFacets = {
       name: 'connections_per_process',
       summary: true,
       select: (host, table) => `SELECT ${host}pid, comm, count(*) AS connects, sum(ret = 0) AS established, sum(ret < 0) AS failed,
-            count(DISTINCT daddr || ' ' || dport) AS destinations, min(ts) AS first_ts, max(ts) AS last_ts
+            count(DISTINCT daddr || ' ' || CAST(dport AS TEXT)) AS destinations, min(ts) AS first_ts, max(ts) AS last_ts
      FROM ${table} GROUP BY ${host}pid, comm`,
     },
   ],
