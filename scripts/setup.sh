@@ -21,7 +21,7 @@ for p in "$root" "$root/bin" "$root/bin/ebpfsh" "$root/dist" "$root/node_modules
 done
 
 # 1. System packages (Debian 12).
-pkgs=(clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config build-essential bpftool tmux python3 sqlite3 util-linux clickhouse-server clickhouse-client)
+pkgs=(clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config build-essential bpftool tmux python3 sqlite3 util-linux zsh clickhouse-server clickhouse-client)
 # clickhouse-server/-client: test/fleet starts a private server on 127.0.0.1 (the package's own service is not used by ebpfsh).
 missing=()
 for p in "${pkgs[@]}"; do
