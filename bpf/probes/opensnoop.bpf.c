@@ -11,13 +11,13 @@
 #include "lib/scratch.h"
 #include "lib/path.h"
 #include "lib/fd.h"
+#include "lib/pending.h"
 #include "opensnoop.h"
 
 /* open flags (asm-generic/fcntl.h; not in vmlinux.h, which has no macros) */
 #define O_WRONLY	01
 #define O_CREAT		0100
 #define O_TRUNC		01000
-#define OPEN_PENDING_ENTRIES	10240
 
 DEFINE_SCRATCH(open_scratch, struct scratch);
 
@@ -28,18 +28,19 @@ struct open_args {
 	__u32 mode;
 	__s32 dfd;
 	__u16 kind;
-	__u16 how_fault;	/* openat2: `how` was unreadable at sys_enter */
+	__u8 how_fault;		/* openat2: `how` was unreadable at sys_enter */
+	__u8 live;		/* set by sys_enter, cleared by sys_exit */
 };
 
 /*
- * Not an LRU map: an LRU evicts a pending open without a trace. A thread has
- * one entry at most (keyed by tid, overwritten by its next open) and sys_exit
- * deletes it; when the map is full the open is counted as pending_full.
+ * The open in flight, one slot per thread in task-local storage (as
+ * bpf/lib/pending.h, whose comment says why): overwritten by the thread's
+ * next open, a slot that cannot be created counts pending_full.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, OPEN_PENDING_ENTRIES);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct open_args);
 } open_pending SEC(".maps");
 
@@ -55,10 +56,14 @@ EXPORT_BTF(opensnoop_exports);
 
 static __always_inline int stash_open(struct open_args *a)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct open_args *slot = pending_slot(&open_pending, true);
 
-	if (bpf_map_update_elem(&open_pending, &tid, a, BPF_ANY))
+	if (!slot) {
 		count_loss(LOSS_PENDING_FULL);
+		return 0;
+	}
+	*slot = *a;
+	slot->live = 1;
 	return 0;
 }
 
@@ -122,8 +127,7 @@ int enter_open_by_handle_at(struct trace_event_raw_sys_enter *ctx)
 
 static __always_inline int handle_exit(long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct open_args *a = bpf_map_lookup_elem(&open_pending, &tid);
+	struct open_args *a = pending_slot(&open_pending, false);
 	enum damage damage = DAMAGE_NONE;
 	struct open_event *e;
 	__u32 off, start, len;
@@ -132,7 +136,7 @@ static __always_inline int handle_exit(long ret)
 	bool cut;
 	long n;
 
-	if (!a)
+	if (!a || !a->live)
 		return 0;
 	e = scratch_of(&open_scratch);
 	if (!e)
@@ -219,7 +223,7 @@ static __always_inline int handle_exit(long ret)
 		goto out;			/* unreachable: bounds for the verifier */
 	emit_damaged(e, __builtin_offsetof(struct open_event, data) + off, damage);
 out:
-	bpf_map_delete_elem(&open_pending, &tid);
+	a->live = 0;
 	return 0;
 }
 
