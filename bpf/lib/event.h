@@ -73,24 +73,32 @@ static __always_inline void fill_tgid_ns(struct event_header *h, struct task_str
 	h->pidns = BPF_CORE_READ(upid.ns, ns.inum);
 }
 
-/* Fill the header from the current task (process context only). */
+/*
+ * Fill the header from the current task (process context only). Every field
+ * but the time is a plain load from the task (what the helpers
+ * bpf_get_current_{pid_tgid,uid_gid,cgroup_id,comm} return, read the same
+ * way without a call each): the kernel keeps comm NUL-padded (strscpy_pad),
+ * and userspace reads it up to the NUL, as it did the helper's copy.
+ */
 static __always_inline void fill_header(struct event_header *h, __u16 kind)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u64 uid_gid = bpf_get_current_uid_gid();
+	const struct cred *cred = task->cred;
+	const __u64 *comm = (const __u64 *)task->comm;
 
 	h->ts_ns = bpf_ktime_get_ns();
-	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
 	h->probe_id = targ_probe_id;
 	h->kind = kind;
-	h->tgid = pid_tgid >> 32;
-	h->tid = (__u32)pid_tgid;
+	h->tgid = task->tgid;
+	h->tid = task->pid;
 	h->ppid = task->real_parent->tgid;
-	h->uid = (__u32)uid_gid;
-	h->gid = uid_gid >> 32;
+	h->uid = cred->uid.val;
+	h->gid = cred->gid.val;
 	fill_tgid_ns(h, task);
-	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	_Static_assert(sizeof(h->comm) == 2 * sizeof(__u64), "comm is two words");
+	((__u64 *)h->comm)[0] = comm[0];
+	((__u64 *)h->comm)[1] = comm[1];
 }
 
 #endif /* EBPFSH_EVENT_H */

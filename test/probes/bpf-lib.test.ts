@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { opensnoop } from '../../src/probes/opensnoop/spec.js';
@@ -57,6 +57,24 @@ describeKernel('bpf/lib on the real kernel', () => {
     expect(e.nspid).toBe(e.pid);
     expect(e.pidns).toBe(Number(/\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))![1]));
     expect(e.uid).toBe(0);
+  });
+
+  it('fills the header of another user: its uid, gid, comm and cgroup id', async () => {
+    // the test directory is 0700: the open fails, and is reported all the same
+    const r = await run('cat', [join(dir, 'a')], { uid: 1000 });
+    const e = await waitFor(() => openOf(r.pid, join(dir, 'a')), 5000, 'the open');
+    expect(e.fields.ret).toBe(-13);
+    expect(e).toMatchObject({ uid: 1000, gid: 1000, comm: 'cat', tid: r.pid });
+    // cat stays in this process's cgroup; a cgroup v2 id is its directory's inode
+    const cg = /^0::(.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1];
+    const mount = ['/sys/fs/cgroup/unified', '/sys/fs/cgroup'].find((m) => {
+      try {
+        return statSync(join(m, 'cgroup.procs')).isFile();
+      } catch {
+        return false;
+      }
+    });
+    if (cg !== undefined && mount) expect(e.cgroup).toBe(statSync(join(mount, cg)).ino);
   });
 
   it('fills the header of a process in a new pid namespace: pid 1 there, its own namespace', async () => {
