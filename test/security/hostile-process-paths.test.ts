@@ -299,12 +299,12 @@ describeKernel('a hostile process cannot make its opens vanish or lie (real kern
       expect(after[cause] - before[cause], cause).toBe(0);
   });
 
-  it('keeps track of every open in a flood of blocked opens (a slot per thread, no table to fill): all delivered, none counted lost', async () => {
+  it('reports every open in a flood of blocked opens (nothing is kept while they wait): all delivered, none counted lost', async () => {
     const fifo = join(dir, 'flood-fifo');
     const marker = join(dir, 'flood-marker');
     writeFileSync(marker, 'x');
     await run('mkfifo', [fifo]);
-    const n = 10240; // what the hash table the slots replaced could hold: it then counted the next opens as pending_full
+    const n = 10240; // what the hash table of opens in flight once held: it then counted the next opens as pending_full
     const bin = join(dir, 'flooder');
     writeFileSync(`${bin}.c`, FLOODER);
     const cc = spawnSync('cc', ['-O2', '-pthread', '-o', bin, `${bin}.c`], { encoding: 'utf8' });
@@ -325,7 +325,7 @@ describeKernel('a hostile process cannot make its opens vanish or lie (real kern
     expect(after.ringbuf_full - before.ringbuf_full).toBe(0);
   }, 60000);
 
-  it('reads openat2 flags from a page the process never touched (the kernel faults it in; the probe reads again at exit)', async () => {
+  it('reads openat2 flags from a page the process never touched (the kernel faults it in; the probe reads it at exit)', async () => {
     const target = join(dir, 'created-by-openat2');
     const fd = Number((await python(UNTOUCHED_HOW, [target, join(dir, 'how.bin')])).trim());
     expect(fd).toBeGreaterThanOrEqual(0);
