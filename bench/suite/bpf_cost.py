@@ -46,12 +46,13 @@ def section_bpf_cost(f8: dict | None, targets: list[tuple[str, str, str]]) -> li
     L.append('')
     ref = (f8.get('reference') or {}).get('programs', {}).get('ref_enter_openat')
     both = f8.get('open_enter_exit_ns')
-    L.append(f"opensnoop per openat, every program it runs (`exit_openat`, plus `enter_openat` where a build has one): **{both:,.0f} ns** (target ≤ {OPEN_TARGET_NS} ns)"
-             if both else 'opensnoop per open: n/a')
+    line = (f"opensnoop per openat, every program it runs (`exit_openat`, plus `enter_openat` where a build has one): "
+            f"**{both:,.0f} ns** (target ≤ {OPEN_TARGET_NS} ns)" if both else 'opensnoop per open: n/a')
     if ref:
-        L.append(f"; the limit we measure against, a single-hook tracer (`bench/workloads/single-hook.bpf.c`: "
+        line += (f"; the limit we measure against, a single-hook tracer (`bench/workloads/single-hook.bpf.c`: "
                  f"sys_enter_openat, time, pid, uid, comm and the raw path, no result, no path walk, no filter): "
                  f"{ref['ns']:,.0f} ns.")
+    L.append(line)
     L.append('')
     targets.append((f'BPF cost per open ≤ {OPEN_TARGET_NS} ns (all programs an open runs)',
                     f'{both:,.0f} ns' + (f' (single-hook reference {ref["ns"]:,.0f} ns)' if ref else '') if both else 'n/a',
