@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from suite.attach_latency import measure_attach_latency
+from suite.bpf_cost import measure_bpf_cost
 from suite.common import EBPFSH, ROOT, T0, Settings, log
 from suite.filter_cost import measure_filter_cost
 from suite.processes import kill_all, on_signal
@@ -33,12 +34,12 @@ from suite.tracer_cpu import measure_tracer_cpu
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument('--quick', action='store_true', help='~2-3 minutes, for development')
-    ap.add_argument('--only', default='', help='comma list of figures to run (1,3,5,7,8,9,10), for development')
+    ap.add_argument('--only', default='', help='comma list of figures to run (1,3,5,7,8,9,10,11), for development')
     ap.add_argument('--workloads', default='open,exec,connect', help='workloads of figure 1, for development')
     ap.add_argument('--out', default=str(ROOT / 'docs' / 'benchmarks.md'))
     a = ap.parse_args()
     s = Settings.make(a.quick)
-    only = set(a.only.split(',')) if a.only else {'1', '3', '5', '7', '8', '9', '10'}
+    only = set(a.only.split(',')) if a.only else {'1', '3', '5', '7', '8', '9', '10', '11'}
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
     help_out = subprocess.run([EBPFSH, 'record', '--help'], capture_output=True, text=True, timeout=30)
@@ -59,7 +60,8 @@ def main() -> int:
                     ('7', 'figure 7', 'replay', lambda: measure_replay(s)),
                     ('8', 'figure 8', 'tracer_cpu', lambda: measure_tracer_cpu(s.reps, s.secs, tmp)),
                     ('9', 'figure 9', 'startup', lambda: measure_startup(s)),
-                    ('10', 'figure 10', 'queries', lambda: measure_queries(s))]
+                    ('10', 'figure 10', 'queries', lambda: measure_queries(s)),
+                    ('11', 'figure 11', 'bpf_cost', lambda: measure_bpf_cost(s))]
             for key, label, name, measure in plan:
                 if key not in only:
                     continue

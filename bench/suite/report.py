@@ -7,6 +7,7 @@ import platform
 import subprocess
 from pathlib import Path
 
+from .bpf_cost import section_bpf_cost
 from .common import ROOT, Settings, median
 from .startup import section_startup
 from .queries import section_queries
@@ -419,5 +420,6 @@ def report(s: Settings, env: dict[str, str], results: dict, have_record: bool, e
     L += section_replay(results.get('replay', ''))
     L += section_startup(results.get('startup', ''))
     L += section_queries(results.get('queries', ''))
+    L += section_bpf_cost(results.get('bpf_cost'), targets)
     L += section_targets(targets)
     return '\n'.join(L) + '\n'

@@ -20,7 +20,7 @@ enum loss_cause {
 	LOSS_RINGBUF_FULL = 0,
 	LOSS_STRING_FAULT = 1,	/* delivered: a string could not be read */
 	LOSS_TRUNCATED = 2,	/* delivered: a field was cut to fit */
-	LOSS_PENDING_FULL = 3,	/* a syscall in flight could not be tracked (its map was full) */
+	LOSS_PENDING_FULL = 3,	/* a syscall in flight could not be tracked (no slot or map entry for it) */
 	LOSS_FOLLOW_FULL = 4,	/* a new process could not be followed (the follow map was full) */
 };
 

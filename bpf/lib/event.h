@@ -50,31 +50,55 @@ struct {
 	__uint(max_entries, EVENTS_RING_BYTES);
 } events SEC(".maps");
 
-/* Fill the header from the current task (process context only). */
-static __always_inline void fill_header(struct event_header *h, __u16 kind)
+/*
+ * The tgid's number and pid namespace. The task is a BTF pointer: walking it
+ * is plain loads (fault-safe), not a bpf_probe_read_kernel call per field,
+ * which costs ~30 ns each and dominated a record's cost. numbers[level] is
+ * a variable index the verifier does not allow on a BTF pointer, so a task
+ * in a nested pid namespace (level > 0) pays one read for it.
+ */
+static __always_inline void fill_tgid_ns(struct event_header *h, struct task_struct *task)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u64 uid_gid = bpf_get_current_uid_gid();
-	struct pid *tgid_pid;
+	struct pid *tgid_pid = task->group_leader->thread_pid;
+	unsigned int level = tgid_pid->level;
 	struct upid upid = {};
-	unsigned int level;
 
-	h->ts_ns = bpf_ktime_get_ns();
-	h->cgroup_id = bpf_get_current_cgroup_id();
-	h->probe_id = targ_probe_id;
-	h->kind = kind;
-	h->tgid = pid_tgid >> 32;
-	h->tid = (__u32)pid_tgid;
-	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	h->uid = (__u32)uid_gid;
-	h->gid = uid_gid >> 32;
-	tgid_pid = BPF_CORE_READ(task, group_leader, thread_pid);
-	level = BPF_CORE_READ(tgid_pid, level);
+	if (level == 0) {
+		h->ns_tgid = tgid_pid->numbers[0].nr;
+		h->pidns = tgid_pid->numbers[0].ns->ns.inum;
+		return;
+	}
 	bpf_core_read(&upid, sizeof(upid), &tgid_pid->numbers[level]);
 	h->ns_tgid = upid.nr;
 	h->pidns = BPF_CORE_READ(upid.ns, ns.inum);
-	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/*
+ * Fill the header from the current task (process context only). Every field
+ * but the time is a plain load from the task (what the helpers
+ * bpf_get_current_{pid_tgid,uid_gid,cgroup_id,comm} return, read the same
+ * way without a call each): the kernel keeps comm NUL-padded (strscpy_pad),
+ * and userspace reads it up to the NUL, as it did the helper's copy.
+ */
+static __always_inline void fill_header(struct event_header *h, __u16 kind)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	const struct cred *cred = task->cred;
+	const __u64 *comm = (const __u64 *)task->comm;
+
+	h->ts_ns = bpf_ktime_get_ns();
+	h->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
+	h->probe_id = targ_probe_id;
+	h->kind = kind;
+	h->tgid = task->tgid;
+	h->tid = task->pid;
+	h->ppid = task->real_parent->tgid;
+	h->uid = cred->uid.val;
+	h->gid = cred->gid.val;
+	fill_tgid_ns(h, task);
+	_Static_assert(sizeof(h->comm) == 2 * sizeof(__u64), "comm is two words");
+	((__u64 *)h->comm)[0] = comm[0];
+	((__u64 *)h->comm)[1] = comm[1];
 }
 
 #endif /* EBPFSH_EVENT_H */

@@ -10,10 +10,10 @@
 /* The file behind `fd` in the current task's table, or NULL. */
 static __always_inline struct file *fd_file(int fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	unsigned int max_fds = BPF_CORE_READ(fdt, max_fds);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
+	/* a BTF pointer: plain loads down to the table, not a helper call per field */
+	struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
+	unsigned int max_fds = fdt->max_fds;
+	struct file **fds = fdt->fd;
 	struct file *f = NULL;
 
 	/* bounds-checked, not masked: a masked fd could name another file */
@@ -37,13 +37,13 @@ static __always_inline bool fd_path(int fd, struct path *out)
 /* The directory a relative path was resolved against: dfd's file, or the cwd. */
 static __always_inline bool base_dir(int dfd, struct path *out)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fs_struct *fs;
 
 	if (dfd != AT_FDCWD)
 		return fd_path(dfd, out);
-	fs = BPF_CORE_READ(task, fs);
-	bpf_core_read(out, sizeof(*out), &fs->pwd);
+	fs = bpf_get_current_task_btf()->fs;
+	out->dentry = fs->pwd.dentry;
+	out->mnt = fs->pwd.mnt;
 	return true;
 }
 

@@ -7,6 +7,8 @@
 
 #define PATH_MAX_LEN	4096	/* the kernel's PATH_MAX, NUL included */
 #define PATH_MASK	(PATH_MAX_LEN - 1)	/* PATH_MAX_LEN is a power of two: keeps an offset inside one path */
+#define WALK_MASK	(2 * PATH_MAX_LEN - 1)	/* keeps an offset inside a walk's buffer */
+#define WALK_SPILL	40	/* bytes past a walk's masked end its word stores may reach (put_inline_name) */
 #define NAME_MAX	255	/* the kernel's longest path component, NUL excluded */
 /*
  * Steps of a path walk: one per component or mount crossing. A path that fits
@@ -15,56 +17,167 @@
  */
 #define PATH_DEPTH	4096
 
+/*
+ * A dentry's d_parent, d_name, d_inode and inline name (d_shortname), and a
+ * mount's mnt_parent, mnt_mountpoint and mnt.mnt_root, each next to each
+ * other in the kernel's structs: one bpf_probe_read_kernel each instead of
+ * one per field (a read costs ~30 ns, and a walk made three per component).
+ * Plain structs, not the kernel's: the bytes are copied as they lie, so no
+ * CO-RE relocation may move their fields.
+ */
+#define DNAME_INLINE_WORDS	5	/* d_shortname: 40 bytes, names up to 39 bytes live there */
+
+/*
+ * An object whose program walks many paths can define PATH_HELPER_NAMES 1
+ * before including this: every name is then read with a helper call. The
+ * word stores add a branch per step, and mountsnoop's exit_move_mount (two
+ * paths and a switch in one program) then exceeds the verifier's limit of
+ * 8192 pending branches.
+ */
+#ifndef PATH_HELPER_NAMES
+#define PATH_HELPER_NAMES	0
+#endif
+
+struct dentry_up {
+	struct dentry *parent;
+	__u32 hash;
+	__u32 len;
+	const unsigned char *name;
+	struct inode *inode;
+	__u64 iname[DNAME_INLINE_WORDS];
+};
+
+struct mount_up {
+	struct mount *parent;
+	struct dentry *mountpoint;
+	struct dentry *root;
+};
+
+/* Whether the kernel's layout is dentry_up's (CO-RE constants: the other branch is dead code). */
+#define DENTRY_UP_ONE_READ							\
+	(bpf_core_field_exists(struct dentry, d_shortname) &&			\
+	 bpf_core_field_offset(struct dentry, d_name) ==			\
+		 bpf_core_field_offset(struct dentry, d_parent) + 8 &&		\
+	 bpf_core_field_offset(struct dentry, d_inode) ==			\
+		 bpf_core_field_offset(struct dentry, d_parent) + 24 &&		\
+	 bpf_core_field_offset(struct dentry, d_shortname) ==			\
+		 bpf_core_field_offset(struct dentry, d_parent) + 32 &&		\
+	 bpf_core_field_size(struct dentry, d_shortname) == 8 * DNAME_INLINE_WORDS && \
+	 bpf_core_field_offset(struct qstr, len) == 4 &&			\
+	 bpf_core_field_offset(struct qstr, name) == 8)
+#define MOUNT_UP_ONE_READ							\
+	(bpf_core_field_offset(struct mount, mnt_mountpoint) ==		\
+		 bpf_core_field_offset(struct mount, mnt_parent) + 8 &&		\
+	 bpf_core_field_offset(struct mount, mnt) ==				\
+		 bpf_core_field_offset(struct mount, mnt_parent) + 16 &&	\
+	 bpf_core_field_offset(struct vfsmount, mnt_root) == 0)
+
+/* Reads d_parent and d_name; true when the name's bytes came along (in up->iname). */
+static __always_inline bool read_dentry_up(struct dentry *dentry, struct dentry_up *up)
+{
+	struct qstr name;
+
+	if (DENTRY_UP_ONE_READ) {
+		bpf_core_read(up, sizeof(*up), &dentry->d_parent);
+		return up->name == (const unsigned char *)dentry + bpf_core_field_offset(struct dentry, d_shortname) &&
+		       up->len < 8 * DNAME_INLINE_WORDS;
+	}
+	up->parent = BPF_CORE_READ(dentry, d_parent);
+	name = BPF_CORE_READ(dentry, d_name);
+	up->len = name.len;
+	up->name = name.name;
+	return false;
+}
+
+static __always_inline void read_mount_up(struct mount *mnt, struct mount_up *up)
+{
+	if (MOUNT_UP_ONE_READ) {
+		bpf_core_read(up, sizeof(*up), &mnt->mnt_parent);
+		return;
+	}
+	up->parent = BPF_CORE_READ(mnt, mnt_parent);
+	up->mountpoint = BPF_CORE_READ(mnt, mnt_mountpoint);
+	up->root = BPF_CORE_READ(mnt, mnt.mnt_root);
+}
+
+/*
+ * Puts an inline name (len < 40) at buf[start, start + len) with word
+ * stores, not a helper call. All five words are stored whatever len is (no
+ * branch on len: the verifier then sees one path, not one per length), so
+ * up to 40 bytes past the name are overwritten: what the walk already wrote
+ * there is saved first and put back. start + len <= PATH_MAX_LEN - 1, so
+ * every access ends before PATH_MAX_LEN + 40, inside the walk's buffer; the
+ * masks only tell the verifier so, they never change an offset.
+ */
+static __always_inline void put_inline_name(char *buf, __u32 start, __u32 len, const __u64 *words)
+{
+	__u32 end = start + len;
+	__u64 saved[DNAME_INLINE_WORDS];
+
+#pragma unroll
+	for (int k = 0; k < DNAME_INLINE_WORDS; k++)
+		saved[k] = *(__u64 *)&buf[(end + 8 * k) & WALK_MASK];
+#pragma unroll
+	for (int k = 0; k < DNAME_INLINE_WORDS; k++)
+		*(__u64 *)&buf[(start + 8 * k) & WALK_MASK] = words[k];
+#pragma unroll
+	for (int k = 0; k < DNAME_INLINE_WORDS; k++)
+		*(__u64 *)&buf[(end + 8 * k) & WALK_MASK] = saved[k];
+}
+
 struct path_walk {
 	struct dentry *dentry;
-	struct dentry *mnt_root;	/* of the mount being walked: read once per mount, not per step */
 	struct mount *mnt;
+	struct mount_up up;	/* of the mount being walked: read once per mount, not per step */
 	char *buf;
 	__u32 off;
 	bool done;
 };
 
-/* One component per call; a bpf_loop callback so the verifier sees it once. */
+/* One component (or mount crossing) per call; a bpf_loop callback so the verifier sees it once. */
 static long path_step(__u32 i, void *ctx)
 {
 	struct path_walk *w = ctx;
-	/* locals: CO-RE relocations must not cover fields of struct path_walk */
 	struct dentry *dentry = w->dentry;
-	struct mount *mnt = w->mnt;
-	struct dentry *mnt_root = w->mnt_root;
-	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-	struct qstr name;
+	struct dentry_up d;
+	bool inline_name;
 	__u32 len, off;
 
-	if (dentry == mnt_root || dentry == parent) {
-		struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+	inline_name = read_dentry_up(dentry, &d) && !PATH_HELPER_NAMES;
+	if (dentry == w->up.root || dentry == d.parent) {
+		struct mount_up mu;
 
-		if (dentry != mnt_root || mnt_parent == mnt) {
+		if (dentry != w->up.root || w->up.parent == w->mnt) {
 			w->done = true;	/* reached the global root */
 			return 1;
 		}
-		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-		w->mnt = mnt_parent;
-		w->mnt_root = BPF_CORE_READ(mnt_parent, mnt.mnt_root);
+		w->dentry = w->up.mountpoint;
+		w->mnt = w->up.parent;
+		read_mount_up(w->mnt, &mu);
+		w->up.parent = mu.parent;
+		w->up.mountpoint = mu.mountpoint;
+		w->up.root = mu.root;
 		return 0;
 	}
-	name = BPF_CORE_READ(dentry, d_name);
-	len = name.len;
+	len = d.len;
 	off = w->off;
 	if (len > NAME_MAX || len + 1 > off)	/* not a name; or no room left: truncated */
 		return 1;
 	off -= len;
-	bpf_probe_read_kernel(&w->buf[off & PATH_MASK], len, name.name);
+	if (inline_name)
+		put_inline_name(w->buf, off, len, d.iname);
+	else
+		bpf_probe_read_kernel(&w->buf[off & PATH_MASK], len, d.name);
 	off -= 1;
 	w->buf[off & PATH_MASK] = '/';
 	w->off = off;
-	w->dentry = parent;
+	w->dentry = d.parent;
 	return 0;
 }
 
 /*
  * Build the absolute path of (dentry, vfsmount) backwards into buf, which
- * must be 2 * PATH_MAX_LEN long. Returns the offset where the path starts, in
+ * must be 2 * PATH_MAX_LEN long and followed by WALK_SPILL more bytes of the same value. Returns the offset where the path starts, in
  * [0, PATH_MAX_LEN - 2]; it ends at PATH_MAX_LEN - 1 with a NUL, so its
  * length with the NUL is PATH_MAX_LEN - start, in [2, PATH_MAX_LEN] (never
  * mask that length with PATH_MASK: a 4095-byte path would become 0). Sets
@@ -75,12 +188,12 @@ static __always_inline __u32 build_path(struct dentry *dentry, struct vfsmount *
 {
 	struct path_walk w = {
 		.dentry = dentry,
-		.mnt_root = BPF_CORE_READ(vfsmnt, mnt_root),
 		.mnt = container_of(vfsmnt, struct mount, mnt),
 		.buf = buf,
 		.off = PATH_MAX_LEN - 1,
 	};
 
+	read_mount_up(w.mnt, &w.up);
 	buf[PATH_MAX_LEN - 1] = 0;
 	bpf_loop(PATH_DEPTH, path_step, &w, 0);
 	*truncated = !w.done;

@@ -18,7 +18,8 @@
 #define SCRATCH_SIZE	32768
 #define SCRATCH_WALK	20480
 
-_Static_assert(SCRATCH_WALK + 2 * PATH_MAX_LEN <= SCRATCH_SIZE, "a path walk fits after the record");
+/* + WALK_SPILL: a walk's word stores at the masked end of its area (bpf/lib/path.h) must stay in the value */
+_Static_assert(SCRATCH_WALK + 2 * PATH_MAX_LEN + WALK_SPILL <= SCRATCH_SIZE, "a path walk fits after the record");
 
 /* The scratch buffer of records with a data[] tail and a path walk. */
 struct scratch {

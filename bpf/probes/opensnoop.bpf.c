@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * opensnoop: open, openat, openat2 and creat. sys_enter keeps the arguments,
- * sys_exit emits with the result and up to three paths: the raw path as the
- * caller's memory holds it at sys_exit, a relative one made absolute from
- * its base directory, and, for a successful open, the path of the file the
- * kernel actually opened (walked from the new fd), which a second thread
- * rewriting the caller's buffer cannot change.
+ * opensnoop: open, openat, openat2, creat and open_by_handle_at, from
+ * sys_exit alone: the arguments are the caller's registers as the syscall
+ * took them (the kernel saved them at entry and leaves them unchanged), so
+ * no sys_enter program runs and nothing is kept between the two. Emitted
+ * with the result and up to three paths: the raw path as the caller's memory
+ * holds it at sys_exit, a relative one made absolute from its base
+ * directory, and, for a successful open, the path of the file the kernel
+ * actually opened (walked from the new fd), which a second thread rewriting
+ * the caller's buffer cannot change.
  */
 #include "lib/exports.h"
 #include "lib/scratch.h"
@@ -17,7 +20,6 @@
 #define O_WRONLY	01
 #define O_CREAT		0100
 #define O_TRUNC		01000
-#define OPEN_PENDING_ENTRIES	10240
 
 DEFINE_SCRATCH(open_scratch, struct scratch);
 
@@ -27,21 +29,7 @@ struct open_args {
 	__u64 flags;
 	__u32 mode;
 	__s32 dfd;
-	__u16 kind;
-	__u16 how_fault;	/* openat2: `how` was unreadable at sys_enter */
 };
-
-/*
- * Not an LRU map: an LRU evicts a pending open without a trace. A thread has
- * one entry at most (keyed by tid, overwritten by its next open) and sys_exit
- * deletes it; when the map is full the open is counted as pending_full.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, OPEN_PENDING_ENTRIES);
-	__type(key, __u32);
-	__type(value, struct open_args);
-} open_pending SEC(".maps");
 
 /* What userspace reads from this object's BTF (bpf/lib/exports.h). */
 struct opensnoop_exports {
@@ -53,77 +41,57 @@ struct opensnoop_exports {
 };
 EXPORT_BTF(opensnoop_exports);
 
-static __always_inline int stash_open(struct open_args *a)
+/*
+ * The call's arguments, from the registers the syscall entry saved (plain
+ * loads through the task's BTF pointer: x86_64 keeps the fourth in r10).
+ * Only a native syscall reaches these tracepoints (not a 32-bit compat one),
+ * so the registers are the native calling convention's.
+ */
+static __always_inline void open_args_of(__u16 kind, struct open_args *a)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 
-	if (bpf_map_update_elem(&open_pending, &tid, a, BPF_ANY))
-		count_loss(LOSS_PENDING_FULL);
-	return 0;
+	a->how = NULL;
+	switch (kind) {
+	case OPEN_KIND_OPENAT:
+		a->dfd = (int)PT_REGS_PARM1_SYSCALL(regs);
+		a->path = (const char *)PT_REGS_PARM2_SYSCALL(regs);
+		a->flags = PT_REGS_PARM3_SYSCALL(regs);
+		a->mode = PT_REGS_PARM4_SYSCALL(regs);
+		break;
+	case OPEN_KIND_OPENAT2:
+		a->dfd = (int)PT_REGS_PARM1_SYSCALL(regs);
+		a->path = (const char *)PT_REGS_PARM2_SYSCALL(regs);
+		a->how = (const void *)PT_REGS_PARM3_SYSCALL(regs);
+		a->flags = 0;
+		a->mode = 0;
+		break;
+	case OPEN_KIND_OPEN:
+		a->dfd = AT_FDCWD;
+		a->path = (const char *)PT_REGS_PARM1_SYSCALL(regs);
+		a->flags = PT_REGS_PARM2_SYSCALL(regs);
+		a->mode = PT_REGS_PARM3_SYSCALL(regs);
+		break;
+	case OPEN_KIND_CREAT:
+		/* creat(p, m) is open(p, O_CREAT|O_WRONLY|O_TRUNC, m) */
+		a->dfd = AT_FDCWD;
+		a->path = (const char *)PT_REGS_PARM1_SYSCALL(regs);
+		a->flags = O_CREAT | O_WRONLY | O_TRUNC;
+		a->mode = PT_REGS_PARM2_SYSCALL(regs);
+		break;
+	default:
+		/* open_by_handle_at: opens a file by handle, not by path: only the opened file's path tells what */
+		a->dfd = (int)PT_REGS_PARM1_SYSCALL(regs);
+		a->path = NULL;
+		a->flags = PT_REGS_PARM3_SYSCALL(regs);
+		a->mode = 0;
+		break;
+	}
 }
 
-static __always_inline int enter_open_common(__u16 kind, int dfd, const char *path, __u64 flags, __u32 mode)
+static __always_inline int handle_exit(long ret, __u16 kind)
 {
-	struct open_args a = { .path = path, .flags = flags, .mode = mode, .dfd = dfd, .kind = kind };
-
-	if (!should_trace())
-		return 0;
-	return stash_open(&a);
-}
-
-SEC("tracepoint/syscalls/sys_enter_openat")
-int enter_openat(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter_open_common(OPEN_KIND_OPENAT, (int)ctx->args[0], (const char *)ctx->args[1],
-				 ctx->args[2], ctx->args[3]);
-}
-
-SEC("tracepoint/syscalls/sys_enter_openat2")
-int enter_openat2(struct trace_event_raw_sys_enter *ctx)
-{
-	struct open_args a = {
-		.path = (const char *)ctx->args[1],
-		.how = (const void *)ctx->args[2],
-		.dfd = (int)ctx->args[0],
-		.kind = OPEN_KIND_OPENAT2,
-	};
-	struct open_how how = {};
-
-	if (!should_trace())
-		return 0;
-	/* a page not yet faulted in reads as a fault here: retried at sys_exit */
-	if (bpf_probe_read_user(&how, sizeof(how), a.how))
-		a.how_fault = 1;
-	a.flags = how.flags;
-	a.mode = how.mode;
-	return stash_open(&a);
-}
-
-SEC("tracepoint/syscalls/sys_enter_open")
-int enter_open(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter_open_common(OPEN_KIND_OPEN, AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], ctx->args[2]);
-}
-
-SEC("tracepoint/syscalls/sys_enter_creat")
-int enter_creat(struct trace_event_raw_sys_enter *ctx)
-{
-	/* creat(p, m) is open(p, O_CREAT|O_WRONLY|O_TRUNC, m) */
-	return enter_open_common(OPEN_KIND_CREAT, AT_FDCWD, (const char *)ctx->args[0], O_CREAT | O_WRONLY | O_TRUNC,
-				 ctx->args[1]);
-}
-
-SEC("tracepoint/syscalls/sys_enter_open_by_handle_at")
-int enter_open_by_handle_at(struct trace_event_raw_sys_enter *ctx)
-{
-	/* opens a file by handle, not by path: only the opened file's path tells what */
-	return enter_open_common(OPEN_KIND_BY_HANDLE, (int)ctx->args[0], NULL, ctx->args[2], 0);
-}
-
-static __always_inline int handle_exit(long ret)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct open_args *a = bpf_map_lookup_elem(&open_pending, &tid);
+	struct open_args args, *a = &args;
 	enum damage damage = DAMAGE_NONE;
 	struct open_event *e;
 	__u32 off, start, len;
@@ -132,13 +100,14 @@ static __always_inline int handle_exit(long ret)
 	bool cut;
 	long n;
 
-	if (!a)
+	if (!should_trace())
 		return 0;
 	e = scratch_of(&open_scratch);
 	if (!e)
-		goto out;
+		return 0;
+	open_args_of(kind, a);
 	walk = (char *)e + SCRATCH_WALK;
-	fill_header(&e->hdr, a->kind);
+	fill_header(&e->hdr, kind);
 	e->ret = ret;
 	e->dfd = a->dfd;
 	e->flags = a->flags;
@@ -149,7 +118,7 @@ static __always_inline int handle_exit(long ret)
 	e->real_len = 0;
 	e->pad[0] = 0;
 	e->pad[1] = 0;
-	if (a->how_fault) {
+	if (kind == OPEN_KIND_OPENAT2) {
 		struct open_how how = {};
 
 		/* the kernel has copied it by now, so its page is present */
@@ -219,38 +188,37 @@ static __always_inline int handle_exit(long ret)
 		goto out;			/* unreachable: bounds for the verifier */
 	emit_damaged(e, __builtin_offsetof(struct open_event, data) + off, damage);
 out:
-	bpf_map_delete_elem(&open_pending, &tid);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat")
 int exit_openat(struct trace_event_raw_sys_exit *ctx)
 {
-	return handle_exit(ctx->ret);
+	return handle_exit(ctx->ret, OPEN_KIND_OPENAT);
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat2")
 int exit_openat2(struct trace_event_raw_sys_exit *ctx)
 {
-	return handle_exit(ctx->ret);
+	return handle_exit(ctx->ret, OPEN_KIND_OPENAT2);
 }
 
 SEC("tracepoint/syscalls/sys_exit_open")
 int exit_open(struct trace_event_raw_sys_exit *ctx)
 {
-	return handle_exit(ctx->ret);
+	return handle_exit(ctx->ret, OPEN_KIND_OPEN);
 }
 
 SEC("tracepoint/syscalls/sys_exit_open_by_handle_at")
 int exit_open_by_handle_at(struct trace_event_raw_sys_exit *ctx)
 {
-	return handle_exit(ctx->ret);
+	return handle_exit(ctx->ret, OPEN_KIND_BY_HANDLE);
 }
 
 SEC("tracepoint/syscalls/sys_exit_creat")
 int exit_creat(struct trace_event_raw_sys_exit *ctx)
 {
-	return handle_exit(ctx->ret);
+	return handle_exit(ctx->ret, OPEN_KIND_CREAT);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -39,10 +39,22 @@ struct tcpconnect_exports {
 };
 EXPORT_BTF(tcpconnect_exports);
 
+/*
+ * A field of the socket: a plain load when `sk` is a BTF pointer (tp_btf),
+ * else a bpf_probe_read_kernel (tracepoint: the pointer is a number). Each
+ * caller passes a constant, so the other branch is compiled away.
+ */
+#define SK_READ(btf, sk, ...) ((btf) ? (sk)->__VA_ARGS__ : BPF_CORE_READ(sk, __VA_ARGS__))
+
 /* Sized reads: BPF_CORE_READ_INTO on an array copies sizeof(*dst), 1 byte here. */
-static __always_inline void read_addrs(const struct sock *sk, struct connect_event *e)
+static __always_inline void read_addrs(const struct sock *sk, struct connect_event *e, bool btf)
 {
 	if (e->family == AF_INET) {
+		if (btf) {
+			__builtin_memcpy(e->saddr, &sk->__sk_common.skc_rcv_saddr, IPV4_ADDR_LEN);
+			__builtin_memcpy(e->daddr, &sk->__sk_common.skc_daddr, IPV4_ADDR_LEN);
+			return;
+		}
 		bpf_core_read(e->saddr, IPV4_ADDR_LEN, &sk->__sk_common.skc_rcv_saddr);
 		bpf_core_read(e->daddr, IPV4_ADDR_LEN, &sk->__sk_common.skc_daddr);
 	} else {
@@ -51,15 +63,16 @@ static __always_inline void read_addrs(const struct sock *sk, struct connect_eve
 	}
 }
 
-static __always_inline int handle_state(const struct sock *sk, int oldstate, int newstate)
+static __always_inline int handle_state(const struct sock *sk, int oldstate, int newstate, bool btf)
 {
 	__u64 key = (__u64)sk;
 	struct connect_event *e;
 	__u16 family, proto;
+	__u64 now;
 
 	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT) {
-		family = BPF_CORE_READ(sk, __sk_common.skc_family);
-		proto = BPF_CORE_READ(sk, sk_protocol);
+		family = SK_READ(btf, sk, __sk_common.skc_family);
+		proto = SK_READ(btf, sk, sk_protocol);
 		if (proto != IPPROTO_TCP || (family != AF_INET && family != AF_INET6))
 			return 0;
 		if (!should_trace())
@@ -70,8 +83,8 @@ static __always_inline int handle_state(const struct sock *sk, int oldstate, int
 		__builtin_memset(e, 0, sizeof(*e));
 		fill_header(&e->hdr, 0);
 		e->family = family;
-		e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-		read_addrs(sk, e);
+		e->dport = bpf_ntohs(SK_READ(btf, sk, __sk_common.skc_dport));
+		/* the addresses are read at the outcome, where they are final */
 		if (bpf_map_update_elem(&connect_pending, &key, e, BPF_ANY))
 			count_loss(LOSS_PENDING_FULL);
 		return 0;
@@ -84,16 +97,17 @@ static __always_inline int handle_state(const struct sock *sk, int oldstate, int
 	if (newstate == TCP_ESTABLISHED) {
 		e->ret = 0;
 	} else {
-		int err = BPF_CORE_READ(sk, sk_err);
+		int err = SK_READ(btf, sk, sk_err);
 
 		e->ret = err ? -err : -ECONNREFUSED;
 	}
-	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e->sport = SK_READ(btf, sk, __sk_common.skc_num);
 	if (!e->sport)	/* already unhashed on some error paths: the bound port is still here */
-		e->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
-	read_addrs(sk, e);
-	e->latency_us = (bpf_ktime_get_ns() - e->hdr.ts_ns) / NSEC_PER_USEC;
-	e->hdr.ts_ns = bpf_ktime_get_ns();
+		e->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));	/* a read: the verifier types sk as struct sock */
+	read_addrs(sk, e, btf);
+	now = bpf_ktime_get_ns();
+	e->latency_us = (now - e->hdr.ts_ns) / NSEC_PER_USEC;
+	e->hdr.ts_ns = now;
 	emit(e, sizeof(*e));
 	bpf_map_delete_elem(&connect_pending, &key);
 	return 0;
@@ -102,13 +116,13 @@ static __always_inline int handle_state(const struct sock *sk, int oldstate, int
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int newstate)
 {
-	return handle_state(sk, oldstate, newstate);
+	return handle_state(sk, oldstate, newstate, true);
 }
 
 SEC("tracepoint/sock/inet_sock_set_state")
 int state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
-	return handle_state((const struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate);
+	return handle_state((const struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate, false);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

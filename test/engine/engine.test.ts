@@ -35,10 +35,10 @@ describe('engine against a fake kernel', () => {
   });
 
   it('drops an optional hook the kernel refuses, keeps the probe, and says what is missing', () => {
-    const b = fakeBackend({ refuseAttach: ['enter_openat2'] });
+    const b = fakeBackend({ refuseAttach: ['exit_openat2'] });
     const a = new Engine({ backend: b }).attach(opensnoop, parseFilters([], [opensnoop]));
-    expect(a.missing).toEqual([expect.stringMatching(/^openat2: attach enter_openat2 failed/)]);
-    expect(b.session.attached.has('enter_openat')).toBe(true);
+    expect(a.missing).toEqual([expect.stringMatching(/^openat2: attach exit_openat2 failed/)]);
+    expect(b.session.attached.has('exit_openat')).toBe(true);
   });
 
   it('fails with a ProbeError when a required hook has no choice left', () => {

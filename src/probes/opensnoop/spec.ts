@@ -12,9 +12,8 @@ import {
   OPEN_KIND_OPENAT,
   OPEN_KIND_OPENAT2,
 } from '../../event/generated/skeleton.js';
-import type { ProbeSpec } from '../types.js';
+import type { HookSpec, ProbeSpec } from '../types.js';
 import { opensnoopFacets } from './facets.js';
-import { syscallHook } from '../syscall-hook.js';
 
 /** The syscall of each enum open_kind. */
 const SYSCALLS: Record<number, string> = {
@@ -24,6 +23,11 @@ const SYSCALLS: Record<number, string> = {
   [OPEN_KIND_CREAT]: 'creat',
   [OPEN_KIND_BY_HANDLE]: 'open_by_handle_at',
 };
+
+/** The hook of an open syscall: its sys_exit tracepoint only (the arguments come from the saved registers). */
+function exitHook(name: string, optional?: boolean): HookSpec {
+  return { name, ...(optional ? { optional } : {}), choices: [{ programs: [`exit_${name}`], attach: `tracepoint/syscalls/sys_exit_${name}` }] };
+}
 
 /** Components of a path with empty ones, `.` and `x/..` folded lexically (a `..` left at the front of a relative path stays). */
 function lexicalParts(p: string): string[] {
@@ -68,20 +72,14 @@ export const opensnoop: ProbeSpec = {
   summary: 'file opens (open, openat, openat2, creat, open_by_handle_at): path, flags, mode, fd or error',
   object: 'opensnoop',
   profiles: ['files'],
-  // exit before enter: once an enter stashes an open, its exit is there to emit and delete it
+  // sys_exit alone: the program reads the call's arguments from the registers the syscall entry saved
   hooks: [
-    syscallHook('openat'),
-    syscallHook('openat2', true),
-    syscallHook('open', true),
-    syscallHook('creat', true),
-    {
-      // a file opened by handle has no path argument: without this hook it would not be seen at all
-      name: 'open_by_handle_at',
-      optional: true,
-      choices: [
-        { programs: ['exit_open_by_handle_at', 'enter_open_by_handle_at'], attach: 'tracepoint/syscalls/sys_{enter,exit}_open_by_handle_at' },
-      ],
-    },
+    exitHook('openat'),
+    exitHook('openat2', true),
+    exitHook('open', true),
+    exitHook('creat', true),
+    // a file opened by handle has no path argument: without this hook it would not be seen at all
+    exitHook('open_by_handle_at', true),
   ],
   record: {
     struct: 'open_event',
