@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import { OTHER_BIN, UID_1000_LABEL, listener, recordWhile } from '../helpers/rec
 
 /** uid 1000 as the views show it (this host's name), as a regular expression. */
 const UID_1000_RE = UID_1000_LABEL.replace(/[()]/g, '\\$&');
-import { describeKernel, hasCommand, run, waitFor } from '../helpers/kernel.js';
+import { describeKernel, hasCommand, waitFor } from '../helpers/kernel.js';
 import { sha256 } from '../store/helpers.js';
 import { Tmux, readIfExists } from './tmux.js';
 
@@ -34,10 +34,14 @@ describeKernel('ebpfsh replay end to end (a real recording, replayed in tmux by 
     const cap = join(dir, 'incident.db');
     server = await listener();
     port = (server.address() as { port: number }).port;
-    await recordWhile(cap, ['execsnoop,opensnoop,tcpconnect', 'uid=1000'], async () => {
-      const script = `cat /etc/hostname >/dev/null; /bin/true ${tag} 'two words'; /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', ${port})).close()"`;
-      const w = await run('sh', ['-c', script], { uid: 1000 });
-      expect(w.code).toBe(0);
+    // The workload's shell waits on its stdin until the recorder runs; following it (and only it) keeps other
+    // tests' uid-1000 processes, running at the same time, out of the capture and off the end of the timeline.
+    const script = `read go; cat /etc/hostname >/dev/null; /bin/true ${tag} 'two words'; /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', ${port})).close()"`;
+    const shell = spawn('setpriv', ['--reuid=1000', '--regid=1000', '--clear-groups', 'sh', '-c', script], { stdio: ['pipe', 'ignore', 'inherit'] });
+    const exited = new Promise<number | null>((r) => shell.on('close', r));
+    await recordWhile(cap, ['execsnoop,opensnoop,tcpconnect', 'uid=1000', `follow=${shell.pid}`], async () => {
+      shell.stdin!.end('go\n');
+      expect(await exited).toBe(0);
     });
     // The analyst's copy, owned by the analyst.
     copy = join(dir, 'copy.db');
