@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <system_error>
 #include <thread>
@@ -92,6 +93,7 @@ Napi::Function Session::Define(Napi::Env env) {
                      {
                          InstanceMethod("load", &Session::Load),
                          InstanceMethod("unload", &Session::Unload),
+                         InstanceMethod("unloadAsync", &Session::UnloadAsync),
                          InstanceMethod("attach", &Session::Attach),
                          InstanceMethod("detach", &Session::Detach),
                          InstanceMethod("mapUpdate", &Session::MapUpdate),
@@ -282,12 +284,11 @@ Napi::Value Session::Load(const Napi::CallbackInfo &info) {
   return Napi::Number::New(env, id);
 }
 
-// unload(id, ...ids): every link of these objects at once (DestroyLinks), then the objects.
-Napi::Value Session::Unload(const Napi::CallbackInfo &info) {
+// Takes the links and objects of `ids` out of the session (they are the caller's to destroy).
+void Session::Release(const Napi::CallbackInfo &info, std::vector<bpf_link *> &links, std::vector<bpf_object *> &objects) {
   std::vector<int> ids;
   for (size_t i = 0; i < info.Length(); i++) ids.push_back(info[i].As<Napi::Number>().Int32Value());
   auto named = [&ids](int id) { return std::find(ids.begin(), ids.end(), id) != ids.end(); };
-  std::vector<bpf_link *> links;
   for (auto it = links_.begin(); it != links_.end();) {
     if (named(it->second.object)) {
       links.push_back(it->second.link);
@@ -296,15 +297,67 @@ Napi::Value Session::Unload(const Napi::CallbackInfo &info) {
       ++it;
     }
   }
-  DestroyLinks(links);
   for (int id : ids) {
     auto it = objects_.find(id);
     if (it != objects_.end()) {
-      bpf_object__close(it->second);
+      objects.push_back(it->second);
       objects_.erase(it);
     }
   }
+}
+
+// unload(id, ...ids): every link of these objects at once (DestroyLinks), then the objects.
+Napi::Value Session::Unload(const Napi::CallbackInfo &info) {
+  std::vector<bpf_link *> links;
+  std::vector<bpf_object *> objects;
+  Release(info, links, objects);
+  DestroyLinks(links);
+  for (bpf_object *obj : objects) bpf_object__close(obj);
   return info.Env().Undefined();
+}
+
+namespace {
+
+// Waits out running programs, then destroys links and objects on a libuv
+// thread: a detach under a storm costs grace periods (membarrier, link
+// teardown) that must not hold the JS thread. The session forgot these
+// handles before the worker was queued, so nothing else touches them.
+class UnloadWorker : public Napi::AsyncWorker {
+ public:
+  UnloadWorker(Napi::Env env, std::vector<bpf_link *> links, std::vector<bpf_object *> objects)
+      : Napi::AsyncWorker(env, "ebpfsh-unload"), deferred_(Napi::Promise::Deferred::New(env)),
+        links_(std::move(links)), objects_(std::move(objects)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    // A program that read the probe's old filter entry has returned after this.
+    if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) != 0) usleep(50 * 1000);
+    // Test hook: the unload stays in progress until this file exists (60 s at most).
+    static const char *gate = getenv("EBPFSH_TEST_UNLOAD_GATE");
+    for (int i = 0; gate && *gate && access(gate, F_OK) != 0 && i < 6000; i++) usleep(10 * 1000);
+    DestroyLinks(links_);
+    for (bpf_object *obj : objects_) bpf_object__close(obj);
+  }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnError(const Napi::Error &e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::vector<bpf_link *> links_;
+  std::vector<bpf_object *> objects_;
+};
+
+}  // namespace
+
+// unloadAsync(id, ...ids) -> Promise: like unload, off the JS thread; the
+// promise settles once no program of these objects can still run.
+Napi::Value Session::UnloadAsync(const Napi::CallbackInfo &info) {
+  std::vector<bpf_link *> links;
+  std::vector<bpf_object *> objects;
+  Release(info, links, objects);
+  auto *worker = new UnloadWorker(info.Env(), std::move(links), std::move(objects));
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
 }
 
 Napi::Value Session::Attach(const Napi::CallbackInfo &info) {

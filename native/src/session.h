@@ -8,6 +8,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "ring_reader.h"
 
@@ -39,6 +40,7 @@ class Session : public Napi::ObjectWrap<Session> {
 
   Napi::Value Load(const Napi::CallbackInfo &info);
   Napi::Value Unload(const Napi::CallbackInfo &info);
+  Napi::Value UnloadAsync(const Napi::CallbackInfo &info);
   Napi::Value Attach(const Napi::CallbackInfo &info);
   Napi::Value Detach(const Napi::CallbackInfo &info);
   Napi::Value MapUpdate(const Napi::CallbackInfo &info);
@@ -52,6 +54,7 @@ class Session : public Napi::ObjectWrap<Session> {
   Napi::Value Stats(const Napi::CallbackInfo &info);
   Napi::Value Close(const Napi::CallbackInfo &info);
 
+  void Release(const Napi::CallbackInfo &info, std::vector<bpf_link *> &links, std::vector<bpf_object *> &objects);
   const MapInfo &SharedMap(Napi::Env env, const std::string &name);
   void DestroyAll();
   static void CleanupHook(void *arg);

@@ -4,7 +4,7 @@ import { PROBES, probeById, probeId, type ProbeSpec } from '../probes/index.js';
 import { sampleClock, type Clock } from './clock.js';
 import { ProbeError, isNativeError, type NativeError } from './errors.js';
 import { FollowTracker } from './follow.js';
-import { clearKernelFilters, u32, writeKernelFilters } from './kernel-filters.js';
+import { clearKernelFilters, removeStaleSets, turnOffKernelFilter, u32, writeKernelFilters } from './kernel-filters.js';
 import { KERNEL_LOSS_CAUSES, LOSS_STRIDE, MAPS, SHARED_MAPS } from './maps.js';
 import { LOSS_CAUSES, type LossCause } from './losses.js';
 import { nativeBackend, type Backend, type LoadOptions, type NativeSession, type ReaderStats } from './native.js';
@@ -93,6 +93,8 @@ export class Engine implements EventSource {
   private closedKernel: Map<number, number> | undefined;
   private closedStats: ReaderStats | null = null;
   private readonly listeners = new Set<Listener>();
+  /** Native unloads still running on a worker thread (see detachMany). */
+  private readonly unloads = new Set<Promise<void>>();
   private follow: FollowTracker | undefined;
   private readerStarted = false;
   private tracefsChecked = false;
@@ -263,20 +265,46 @@ export class Engine implements EventSource {
     });
     if (!gone.length) return [];
     const native = this.session();
-    for (const { id } of gone) {
-      try {
-        clearKernelFilters(native, this.layouts, id);
-      } catch {
-        // Unloading below stops every program of the probe all the same; sets
-        // left behind belong to an old generation and go at its next filter write.
-      }
+    const objectIds = gone.map(({ l }) => l.objectId);
+    if (!native.unloadAsync) {
+      for (const { id } of gone) this.tryKernel(() => clearKernelFilters(native, this.layouts, id));
+      native.unload(...objectIds);
+    } else {
+      // Off in the kernel now (the entry names this load's instance, so a
+      // re-attach's programs are unaffected); the grace period and the link
+      // teardown run on a worker thread, so a detach under a storm never holds
+      // the UI. The sets go once no program can still read them.
+      for (const { id } of gone) this.tryKernel(() => turnOffKernelFilter(native, this.layouts, id));
+      const upTo = gone.map(({ id }) => this.gens.get(id) ?? 0);
+      const done = native.unloadAsync(...objectIds).then(() => {
+        if (this.closed) return;
+        gone.forEach(({ id }, i) => this.tryKernel(() => removeStaleSets(native, this.layouts, id, upTo[i]!, this.live.has(id) ? this.gens.get(id) : undefined)));
+      });
+      const tracked = done.catch(() => {
+        // The worker reports no failure of its own; a set left behind belongs to an old generation.
+      });
+      this.unloads.add(tracked);
+      void tracked.finally(() => this.unloads.delete(tracked));
     }
-    native.unload(...gone.map(({ l }) => l.objectId));
     for (const { id, l } of gone) {
       if (l.followRoots.length) this.follow?.release(l.followRoots);
       this.live.delete(id);
     }
     return gone.map(({ l }) => l.attachment);
+  }
+
+  /** Resolves once the native unload of every detach so far has finished (its programs can no longer run). */
+  async unloaded(): Promise<void> {
+    while (this.unloads.size) await Promise.all([...this.unloads]);
+  }
+
+  /** Runs a kernel filter write whose failure changes nothing that matters: the unload stops the programs all the same. */
+  private tryKernel(write: () => void): void {
+    try {
+      write();
+    } catch {
+      // Sets left behind belong to an old generation and go at the probe's next filter write.
+    }
   }
 
   /** Per-probe counters (every probe that was ever attached in this session). */
