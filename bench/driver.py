@@ -22,6 +22,7 @@ from suite.common import EBPFSH, ROOT, T0, Settings, log
 from suite.filter_cost import measure_filter_cost
 from suite.processes import kill_all, on_signal
 from suite.replay import measure_replay
+from suite.shell import measure_shell
 from suite.report import environment, report
 from suite.slowdown import measure_slowdown
 from suite.tracers import workloads
@@ -35,7 +36,7 @@ def main() -> int:
     ap.add_argument('--out', default=str(ROOT / 'docs' / 'benchmarks.md'))
     a = ap.parse_args()
     s = Settings.make(a.quick)
-    only = set(a.only.split(',')) if a.only else {'1', '3', '5', '7'}
+    only = set(a.only.split(',')) if a.only else {'1', '3', '5', '7', '8'}
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
     help_out = subprocess.run([EBPFSH, 'record', '--help'], capture_output=True, text=True, timeout=30)
@@ -53,7 +54,8 @@ def main() -> int:
             plan = [('1', 'figures 1, 2, 4, 6', 'slowdown', lambda: measure_slowdown(s, fig1_ws, have_record, tmp)),
                     ('3', 'figure 3', 'filter_cost', lambda: measure_filter_cost(s, ws, tmp)),
                     ('5', 'figure 5', 'attach_latency', lambda: measure_attach_latency(s, ws, tmp)),
-                    ('7', 'figure 7', 'replay', lambda: measure_replay(s))]
+                    ('7', 'figure 7', 'replay', lambda: measure_replay(s)),
+                    ('8', 'figure 8', 'shell', lambda: measure_shell(s))]
             for key, label, name, measure in plan:
                 if key not in only:
                     continue

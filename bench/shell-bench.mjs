@@ -156,14 +156,14 @@ log(`profile of ${profile.probes}: attach ${f1(profile.attachMs)} ms, detach ${f
 const rssEnd = startedAt + MINUTES * 60_000;
 while (Date.now() < rssEnd) await sleep(5000);
 const samples = readFileSync(stats, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((s) => s.t >= startedAt);
-const curve = samples.map((s) => ({ s: (s.t - startedAt) / 1000, mib: s.rss / 2 ** 20 }));
+const curve = samples.map((s) => ({ s: (s.t - startedAt) / 1000, mib: s.rss / 2 ** 20, heap: (s.heapUsed ?? 0) / 2 ** 20, heapTotal: (s.heapTotal ?? 0) / 2 ** 20, external: (s.external ?? 0) / 2 ** 20 }));
 const half = curve.filter((c) => c.s >= curve.at(-1).s / 2);
 const n = half.length;
 const mx = half.reduce((t, c) => t + c.s, 0) / n;
 const my = half.reduce((t, c) => t + c.mib, 0) / n;
 const slope = half.reduce((t, c) => t + (c.s - mx) * (c.mib - my), 0) / (half.reduce((t, c) => t + (c.s - mx) ** 2, 0) || 1);
 const at10 = MINUTES >= 10 ? curve.filter((c) => c.s <= 600).at(-1)?.mib : my + slope * (600 - mx);
-const every = curve.filter((_, i) => i % 30 === 0).map((c) => `${c.s.toFixed(0)}s:${c.mib.toFixed(0)}`);
+const every = curve.filter((_, i) => i % 30 === 0).map((c) => `${c.s.toFixed(0)}s:${c.mib.toFixed(0)} (heap ${c.heap.toFixed(0)}/${c.heapTotal.toFixed(0)}, ext ${c.external.toFixed(0)})`);
 log(`rss ${every.join(' ')} MiB; slope of the last half ${slope.toFixed(3)} MiB/s`);
 type(':q');
 await sleep(1500);

@@ -20,7 +20,8 @@ await runCli(process.argv, {
     // The store (SQLite) loads on use too: trace and probes start faster without it.
     const { recorderCaptureFactory } = await import('./session/capture-sink.js');
     const { runShell } = await import('./tui/shell/run-shell.js');
-    return runShell({ ...opts, signals, newEngine, captureFactory: recorderCaptureFactory });
+    // The shell keeps a detached probe loaded (unattached), so attaching it again only attaches.
+    return runShell({ ...opts, signals, newEngine: () => new Engine({ keepSpares: true }), captureFactory: recorderCaptureFactory });
   },
   async runReplay(path) {
     const { runReplay } = await import('./tui/replay/run-replay.js');

@@ -7,6 +7,7 @@ import platform
 import subprocess
 from pathlib import Path
 
+from .shell import section_shell
 from .common import ROOT, Settings, median
 from .tracers import Run
 
@@ -412,5 +413,6 @@ def report(s: Settings, env: dict[str, str], results: dict, have_record: bool, e
     L += section_attach_latency(results.get('attach_latency'), targets)
     L += section_capture(capture)
     L += section_replay(results.get('replay', ''))
+    L += section_shell(results.get('shell'), targets)
     L += section_targets(targets)
     return '\n'.join(L) + '\n'

@@ -41,6 +41,9 @@ class Session : public Napi::ObjectWrap<Session> {
   Napi::Value Load(const Napi::CallbackInfo &info);
   Napi::Value Unload(const Napi::CallbackInfo &info);
   Napi::Value UnloadAsync(const Napi::CallbackInfo &info);
+  Napi::Value LoadAsync(const Napi::CallbackInfo &info);
+  bpf_object *Open(Napi::Env env, const std::string &path, const Napi::Object &opts);
+  int Register(Napi::Env env, bpf_object *obj, const std::set<std::string> &shared);
   Napi::Value Attach(const Napi::CallbackInfo &info);
   Napi::Value Detach(const Napi::CallbackInfo &info);
   Napi::Value MapUpdate(const Napi::CallbackInfo &info);
@@ -65,6 +68,7 @@ class Session : public Napi::ObjectWrap<Session> {
   std::unique_ptr<RingReader> reader_;
   int next_id_ = 1;
   bool hooked_ = false;
+  bool closed_ = false;  // DestroyAll ran: a load finishing late is closed, not kept
   napi_env env_ = nullptr;
 };
 

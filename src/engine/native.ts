@@ -50,6 +50,8 @@ export interface NativeSession {
    * promise settles once no program of theirs can still run (grace period waited out).
    */
   unloadAsync?(...objectIds: number[]): Promise<void>;
+  /** Like load, with the verifier on a worker thread; only once every `shared` map exists (throws EAGAIN otherwise). */
+  loadAsync?(path: string, opts: LoadOptions): Promise<number>;
   attach(objectId: number, program: string): number;
   detach(linkId: number): void;
   mapUpdate(map: string, key: Buffer, value: Buffer): void;

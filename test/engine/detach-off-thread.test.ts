@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { Engine, type TraceEvent } from '../../src/engine/index.js';
+import { Engine, type LoadOptions, type TraceEvent } from '../../src/engine/index.js';
 import { loadLayouts, parseFilters } from '../../src/event/index.js';
 import { probeId } from '../../src/probes/index.js';
 import { opensnoop } from '../../src/probes/opensnoop/spec.js';
@@ -81,3 +81,68 @@ describe('detach returns before the native unload finishes', () => {
     await engine.unloaded();
   });
 });
+
+/** Also loads "on a worker": loads finish when the test releases them. */
+class SpareSession extends GatedUnloadSession {
+  readonly asyncLoads: { release: () => void }[] = [];
+  loadAsync(path: string, opts: LoadOptions): Promise<number> {
+    return new Promise((resolve) => this.asyncLoads.push({ release: () => resolve(this.load(path, opts)) }));
+  }
+}
+
+function spareEngine() {
+  const session = new SpareSession(new Set(), new Set());
+  const engine = new Engine({ keepSpares: true, backend: { createSession: () => session, ensureTracefs: () => ({ path: '', mounted: false }), possibleCpus: () => 2 } });
+  return { engine, session };
+}
+
+describe('a detached probe stays loaded for its next attach (keepSpares)', () => {
+  it('attaching again uses the spare: no load, its programs attached, its own instance', async () => {
+    const { engine, session } = spareEngine();
+    engine.attach(opensnoop, parseFilters([], [opensnoop]));
+    engine.detach(opensnoop);
+    expect(session.asyncLoads).toHaveLength(1);
+    session.asyncLoads[0]!.release();
+    await waitUntil(() => engine.hasSpare(opensnoop));
+    const loads = session.loads.length;
+    engine.attach(opensnoop, parseFilters(['uid=1000'], [opensnoop]));
+    expect(session.loads).toHaveLength(loads);
+    expect(engine.hasSpare(opensnoop)).toBe(false);
+    expect(session.attached.has('enter_openat')).toBe(true);
+    const instance = session.loads.at(-1)!.opts.rodata!.targ_instance;
+    const pf = session.mapLookup('probe_filters', u32(probeId(opensnoop)))!;
+    expect(pf.readUInt32LE(layouts.structs.probe_filter!.members.instance!.offset)).toBe(instance);
+    expect(active(session)).toBe(1);
+  });
+
+  it('an attach while the spare still loads loads afresh, and the late spare is unloaded', async () => {
+    const { engine, session } = spareEngine();
+    engine.attach(opensnoop, parseFilters([], [opensnoop]));
+    engine.detach(opensnoop);
+    for (const p of session.pending) p.release();
+    await engine.unloaded();
+    engine.attach(opensnoop, parseFilters([], [opensnoop]));
+    expect(session.liveObjects()).toBe(1);
+    session.asyncLoads[0]!.release();
+    await waitUntil(() => session.liveObjects() === 1 && session.loads.length === 3);
+    expect(engine.hasSpare(opensnoop)).toBe(false);
+  });
+
+  it('close unloads a waiting spare', async () => {
+    const { engine, session } = spareEngine();
+    engine.attach(opensnoop, parseFilters([], [opensnoop]));
+    engine.detach(opensnoop);
+    for (const p of session.pending) p.release();
+    session.asyncLoads[0]!.release();
+    await waitUntil(() => engine.hasSpare(opensnoop));
+    const unload = vi.spyOn(session, 'unload');
+    engine.close();
+    // nothing is attached: the one object unloaded is the spare
+    expect(unload.mock.calls.flat()).toHaveLength(1);
+  });
+});
+
+async function waitUntil(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 1));
+  expect(check()).toBe(true);
+}
