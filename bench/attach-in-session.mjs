@@ -55,7 +55,7 @@ for (let i = 0; i < reps; i++) {
   firstEventMs.push((await first) - t0);
   for (const p of open.probes) engine.detach(p);
   // long enough for the spare to load off the JS thread (a responder does not re-attach within a second)
-  await new Promise((r) => setTimeout(r, 1000));
+  await new Promise((r) => setTimeout(r, 2000));
 }
 process.stdout.write(JSON.stringify({ attach_ms: attachMs, first_event_ms: firstEventMs }) + '\n');
 stopAll();

@@ -55,6 +55,12 @@ export interface EngineOptions {
    * thread), so attaching it again only attaches: the shell's `:attach`.
    */
   keepSpares?: boolean;
+  /**
+   * How long after a detach's unload the spare starts loading: the verifier
+   * then takes a CPU away from a storm the responder just stopped watching,
+   * not from the moment they detached.
+   */
+  spareDelayMs?: number;
 }
 
 /** True when one of the probe's attach choices is a tracepoint (libbpf finds its id through tracefs). */
@@ -136,6 +142,7 @@ export class Engine implements EventSource {
       maxPendingBytes: opts.maxPendingBytes ?? 64 << 20,
       buildDir: opts.buildDir ?? BPF_BUILD_DIR,
       keepSpares: opts.keepSpares ?? false,
+      spareDelayMs: opts.spareDelayMs ?? 500,
     };
     this.backend = opts.backend ?? nativeBackend();
     this.layouts = loadLayouts(this.opts.buildDir + 'layouts.json');
@@ -321,12 +328,18 @@ export class Engine implements EventSource {
       });
       this.unloads.add(tracked);
       void tracked.finally(() => this.unloads.delete(tracked));
+      if (this.opts.keepSpares)
+        void tracked.then(() => {
+          const t = setTimeout(() => {
+            for (const { l } of gone) this.prepare(l.attachment.probe, l.programs, l.attachment);
+          }, this.opts.spareDelayMs);
+          t.unref();
+        });
     }
     for (const { id, l } of gone) {
       if (l.followRoots.length) this.follow?.release(l.followRoots);
       this.live.delete(id);
     }
-    if (this.opts.keepSpares) for (const { l } of gone) this.prepare(l.attachment.probe, l.programs, l.attachment);
     return gone.map(({ l }) => l.attachment);
   }
 

@@ -92,7 +92,7 @@ class SpareSession extends GatedUnloadSession {
 
 function spareEngine() {
   const session = new SpareSession(new Set(), new Set());
-  const engine = new Engine({ keepSpares: true, backend: { createSession: () => session, ensureTracefs: () => ({ path: '', mounted: false }), possibleCpus: () => 2 } });
+  const engine = new Engine({ keepSpares: true, spareDelayMs: 0, backend: { createSession: () => session, ensureTracefs: () => ({ path: '', mounted: false }), possibleCpus: () => 2 } });
   return { engine, session };
 }
 
@@ -101,7 +101,10 @@ describe('a detached probe stays loaded for its next attach (keepSpares)', () =>
     const { engine, session } = spareEngine();
     engine.attach(opensnoop, parseFilters([], [opensnoop]));
     engine.detach(opensnoop);
-    expect(session.asyncLoads).toHaveLength(1);
+    // the spare loads only once the unload has finished
+    expect(session.asyncLoads).toHaveLength(0);
+    session.pending[0]!.release();
+    await waitUntil(() => session.asyncLoads.length === 1);
     session.asyncLoads[0]!.release();
     await waitUntil(() => engine.hasSpare(opensnoop));
     const loads = session.loads.length;
@@ -120,7 +123,7 @@ describe('a detached probe stays loaded for its next attach (keepSpares)', () =>
     engine.attach(opensnoop, parseFilters([], [opensnoop]));
     engine.detach(opensnoop);
     for (const p of session.pending) p.release();
-    await engine.unloaded();
+    await waitUntil(() => session.asyncLoads.length === 1);
     engine.attach(opensnoop, parseFilters([], [opensnoop]));
     expect(session.liveObjects()).toBe(1);
     session.asyncLoads[0]!.release();
@@ -133,6 +136,7 @@ describe('a detached probe stays loaded for its next attach (keepSpares)', () =>
     engine.attach(opensnoop, parseFilters([], [opensnoop]));
     engine.detach(opensnoop);
     for (const p of session.pending) p.release();
+    await waitUntil(() => session.asyncLoads.length === 1);
     session.asyncLoads[0]!.release();
     await waitUntil(() => engine.hasSpare(opensnoop));
     const unload = vi.spyOn(session, 'unload');

@@ -19,7 +19,7 @@ describeKernel('a detached probe kept loaded for its next attach (real kernel)',
     const comm = `sp${process.pid % 100000}`;
     const sh = join(dir, comm);
     copyFileSync('/bin/dash', sh);
-    const s = startSession(opensnoop, [`comm=${comm}`], { keepSpares: true });
+    const s = startSession(opensnoop, [`comm=${comm}`], { keepSpares: true, spareDelayMs: 0 });
     cleanup.push(() => s.engine.close(), () => rmSync(dir, { recursive: true, force: true }));
     s.engine.detach(opensnoop);
     await waitFor(() => s.engine.hasSpare(opensnoop), 20_000, 'the spare to load');
