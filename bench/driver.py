@@ -24,6 +24,7 @@ from suite.filter_cost import measure_filter_cost
 from suite.processes import kill_all, on_signal
 from suite.queries import measure_queries
 from suite.replay import measure_replay
+from suite.shell import measure_shell
 from suite.report import environment, report
 from suite.slowdown import measure_slowdown
 from suite.startup import measure_startup
@@ -34,12 +35,12 @@ from suite.tracer_cpu import measure_tracer_cpu
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument('--quick', action='store_true', help='~2-3 minutes, for development')
-    ap.add_argument('--only', default='', help='comma list of figures to run (1,3,5,7,8,9,10,11), for development')
+    ap.add_argument('--only', default='', help='comma list of figures to run (1,3,5,7,8,9,10,11,12), for development')
     ap.add_argument('--workloads', default='open,exec,connect', help='workloads of figure 1, for development')
     ap.add_argument('--out', default=str(ROOT / 'docs' / 'benchmarks.md'))
     a = ap.parse_args()
     s = Settings.make(a.quick)
-    only = set(a.only.split(',')) if a.only else {'1', '3', '5', '7', '8', '9', '10', '11'}
+    only = set(a.only.split(',')) if a.only else {'1', '3', '5', '7', '8', '9', '10', '11', '12'}
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
     help_out = subprocess.run([EBPFSH, 'record', '--help'], capture_output=True, text=True, timeout=30)
@@ -61,7 +62,8 @@ def main() -> int:
                     ('8', 'figure 8', 'tracer_cpu', lambda: measure_tracer_cpu(s.reps, s.secs, tmp)),
                     ('9', 'figure 9', 'startup', lambda: measure_startup(s)),
                     ('10', 'figure 10', 'queries', lambda: measure_queries(s)),
-                    ('11', 'figure 11', 'bpf_cost', lambda: measure_bpf_cost(s))]
+                    ('11', 'figure 11', 'bpf_cost', lambda: measure_bpf_cost(s)),
+                    ('12', 'figure 12', 'shell', lambda: measure_shell(s))]
             for key, label, name, measure in plan:
                 if key not in only:
                     continue

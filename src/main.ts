@@ -40,12 +40,13 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     // The TUI (React, ink, blessed) loads only when one of these runs.
     async runShell(opts) {
       // The store (SQLite) loads on use too: trace and probes start faster without it.
-      const [{ recorderCaptureFactory }, { runShell }, engine] = await Promise.all([
+      const [{ recorderCaptureFactory }, { runShell }, { Engine }] = await Promise.all([
         import('./session/capture-sink.js'),
         import('./tui/shell/run-shell.js'),
-        engineFactory(),
+        import('./engine/index.js'),
       ]);
-      return runShell({ ...opts, signals, newEngine: engine, captureFactory: recorderCaptureFactory });
+      // The shell keeps a detached probe loaded (unattached), so attaching it again only attaches.
+      return runShell({ ...opts, signals, newEngine: () => new Engine({ keepSpares: true }), captureFactory: recorderCaptureFactory });
     },
     async runReplay(path) {
       const { runReplay } = await import('./tui/replay/run-replay.js');

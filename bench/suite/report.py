@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 from .bpf_cost import section_bpf_cost
+from .shell import section_shell
 from .common import ROOT, Settings, median
 from .startup import section_startup
 from .queries import section_queries
@@ -421,5 +422,6 @@ def report(s: Settings, env: dict[str, str], results: dict, have_record: bool, e
     L += section_startup(results.get('startup', ''))
     L += section_queries(results.get('queries', ''))
     L += section_bpf_cost(results.get('bpf_cost'), targets)
+    L += section_shell(results.get('shell'), targets)
     L += section_targets(targets)
     return '\n'.join(L) + '\n'

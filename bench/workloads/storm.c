@@ -1,8 +1,8 @@
 // storm: single-threaded syscall storms for ebpfsh's benchmarks.
 //
-//   storm open    PATH        [-n OPS] [-t SECONDS] [-i INTERVAL_US]
-//   storm exec    PROGRAM     [-n OPS] [-t SECONDS] [-i INTERVAL_US]
-//   storm connect PORT        [-n OPS] [-t SECONDS] [-i INTERVAL_US]
+//   storm open    PATH        [-n OPS] [-t SECONDS] [-i INTERVAL_US] [-r OPS_PER_S]
+//   storm exec    PROGRAM     [-n OPS] [-t SECONDS] [-i INTERVAL_US] [-r OPS_PER_S]
+//   storm connect PORT        [-n OPS] [-t SECONDS] [-i INTERVAL_US] [-r OPS_PER_S]
 //
 // Runs until OPS operations or SECONDS elapsed (whichever first), then prints
 // one JSON line: {"mode":..,"ops":..,"secs":..,"ops_per_s":..,"cpu_s":..}. The
@@ -10,7 +10,10 @@
 // cpu_s is this process's user+sys time: BPF programs run in its context, so
 // their cost shows there, while time lost to other work on the machine
 // (which inflates wall time) does not. For exec it excludes the children.
-// -i sleeps between operations (attach-latency trickle). The process renames
+// -i sleeps between operations (attach-latency trickle). -r holds the rate at
+// OPS_PER_S (the shell's promised load): every 1/1000 s worth of operations it
+// sleeps until the schedule catches up, so the rate is exact over any second
+// and a slow stretch is made up rather than lost. The process renames
 // itself "ebbstorm" so tracers' lines can be matched by comm.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -139,21 +142,24 @@ int main(int argc, char **argv)
 	unsigned long long max_ops = ~0ULL, ops = 0;
 	double seconds = 0, start, end, deadline, cpu0;
 	long interval_us = 0;
+	double rate = 0;
+	unsigned long long chunk = 1;
 	const char *mode, *arg;
 	int opt;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: storm open|exec|connect PATH|PROGRAM|PORT [-n OPS] [-t SECONDS] [-i INTERVAL_US]\n");
+		fprintf(stderr, "usage: storm open|exec|connect PATH|PROGRAM|PORT [-n OPS] [-t SECONDS] [-i INTERVAL_US] [-r OPS_PER_S]\n");
 		return 2;
 	}
 	mode = argv[1];
 	arg = argv[2];
 	optind = 3;
-	while ((opt = getopt(argc, argv, "n:t:i:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:t:i:r:")) != -1) {
 		switch (opt) {
 		case 'n': max_ops = strtoull(optarg, NULL, 10); break;
 		case 't': seconds = strtod(optarg, NULL); break;
 		case 'i': interval_us = strtol(optarg, NULL, 10); break;
+		case 'r': rate = strtod(optarg, NULL); break;
 		default: return 2;
 		}
 	}
@@ -169,6 +175,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	if (rate > 0) {
+		chunk = (unsigned long long)(rate / 1000);
+		if (chunk < 1)
+			chunk = 1;
+	}
 	cpu0 = cpu_now();
 	start = now();
 	deadline = seconds > 0 ? start + seconds : 1e300;
@@ -182,6 +193,12 @@ int main(int argc, char **argv)
 		ops++;
 		if (interval_us)
 			usleep(interval_us);
+		if (rate > 0 && ops % chunk == 0) {
+			double ahead = start + ops / rate - now();
+
+			if (ahead > 0)
+				usleep((useconds_t)(ahead * 1e6));
+		}
 		// Checking the clock every 64 ops keeps it out of the hot path.
 		if ((ops & 63) == 0 || interval_us || mode[0] != 'o')
 			if (now() >= deadline)

@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <system_error>
 #include <thread>
@@ -92,6 +94,8 @@ Napi::Function Session::Define(Napi::Env env) {
                      {
                          InstanceMethod("load", &Session::Load),
                          InstanceMethod("unload", &Session::Unload),
+                         InstanceMethod("unloadAsync", &Session::UnloadAsync),
+                         InstanceMethod("loadAsync", &Session::LoadAsync),
                          InstanceMethod("attach", &Session::Attach),
                          InstanceMethod("detach", &Session::Detach),
                          InstanceMethod("mapUpdate", &Session::MapUpdate),
@@ -200,6 +204,7 @@ void DestroyLinks(const std::vector<bpf_link *> &links) {
 // Links first, so nothing new is emitted; then the reader drains what the
 // ring still holds and hands it over before it stops.
 void Session::DestroyAll() {
+  closed_ = true;
   std::vector<bpf_link *> links;
   for (auto &[id, l] : links_) links.push_back(l.link);
   DestroyLinks(links);
@@ -212,14 +217,11 @@ void Session::DestroyAll() {
   shared_.clear();
 }
 
-// load(path, { programs, shared, rodata, maxEntries }) -> object id.
-// Only the named programs are loaded (autoload off for the rest, so one a
-// kernel refuses does not take the others down). Maps named in `shared` are
-// reused from earlier objects, or become the session's on first load.
-Napi::Value Session::Load(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  std::string path = info[0].As<Napi::String>().Utf8Value();
-  Napi::Object opts = info[1].As<Napi::Object>();
+// Opens `path` and configures it for loading (programs, rodata, shared map
+// reuse, sizes). Only the named programs are loaded (autoload off for the
+// rest, so one a kernel refuses does not take the others down). Maps named in
+// `shared` are reused from earlier objects, or become the session's on first load.
+bpf_object *Session::Open(Napi::Env env, const std::string &path, const Napi::Object &opts) {
   std::set<std::string> programs = StringSet(opts, "programs");
   std::set<std::string> shared = StringSet(opts, "shared");
   Napi::Object max_entries = opts.Has("maxEntries") ? opts.Get("maxEntries").As<Napi::Object>() : Napi::Object::New(env);
@@ -259,9 +261,18 @@ Napi::Value Session::Load(const Napi::CallbackInfo &info) {
         bpf_map__set_max_entries(map, max_entries.Get(name).As<Napi::Number>().Uint32Value());
       }
     }
-    int err = LoadBlockingSignals(obj);
-    if (err) ThrowErrno(env, "load", err, path);
+  } catch (...) {
+    bpf_object__close(obj);
+    throw;
+  }
+  return obj;
+}
 
+// Takes a loaded object into the session: its `shared` maps that the session
+// lacks become the session's. Returns its id; closes it when that fails.
+int Session::Register(Napi::Env env, bpf_object *obj, const std::set<std::string> &shared) {
+  try {
+    bpf_map *map;
     bpf_object__for_each_map(map, obj) {
       std::string name = bpf_map__name(map);
       if (!shared.count(name) || shared_.count(name)) continue;
@@ -279,15 +290,94 @@ Napi::Value Session::Load(const Napi::CallbackInfo &info) {
   }
   int id = next_id_++;
   objects_[id] = obj;
-  return Napi::Number::New(env, id);
+  return id;
 }
 
-// unload(id, ...ids): every link of these objects at once (DestroyLinks), then the objects.
-Napi::Value Session::Unload(const Napi::CallbackInfo &info) {
+// load(path, { programs, shared, rodata, maxEntries }) -> object id.
+Napi::Value Session::Load(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  Napi::Object opts = info[1].As<Napi::Object>();
+  bpf_object *obj = Open(env, path, opts);
+  int err = LoadBlockingSignals(obj);
+  if (err) {
+    bpf_object__close(obj);
+    ThrowErrno(env, "load", err, path);
+  }
+  return Napi::Number::New(env, Register(env, obj, StringSet(opts, "shared")));
+}
+
+namespace {
+
+// Runs the verifier (bpf_object__load) on a libuv thread: the object was
+// opened and configured on the JS thread and reuses only maps the session
+// already has, so the load touches nothing the JS thread uses.
+class LoadWorker : public Napi::AsyncWorker {
+ public:
+  LoadWorker(Napi::Env env, Napi::Object session, bpf_object *obj, std::set<std::string> shared,
+             std::function<int(Napi::Env, bpf_object *, const std::set<std::string> &)> finish)
+      : Napi::AsyncWorker(env, "ebpfsh-load"), deferred_(Napi::Promise::Deferred::New(env)), obj_(obj),
+        shared_(std::move(shared)), finish_(std::move(finish)) {
+    session_ = Napi::Persistent(session);  // the session outlives its loads
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override { err_ = LoadBlockingSignals(obj_); }
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (err_) {
+      bpf_object__close(obj_);
+      Napi::Error e = Napi::Error::New(env, std::string("load failed: ") + strerror(err_ < 0 ? -err_ : err_));
+      e.Set("op", Napi::String::New(env, "load"));
+      deferred_.Reject(e.Value());
+      return;
+    }
+    try {
+      deferred_.Resolve(Napi::Number::New(env, finish_(env, obj_, shared_)));
+    } catch (const Napi::Error &e) {
+      deferred_.Reject(e.Value());
+    }
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference session_;
+  bpf_object *obj_;
+  std::set<std::string> shared_;
+  std::function<int(Napi::Env, bpf_object *, const std::set<std::string> &)> finish_;
+  int err_ = 0;
+};
+
+}  // namespace
+
+// loadAsync(path, opts) -> Promise<object id>: load, with the verifier off the
+// JS thread. Only when every `shared` map exists already (else a second
+// instance of one could be made meanwhile): rejects with EAGAIN otherwise.
+Napi::Value Session::LoadAsync(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  Napi::Object opts = info[1].As<Napi::Object>();
+  std::set<std::string> shared = StringSet(opts, "shared");
+  for (const auto &name : shared)
+    if (!shared_.count(name)) ThrowErrno(env, "load", EAGAIN, "(map " + name + " not created yet: load synchronously first)");
+  bpf_object *obj = Open(env, path, opts);
+  auto *worker = new LoadWorker(env, info.This().As<Napi::Object>(), obj, std::move(shared),
+                                [this](Napi::Env e, bpf_object *o, const std::set<std::string> &s) {
+                                  if (closed_) {
+                                    bpf_object__close(o);
+                                    ThrowErrno(e, "load", ECANCELED, "(the session is closed)");
+                                  }
+                                  return Register(e, o, s);
+                                });
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+// Takes the links and objects of `ids` out of the session (they are the caller's to destroy).
+void Session::Release(const Napi::CallbackInfo &info, std::vector<bpf_link *> &links, std::vector<bpf_object *> &objects) {
   std::vector<int> ids;
   for (size_t i = 0; i < info.Length(); i++) ids.push_back(info[i].As<Napi::Number>().Int32Value());
   auto named = [&ids](int id) { return std::find(ids.begin(), ids.end(), id) != ids.end(); };
-  std::vector<bpf_link *> links;
   for (auto it = links_.begin(); it != links_.end();) {
     if (named(it->second.object)) {
       links.push_back(it->second.link);
@@ -296,15 +386,67 @@ Napi::Value Session::Unload(const Napi::CallbackInfo &info) {
       ++it;
     }
   }
-  DestroyLinks(links);
   for (int id : ids) {
     auto it = objects_.find(id);
     if (it != objects_.end()) {
-      bpf_object__close(it->second);
+      objects.push_back(it->second);
       objects_.erase(it);
     }
   }
+}
+
+// unload(id, ...ids): every link of these objects at once (DestroyLinks), then the objects.
+Napi::Value Session::Unload(const Napi::CallbackInfo &info) {
+  std::vector<bpf_link *> links;
+  std::vector<bpf_object *> objects;
+  Release(info, links, objects);
+  DestroyLinks(links);
+  for (bpf_object *obj : objects) bpf_object__close(obj);
   return info.Env().Undefined();
+}
+
+namespace {
+
+// Waits out running programs, then destroys links and objects on a libuv
+// thread: a detach under a storm costs grace periods (membarrier, link
+// teardown) that must not hold the JS thread. The session forgot these
+// handles before the worker was queued, so nothing else touches them.
+class UnloadWorker : public Napi::AsyncWorker {
+ public:
+  UnloadWorker(Napi::Env env, std::vector<bpf_link *> links, std::vector<bpf_object *> objects)
+      : Napi::AsyncWorker(env, "ebpfsh-unload"), deferred_(Napi::Promise::Deferred::New(env)),
+        links_(std::move(links)), objects_(std::move(objects)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    // A program that read the probe's old filter entry has returned after this.
+    if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) != 0) usleep(50 * 1000);
+    // Test hook: the unload stays in progress until this file exists (60 s at most).
+    static const char *gate = getenv("EBPFSH_TEST_UNLOAD_GATE");
+    for (int i = 0; gate && *gate && access(gate, F_OK) != 0 && i < 6000; i++) usleep(10 * 1000);
+    DestroyLinks(links_);
+    for (bpf_object *obj : objects_) bpf_object__close(obj);
+  }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnError(const Napi::Error &e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::vector<bpf_link *> links_;
+  std::vector<bpf_object *> objects_;
+};
+
+}  // namespace
+
+// unloadAsync(id, ...ids) -> Promise: like unload, off the JS thread; the
+// promise settles once no program of these objects can still run.
+Napi::Value Session::UnloadAsync(const Napi::CallbackInfo &info) {
+  std::vector<bpf_link *> links;
+  std::vector<bpf_object *> objects;
+  Release(info, links, objects);
+  auto *worker = new UnloadWorker(info.Env(), std::move(links), std::move(objects));
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
 }
 
 Napi::Value Session::Attach(const Napi::CallbackInfo &info) {

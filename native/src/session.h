@@ -8,6 +8,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "ring_reader.h"
 
@@ -39,6 +40,10 @@ class Session : public Napi::ObjectWrap<Session> {
 
   Napi::Value Load(const Napi::CallbackInfo &info);
   Napi::Value Unload(const Napi::CallbackInfo &info);
+  Napi::Value UnloadAsync(const Napi::CallbackInfo &info);
+  Napi::Value LoadAsync(const Napi::CallbackInfo &info);
+  bpf_object *Open(Napi::Env env, const std::string &path, const Napi::Object &opts);
+  int Register(Napi::Env env, bpf_object *obj, const std::set<std::string> &shared);
   Napi::Value Attach(const Napi::CallbackInfo &info);
   Napi::Value Detach(const Napi::CallbackInfo &info);
   Napi::Value MapUpdate(const Napi::CallbackInfo &info);
@@ -52,6 +57,7 @@ class Session : public Napi::ObjectWrap<Session> {
   Napi::Value Stats(const Napi::CallbackInfo &info);
   Napi::Value Close(const Napi::CallbackInfo &info);
 
+  void Release(const Napi::CallbackInfo &info, std::vector<bpf_link *> &links, std::vector<bpf_object *> &objects);
   const MapInfo &SharedMap(Napi::Env env, const std::string &name);
   void DestroyAll();
   static void CleanupHook(void *arg);
@@ -62,6 +68,7 @@ class Session : public Napi::ObjectWrap<Session> {
   std::unique_ptr<RingReader> reader_;
   int next_id_ = 1;
   bool hooked_ = false;
+  bool closed_ = false;  // DestroyAll ran: a load finishing late is closed, not kept
   napi_env env_ = nullptr;
 };
 

@@ -66,9 +66,24 @@ export function writeKernelFilters(
 
 /** Turns a probe off in the kernel (nothing more is emitted) and clears its sets. */
 export function clearKernelFilters(native: NativeSession, layouts: Layouts, probeId: number): void {
-  native.mapUpdate(MAPS.probeFilters, u32(probeId), encodeStruct(layouts, 'probe_filter', {}));
+  turnOffKernelFilter(native, layouts, probeId);
   waitForPrograms(native);
   removeSets(native, layouts, probeId, () => true);
+}
+
+/** Turns a probe off in the kernel: programs that read the entry from now on emit nothing (its sets stay). */
+export function turnOffKernelFilter(native: NativeSession, layouts: Layouts, probeId: number): void {
+  native.mapUpdate(MAPS.probeFilters, u32(probeId), encodeStruct(layouts, 'probe_filter', {}));
+}
+
+/**
+ * Deletes a turned-off probe's value sets of generations up to `upTo` (the
+ * one in force when it was turned off), but never `keep` (a re-attach's).
+ * Only once no program can still hold the old entry (after the grace period
+ * an unload waits out).
+ */
+export function removeStaleSets(native: NativeSession, layouts: Layouts, probeId: number, upTo: number, keep: number | undefined): void {
+  removeSets(native, layouts, probeId, (gen) => gen <= upTo && gen !== keep);
 }
 
 /**

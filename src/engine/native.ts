@@ -45,6 +45,13 @@ export interface NativeSession {
   load(path: string, opts: LoadOptions): number;
   /** Unloads objects, their links torn down together (each waits out a kernel grace period). */
   unload(...objectIds: number[]): void;
+  /**
+   * Like unload, on a worker thread: the objects leave the session at once; the
+   * promise settles once no program of theirs can still run (grace period waited out).
+   */
+  unloadAsync?(...objectIds: number[]): Promise<void>;
+  /** Like load, with the verifier on a worker thread; only once every `shared` map exists (throws EAGAIN otherwise). */
+  loadAsync?(path: string, opts: LoadOptions): Promise<number>;
   attach(objectId: number, program: string): number;
   detach(linkId: number): void;
   mapUpdate(map: string, key: Buffer, value: Buffer): void;

@@ -4,7 +4,7 @@ import { PROBES, probeById, probeId, type ProbeSpec } from '../probes/index.js';
 import { sampleClock, type Clock } from './clock.js';
 import { ProbeError, isNativeError, type NativeError } from './errors.js';
 import { FollowTracker } from './follow.js';
-import { clearKernelFilters, u32, writeKernelFilters } from './kernel-filters.js';
+import { clearKernelFilters, removeStaleSets, turnOffKernelFilter, u32, writeKernelFilters } from './kernel-filters.js';
 import { KERNEL_LOSS_CAUSES, LOSS_STRIDE, MAPS, SHARED_MAPS } from './maps.js';
 import { LOSS_CAUSES, type LossCause } from './losses.js';
 import { nativeBackend, type Backend, type LoadOptions, type NativeSession, type ReaderStats } from './native.js';
@@ -51,6 +51,17 @@ export interface EngineOptions {
   maxPendingBytes?: number;
   /** Directory of the built objects and layouts.json (default: the program's own, see src/runtime). */
   buildDir?: string;
+  /**
+   * Keep a detached probe loaded but unattached (loaded again off the JS
+   * thread), so attaching it again only attaches: the shell's `:attach`.
+   */
+  keepSpares?: boolean;
+  /**
+   * How long after a detach's unload the spare starts loading: the verifier
+   * then takes a CPU away from a storm the responder just stopped watching,
+   * not from the moment they detached.
+   */
+  spareDelayMs?: number;
 }
 
 /** True when one of the probe's attach choices is a tracepoint (libbpf finds its id through tracefs). */
@@ -58,9 +69,28 @@ function usesTracepoints(probe: ProbeSpec): boolean {
   return probe.hooks.some((h) => h.choices.some((c) => c.attach.startsWith('tracepoint/')));
 }
 
+/** What a load chose and the kernel accepted: a spare is loaded with the same. */
+interface Loaded {
+  objectId: number;
+  links: number[];
+  points: string[];
+  missing: string[];
+  programs: string[];
+}
+
+/** A probe's object loaded ahead, not attached, its filter off (prepare). */
+interface Spare {
+  objectId: number;
+  instance: number;
+  programs: string[];
+  points: string[];
+  missing: string[];
+}
+
 interface Live {
   attachment: Attachment;
   objectId: number;
+  programs: string[];
   /** targ_instance of the loaded object: the kernel filter turns on this load only. */
   instance: number;
   links: number[];
@@ -94,6 +124,8 @@ export class Engine implements EventSource {
   private closedKernel: Map<number, number> | undefined;
   private closedStats: ReaderStats | null = null;
   private readonly listeners = new Set<Listener>();
+  /** Native unloads still running on a worker thread (see detachMany). */
+  private readonly unloads = new Set<Promise<void>>();
   private follow: FollowTracker | undefined;
   private readerStarted = false;
   private tracefsChecked = false;
@@ -102,6 +134,8 @@ export class Engine implements EventSource {
   private readonly opts: Required<Omit<EngineOptions, 'backend' | 'buildDir'>>;
   /** Where the BPF objects are: opts.buildDir, or the program's own (a checkout's build/bpf/, or inside the release). */
   private readonly buildDir: string | undefined;
+  /** Loaded-but-unattached objects by probe id; a token while one loads. */
+  private readonly spares = new Map<number, Spare | { loading: true }>();
 
   constructor(opts: EngineOptions = {}) {
     this.opts = {
@@ -109,6 +143,8 @@ export class Engine implements EventSource {
       flushMs: opts.flushMs ?? 10,
       wakeupBytes: opts.wakeupBytes ?? 256 << 10,
       maxPendingBytes: opts.maxPendingBytes ?? 64 << 20,
+      keepSpares: opts.keepSpares ?? false,
+      spareDelayMs: opts.spareDelayMs ?? 500,
     };
     this.buildDir = opts.buildDir;
     this.backend = opts.backend ?? nativeBackend();
@@ -150,13 +186,22 @@ export class Engine implements EventSource {
 
     const followRoots = (filters.clauses.find((c) => c.key === 'follow')?.values as number[] | undefined) ?? [];
     const followMask = followRoots.length ? this.followTracker().acquire(followRoots) : 0n;
-    let loaded: { objectId: number; links: number[]; points: string[]; missing: string[] };
-    const instance = ++this.instances;
-    try {
-      loaded = this.loadAndAttach(probe, objectPath, instance);
-    } catch (e) {
-      if (followRoots.length) this.follow?.release(followRoots);
-      throw e;
+    let loaded: Loaded | undefined;
+    let instance = 0;
+    const spare = this.takeSpare(id);
+    if (spare) {
+      // Loaded ahead: only the attach is left (the verifier already ran).
+      instance = spare.instance;
+      loaded = this.attachSpare(probe, spare);
+    }
+    if (!loaded) {
+      instance = ++this.instances;
+      try {
+        loaded = this.loadAndAttach(probe, objectPath, instance);
+      } catch (e) {
+        if (followRoots.length) this.follow?.release(followRoots);
+        throw e;
+      }
     }
     // The probe's entry is off until now (zeroed, or cleared by detach), so the
     // programs emit nothing until this writes the sets and then turns it on.
@@ -184,7 +229,7 @@ export class Engine implements EventSource {
       attachedAt: Date.now(),
       attachMs: performance.now() - started,
     };
-    this.live.set(id, { attachment, objectId: loaded.objectId, instance, links: loaded.links, followRoots });
+    this.live.set(id, { attachment, objectId: loaded.objectId, programs: loaded.programs, instance, links: loaded.links, followRoots });
     if (!this.counts.has(id)) this.counts.set(id, { events: 0, filtered: 0, decode: 0, listener: 0 });
     return attachment;
   }
@@ -266,20 +311,112 @@ export class Engine implements EventSource {
     });
     if (!gone.length) return [];
     const native = this.session();
-    for (const { id } of gone) {
-      try {
-        clearKernelFilters(native, this.layouts, id);
-      } catch {
-        // Unloading below stops every program of the probe all the same; sets
-        // left behind belong to an old generation and go at its next filter write.
-      }
+    const objectIds = gone.map(({ l }) => l.objectId);
+    if (!native.unloadAsync) {
+      for (const { id } of gone) this.tryKernel(() => clearKernelFilters(native, this.layouts, id));
+      native.unload(...objectIds);
+    } else {
+      // Off in the kernel now (the entry names this load's instance, so a
+      // re-attach's programs are unaffected); the grace period and the link
+      // teardown run on a worker thread, so a detach under a storm never holds
+      // the UI. The sets go once no program can still read them.
+      for (const { id } of gone) this.tryKernel(() => turnOffKernelFilter(native, this.layouts, id));
+      const upTo = gone.map(({ id }) => this.gens.get(id) ?? 0);
+      const done = native.unloadAsync(...objectIds).then(() => {
+        if (this.closed) return;
+        gone.forEach(({ id }, i) => this.tryKernel(() => removeStaleSets(native, this.layouts, id, upTo[i]!, this.live.has(id) ? this.gens.get(id) : undefined)));
+      });
+      const tracked = done.catch(() => {
+        // The worker reports no failure of its own; a set left behind belongs to an old generation.
+      });
+      this.unloads.add(tracked);
+      void tracked.finally(() => this.unloads.delete(tracked));
+      if (this.opts.keepSpares)
+        void tracked.then(() => {
+          const t = setTimeout(() => {
+            for (const { l } of gone) this.prepare(l.attachment.probe, l.programs, l.attachment);
+          }, this.opts.spareDelayMs);
+          t.unref();
+        });
     }
-    native.unload(...gone.map(({ l }) => l.objectId));
     for (const { id, l } of gone) {
       if (l.followRoots.length) this.follow?.release(l.followRoots);
       this.live.delete(id);
     }
     return gone.map(({ l }) => l.attachment);
+  }
+
+  /**
+   * Loads `probe` ahead with `programs` (those its last attach used), not
+   * attached and its filter off, the verifier on a worker thread: its next
+   * attach only attaches. Does nothing without a threaded loader, or when one
+   * is loaded or loading.
+   */
+  prepare(probe: ProbeSpec, programs: string[], last: Pick<Attachment, 'attachPoints' | 'missing'>): void {
+    const id = probeId(probe);
+    const native = this.native;
+    if (this.closed || !native?.loadAsync || this.live.has(id) || this.spares.has(id)) return;
+    const token = { loading: true as const };
+    const instance = ++this.instances;
+    let pending: Promise<number>;
+    try {
+      const tables = probe.kernelTables?.() ?? [];
+      pending = native.loadAsync(this.objectPath(probe.object), { programs, ...this.loadBase(id, tables.map((t) => t.map), instance) });
+    } catch {
+      return; // a spare is only a speed-up: the next attach loads as usual
+    }
+    this.spares.set(id, token);
+    pending.then(
+      (objectId) => {
+        if (this.closed) return;
+        if (this.spares.get(id) !== token) return native.unload(objectId);
+        this.spares.set(id, { objectId, instance, programs, points: last.attachPoints, missing: last.missing });
+      },
+      () => {
+        if (this.spares.get(id) === token) this.spares.delete(id);
+      },
+    );
+  }
+
+  /** Whether `probe` has a spare loaded (its next attach only attaches). */
+  hasSpare(probe: ProbeSpec): boolean {
+    const s = this.spares.get(probeId(probe));
+    return !!s && 'objectId' in s;
+  }
+
+  /** The spare of probe `id`, if one is loaded; forgets it (one still loading is unloaded when it lands). */
+  private takeSpare(id: number): Spare | undefined {
+    const s = this.spares.get(id);
+    this.spares.delete(id);
+    return s && 'objectId' in s ? s : undefined;
+  }
+
+  /** Attaches a spare's programs, or unloads it (undefined: load afresh) when the kernel refuses one. */
+  private attachSpare(probe: ProbeSpec, spare: Spare): Loaded | undefined {
+    const native = this.session();
+    try {
+      // the programs read these from their first run: written before any is attached
+      for (const t of probe.kernelTables?.() ?? []) for (const [k, v] of t.entries) native.mapUpdate(t.map, k, v);
+      const links = spare.programs.map((p) => native.attach(spare.objectId, p));
+      return { objectId: spare.objectId, links, points: spare.points, missing: spare.missing, programs: spare.programs };
+    } catch {
+      native.unload(spare.objectId);
+      return undefined;
+    }
+  }
+
+  /** Resolves once the native unload of every detach so far has finished (its programs can no longer run). */
+  async unloaded(): Promise<void> {
+    while (this.unloads.size) await Promise.all([...this.unloads]);
+  }
+
+  /** Runs a kernel filter write whose failure changes nothing that matters: the unload stops the programs all the same. */
+  private tryKernel(write: () => void): void {
+    try {
+      write();
+    } catch {
+      // Sets left behind belong to an old generation and go at the probe's next filter write.
+    }
   }
 
   /** Per-probe counters (every probe that was ever attached in this session). */
@@ -351,6 +488,8 @@ export class Engine implements EventSource {
       // Programs first, so the kernel counters are final when read; the
       // reader stops (draining the ring) in close() and keeps its stats.
       const ids = [...this.live.values()].map((l) => l.objectId);
+      for (const s of this.spares.values()) if ('objectId' in s) ids.push(s.objectId);
+      this.spares.clear();
       if (ids.length) this.native.unload(...ids);
       this.closedKernel = new Map();
       for (const id of this.counts.keys())
@@ -415,7 +554,7 @@ export class Engine implements EventSource {
    * (load or attach), moves that hook to its next choice, or drops it if
    * optional, and tries again. Returns what is in use.
    */
-  private loadAndAttach(probe: ProbeSpec, objectPath: string, instance: number) {
+  private loadAndAttach(probe: ProbeSpec, objectPath: string, instance: number): Loaded {
     const native = this.session();
     // before anything is loaded: a bad setting throws with nothing to undo
     const tables = probe.kernelTables?.() ?? [];
@@ -442,6 +581,7 @@ export class Engine implements EventSource {
           links,
           points: active.filter(({ c }) => c).map(({ c }) => c!.attach),
           missing,
+          programs,
         };
       } catch (e) {
         if (!isNativeError(e)) throw e;

@@ -85,7 +85,9 @@ export async function runShellApp(opts: ShellOptions): Promise<number> {
   const statsTimer = statsFd !== undefined
     ? setInterval(() => {
         try {
-          writeSync(statsFd!, JSON.stringify({ t: Date.now(), frames, renderMs: +renderMs.toFixed(1), rss: process.memoryUsage().rss, inView: model.window.rows().length }) + '\n');
+          const m = process.memoryUsage();
+          // heap and external apart from rss: tells a growing JS heap from native memory (the bench's memory figures)
+          writeSync(statsFd!, JSON.stringify({ t: Date.now(), frames, renderMs: +renderMs.toFixed(1), rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, inView: model.window.rows().length }) + '\n');
         } catch {
           // diagnostics only
         }

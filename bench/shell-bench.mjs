@@ -1,0 +1,198 @@
+// The interactive shell under a rate-limited open storm, driven in tmux as a
+// responder would (issue 16): keystroke echo, :detach (one probe, and a
+// profile), :attach to the first row on screen, and the shell's RSS over time.
+//
+//   node bench/shell-bench.mjs [--rate 100000] [--keys 100] [--minutes 3] [--detaches 3] [--no-profile] [--bin BIN] [--json FILE]
+//
+// Keystroke echo is send-keys -> the key visible in capture-pane (polled every
+// 5 ms), so it includes tmux; the storm is bench/workloads/build/storm at
+// exactly --rate opens/s (its -r pacing), traced by `:attach open
+// comm=ebbstorm`. RSS comes from the shell's EBPFSH_RENDER_STATS samples
+// (once a second); with --minutes below 10 the 10-minute figure is a linear
+// extrapolation of the last half of the curve, and says so.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
+const RATE = Number(arg('rate', 100000));
+const KEYS = Number(arg('keys', 100));
+const MINUTES = Number(arg('minutes', 3));
+const DETACHES = Number(arg('detaches', 3));
+const JSON_OUT = arg('json', '');
+const PROFILE = !process.argv.includes('--no-profile');
+// another build's shell, for before/after figures
+const BIN = arg('bin', path.join(root, 'bin/ebpfsh'));
+
+const storm = path.join(root, 'bench/workloads/build/storm');
+if (!existsSync(storm)) {
+  const r = spawnSync('gcc', ['-O2', '-o', storm, path.join(root, 'bench/workloads/storm.c')], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('cannot build bench/workloads/storm.c');
+}
+
+const dir = mkdtempSync('/tmp/ebpfsh-shell-bench-');
+chmodSync(dir, 0o755);
+const target = path.join(dir, 'target');
+writeFileSync(target, 'x');
+const stats = path.join(dir, 'render.ndjson');
+const socket = `ebpfsh-shell-bench-${process.pid}`;
+const tmux = (...a) => execFileSync('tmux', ['-L', socket, ...a], { encoding: 'utf8' });
+const screen = () => tmux('capture-pane', '-p', '-t', 'bench:0.0');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (s) => process.stderr.write(`shell-bench: ${s}\n`);
+
+/** Polls the screen every 5 ms until `test` passes; ms it took from `from`. */
+async function until(test, from, ms = 10_000) {
+  for (;;) {
+    const s = screen();
+    if (typeof test === 'string' ? s.includes(test) : test instanceof RegExp ? test.test(s) : test(s)) return performance.now() - from;
+    if (performance.now() - from > ms) throw new Error(`timed out waiting for ${test}:\n${s}`);
+    await sleep(5);
+  }
+}
+const pct = (a, p) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))];
+};
+const f1 = (x) => (x === undefined || x === null ? '-' : x.toFixed(1));
+
+let stormProc;
+const cleanup = () => {
+  stormProc?.kill('SIGTERM');
+  try {
+    tmux('kill-server');
+  } catch {
+    // gone
+  }
+  rmSync(dir, { recursive: true, force: true });
+};
+process.on('exit', cleanup);
+process.on('SIGINT', () => process.exit(130));
+
+tmux('new-session', '-d', '-s', 'bench', '-x', '160', '-y', '40', `exec env EBPFSH_HISTORY= EBPFSH_RENDER_STATS=${stats} ${BIN} 2>${dir}/stderr`);
+await until('no probe attached', performance.now(), 30_000);
+const type = (text, enter = true) => {
+  tmux('send-keys', '-t', 'bench:0.0', '-l', text);
+  if (enter) tmux('send-keys', '-t', 'bench:0.0', 'Enter');
+};
+const key = (k) => tmux('send-keys', '-t', 'bench:0.0', k);
+/** Escape, then wait until the command line is empty again (an Escape right before ':' would read as Alt-:). */
+const escape = async () => {
+  for (let i = 0; ; i++) {
+    key('Escape'); // a second one closes a text pane the first left open
+    try {
+      return void (await until(/^: command/m, performance.now(), 500));
+    } catch (e) {
+      if (i === 5) throw e;
+    }
+  }
+};
+
+const attachOpen = async () => {
+  const t0 = performance.now();
+  type(':attach open comm=ebbstorm');
+  await until(/attached opensnoop/, t0);
+  return performance.now() - t0;
+};
+await attachOpen();
+stormProc = spawn(storm, ['open', target, '-r', String(RATE), '-t', String(MINUTES * 60 + 600)], { stdio: 'ignore' });
+const startedAt = Date.now();
+await sleep(3000);
+
+// 1. keystroke echo, 20 keys per command line
+const echo = [];
+for (let done = 0; done < KEYS; ) {
+  await escape();
+  const t0 = performance.now();
+  type(':', false);
+  await until(/^:\s*$/m, t0);
+  let typed = '';
+  for (let i = 0; i < 20 && done < KEYS; i++, done++) {
+    const ch = 'abcdefghijklmnopqrstuvwxyz'[done % 26];
+    typed += ch;
+    const sent = performance.now();
+    type(ch, false);
+    echo.push(await until(new RegExp(`^:${typed}\\s*$`, 'm'), sent, 5000));
+  }
+}
+await escape();
+log(`keystroke echo p50 ${f1(pct(echo, 0.5))} ms p95 ${f1(pct(echo, 0.95))} ms`);
+
+// 2. :detach of opensnoop under the storm: the "detached" line, then a key's echo (the UI is back)
+const detach = [];
+const detachKey = [];
+const reattach = [];
+for (let i = 0; i < DETACHES; i++) {
+  const t0 = performance.now();
+  type(':detach open');
+  await until('detached opensnoop', t0);
+  detach.push(performance.now() - t0);
+  const k0 = performance.now();
+  type(':', false);
+  await until(/^:\s*$/m, k0);
+  detachKey.push(performance.now() - t0);
+  await escape();
+  await sleep(300);
+  reattach.push(await attachOpen());
+  await sleep(1000);
+}
+log(`detach open: line ${detach.map(f1).join(' ')} ms; key echoed ${detachKey.map(f1).join(' ')} ms after`);
+
+// 3. a profile: attach all, detach all (under the storm)
+let profile = {};
+if (PROFILE) {
+  const t0 = performance.now();
+  type(':attach all');
+  await until(/attached \d+ probes/, t0, 60_000);
+  profile.attachMs = performance.now() - t0;
+  profile.probes = Number(/attached (\d+) probes/.exec(screen())?.[1]);
+  await sleep(2000);
+  const t1 = performance.now();
+  type(':detach all');
+  await until(/detached \w+\s*$/m, t1, 60_000);
+  profile.detachMs = performance.now() - t1;
+  const k0 = performance.now();
+  type(':', false);
+  await until(/^:\s*$/m, k0);
+  profile.detachKeyMs = performance.now() - t1;
+  await escape();
+  await attachOpen();
+}
+log(`profile of ${profile.probes}: attach ${f1(profile.attachMs)} ms, detach ${f1(profile.detachMs)} ms (key echoed ${f1(profile.detachKeyMs)} ms after)`);
+
+// 4. RSS over the run
+const rssEnd = startedAt + MINUTES * 60_000;
+while (Date.now() < rssEnd) await sleep(5000);
+const samples = readFileSync(stats, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((s) => s.t >= startedAt);
+const curve = samples.map((s) => ({ s: (s.t - startedAt) / 1000, mib: s.rss / 2 ** 20, heap: (s.heapUsed ?? 0) / 2 ** 20, heapTotal: (s.heapTotal ?? 0) / 2 ** 20, external: (s.external ?? 0) / 2 ** 20 }));
+const half = curve.filter((c) => c.s >= curve.at(-1).s / 2);
+const n = half.length;
+const mx = half.reduce((t, c) => t + c.s, 0) / n;
+const my = half.reduce((t, c) => t + c.mib, 0) / n;
+const slope = half.reduce((t, c) => t + (c.s - mx) * (c.mib - my), 0) / (half.reduce((t, c) => t + (c.s - mx) ** 2, 0) || 1);
+const at10 = MINUTES >= 10 ? curve.filter((c) => c.s <= 600).at(-1)?.mib : my + slope * (600 - mx);
+const every = curve.filter((_, i) => i % 30 === 0).map((c) => `${c.s.toFixed(0)}s:${c.mib.toFixed(0)} (heap ${c.heap.toFixed(0)}/${c.heapTotal.toFixed(0)}, ext ${c.external.toFixed(0)})`);
+log(`rss ${every.join(' ')} MiB; slope of the last half ${slope.toFixed(3)} MiB/s`);
+type(':q');
+await sleep(1500);
+
+const out = {
+  rate: RATE,
+  echo: { n: echo.length, p50: pct(echo, 0.5), p95: pct(echo, 0.95), max: pct(echo, 1) },
+  detach: { lineMs: detach, keyMs: detachKey },
+  reattachMs: reattach,
+  profile,
+  rss: { minutes: MINUTES, lastMiB: curve.at(-1)?.mib, maxMiB: Math.max(...curve.map((c) => c.mib)), slopeMiBPerS: slope, at10MiB: at10, extrapolated: MINUTES < 10, curve: every },
+};
+console.log(`shell under ${RATE / 1000}k opens/s (tmux, send-keys -> capture-pane):`);
+console.log(`  keystroke echo  p50 ${f1(out.echo.p50)} ms  p95 ${f1(out.echo.p95)} ms  (target p95 <= 100 ms; ${echo.length} keys)`);
+console.log(`  :detach open    line ${f1(pct(detach, 0.5))} ms, next key echoed ${f1(pct(detachKey, 0.5))} ms after :detach (median of ${DETACHES}; target: UI back <= 50 ms)`);
+console.log(`  :detach all     ${profile.probes} probes: line ${f1(profile.detachMs)} ms, next key echoed ${f1(profile.detachKeyMs)} ms after (target <= 50 ms)`);
+console.log(`  shell RSS       ${f1(out.rss.lastMiB)} MiB after ${MINUTES} min, max ${f1(out.rss.maxMiB)}; at 10 min ${f1(at10)} MiB${MINUTES < 10 ? ' (extrapolated linearly from the last half)' : ''} (target <= 300 MiB)`);
+if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify(out) + '\n');
+process.exit(0);

@@ -1,0 +1,64 @@
+"""The interactive shell under a rate-limited open storm (issue 16): keystroke
+echo, :detach of one probe and of a profile, and the shell's RSS over time,
+from bench/shell-bench.mjs driving the real shell in tmux."""
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .common import ROOT, Settings, log
+
+
+def measure_shell(s: Settings) -> dict | None:
+    """Runs bench/shell-bench.mjs at 100k opens/s; its JSON figures, or None when it failed."""
+    minutes = 1 if s.quick else 3
+    keys = 40 if s.quick else 100
+    with tempfile.NamedTemporaryFile(suffix='.json') as out:
+        try:
+            r = subprocess.run(['node', str(ROOT / 'bench' / 'shell-bench.mjs'), '--rate', '100000', '--keys', str(keys),
+                                '--minutes', str(minutes), '--json', out.name], cwd=ROOT, capture_output=True, text=True,
+                               timeout=minutes * 60 + 300)
+            log(f'shell bench: {r.stdout.strip()}')
+            return json.loads(Path(out.name).read_text()) if r.returncode == 0 else None
+        except (subprocess.TimeoutExpired, json.JSONDecodeError, OSError) as e:
+            log(f'shell bench failed: {e}')
+            return None
+
+
+def _f(x: float | None, d: int = 1) -> str:
+    return '-' if x is None else f'{x:.{d}f}'
+
+
+def _met(ok: bool) -> str:
+    return 'met' if ok else 'missed'
+
+
+def section_shell(f8: dict | None, targets: list) -> list[str]:
+    """Figure 12: the shell at exactly 100k events/s."""
+    L = ['## 12. The shell under 100k events/s', '']
+    if not f8:
+        return L + ['Not run (time budget, or the shell bench failed: see the log).', '']
+    L.append('`bench/shell-bench.mjs`: the real shell in tmux, `:attach open comm=ebbstorm`, the open storm held at '
+             'exactly 100k opens/s (`storm -r 100000`). Times are send-keys → visible in capture-pane (polled every '
+             '5 ms), so they include tmux and the ~30 frames/s render cap.')
+    L.append('')
+    e, d, p, m = f8['echo'], f8['detach'], f8.get('profile') or {}, f8['rss']
+    med = lambda xs: sorted(xs)[len(xs) // 2] if xs else None  # noqa: E731
+    L += ['| figure | value | target |', '|---|---:|---|',
+          f"| keystroke echo p50 / p95 ({e['n']} keys) | {_f(e['p50'])} / {_f(e['p95'])} ms | p95 ≤ 100 ms |",
+          f"| `:detach open`: its line / the next key echoed (median) | {_f(med(d['lineMs']))} / {_f(med(d['keyMs']))} ms | UI back ≤ 50 ms |",
+          f"| `:detach all` ({p.get('probes', '-')} probes): its line / the next key echoed | {_f(p.get('detachMs'))} / {_f(p.get('detachKeyMs'))} ms | UI back ≤ 50 ms |",
+          f"| `:attach all` ({p.get('probes', '-')} probes) | {_f(p.get('attachMs'))} ms | |",
+          f"| shell RSS after {m['minutes']} min | {_f(m['lastMiB'], 0)} MiB (max {_f(m['maxMiB'], 0)}) | |",
+          f"| shell RSS at 10 min{' (extrapolated)' if m['extrapolated'] else ''} | {_f(m['at10MiB'], 0)} MiB | ≤ 300 MiB |", '']
+    L.append('RSS curve (s: MiB): ' + ', '.join(m['curve']))
+    L.append('')
+    targets.append(('keystroke echo p95 ≤ 100 ms at 100k events/s', f"{_f(e['p95'])} ms", _met(e['p95'] <= 100)))
+    back = med(d['keyMs'])
+    targets.append(('`:detach` UI back ≤ 50 ms', f"next key echoed {_f(back)} ms after `:detach open`, {_f(p.get('detachKeyMs'))} ms after `:detach all`; "
+                    f"echo alone p50 {_f(e['p50'])} ms", _met(back is not None and back - e['p50'] <= 50)))
+    targets.append(('shell RSS ≤ 300 MiB after 10 min at 100k/s', f"{_f(m['at10MiB'], 0)} MiB{' (extrapolated)' if m['extrapolated'] else ''}",
+                    _met(m['at10MiB'] is not None and m['at10MiB'] <= 300)))
+    return L
