@@ -111,7 +111,7 @@ describe('a detached probe stays loaded for its next attach (keepSpares)', () =>
     engine.attach(opensnoop, parseFilters(['uid=1000'], [opensnoop]));
     expect(session.loads).toHaveLength(loads);
     expect(engine.hasSpare(opensnoop)).toBe(false);
-    expect(session.attached.has('enter_openat')).toBe(true);
+    expect(session.attached.has('exit_openat')).toBe(true);
     const instance = session.loads.at(-1)!.opts.rodata!.targ_instance;
     const pf = session.mapLookup('probe_filters', u32(probeId(opensnoop)))!;
     expect(pf.readUInt32LE(layouts.structs.probe_filter!.members.instance!.offset)).toBe(instance);
