@@ -103,9 +103,8 @@ static __always_inline __u32 read_filename(struct exec_event *e, const char *src
 		return n;
 	/* a full read is a 4095-byte name if its last byte is the NUL, else cut */
 	if ((user ? bpf_probe_read_user(&c, 1, src + EXEC_FILENAME_MAX - 1)
-		  : bpf_probe_read_kernel(&c, 1, src + EXEC_FILENAME_MAX - 1)) || c) {
+		  : bpf_probe_read_kernel(&c, 1, src + EXEC_FILENAME_MAX - 1)) || c)
 		e->flags |= EXEC_F_FILENAME_TRUNCATED;
-	}
 	return EXEC_FILENAME_MAX;
 }
 
@@ -417,9 +416,8 @@ static __always_inline int handle_exec(const char *filename, __u32 old_tid)
 			start = build_path(BPF_CORE_READ(exe, f_path.dentry), BPF_CORE_READ(exe, f_path.mnt), walk, &cut);
 			len = PATH_MAX_LEN - start;
 		}
-		if (cut) {
+		if (cut)
 			e->flags |= EXEC_F_EXE_TRUNCATED;
-		}
 		if (off > EXEC_FILENAME_MAX || len > PATH_MAX_LEN || start > PATH_MASK)
 			return 0;	/* unreachable: bounds for the verifier */
 		bpf_probe_read_kernel(&e->data[off], len, &walk[start]);
@@ -587,12 +585,10 @@ static __always_inline int handle_exit(long ret)
 	w.s = s;
 	if (w.argv)	/* execve(path, NULL, ...) is a valid empty argv */
 		bpf_loop(EXEC_FAILED_ARGS + 1, argv_step, &w, 0);
-	if (s->fault) {
+	if (s->fault)
 		e->flags |= EXEC_F_ARGS_FAULT;
-	}
-	if (s->truncated) {
+	if (s->truncated)
 		e->flags |= EXEC_F_ARGS_TRUNCATED;
-	}
 	e->argc = (s->fault || s->truncated) ? EXEC_ARGC_UNKNOWN : s->argc;
 	off = s->off;
 	if (off < n || off > FAILED_ARGS_END)
