@@ -91,12 +91,41 @@ function startTrigger() {
     : spawn('sh', ['-c', 'while :; do "$0"; sleep 0.002; done', trigger], { stdio: 'ignore' });
 }
 
+/** Whether any process of process group `pgid` is still alive. */
+function groupAlive(pgid) {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resolves once every process of group `pgid` has exited (at most `ms`): a
+ * tracer may hand its links to a child that tears them down after it exits,
+ * and the kernel serialises tracepoint teardown with the next tool's attach,
+ * so the next figure would be charged for this tool's exit.
+ */
+async function groupGone(pgid, ms = 10_000) {
+  const until = performance.now() + ms;
+  while (groupAlive(pgid) && performance.now() < until) await new Promise((r) => setTimeout(r, 5));
+}
+
 /** Spawn -> first stdout line naming the trigger: { wall, cpu } in ms (null after 20 s or if the tracer exits). */
-function firstEvent(cmd, args) {
+async function firstEvent(cmd, args) {
+  const pgid = { value: 0 };
+  const result = await firstEventOnce(cmd, args, pgid);
+  await groupGone(pgid.value);
+  return result;
+}
+
+function firstEventOnce(cmd, args, pgid) {
   return new Promise((resolve) => {
     const trig = startTrigger();
     const t0 = performance.now();
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    pgid.value = p.pid;
     let buf = '';
     let err = '';
     let done = false;

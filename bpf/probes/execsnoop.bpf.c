@@ -71,8 +71,23 @@ struct execsnoop_exports {
 };
 EXPORT_BTF(execsnoop_exports);
 
+/*
+ * What is wrong with a record, from its flags: each flag is a fault or a cut.
+ * Derived at the end, not kept in a variable as it happens: the verifier
+ * would follow each value such a variable can take through the rest of the
+ * program (the flags are in map memory, which it reads as any value).
+ */
+static __always_inline enum damage damage_of(const struct exec_event *e)
+{
+	__u16 flags = e->flags;
+
+	if (flags & (EXEC_F_ARGS_FAULT | EXEC_F_FILENAME_FAULT | EXEC_F_ENV_FAULT))
+		return DAMAGE_FAULT;
+	return flags ? DAMAGE_TRUNCATED : DAMAGE_NONE;
+}
+
 /* Bytes of a string at most EXEC_FILENAME_MAX long (with its NUL) read into dst: never 0, never wraps. */
-static __always_inline __u32 read_filename(struct exec_event *e, const char *src, bool user, enum damage *d)
+static __always_inline __u32 read_filename(struct exec_event *e, const char *src, bool user)
 {
 	char c = 0;
 	long n;
@@ -81,7 +96,6 @@ static __always_inline __u32 read_filename(struct exec_event *e, const char *src
 		 : bpf_probe_read_kernel_str(e->data, EXEC_FILENAME_MAX, src);
 	if (n <= 0) {
 		e->flags |= EXEC_F_FILENAME_FAULT;
-		damaged(d, DAMAGE_FAULT);
 		e->data[0] = 0;
 		return 1;
 	}
@@ -89,137 +103,180 @@ static __always_inline __u32 read_filename(struct exec_event *e, const char *src
 		return n;
 	/* a full read is a 4095-byte name if its last byte is the NUL, else cut */
 	if ((user ? bpf_probe_read_user(&c, 1, src + EXEC_FILENAME_MAX - 1)
-		  : bpf_probe_read_kernel(&c, 1, src + EXEC_FILENAME_MAX - 1)) || c) {
+		  : bpf_probe_read_kernel(&c, 1, src + EXEC_FILENAME_MAX - 1)) || c)
 		e->flags |= EXEC_F_FILENAME_TRUNCATED;
-		damaged(d, DAMAGE_TRUNCATED);
-	}
 	return EXEC_FILENAME_MAX;
 }
 
-/* Length of the wanted name `s` starts with ("NAME=..."), or 0 (`s` has EXEC_ENV_SLOT readable bytes). */
-static __always_inline __u32 env_match(const struct exec_env_names *t, const char *s)
-{
-	const __u64 *x = (const __u64 *)s;
+/* The first EXEC_ENV_SLOT bytes of an env string, as env_name_len compares them. */
+struct env_slot {
+	__u64 w[EXEC_ENV_SLOT / 8];
+};
 
+/*
+ * Bytes of the wanted "NAME=" that `s` starts with, or 0. A global function,
+ * so the verifier checks it once, on its own, and env_step sees one answer
+ * of any value: inline, each slot's return was a path of its own through the
+ * rest of the step, checked again at every pass over the bpf_loop callback
+ * (~160k verified instructions, ~150 ms, at every load).
+ */
+__noinline __u32 env_name_len(const struct exec_env_names *t, const struct env_slot *s)
+{
+	__u32 len = 0;
+
+	if (!t || !s)
+		return 0;
 	for (int j = 0; j < EXEC_ENV_NAMES; j++) {
 		__u64 diff = 0;
 
 		if (!t->mask[j][0])
 			return 0;
 		for (int w = 0; w < EXEC_ENV_SLOT / 8; w++)
-			diff |= (x[w] ^ t->want[j][w]) & t->mask[j][w];
-		if (!diff)
-			return j + 1;
+			diff |= (s->w[w] ^ t->want[j][w]) & t->mask[j][w];
+		if (diff)
+			continue;
+		for (int k = 0; k < EXEC_ENV_SLOT / 8; k++)
+			len += __builtin_popcountll(t->mask[j][k]) / 8;
+		return len;
 	}
 	return 0;
 }
 
+/*
+ * The env walk's counters. They live in the scratch buffer (after the env
+ * string being read, in the path walk's area), not on the stack: the
+ * verifier tracks a stack value exactly and checks the bpf_loop callback
+ * again for each value the counters take (833k instructions, ~700 ms at
+ * every load, 83% of the verifier's limit), while it reads map memory as
+ * any value, so it checks env_step about once. The bounds it needs are
+ * tested in env_step itself.
+ */
+struct env_state {
+	__u64 pos;		/* the next user byte to read */
+	__u64 end;		/* mm->env_end */
+	__u32 start;		/* where the env strings start in e->data */
+	__u32 used;		/* bytes of them so far */
+	__u32 kept;
+	__u8 skipping;		/* inside a string longer than ENV_READ - 1 bytes */
+	__u8 dropped;
+	__u8 fault;
+};
+
+/* Where env_state is in the walk area: past the env string read at its start, 8-aligned. */
+#define ENV_STATE_AT	((ENV_READ + 7) & ~7)
+_Static_assert(ENV_STATE_AT + sizeof(struct env_state) <= 2 * PATH_MAX_LEN, "the env walk's counters fit the walk area");
+
+/* What env_step sees on the stack: pointers only, the same at every step. */
 struct env_walk {
 	struct exec_event *e;
 	const struct exec_env_names *names;
 	char *buf;		/* the path walk area, free again: one env string at a time */
-	unsigned long pos;	/* the next user byte to read */
-	unsigned long end;	/* mm->env_end */
-	__u32 start;		/* where the env strings start in e->data */
-	__u32 used;		/* bytes of them so far */
-	__u32 kept;
-	bool skipping;		/* inside a string longer than ENV_READ - 1 bytes */
-	bool dropped;
-	bool fault;
+	struct env_state *s;
 };
 
 /* One read: the start of an env string (kept if its name is wanted), or more of a long one to skip. */
 static long env_step(__u32 i, void *ctx)
 {
 	struct env_walk *w = ctx;
-	__u64 keep, room, at;	/* 64-bit: the bounds checked are the registers used */
-	__u32 len, j;
+	struct env_state *s = w->s;
+	__u64 keep, room, at, used;	/* 64-bit: the bounds checked are the registers used */
+	__u32 len;
 	bool cut;
 	long n;
 
-	if (w->pos >= w->end)
+	if (s->pos >= s->end)
 		return 1;
-	n = bpf_probe_read_user_str(w->buf, ENV_READ, (const void *)w->pos);
+	n = bpf_probe_read_user_str(w->buf, ENV_READ, (const void *)s->pos);
 	if (n <= 0) {
-		w->fault = true;
+		s->fault = 1;
 		return 1;
 	}
 	/* n == ENV_READ: no NUL in the first ENV_READ - 1 bytes; the next read starts at the first unread one */
-	if (w->skipping) {
-		w->skipping = n == ENV_READ;
-		w->pos += n == ENV_READ ? ENV_READ - 1 : n;
+	if (s->skipping) {
+		s->skipping = n == ENV_READ;
+		s->pos += n == ENV_READ ? ENV_READ - 1 : n;
 		return 0;
 	}
-	w->skipping = n == ENV_READ;
-	w->pos += n == ENV_READ ? ENV_READ - 1 : n;
-	j = env_match(w->names, w->buf);
-	if (!j || j > EXEC_ENV_NAMES)
+	s->skipping = n == ENV_READ;
+	s->pos += n == ENV_READ ? ENV_READ - 1 : n;
+	/* the name's length, less the '=' */
+	len = env_name_len(w->names, (const struct env_slot *)w->buf);
+	if (!len)
 		return 0;
-	/* the name's length: the bytes of its mask less the '=' */
-	len = 0;
-	for (int k = 0; k < EXEC_ENV_SLOT / 8; k++)
-		len += __builtin_popcountll(w->names->mask[j - 1][k]) / 8;
 	len -= 1;
 	if (len < 1 || len > EXEC_ENV_NAME_MAX || n < len + 2)
 		return 0;
 	/* a whole read holds a value of at least EXEC_ENV_VALUE_MAX + 1 bytes (the name is at most EXEC_ENV_NAME_MAX) */
 	cut = n == ENV_READ || n - len - 2 > EXEC_ENV_VALUE_MAX;
 	keep = cut ? len + 1 + EXEC_ENV_VALUE_MAX : n - 1;
-	room = EXEC_ENV_MAX - w->used;
-	if (w->kept >= EXEC_ENV_ENTRIES || w->used > EXEC_ENV_MAX || room < len + 2) {
-		w->dropped = true;
+	used = s->used;
+	if (s->kept >= EXEC_ENV_ENTRIES || used > EXEC_ENV_MAX || EXEC_ENV_MAX - used < len + 2) {
+		s->dropped = 1;
 		return 0;
 	}
+	room = EXEC_ENV_MAX - used;
 	if (keep + 1 > room) {
 		keep = room - 1;
 		cut = true;
 	}
-	at = (__u64)w->start + w->used;
+	at = (__u64)s->start + used;
 	if (at > ENV_END_MAX || keep > ENV_READ - 1)
 		return 1;		/* unreachable: bounds for the verifier */
 	bpf_probe_read_kernel(&w->e->data[at], keep, w->buf);
 	w->e->data[at + keep] = 0;
 	if (cut)
-		w->e->env_cut |= 1U << (w->kept & (EXEC_ENV_ENTRIES - 1));
-	w->kept++;
-	w->used += keep + 1;
+		w->e->env_cut |= 1U << (s->kept & (EXEC_ENV_ENTRIES - 1));
+	s->kept++;
+	s->used = used + keep + 1;
 	return 0;
 }
 
-/* The wanted NAME=value strings of the new image's env, appended at data[off]; returns their bytes. */
-static __always_inline __u32 read_env(struct task_struct *task, struct exec_event *e, __u32 off, char *walk, enum damage *d)
+/*
+ * The wanted NAME=value strings of the new image's env (user memory
+ * env_start..env_end), appended at data[off] of the record in `sc`; returns
+ * their bytes. A global function: the verifier checks it (and its bpf_loop
+ * callback) once, with any arguments, not once for each state handle_exec
+ * reaches the call in.
+ */
+__noinline __u64 read_env(struct scratch *sc, __u32 off, __u64 env_start, __u64 env_end)
 {
 	const struct exec_env_names *names;
-	struct env_walk w = {};
+	struct exec_event *e;
+	struct env_state *s;
+	struct env_walk w;
 	__u32 zero = 0;
+	char *walk;
 
+	if (!sc)
+		return 0;
 	names = bpf_map_lookup_elem(&exec_env_names, &zero);
 	if (!names || !names->mask[0][0])
 		return 0;		/* no names asked for: nothing to read */
+	e = (struct exec_event *)sc->buf;
+	walk = sc->buf + SCRATCH_WALK;
+	s = (struct env_state *)(walk + ENV_STATE_AT);
 	w.e = e;
 	w.names = names;
 	w.buf = walk;
-	w.pos = BPF_CORE_READ(task, mm, env_start);
-	w.end = BPF_CORE_READ(task, mm, env_end);
-	w.start = off;
+	w.s = s;
+	s->pos = env_start;
+	s->end = env_end;
+	s->start = off;
+	s->used = 0;
+	s->kept = 0;
+	s->skipping = 0;
+	s->dropped = 0;
+	s->fault = 0;
 	bpf_loop(EXEC_ENV_STEPS, env_step, &w, 0);
-	if (w.pos < w.end && !w.fault) {
+	if (s->pos < s->end && !s->fault)
 		e->flags |= EXEC_F_ENV_INCOMPLETE;
-		damaged(d, DAMAGE_TRUNCATED);
-	}
-	if (w.dropped) {
+	if (s->dropped)
 		e->flags |= EXEC_F_ENV_DROPPED;
-		damaged(d, DAMAGE_TRUNCATED);
-	}
-	if (e->env_cut) {
+	if (e->env_cut)
 		e->flags |= EXEC_F_ENV_TRUNCATED;
-		damaged(d, DAMAGE_TRUNCATED);
-	}
-	if (w.fault) {
+	if (s->fault)
 		e->flags |= EXEC_F_ENV_FAULT;
-		damaged(d, DAMAGE_FAULT);
-	}
-	return w.used;
+	return s->used;
 }
 
 /* Whether the new image runs from a file with no name on disk (enum exec_fileless). */
@@ -308,8 +365,8 @@ static __always_inline void clear_exe_identity(struct exec_event *e)
 static __always_inline int handle_exec(const char *filename, __u32 old_tid)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	enum damage damage = DAMAGE_NONE;
 	unsigned long arg_start, arg_end, size;
+	__u64 env_len;
 	struct exec_event *e;
 	struct file *exe;
 	__u32 off, start, len;
@@ -338,7 +395,7 @@ static __always_inline int handle_exec(const char *filename, __u32 old_tid)
 	clear_exe_identity(e);
 
 	/* bprm->filename is the kernel's copy: the caller cannot rewrite it */
-	off = read_filename(e, filename, false, &damage);
+	off = read_filename(e, filename, false);
 	e->filename_len = off;
 
 	exe = BPF_CORE_READ(task, mm, exe_file);
@@ -359,10 +416,8 @@ static __always_inline int handle_exec(const char *filename, __u32 old_tid)
 			start = build_path(BPF_CORE_READ(exe, f_path.dentry), BPF_CORE_READ(exe, f_path.mnt), walk, &cut);
 			len = PATH_MAX_LEN - start;
 		}
-		if (cut) {
+		if (cut)
 			e->flags |= EXEC_F_EXE_TRUNCATED;
-			damaged(&damage, DAMAGE_TRUNCATED);
-		}
 		if (off > EXEC_FILENAME_MAX || len > PATH_MAX_LEN || start > PATH_MASK)
 			return 0;	/* unreachable: bounds for the verifier */
 		bpf_probe_read_kernel(&e->data[off], len, &walk[start]);
@@ -378,28 +433,27 @@ static __always_inline int handle_exec(const char *filename, __u32 old_tid)
 	if (size > EXEC_ARGS_MAX - 1) {
 		len = EXEC_ARGS_MAX - 1;
 		e->flags |= EXEC_F_ARGS_TRUNCATED;
-		damaged(&damage, DAMAGE_TRUNCATED);
 	}
 	if (off > EXEC_FILENAME_MAX + PATH_MAX_LEN)
 		return 0;		/* unreachable: bounds for the verifier */
 	if (bpf_probe_read_user(&e->data[off], len, (void *)arg_start)) {
 		e->flags |= EXEC_F_ARGS_FAULT;
-		damaged(&damage, DAMAGE_FAULT);
 		len = 0;
 	}
 	e->args_len = len;
 	off += len;
 	if (off > ENV_START_MAX)
 		return 0;		/* unreachable: bounds for the verifier */
-	len = read_env(task, e, off, walk, &damage);
-	if (len > EXEC_ENV_MAX)
+	/* 64-bit: the verifier sees all of a global function's answer, so the test must be of all of it */
+	env_len = read_env((struct scratch *)e, off, BPF_CORE_READ(task, mm, env_start), BPF_CORE_READ(task, mm, env_end));
+	if (env_len > EXEC_ENV_MAX)
 		return 0;		/* unreachable: bounds for the verifier */
-	e->env_len = len;
+	e->env_len = env_len;
 	/* last: its branches (overlay, mode) then only reach the emit, which keeps the verifier's walk small */
 	exe = BPF_CORE_READ(task, mm, exe_file);
 	if (exe)
 		read_exe_identity(e, exe);
-	emit_damaged(e, __builtin_offsetof(struct exec_event, data) + off + len, damage);
+	emit_damaged(e, __builtin_offsetof(struct exec_event, data) + off + env_len, damage_of(e));
 	return 0;
 }
 
@@ -443,47 +497,56 @@ int enter_execveat(struct trace_event_raw_sys_enter *ctx)
 
 #define FAILED_ARGS_END	(EXEC_FILENAME_MAX + EXEC_FAILED_ARGS * EXEC_FAILED_ARG_MAX)
 
+_Static_assert(sizeof(struct exec_event) + FAILED_ARGS_END <= SCRATCH_WALK, "a failed exec's record stays below its walk's counters");
+
+/* The argv walk's counters: in the scratch buffer's walk area, for the reason env_state is (see there). */
+struct argv_state {
+	__u32 off;
+	__u32 argc;
+	__u8 fault;
+	__u8 truncated;
+};
+
+/* What argv_step sees on the stack: pointers only, the same at every step. */
 struct argv_walk {
 	const char *const *argv;
 	struct exec_event *e;
-	__u32 off;
-	__u32 argc;
-	bool fault;
-	bool truncated;
+	struct argv_state *s;
 };
 
 static long argv_step(__u32 i, void *ctx)
 {
 	struct argv_walk *w = ctx;
+	struct argv_state *s = w->s;
 	const char *arg = NULL;
-	__u32 off = w->off;
+	__u32 off = s->off;
 	char c = 0;
 	long n;
 
 	if (bpf_probe_read_user(&arg, sizeof(arg), &w->argv[i])) {
-		w->fault = true;	/* an unreadable argv pointer: the rest is unknown */
+		s->fault = 1;	/* an unreadable argv pointer: the rest is unknown */
 		return 1;
 	}
 	if (!arg)
 		return 1;
 	if (i == EXEC_FAILED_ARGS) {	/* one more than we keep */
-		w->truncated = true;
+		s->truncated = 1;
 		return 1;
 	}
 	if (off > FAILED_ARGS_END - EXEC_FAILED_ARG_MAX)
 		return 1;		/* unreachable: bounds for the verifier */
 	n = bpf_probe_read_user_str(&w->e->data[off], EXEC_FAILED_ARG_MAX, arg);
 	if (n <= 0) {
-		w->fault = true;
+		s->fault = 1;
 		return 1;
 	}
 	if (n >= EXEC_FAILED_ARG_MAX) {
 		n = EXEC_FAILED_ARG_MAX;
 		if (bpf_probe_read_user(&c, 1, arg + EXEC_FAILED_ARG_MAX - 1) || c)
-			w->truncated = true;
+			s->truncated = 1;
 	}
-	w->off = off + n;
-	w->argc++;
+	s->off = off + n;
+	s->argc++;
 	return 0;
 }
 
@@ -492,10 +555,10 @@ static __always_inline int handle_exit(long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct exec_args *a = bpf_map_lookup_elem(&exec_pending, &tid);
-	enum damage damage = DAMAGE_NONE;
-	struct argv_walk w = {};
+	struct argv_state *s;
+	struct argv_walk w;
 	struct exec_event *e;
-	__u32 n;
+	__u32 n, off;
 
 	if (!a)
 		return 0;
@@ -510,27 +573,29 @@ static __always_inline int handle_exit(long ret)
 	e->fileless = EXEC_FILELESS_NONE;
 	e->pad = 0;
 	clear_exe_identity(e);
-	n = read_filename(e, a->filename, true, &damage);
+	n = read_filename(e, a->filename, true);
 	e->filename_len = n;
+	s = (struct argv_state *)((char *)e + SCRATCH_WALK);
+	s->off = n;
+	s->argc = 0;
+	s->fault = 0;
+	s->truncated = 0;
 	w.argv = a->argv;
 	w.e = e;
-	w.off = n;
+	w.s = s;
 	if (w.argv)	/* execve(path, NULL, ...) is a valid empty argv */
 		bpf_loop(EXEC_FAILED_ARGS + 1, argv_step, &w, 0);
-	if (w.fault) {
+	if (s->fault)
 		e->flags |= EXEC_F_ARGS_FAULT;
-		damaged(&damage, DAMAGE_FAULT);
-	}
-	if (w.truncated) {
+	if (s->truncated)
 		e->flags |= EXEC_F_ARGS_TRUNCATED;
-		damaged(&damage, DAMAGE_TRUNCATED);
-	}
-	e->argc = (w.fault || w.truncated) ? EXEC_ARGC_UNKNOWN : w.argc;
-	if (w.off < n || w.off > FAILED_ARGS_END)
+	e->argc = (s->fault || s->truncated) ? EXEC_ARGC_UNKNOWN : s->argc;
+	off = s->off;
+	if (off < n || off > FAILED_ARGS_END)
 		goto out;		/* unreachable: bounds for the verifier */
-	e->args_len = w.off - n;
+	e->args_len = off - n;
 	e->args_size = e->args_len;
-	emit_damaged(e, __builtin_offsetof(struct exec_event, data) + w.off, damage);
+	emit_damaged(e, __builtin_offsetof(struct exec_event, data) + off, damage_of(e));
 out:
 	bpf_map_delete_elem(&exec_pending, &tid);
 	return 0;

@@ -26,6 +26,7 @@ enum exec_kind {
 	EXEC_KIND_FAILED = 1,	/* execve/execveat returned an error */
 };
 
+/* Every flag is a fault or a cut: execsnoop.bpf.c's damage_of counts a record with any as damaged. */
 enum exec_flags {
 	EXEC_F_ARGS_TRUNCATED = 1,
 	EXEC_F_FILENAME_TRUNCATED = 2,

@@ -2,7 +2,9 @@
 
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 namespace ebpfsh {
@@ -139,8 +141,16 @@ void RingReader::DrainAll(bool until_stopped) {
   Flush();
 }
 
+// Until the first record arrives (at most kPromptForMs after start) the
+// reader drains every millisecond instead of every flush_ms: the kernel
+// wakes it only past a threshold, so a quiet ring's first event would wait
+// out a whole timer, and a responder's first line is what start-up is
+// judged by. Then the timer is flush_ms again.
+constexpr int kPromptForMs = 500;
+
 void RingReader::Loop() {
   batch_.reserve(64 * 1024);
+  const auto prompt_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(kPromptForMs);
   while (running_) {
     uint64_t want = flush_requested_;
     if (paused_) {
@@ -148,7 +158,8 @@ void RingReader::Loop() {
       continue;
     }
     // Waits for a threshold wakeup or the timer (at once when a flush is asked), then drains what is there.
-    int n = ring_buffer__poll(rb_, want != flushed_ ? 0 : opts_.flush_ms);
+    int wait_ms = records_ == 0 && std::chrono::steady_clock::now() < prompt_until ? std::min(1, opts_.flush_ms) : opts_.flush_ms;
+    int n = ring_buffer__poll(rb_, want != flushed_ ? 0 : wait_ms);
     if (n == kStopDraining) Flush();
     else NoteError(n);
     DrainAll(true);
