@@ -50,7 +50,7 @@ describeKernel('info, query, tree and export on a real recording, as an ordinary
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^capture\s+.*copy\.db \(schema \d+/);
-    expect(r.stdout).toMatch(/attach execsnoop uid=1000 \[kernel\] via tp_btf\/sched_process_exec/);
+    expect(r.stdout).toMatch(/attach execsnoop uid=1000 \[kernel\] via raw_tp\/sched_process_exec/);
     expect(r.stdout).toMatch(/detach opensnoop/);
     expect(r.stdout).toMatch(/stopped\s+cleanly/);
     expect(r.stdout).toMatch(/losses\s+none/);

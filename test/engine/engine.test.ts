@@ -22,16 +22,16 @@ describe('engine against a fake kernel', () => {
     const b = fakeBackend();
     const engine = new Engine({ backend: b });
     const a = engine.attach(execsnoop, parseFilters([], [execsnoop]));
-    expect(a.attachPoints[0]).toBe('tp_btf/sched_process_exec');
-    expect(b.session.loads[0]!.opts.programs).toEqual(['exec_btf', 'exit_execve', 'enter_execve', 'exit_execveat', 'enter_execveat']);
+    expect(a.attachPoints[0]).toBe('raw_tp/sched_process_exec');
+    expect(b.session.loads[0]!.opts.programs).toEqual(['exec_raw', 'exit_execve', 'enter_execve', 'exit_execveat', 'enter_execveat']);
     expect(b.session.loads[0]!.opts.rodata).toMatchObject({ targ_probe_id: probeId(execsnoop), targ_self_tgid: process.pid });
   });
 
   it('falls back to the next attach point when the kernel refuses a program, and reports it', () => {
-    const b = fakeBackend({ refuseLoad: ['exec_btf'] });
+    const b = fakeBackend({ refuseLoad: ['exec_raw'] });
     const a = new Engine({ backend: b }).attach(execsnoop, parseFilters([], [execsnoop]));
-    expect(a.attachPoints[0]).toBe('tracepoint/sched/sched_process_exec');
-    expect(b.session.attached.has('exec_tp')).toBe(true);
+    expect(a.attachPoints[0]).toBe('tp_btf/sched_process_exec');
+    expect(b.session.attached.has('exec_btf')).toBe(true);
   });
 
   it('drops an optional hook the kernel refuses, keeps the probe, and says what is missing', () => {
@@ -42,7 +42,7 @@ describe('engine against a fake kernel', () => {
   });
 
   it('fails with a ProbeError when a required hook has no choice left', () => {
-    const b = fakeBackend({ refuseLoad: ['exec_btf', 'exec_tp'] });
+    const b = fakeBackend({ refuseLoad: ['exec_raw', 'exec_btf', 'exec_tp'] });
     expect(() => new Engine({ backend: b }).attach(execsnoop, parseFilters([], [execsnoop]))).toThrow(ProbeError);
   });
 
