@@ -453,12 +453,20 @@ Napi::Value Session::Attach(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   int id = info[0].As<Napi::Number>().Int32Value();
   std::string name = info[1].As<Napi::String>().Utf8Value();
+  // attach(id, program, "category/name"): a tracepoint program on another
+  // tracepoint of the same record layout than its section's (one load, one
+  // verifier run, for both).
+  std::string target = info.Length() > 2 && info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : "";
   auto it = objects_.find(id);
   if (it == objects_.end()) ThrowErrno(env, "attach", EBADF, name);
   bpf_program *prog = bpf_object__find_program_by_name(it->second, name.c_str());
   if (!prog) ThrowErrno(env, "attach", ENOENT, name);
+  size_t slash = target.find('/');
+  if (!target.empty() && (slash == std::string::npos || slash == 0 || slash + 1 == target.size()))
+    ThrowErrno(env, "attach", EINVAL, name + " (tracepoint " + target + " is not category/name)");
   TakeLibbpfLog();
-  bpf_link *link = bpf_program__attach(prog);
+  bpf_link *link = target.empty() ? bpf_program__attach(prog)
+                                  : bpf_program__attach_tracepoint(prog, target.substr(0, slash).c_str(), target.substr(slash + 1).c_str());
   long err = libbpf_get_error(link);
   if (!link || err) ThrowErrno(env, "attach", err ? static_cast<int>(err) : errno, name);
   int link_id = next_id_++;

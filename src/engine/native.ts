@@ -52,7 +52,8 @@ export interface NativeSession {
   unloadAsync?(...objectIds: number[]): Promise<void>;
   /** Like load, with the verifier on a worker thread; only once every `shared` map exists (throws EAGAIN otherwise). */
   loadAsync?(path: string, opts: LoadOptions): Promise<number>;
-  attach(objectId: number, program: string): number;
+  /** Attaches a loaded program at its section's hook, or at tracepoint `target` (`category/name`). */
+  attach(objectId: number, program: string, target?: string): number;
   detach(linkId: number): void;
   mapUpdate(map: string, key: Buffer, value: Buffer): void;
   mapDelete(map: string, key: Buffer): boolean;

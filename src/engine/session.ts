@@ -69,13 +69,21 @@ function usesTracepoints(probe: ProbeSpec): boolean {
   return probe.hooks.some((h) => h.choices.some((c) => c.attach.startsWith('tracepoint/')));
 }
 
+/** One attach of a loaded program: at its own section's hook, or at tracepoint `target`. */
+interface ProgramAttach {
+  program: string;
+  target?: string;
+}
+
 /** What a load chose and the kernel accepted: a spare is loaded with the same. */
 interface Loaded {
   objectId: number;
   links: number[];
   points: string[];
   missing: string[];
+  /** Programs loaded, each once. */
   programs: string[];
+  attaches: ProgramAttach[];
 }
 
 /** A probe's object loaded ahead, not attached, its filter off (prepare). */
@@ -83,6 +91,7 @@ interface Spare {
   objectId: number;
   instance: number;
   programs: string[];
+  attaches: ProgramAttach[];
   points: string[];
   missing: string[];
 }
@@ -91,6 +100,7 @@ interface Live {
   attachment: Attachment;
   objectId: number;
   programs: string[];
+  attaches: ProgramAttach[];
   /** targ_instance of the loaded object: the kernel filter turns on this load only. */
   instance: number;
   links: number[];
@@ -229,7 +239,7 @@ export class Engine implements EventSource {
       attachedAt: Date.now(),
       attachMs: performance.now() - started,
     };
-    this.live.set(id, { attachment, objectId: loaded.objectId, programs: loaded.programs, instance, links: loaded.links, followRoots });
+    this.live.set(id, { attachment, objectId: loaded.objectId, programs: loaded.programs, attaches: loaded.attaches, instance, links: loaded.links, followRoots });
     if (!this.counts.has(id)) this.counts.set(id, { events: 0, filtered: 0, decode: 0, listener: 0 });
     return attachment;
   }
@@ -334,7 +344,7 @@ export class Engine implements EventSource {
       if (this.opts.keepSpares)
         void tracked.then(() => {
           const t = setTimeout(() => {
-            for (const { l } of gone) this.prepare(l.attachment.probe, l.programs, l.attachment);
+            for (const { l } of gone) this.prepare(l.attachment.probe, l.programs, l.attachment, l.attaches);
           }, this.opts.spareDelayMs);
           t.unref();
         });
@@ -352,7 +362,7 @@ export class Engine implements EventSource {
    * attach only attaches. Does nothing without a threaded loader, or when one
    * is loaded or loading.
    */
-  prepare(probe: ProbeSpec, programs: string[], last: Pick<Attachment, 'attachPoints' | 'missing'>): void {
+  prepare(probe: ProbeSpec, programs: string[], last: Pick<Attachment, 'attachPoints' | 'missing'>, attaches: ProgramAttach[] = programs.map((program) => ({ program }))): void {
     const id = probeId(probe);
     const native = this.native;
     if (this.closed || !native?.loadAsync || this.live.has(id) || this.spares.has(id)) return;
@@ -370,7 +380,7 @@ export class Engine implements EventSource {
       (objectId) => {
         if (this.closed) return;
         if (this.spares.get(id) !== token) return native.unload(objectId);
-        this.spares.set(id, { objectId, instance, programs, points: last.attachPoints, missing: last.missing });
+        this.spares.set(id, { objectId, instance, programs, attaches, points: last.attachPoints, missing: last.missing });
       },
       () => {
         if (this.spares.get(id) === token) this.spares.delete(id);
@@ -397,8 +407,8 @@ export class Engine implements EventSource {
     try {
       // the programs read these from their first run: written before any is attached
       for (const t of probe.kernelTables?.() ?? []) for (const [k, v] of t.entries) native.mapUpdate(t.map, k, v);
-      const links = spare.programs.map((p) => native.attach(spare.objectId, p));
-      return { objectId: spare.objectId, links, points: spare.points, missing: spare.missing, programs: spare.programs };
+      const links = spare.attaches.map((a) => native.attach(spare.objectId, a.program, a.target));
+      return { objectId: spare.objectId, links, points: spare.points, missing: spare.missing, programs: spare.programs, attaches: spare.attaches };
     } catch {
       native.unload(spare.objectId);
       return undefined;
@@ -563,18 +573,21 @@ export class Engine implements EventSource {
     const dropped = new Set<number>();
     for (;;) {
       const active = probe.hooks.map((h, i) => (dropped.has(i) ? undefined : h.choices[choice[i]!])).map((c, i) => ({ c, i }));
-      const programs = active.flatMap(({ c }) => c?.programs ?? []);
+      // a program two hooks share (HookChoice.at) is loaded once and attached for each
+      const attaches = active.flatMap(({ c, i }) => (c?.programs ?? []).map((program) => ({ program, target: c?.at?.[program], hook: i })));
+      const programs = [...new Set(attaches.map((a) => a.program))];
       let objectId: number | undefined;
       let failedProgram: string | undefined;
+      let failedHook: number | undefined;
       let err: NativeError | undefined;
       try {
         objectId = native.load(objectPath, { programs, ...this.loadBase(probeId(probe), tables.map((t) => t.map), instance) });
         // the programs read these from their first run: written before any is attached
         for (const t of tables) for (const [k, v] of t.entries) native.mapUpdate(t.map, k, v);
         const links: number[] = [];
-        for (const p of programs) {
-          failedProgram = p;
-          links.push(native.attach(objectId, p));
+        for (const a of attaches) {
+          failedHook = a.hook;
+          links.push(native.attach(objectId, a.program, a.target));
         }
         return {
           objectId,
@@ -582,6 +595,7 @@ export class Engine implements EventSource {
           points: active.filter(({ c }) => c).map(({ c }) => c!.attach),
           missing,
           programs,
+          attaches: attaches.map(({ program, target }) => (target ? { program, target } : { program })),
         };
       } catch (e) {
         if (!isNativeError(e)) throw e;
@@ -589,7 +603,8 @@ export class Engine implements EventSource {
         if (objectId !== undefined) native.unload(objectId);
         else failedProgram = /prog '([^']+)': failed to load/.exec(e.details ?? '')?.[1];
       }
-      const hook = active.find(({ c }) => c?.programs.includes(failedProgram ?? ''));
+      // an attach names its hook; a load failure names a program (the first hook with it moves on first)
+      const hook = failedHook !== undefined ? active[failedHook] : active.find(({ c }) => c?.programs.includes(failedProgram ?? ''));
       if (!hook) throw this.attachError(probe, err);
       const h = probe.hooks[hook.i]!;
       if (choice[hook.i]! + 1 < h.choices.length) {

@@ -22,6 +22,12 @@ export interface HookChoice {
   programs: string[];
   /** Human description of the attach point, e.g. `tp_btf/sched_process_exec`. */
   attach: string;
+  /**
+   * Programs attached to another tracepoint (`category/name`) than their own
+   * section's, one of the same record layout: a program two hooks share is
+   * loaded (and verified) once.
+   */
+  at?: Record<string, string>;
 }
 
 /** A hook the probe needs, with its alternatives (best first). */

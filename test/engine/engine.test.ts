@@ -23,8 +23,20 @@ describe('engine against a fake kernel', () => {
     const engine = new Engine({ backend: b });
     const a = engine.attach(execsnoop, parseFilters([], [execsnoop]));
     expect(a.attachPoints[0]).toBe('raw_tp/sched_process_exec');
-    expect(b.session.loads[0]!.opts.programs).toEqual(['exec_raw', 'exit_execve', 'enter_execve', 'exit_execveat', 'enter_execveat']);
+    expect(b.session.loads[0]!.opts.programs).toEqual(['exec_raw', 'exit_execve', 'enter_execve', 'enter_execveat']);
     expect(b.session.loads[0]!.opts.rodata).toMatchObject({ targ_probe_id: probeId(execsnoop), targ_self_tgid: process.pid });
+  });
+
+  it('loads a program two hooks share once and attaches it at each, in hook order', () => {
+    const b = fakeBackend();
+    new Engine({ backend: b }).attach(execsnoop, parseFilters([], [execsnoop]));
+    expect(b.session.attachCalls).toEqual([
+      { program: 'exec_raw' },
+      { program: 'exit_execve' },
+      { program: 'enter_execve' },
+      { program: 'exit_execve', target: 'syscalls/sys_exit_execveat' },
+      { program: 'enter_execveat' },
+    ]);
   });
 
   it('falls back to the next attach point when the kernel refuses a program, and reports it', () => {

@@ -56,9 +56,12 @@ export class FakeSession implements NativeSession {
       this.objects.delete(id);
     }
   }
-  attach(id: number, program: string): number {
+  /** Every attach in order: the program, and the tracepoint it was attached to instead of its own section's. */
+  readonly attachCalls: { program: string; target?: string }[] = [];
+  attach(id: number, program: string, target?: string): number {
     if (this.refuseAttach.has(program)) throw nativeError('attach', 'ENOENT', `attach ${program} failed`);
     const l = this.nextId++;
+    this.attachCalls.push(target ? { program, target } : { program });
     this.links.set(l, program);
     this.attached.add(program);
     return l;

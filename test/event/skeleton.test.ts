@@ -53,7 +53,7 @@ function problems(spec: ProbeSpec): string[] {
       for (const p of missing) out.push(`${spec.name}/${hook.name}: no program ${p} in ${spec.object}.bpf.o`);
       if (missing.length) continue;
       // the attach point shown to the responder is where the programs really attach
-      const sections = new Set(choice.programs.map((p) => programs[p]!));
+      const sections = new Set(choice.programs.map((p) => (choice.at?.[p] ? `tracepoint/${choice.at[p]}` : programs[p]!)));
       const described = new Set(expand(choice.attach));
       if ([...sections].sort().join() !== [...described].sort().join())
         out.push(`${spec.name}/${hook.name}: attach ${choice.attach} but the programs are in ${[...sections].join(', ')}`);

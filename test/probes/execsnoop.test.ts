@@ -35,6 +35,20 @@ describeKernel('execsnoop on the real kernel', () => {
     expect(e.fields).toMatchObject({ filename: '/nonexistent/ebpfsh-missing', exe: '', argv: ['/nonexistent/ebpfsh-missing', 'arg1'] });
   });
 
+  it('reports a failed execveat with its error and what was passed (the execve exit program, attached there too)', async () => {
+    const code = `import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+path = b"/nonexistent/ebpfsh-missing-at"
+argv = (ctypes.c_char_p * 3)(path, sys.argv[1].encode(), None)
+libc.syscall(322, -100, path, argv, None, 0)  # execveat(AT_FDCWD, ...) on x86_64
+sys.exit(3)`;
+    const marker = `at${process.pid}x${Date.now()}`;
+    const r = await run('/usr/bin/python3', ['-c', code, marker], { uid: 1000 });
+    expect(r.code).toBe(3);
+    const e = await waitFor(() => s.events.find((x) => x.pid === r.pid && x.fields.ret === -2), 5000, 'the failed execveat');
+    expect(e.fields).toMatchObject({ filename: '/nonexistent/ebpfsh-missing-at', exe: '', argv: ['/nonexistent/ebpfsh-missing-at', marker], argc: 2 });
+  });
+
   it('keeps very long argv truncated, flagged, with its original size', async () => {
     const long = 'x'.repeat(3000);
     const r = await run('/bin/true', [long, long], { uid: 1000 });

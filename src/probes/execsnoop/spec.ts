@@ -86,7 +86,8 @@ export const execsnoop: ProbeSpec = {
     {
       name: 'execveat failures',
       optional: true,
-      choices: [{ programs: ['exit_execveat', 'enter_execveat'], attach: 'tracepoint/syscalls/sys_{enter,exit}_execveat' }],
+      // sys_exit_execveat's record is sys_exit_execve's: the execve hook's exit program, loaded once, attaches to both
+      choices: [{ programs: ['exit_execve', 'enter_execveat'], attach: 'tracepoint/syscalls/sys_{enter,exit}_execveat', at: { exit_execve: 'syscalls/sys_exit_execveat' } }],
     },
   ],
   record: {
