@@ -64,8 +64,8 @@ _, status, ru = os.wait4(pid, 0)
 print((time.perf_counter() - t) * 1000, (ru.ru_utime + ru.ru_stime) * 1000, os.waitstatus_to_exitcode(status))`;
 
 /** One run to exit: { wall, cpu } in ms, or null when it failed. */
-function timeRun(cmd, args) {
-  const r = spawnSync('python3', ['-c', WAIT4, cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+function timeRun(cmd, args, env = process.env) {
+  const r = spawnSync('python3', ['-c', WAIT4, cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000, env });
   const [wall, cpu, code] = String(r.stdout).trim().split(' ').map(Number);
   if (r.status !== 0 || code !== 0) {
     process.stderr.write(`startup: ${cmd} ${args.join(' ')} failed (${code ?? r.status}): ${String(r.stderr).slice(-300)}\n`);
@@ -113,18 +113,18 @@ async function groupGone(pgid, ms = 10_000) {
 }
 
 /** Spawn -> first stdout line naming the trigger: { wall, cpu } in ms (null after 20 s or if the tracer exits). */
-async function firstEvent(cmd, args) {
+async function firstEvent(cmd, args, env = process.env) {
   const pgid = { value: 0 };
-  const result = await firstEventOnce(cmd, args, pgid);
+  const result = await firstEventOnce(cmd, args, pgid, env);
   await groupGone(pgid.value);
   return result;
 }
 
-function firstEventOnce(cmd, args, pgid) {
+function firstEventOnce(cmd, args, pgid, env) {
   return new Promise((resolve) => {
     const trig = startTrigger();
     const t0 = performance.now();
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env });
     pgid.value = p.pid;
     let buf = '';
     let err = '';
@@ -155,7 +155,7 @@ function firstEventOnce(cmd, args, pgid) {
 }
 
 const BT = `tracepoint:syscalls:sys_enter_execve { printf("%s\\n", str(args->filename)); }`;
-/** [label, target ms or null, kind, cmd, args] */
+/** [label, target ms or null, kind, cmd, args, env (default: ours)] */
 const plan = [['node -e 0', null, 'exit', 'node', ['-e', '0']]];
 const ours = launchers.map((l) => [launchers.length > 1 ? l : 'installed', l]);
 if (release && existsSync(release)) ours.push(['release', release]);
@@ -166,6 +166,16 @@ for (const [what, bin] of ours) {
   plan.push([`${what} ebpfsh trace --explain execsnoop (no kernel)`, null, 'exit', bin, ['trace', '--explain', 'execsnoop']]);
   plan.push([`${what} ebpfsh trace execsnoop: launch -> first event`, 110, 'event', bin, ['trace', 'execsnoop', '--no-header']]);
 }
+// Node (so every ebpfsh start) parses its ~140 bundled root certificates and the
+// file NODE_EXTRA_CA_CERTS names before running any JavaScript: ~40 ms here,
+// where the environment sets it. sudo's env_reset drops it, so a responder's
+// `sudo ebpfsh` does not pay it: measured both ways when it is set.
+if (process.env.NODE_EXTRA_CA_CERTS) {
+  const { NODE_EXTRA_CA_CERTS: _, ...bare } = process.env;
+  const unset = ' (NODE_EXTRA_CA_CERTS unset, as under sudo)';
+  plan.push([`node -e 0${unset}`, null, 'exit', 'node', ['-e', '0'], bare]);
+  for (const [what, bin] of ours) plan.push([`${what} ebpfsh trace execsnoop: launch -> first event${unset}`, 110, 'event', bin, ['trace', 'execsnoop', '--no-header'], bare]);
+}
 if (has('bpftrace')) plan.push(['bpftrace one-liner: launch -> first event', null, 'event', 'bpftrace', ['-B', 'line', '-e', BT]]);
 if (has('execsnoop')) plan.push(['libbpf-tools execsnoop: launch -> first event', null, 'event', 'stdbuf', ['-oL', 'execsnoop']]);
 
@@ -175,7 +185,7 @@ try {
   if (rec.status !== 0) process.stderr.write(`startup: could not record ${capture} for the query figure: ${String(rec.stderr).slice(-300)}\n`);
   const times = plan.map(() => []);
   for (let rep = 0; rep < runs; rep++) {
-    for (const [i, [, , kind, cmd, args]] of plan.entries()) times[i].push(kind === 'exit' ? timeRun(cmd, args) : await firstEvent(cmd, args));
+    for (const [i, [, , kind, cmd, args, env]] of plan.entries()) times[i].push(kind === 'exit' ? timeRun(cmd, args, env) : await firstEvent(cmd, args, env));
     process.stderr.write(`startup: run ${rep + 1}/${runs} done\n`);
   }
   const fmt = (x) => (x == null ? 'n/a' : `${x.toFixed(0)} ms`);
