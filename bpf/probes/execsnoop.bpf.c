@@ -6,6 +6,8 @@
  * failed execs from sys_exit_execve{,at} with what sys_enter saw. execveat
  * (fexecve, AT_EMPTY_PATH) reaches sched_process_exec like execve.
  */
+/* execs are rare and this object loads at every start: the header the verifier checks fastest (lib/event.h) */
+#define EBPFSH_HEADER_BY_HELPERS
 #include "lib/exports.h"
 #include "lib/scratch.h"
 #include "lib/path.h"

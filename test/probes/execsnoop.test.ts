@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execsnoop } from '../../src/probes/execsnoop/spec.js';
@@ -26,6 +26,25 @@ describeKernel('execsnoop on the real kernel', () => {
     expect(e.fields).toMatchObject({ ret: 0, exe: '/usr/bin/true', argv: ['/bin/true', marker, 'two words', '', 'é'], argc: 5, truncated: 0, fileless: null });
     await sleep(50);
     expect(s.events.filter((x) => (x.fields.argv as string[]).includes('root') && (x.fields.argv as string[]).includes(marker))).toHaveLength(0);
+  });
+
+  it('fills the header as /proc shows the process: pid, parent, ids, comm, cgroup, pid namespace', async () => {
+    const marker = `h${process.pid}x${Date.now()}`;
+    const r = await run('/bin/true', [marker], { uid: 1000 });
+    const e = await waitFor(() => s.events.find((x) => x.pid === r.pid && (x.fields.argv as string[]).includes(marker)), 5000, 'the exec');
+    expect(e).toMatchObject({ tid: r.pid, uid: 1000, gid: 1000, comm: 'true', nspid: r.pid, ppid: process.pid });
+    expect(e.pidns).toBe(Number(/\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))![1]));
+    expect(e.cgroup).toBeGreaterThan(0);
+  });
+
+  it('fills the header of an exec in a new pid namespace: pid 1 there, its own namespace', async () => {
+    const marker = `n${process.pid}x${Date.now()}`;
+    const r = await run('setpriv', ['--reuid=1000', '--regid=1000', '--clear-groups', '--', 'unshare', '--user', '--pid', '--fork', '/bin/true', marker]);
+    expect(r.code).toBe(0);
+    const e = await waitFor(() => s.events.find((x) => str(x.fields.filename) === '/bin/true' && (x.fields.argv as string[]).includes(marker)), 5000, 'the exec in the new namespace');
+    expect(e.nspid).toBe(1);
+    expect(e.pid).not.toBe(1);
+    expect(e.pidns).not.toBe(Number(/\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))![1]));
   });
 
   it('reports a failed exec with its error and what was passed', async () => {
