@@ -35,16 +35,23 @@ export class EventArena {
   private readonly writer: RecordWriter;
   private liveBytes = 0;
   private liveCount = 0;
+  /** The last chunk buffer emptied by eviction, reused for the next chunk: a full ring recycles memory it already touched. */
+  private spare: Buffer | null = null;
 
-  constructor(chunkBytes = ARENA_CHUNK_BYTES) {
-    this.writer = new RecordWriter(chunkBytes, (buf) => this.startChunk(buf));
-    this.chunks.push(newChunk(this.writer.buf));
+  constructor(private readonly chunkBytes = ARENA_CHUNK_BYTES) {
+    this.writer = new RecordWriter(chunkBytes, (min) => this.startChunk(min));
   }
 
-  private startChunk(buf: Buffer): void {
-    const last = this.chunks[this.chunks.length - 1]!;
-    if (last.head === last.count) this.chunks.pop(); // nothing live in it (its only record moved on)
+  private startChunk(min: number): Buffer {
+    const last = this.chunks[this.chunks.length - 1];
+    if (last && last.head === last.count) this.chunks.pop(); // nothing live in it (its only record moves on)
+    let buf: Buffer;
+    if (this.spare && this.spare.length >= min) {
+      buf = this.spare;
+      this.spare = null;
+    } else buf = Buffer.allocUnsafeSlow(min);
     this.chunks.push(newChunk(buf));
+    return buf;
   }
 
   /** Appends an event; returns the bytes it takes (record and index). */
@@ -81,9 +88,9 @@ export class EventArena {
     return this.liveBytes;
   }
 
-  /** Bytes the arena holds in memory: every chunk and index array whole. */
+  /** Bytes the arena holds in memory: every chunk and index array whole, and the spare chunk. */
   get allocatedBytes(): number {
-    let n = 0;
+    let n = this.spare?.length ?? 0;
     for (const c of this.chunks) n += c.buf.length + c.ts.byteLength + c.offs.byteLength;
     return n;
   }
@@ -111,7 +118,10 @@ export class EventArena {
     this.liveBytes -= end - c.offs[c.head]! + INDEX_BYTES_PER_EVENT;
     this.liveCount--;
     c.head++;
-    if (c.head === c.count && this.chunks.length > 1) this.chunks.shift();
+    if (c.head === c.count && this.chunks.length > 1) {
+      this.chunks.shift();
+      if (c.buf.length === this.chunkBytes) this.spare = c.buf;
+    }
   }
 
   /** The kept events with ts >= sinceNs, decoded, oldest first. */

@@ -33,22 +33,21 @@ export class RecordWriter {
 
   constructor(
     private readonly chunkBytes: number,
-    /** Called with a fresh buffer when the current one is full (the arena makes it its new chunk). */
-    private readonly onNewBuffer: (buf: Buffer) => void = () => {},
+    /** Gives the next buffer (at least `min` bytes) when the current one is full; the arena makes it its new chunk. */
+    private readonly nextBuffer: (min: number) => Buffer = (min) => Buffer.allocUnsafeSlow(min),
   ) {
-    this.buf = Buffer.allocUnsafeSlow(chunkBytes);
+    this.buf = nextBuffer(chunkBytes);
   }
 
   /** Room for `n` more bytes of the current record: else a new buffer, the record so far copied to its start. */
   ensure(n: number): void {
     if (this.off + n <= this.buf.length) return;
     const sofar = this.off - this.start;
-    const next = Buffer.allocUnsafeSlow(Math.max(this.chunkBytes, 2 * (sofar + n)));
+    const next = this.nextBuffer(Math.max(this.chunkBytes, 2 * (sofar + n)));
     this.buf.copy(next, 0, this.start, this.off);
     this.buf = next;
     this.start = 0;
     this.off = sofar;
-    this.onNewBuffer(next);
   }
 
   u8(v: number): void {
@@ -70,6 +69,11 @@ export class RecordWriter {
 
   number(v: number): void {
     this.ensure(9);
+    this.numberIn(v);
+  }
+
+  /** number() when the room is already ensured (the header's nine numbers, ensured at once). */
+  numberIn(v: number): void {
     const b = this.buf;
     if (v >>> 0 === v && (v !== 0 || 1 / v > 0)) {
       if (v < 0x100) {
@@ -274,20 +278,22 @@ export class EventCodec {
   write(w: RecordWriter, e: TraceEvent): void {
     const probe = this.probeId(e.probe);
     const shape = this.shapeId(probe, e.fields);
-    w.ensure(4);
+    w.ensure(4 + 9 * 9);
     w.u16(probe);
     w.u16(shape);
-    w.number(e.kind);
-    w.number(e.pid);
-    w.number(e.tid);
-    w.number(e.ppid);
-    w.number(e.uid);
-    w.number(e.gid);
-    w.number(e.cgroup);
-    w.number(e.pidns);
-    w.number(e.nspid);
+    w.numberIn(e.kind);
+    w.numberIn(e.pid);
+    w.numberIn(e.tid);
+    w.numberIn(e.ppid);
+    w.numberIn(e.uid);
+    w.numberIn(e.gid);
+    w.numberIn(e.cgroup);
+    w.numberIn(e.pidns);
+    w.numberIn(e.nspid);
     w.value(e.comm);
-    for (const k of this.shapes[shape]!) w.value(e.fields[k]);
+    // for-in in the shape's key order (shapeId checked it): V8's enum cache makes these loads fast, a key list's are not
+    const fields = e.fields;
+    for (const k in fields) w.value(fields[k]);
   }
 
   /** The probe of the record at `off` (eviction counts per probe without decoding). */
