@@ -124,11 +124,76 @@ export class EventArena {
     }
   }
 
-  /** The kept events with ts >= sinceNs, decoded, oldest first. */
-  from(sinceNs: number): TraceEvent[] {
+  /** The kept events with ts >= sinceNs, oldest first: a copy of their records, decoded slice by slice when read. */
+  from(sinceNs: number): RingEvents {
+    let n = 0;
+    let bytes = 0;
+    for (const c of this.chunks)
+      for (let i = c.head; i < c.count; i++)
+        if (c.ts[i]! >= sinceNs) {
+          n++;
+          bytes += (i + 1 < c.count ? c.offs[i + 1]! : c.end) - c.offs[i]!;
+        }
+    const buf = Buffer.allocUnsafeSlow(bytes);
+    const ts = new Float64Array(n);
+    const offs = new Uint32Array(n);
+    let k = 0;
+    let at = 0;
+    for (const c of this.chunks) {
+      // copy runs of consecutive kept records at once
+      let runStart = -1;
+      for (let i = c.head; i <= c.count; i++) {
+        const take = i < c.count && c.ts[i]! >= sinceNs;
+        if (take) {
+          if (runStart < 0) runStart = c.offs[i]!;
+          ts[k] = c.ts[i]!;
+          offs[k++] = at + c.offs[i]! - runStart;
+        } else if (runStart >= 0) {
+          const end = i < c.count ? c.offs[i]! : c.end;
+          c.buf.copy(buf, at, runStart, end);
+          at += end - runStart;
+          runStart = -1;
+        }
+      }
+    }
+    return new RingEvents(this.codec, buf, ts, offs);
+  }
+}
+
+/**
+ * Events a snapshot took from the ring: their records copied out (so later
+ * evictions do not touch them), decoded only when read, a slice at a time,
+ * so a look-back of a million events never holds a million objects at once.
+ */
+export class RingEvents {
+  constructor(
+    private readonly codec: EventCodec,
+    private readonly buf: Buffer,
+    private readonly ts: Float64Array,
+    private readonly offs: Uint32Array,
+  ) {}
+
+  /** How many events. */
+  get length(): number {
+    return this.ts.length;
+  }
+
+  /** Events [start, end) decoded, like Array.prototype.slice. */
+  slice(start = 0, end = this.length): TraceEvent[] {
     const out: TraceEvent[] = [];
-    for (const c of this.chunks) for (let i = c.head; i < c.count; i++) if (c.ts[i]! >= sinceNs) out.push(this.codec.read(c.buf, c.offs[i]!, c.ts[i]!));
+    const to = Math.min(end, this.length);
+    for (let i = Math.max(0, start); i < to; i++) out.push(this.codec.read(this.buf, this.offs[i]!, this.ts[i]!));
     return out;
+  }
+
+  /** Event i decoded. */
+  at(i: number): TraceEvent | undefined {
+    return i >= 0 && i < this.length ? this.codec.read(this.buf, this.offs[i]!, this.ts[i]!) : undefined;
+  }
+
+  /** Every event decoded (tests, small windows). */
+  toArray(): TraceEvent[] {
+    return this.slice();
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Attachment, ProbeCounters } from '../engine/index.js';
 import type { TraceEvent } from '../event/index.js';
 import { SessionError } from './errors.js';
-import { EventArena } from './event-arena.js';
+import { EventArena, type RingEvents } from './event-arena.js';
 import type { JournalEntry } from './types.js';
 
 /** How long the ring keeps events by default (EBPFSH_RING_MINUTES overrides). */
@@ -39,8 +39,8 @@ export interface RingSnapshot {
   /** Window start and end, kernel monotonic ns. */
   sinceNs: number;
   untilNs: number;
-  /** Kept events with ts >= sinceNs, oldest first. */
-  events: TraceEvent[];
+  /** Kept events with ts >= sinceNs, oldest first (decoded when read: take them with slice()). */
+  events: RingEvents;
   /** Probes attached at sinceNs, with when each was attached (may be before the window). */
   attached: { attachment: Attachment; sinceNs: number }[];
   /** Attach, detach and filter changes inside the window, in order. */

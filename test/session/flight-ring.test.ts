@@ -30,7 +30,7 @@ describe('the flight ring', () => {
     ring.trim();
     expect(ring.stats()).toMatchObject({ events: 1, evicted: 2 });
     const snap = ring.snapshot(0);
-    expect(snap.events.map((e) => e.ts)).toEqual([1030 * S]);
+    expect(snap.events.toArray().map((e) => e.ts)).toEqual([1030 * S]);
     expect(snap.sinceNs).toBe(1003 * S); // never further back than the time bound
     // evicted by time: counted, but before any window a capture can ask for
     expect(snap.losses).toEqual([]);
@@ -49,7 +49,7 @@ describe('the flight ring', () => {
     expect(ring.spanNs()).toBe(8 * S); // since 1002, the newest evicted event
     expect(ring.completeSinceNs()).toBe(1002 * S);
     const snap = ring.snapshot(0);
-    expect(snap.events.map((e) => e.ts / S)).toEqual([1003, 1004, 1005]);
+    expect(snap.events.toArray().map((e) => e.ts / S)).toEqual([1003, 1004, 1005]);
     // counted in buckets of at most a second: each with the exact time range of the events it lost
     expect(snap.losses).toEqual([
       { probe: 'opensnoop', cause: RING_EVICTED, startNs: 1001 * S, endNs: 1001 * S, count: 1 },
@@ -130,8 +130,8 @@ describe('the flight ring', () => {
     expect(st.allocated).toBeLessThan(st.bytes + 3 * 4 * 1024 * 1024); // two partly used chunks and index spare
     const snap = ring.snapshot(0);
     expect(snap.events.length).toBe(50_000);
-    expect(snap.events[0]!.fields.path).toBe('/p/150000');
-    expect(snap.events[49_999]!.fields.path).toBe('/p/199999');
+    expect(snap.events.at(0)!.fields.path).toBe('/p/150000');
+    expect(snap.events.at(49_999)!.fields.path).toBe('/p/199999');
     expect(snap.losses.reduce((n, l) => n + l.count, 0)).toBe(150_000);
   });
 });

@@ -10,7 +10,7 @@ function event(fields: Record<string, FieldValue>, over: Partial<TraceEvent> = {
 function roundTrip(events: TraceEvent[], chunk = 256): TraceEvent[] {
   const a = new EventArena(chunk);
   for (const e of events) a.push(e);
-  return a.from(-Infinity);
+  return a.from(-Infinity).toArray();
 }
 
 /** Deep equality that also tells -0 from 0, NaN from others, a Buffer from a Uint8Array, and a present undefined from a missing key. */
@@ -90,6 +90,21 @@ describe('the flight ring compact form', () => {
     expect(a.length).toBe(100);
     expect(a.bytes).toBe(sizes.slice(400).reduce((x, y) => x + y, 0));
     expect(a.allocatedBytes).toBeLessThan(allocated / 2);
-    expect(a.from(450).map((e) => e.fields.path)).toEqual(Array.from({ length: 50 }, (_, i) => `/p/${450 + i}`));
+    expect(a.from(450).toArray().map((e) => e.fields.path)).toEqual(Array.from({ length: 50 }, (_, i) => `/p/${450 + i}`));
+  });
+
+  it('a snapshot keeps its events when the arena evicts after it, and takes out-of-order timestamps by their ts', () => {
+    const a = new EventArena(512);
+    const tsOf = (i: number) => (i % 3 === 0 ? i - 50 : i); // every third event stamped earlier (per-CPU order)
+    for (let i = 0; i < 300; i++) a.push(event({ path: `/p/${i}`, argv: [`a${i}`, new Uint8Array([i & 0xff, 0xff])] }, { ts: tsOf(i) }));
+    const snap = a.from(100);
+    const want = Array.from({ length: 300 }, (_, i) => i).filter((i) => tsOf(i) >= 100);
+    while (a.length) a.dropHead();
+    for (let i = 0; i < 300; i++) a.push(event({ path: '/overwritten' }, { ts: 1e6 + i })); // reuses the freed chunks
+    expect(snap.length).toBe(want.length);
+    expect(snap.toArray().map((e) => e.fields.path)).toEqual(want.map((i) => `/p/${i}`));
+    expect(snap.slice(5, 7).map((e) => e.ts)).toEqual(want.slice(5, 7).map(tsOf));
+    expect(same(snap.at(0), event({ path: `/p/${want[0]}`, argv: [`a${want[0]}`, new Uint8Array([want[0]! & 0xff, 0xff])] }, { ts: tsOf(want[0]!) }))).toBe(true);
+    expect(snap.at(want.length)).toBeUndefined();
   });
 });
