@@ -2,7 +2,7 @@ import type { TraceEvent } from '../event/index.js';
 import { EventCodec, RecordWriter } from './ring-codec.js';
 
 /** Bytes of one arena chunk (a record larger than this gets a chunk of its own size). */
-export const ARENA_CHUNK_BYTES = 4 * 1024 * 1024;
+export const ARENA_CHUNK_BYTES = 1024 * 1024;
 /** Index bytes per event: its ts (f64) and its record's offset (u32). */
 export const INDEX_BYTES_PER_EVENT = 12;
 
