@@ -124,28 +124,28 @@ export class EventArena {
     }
   }
 
-  /** The kept events with ts >= sinceNs, oldest first: a copy of their records, decoded slice by slice when read. */
+  /** The kept events with ts >= sinceNs, oldest first: a copy of their records (one buffer per chunk), decoded slice by slice when read. */
   from(sinceNs: number): RingEvents {
     let n = 0;
-    let bytes = 0;
-    for (const c of this.chunks)
-      for (let i = c.head; i < c.count; i++)
-        if (c.ts[i]! >= sinceNs) {
-          n++;
-          bytes += (i + 1 < c.count ? c.offs[i + 1]! : c.end) - c.offs[i]!;
-        }
-    const buf = Buffer.allocUnsafeSlow(bytes);
+    for (const c of this.chunks) for (let i = c.head; i < c.count; i++) if (c.ts[i]! >= sinceNs) n++;
+    const bufs: Buffer[] = [];
+    const seg = new Uint32Array(n);
     const ts = new Float64Array(n);
     const offs = new Uint32Array(n);
     let k = 0;
-    let at = 0;
     for (const c of this.chunks) {
+      let bytes = 0;
+      for (let i = c.head; i < c.count; i++) if (c.ts[i]! >= sinceNs) bytes += (i + 1 < c.count ? c.offs[i + 1]! : c.end) - c.offs[i]!;
+      if (!bytes) continue;
+      const buf = Buffer.allocUnsafeSlow(bytes);
+      let at = 0;
       // copy runs of consecutive kept records at once
       let runStart = -1;
       for (let i = c.head; i <= c.count; i++) {
         const take = i < c.count && c.ts[i]! >= sinceNs;
         if (take) {
           if (runStart < 0) runStart = c.offs[i]!;
+          seg[k] = bufs.length;
           ts[k] = c.ts[i]!;
           offs[k++] = at + c.offs[i]! - runStart;
         } else if (runStart >= 0) {
@@ -155,8 +155,9 @@ export class EventArena {
           runStart = -1;
         }
       }
+      bufs.push(buf);
     }
-    return new RingEvents(this.codec, buf, ts, offs);
+    return new RingEvents(this.codec, bufs, seg, ts, offs);
   }
 }
 
@@ -168,7 +169,9 @@ export class EventArena {
 export class RingEvents {
   constructor(
     private readonly codec: EventCodec,
-    private readonly buf: Buffer,
+    private readonly bufs: Buffer[],
+    /** Per event: which buffer holds its record. */
+    private readonly seg: Uint32Array,
     private readonly ts: Float64Array,
     private readonly offs: Uint32Array,
   ) {}
@@ -182,13 +185,13 @@ export class RingEvents {
   slice(start = 0, end = this.length): TraceEvent[] {
     const out: TraceEvent[] = [];
     const to = Math.min(end, this.length);
-    for (let i = Math.max(0, start); i < to; i++) out.push(this.codec.read(this.buf, this.offs[i]!, this.ts[i]!));
+    for (let i = Math.max(0, start); i < to; i++) out.push(this.codec.read(this.bufs[this.seg[i]!]!, this.offs[i]!, this.ts[i]!));
     return out;
   }
 
   /** Event i decoded. */
   at(i: number): TraceEvent | undefined {
-    return i >= 0 && i < this.length ? this.codec.read(this.buf, this.offs[i]!, this.ts[i]!) : undefined;
+    return i >= 0 && i < this.length ? this.codec.read(this.bufs[this.seg[i]!]!, this.offs[i]!, this.ts[i]!) : undefined;
   }
 
   /** Every event decoded (tests, small windows). */
