@@ -7,7 +7,7 @@ import type { JournalEntry } from './types.js';
 /** How long the ring keeps events by default (EBPFSH_RING_MINUTES overrides). */
 export const RING_DEFAULT_MINUTES = 10;
 /** How many bytes the ring may hold by default (EBPFSH_RING_MB overrides). */
-export const RING_DEFAULT_MB = 64;
+export const RING_DEFAULT_MB = 32;
 /** The loss cause of an event the ring evicted before a capture took it (a real loss: the event is not in the capture). */
 export const RING_EVICTED = 'ring_evicted';
 
@@ -246,7 +246,7 @@ function positiveNumber(env: Record<string, string | undefined>, name: string, d
   return n;
 }
 
-/** The ring's bounds from EBPFSH_RING_MINUTES and EBPFSH_RING_MB (defaults 10 and 64); throws a SessionError naming the fix. */
+/** The ring's bounds from EBPFSH_RING_MINUTES and EBPFSH_RING_MB (defaults 10 and 32); throws a SessionError naming the fix. */
 export function ringLimitsFromEnv(env: Record<string, string | undefined> = process.env): RingLimits {
   const minutes = positiveNumber(env, 'EBPFSH_RING_MINUTES', RING_DEFAULT_MINUTES, 24 * 60, 'minutes');
   const mb = positiveNumber(env, 'EBPFSH_RING_MB', RING_DEFAULT_MB, 64 * 1024, 'MiB');

@@ -137,8 +137,8 @@ describe('the flight ring', () => {
 });
 
 describe('ring settings', () => {
-  it('defaults to 10 minutes and 64 MiB, and takes EBPFSH_RING_MINUTES and EBPFSH_RING_MB', () => {
-    expect(ringLimitsFromEnv({})).toEqual({ maxNs: 600 * S, maxBytes: 64 * 2 ** 20 });
+  it('defaults to 10 minutes and 32 MiB, and takes EBPFSH_RING_MINUTES and EBPFSH_RING_MB', () => {
+    expect(ringLimitsFromEnv({})).toEqual({ maxNs: 600 * S, maxBytes: 32 * 2 ** 20 });
     expect(ringLimitsFromEnv({ EBPFSH_RING_MINUTES: '2.5', EBPFSH_RING_MB: '16' })).toEqual({ maxNs: 150 * S, maxBytes: 16 * 2 ** 20 });
   });
 

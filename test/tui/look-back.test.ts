@@ -153,7 +153,7 @@ describe('the flight ring in the shell (real capture store, fake engine)', () =>
     await until(() => model.pane.kind === 'pager', 5000, 'help');
     const rec = (model.pane as { lines: string[] }).lines.join('\n');
     expect(rec).toContain(':record <file.db> [--since 5m|all]');
-    expect(rec).toMatch(/EBPFSH_RING_MINUTES, default 10, and EBPFSH_RING_MB, default 64/);
+    expect(rec).toMatch(/EBPFSH_RING_MINUTES, default 10, and EBPFSH_RING_MB, default 32/);
     expect(rec).toContain('ring_evicted');
     await command('help mark');
     await until(() => (model.pane as { title?: string }).title?.startsWith('help mark') ?? false, 5000, 'help mark');
