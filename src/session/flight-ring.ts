@@ -1,12 +1,13 @@
 import type { Attachment, ProbeCounters } from '../engine/index.js';
-import type { FieldValue, TraceEvent } from '../event/index.js';
+import type { TraceEvent } from '../event/index.js';
 import { SessionError } from './errors.js';
+import { EventArena, type RingEvents } from './event-arena.js';
 import type { JournalEntry } from './types.js';
 
 /** How long the ring keeps events by default (EBPFSH_RING_MINUTES overrides). */
 export const RING_DEFAULT_MINUTES = 10;
 /** How many bytes the ring may hold by default (EBPFSH_RING_MB overrides). */
-export const RING_DEFAULT_MB = 256;
+export const RING_DEFAULT_MB = 32;
 /** The loss cause of an event the ring evicted before a capture took it (a real loss: the event is not in the capture). */
 export const RING_EVICTED = 'ring_evicted';
 
@@ -14,7 +15,7 @@ export const RING_EVICTED = 'ring_evicted';
 export interface RingLimits {
   /** Oldest event kept, in ns before now. */
   maxNs: number;
-  /** Estimated heap bytes of the events kept. */
+  /** Bytes of the events kept, in their compact form (records and index: real bytes, see EventArena). */
   maxBytes: number;
 }
 
@@ -38,8 +39,8 @@ export interface RingSnapshot {
   /** Window start and end, kernel monotonic ns. */
   sinceNs: number;
   untilNs: number;
-  /** Kept events with ts >= sinceNs, oldest first. */
-  events: TraceEvent[];
+  /** Kept events with ts >= sinceNs, oldest first (decoded when read: take them with slice()). */
+  events: RingEvents;
   /** Probes attached at sinceNs, with when each was attached (may be before the window). */
   attached: { attachment: Attachment; sinceNs: number }[];
   /** Attach, detach and filter changes inside the window, in order. */
@@ -51,34 +52,16 @@ export interface RingSnapshot {
 /** Figures of the ring (status line, :help, tests). */
 export interface RingStats {
   events: number;
+  /** Bytes of the events kept (what maxBytes bounds). */
   bytes: number;
+  /** Bytes the ring's buffers hold in memory (bytes plus the unused and evicted parts of its two end chunks). */
+  allocated: number;
   /** Events evicted since the shell started. */
   evicted: number;
 }
 
 function monoNs(): number {
   return Number(process.hrtime.bigint());
-}
-
-// Heap bytes of a decoded event beyond its values: the event object (11 header slots + probe + fields) and its
-// fields object, calibrated with process.memoryUsage() by bench/ring-memory.mjs (~445 B an event in all, the estimate a little above).
-const EVENT_OVERHEAD = 150;
-const SLOT = 8;
-
-function valueBytes(v: FieldValue): number {
-  if (v === null || typeof v === 'number') return SLOT;
-  if (typeof v === 'string') return SLOT + 16 + v.length;
-  if (v instanceof Uint8Array) return SLOT + 96 + v.byteLength;
-  let n = SLOT + 16;
-  for (const x of v) n += valueBytes(x);
-  return n;
-}
-
-/** Estimated heap bytes of one decoded event, from the sizes of its fields (calibrated against process.memoryUsage()). */
-export function estimateEventBytes(e: TraceEvent): number {
-  let n = EVENT_OVERHEAD + valueBytes(e.comm) + 16 + e.probe.length;
-  for (const k in e.fields) n += SLOT + valueBytes(e.fields[k]!);
-  return n;
 }
 
 // Evicted events and sampled losses are counted in buckets of at most this span, and at most MAX_BUCKETS per
@@ -133,17 +116,15 @@ class LossBuckets {
  * The shell's flight recorder: the last minutes of events of every attached
  * probe, kept in memory whether or not anything is recording, so `:record
  * --since 5m` can start a capture with the minutes before it. Bounded by
- * time and by estimated bytes; when a bound is hit the oldest events go,
+ * time and by bytes (events are kept in a compact form outside the V8 heap,
+ * so the bytes are real); when a bound is hit the oldest events go,
  * counted per probe with the time range they covered (never silently). It
  * also keeps the shell's attach/detach/filter history and the engine's loss
  * counts over the same span, so a capture made from it can say what was
  * watched and what was lost.
  */
 export class FlightRing {
-  private events: TraceEvent[] = [];
-  private sizes: number[] = [];
-  private head = 0;
-  private bytes = 0;
+  private readonly arena = new EventArena();
   private evictedTotal = 0;
   /** Newest timestamp of an event evicted by the byte bound: the ring is complete only after it. */
   private evictedUntilNs = -Infinity;
@@ -166,15 +147,11 @@ export class FlightRing {
 
   /** Takes a batch of events (the engine's order). */
   push(batch: readonly TraceEvent[]): void {
-    for (const e of batch) {
-      const n = estimateEventBytes(e);
-      this.events.push(e);
-      this.sizes.push(n);
-      this.bytes += n;
-    }
-    while (this.bytes > this.limits.maxBytes && this.head < this.events.length) {
-      const e = this.events[this.head]!;
-      if (e.ts > this.evictedUntilNs) this.evictedUntilNs = e.ts;
+    const arena = this.arena;
+    for (const e of batch) arena.push(e);
+    while (arena.bytes > this.limits.maxBytes && arena.length) {
+      const ts = arena.headTs();
+      if (ts > this.evictedUntilNs) this.evictedUntilNs = ts;
       this.evictOne();
     }
     this.trim();
@@ -183,12 +160,7 @@ export class FlightRing {
   /** Evicts events older than the time bound, and history and loss counts no window can reach. */
   trim(nowNs = this.now()): void {
     const cutoff = nowNs - this.limits.maxNs;
-    while (this.head < this.events.length && this.events[this.head]!.ts < cutoff) this.evictOne();
-    if (this.head > 4096 && this.head * 2 > this.events.length) {
-      this.events = this.events.slice(this.head);
-      this.sizes = this.sizes.slice(this.head);
-      this.head = 0;
-    }
+    while (this.arena.length && this.arena.headTs() < cutoff) this.evictOne();
     this.losses.prune(cutoff);
     let i = 0;
     while (i < this.history.length && this.history[i]!.ts < cutoff) this.applyToBase(this.history[i++]!);
@@ -196,12 +168,10 @@ export class FlightRing {
   }
 
   private evictOne(): void {
-    const e = this.events[this.head]!;
-    this.bytes -= this.sizes[this.head]!;
-    this.events[this.head] = undefined as unknown as TraceEvent; // let it be collected before the next compaction
-    this.head++;
+    const ts = this.arena.headTs();
+    this.losses.add(this.arena.headProbe(), RING_EVICTED, ts, ts, 1);
+    this.arena.dropHead();
     this.evictedTotal++;
-    this.losses.add(e.probe, RING_EVICTED, e.ts, e.ts, 1);
   }
 
   /** Notes an attach, detach or filter change of the shell (at `ts`, kernel monotonic ns). */
@@ -234,7 +204,7 @@ export class FlightRing {
 
   /** Live figures. */
   stats(): RingStats {
-    return { events: this.events.length - this.head, bytes: this.bytes, evicted: this.evictedTotal };
+    return { events: this.arena.length, bytes: this.arena.bytes, allocated: this.arena.allocatedBytes, evicted: this.evictedTotal };
   }
 
   /**
@@ -246,8 +216,7 @@ export class FlightRing {
   snapshot(sinceNs: number, nowNs = this.now()): RingSnapshot {
     this.trim(nowNs);
     const from = Math.max(sinceNs, this.startNs, nowNs - this.limits.maxNs);
-    const events: TraceEvent[] = [];
-    for (let i = this.head; i < this.events.length; i++) if (this.events[i]!.ts >= from) events.push(this.events[i]!);
+    const events = this.arena.from(from);
     const state = new Map(this.base);
     const changes: RingJournalEntry[] = [];
     for (const h of this.history) {
@@ -277,7 +246,7 @@ function positiveNumber(env: Record<string, string | undefined>, name: string, d
   return n;
 }
 
-/** The ring's bounds from EBPFSH_RING_MINUTES and EBPFSH_RING_MB (defaults 10 and 256); throws a SessionError naming the fix. */
+/** The ring's bounds from EBPFSH_RING_MINUTES and EBPFSH_RING_MB (defaults 10 and 32); throws a SessionError naming the fix. */
 export function ringLimitsFromEnv(env: Record<string, string | undefined> = process.env): RingLimits {
   const minutes = positiveNumber(env, 'EBPFSH_RING_MINUTES', RING_DEFAULT_MINUTES, 24 * 60, 'minutes');
   const mb = positiveNumber(env, 'EBPFSH_RING_MB', RING_DEFAULT_MB, 64 * 1024, 'MiB');

@@ -10,4 +10,5 @@ export * from './replay-control.js';
 export * from './replay-time.js';
 export * from './capture-sink.js';
 export * from './flight-ring.js';
+export { RingEvents, ringBytesOf } from './event-arena.js';
 export * from './local-listeners.js';

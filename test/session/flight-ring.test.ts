@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Attachment } from '../../src/engine/index.js';
 import type { TraceEvent } from '../../src/event/index.js';
 import { findProbe } from '../../src/probes/index.js';
-import { FlightRing, RING_EVICTED, estimateEventBytes, parseLookBack, ringLimitsFromEnv } from '../../src/session/index.js';
+import { FlightRing, RING_EVICTED, ringBytesOf, parseLookBack, ringLimitsFromEnv } from '../../src/session/index.js';
 import { execEvent, openEvent } from '../tui/fake-engine.js';
 
 const S = 1e9;
@@ -30,7 +30,7 @@ describe('the flight ring', () => {
     ring.trim();
     expect(ring.stats()).toMatchObject({ events: 1, evicted: 2 });
     const snap = ring.snapshot(0);
-    expect(snap.events.map((e) => e.ts)).toEqual([1030 * S]);
+    expect(snap.events.toArray().map((e) => e.ts)).toEqual([1030 * S]);
     expect(snap.sinceNs).toBe(1003 * S); // never further back than the time bound
     // evicted by time: counted, but before any window a capture can ask for
     expect(snap.losses).toEqual([]);
@@ -38,7 +38,7 @@ describe('the flight ring', () => {
   });
 
   it('evicts the oldest events when the bytes bound is hit, and the span shrinks to after the newest evicted one', () => {
-    const one = estimateEventBytes(open(0));
+    const one = ringBytesOf(open(0));
     const { ring, set } = ringAt({ maxNs: 600 * S, maxBytes: one * 3 + one / 2 }, 1000 * S);
     set(1010 * S);
     expect(ring.spanNs()).toBe(10 * S); // complete since the ring started
@@ -49,7 +49,7 @@ describe('the flight ring', () => {
     expect(ring.spanNs()).toBe(8 * S); // since 1002, the newest evicted event
     expect(ring.completeSinceNs()).toBe(1002 * S);
     const snap = ring.snapshot(0);
-    expect(snap.events.map((e) => e.ts / S)).toEqual([1003, 1004, 1005]);
+    expect(snap.events.toArray().map((e) => e.ts / S)).toEqual([1003, 1004, 1005]);
     // counted in buckets of at most a second: each with the exact time range of the events it lost
     expect(snap.losses).toEqual([
       { probe: 'opensnoop', cause: RING_EVICTED, startNs: 1001 * S, endNs: 1001 * S, count: 1 },
@@ -58,7 +58,7 @@ describe('the flight ring', () => {
   });
 
   it('reports only the evictions that reach into the window asked for', () => {
-    const one = estimateEventBytes(exec(0));
+    const one = ringBytesOf(exec(0));
     const { ring, set } = ringAt({ maxNs: 600 * S, maxBytes: one * 2 }, 1000 * S);
     ring.push([exec(1001 * S), exec(1005 * S), exec(1009 * S), exec(1010 * S)]);
     set(1020 * S);
@@ -69,7 +69,7 @@ describe('the flight ring', () => {
   });
 
   it('keeps eviction totals exact however long it runs (old buckets merge)', () => {
-    const one = estimateEventBytes(open(0));
+    const one = ringBytesOf(open(0));
     const { ring, set } = ringAt({ maxNs: 1e6 * S, maxBytes: one }, 0);
     for (let i = 1; i <= 3000; i++) ring.push([open(i * 2 * S)]);
     set(6001 * S);
@@ -115,16 +115,31 @@ describe('the flight ring', () => {
     expect(ring.snapshot(0).losses).toEqual([{ probe: 'opensnoop', cause: 'ringbuf_full', startNs: 1001 * S, endNs: 1002 * S, count: 5 }]);
   });
 
-  it('estimates an event by the sizes of its fields', () => {
-    expect(estimateEventBytes(open(0, '/a'))).toBeLessThan(estimateEventBytes(open(0, '/a'.repeat(500))));
-    expect(estimateEventBytes(open(0, '/a'.repeat(500))) - estimateEventBytes(open(0, '/a'))).toBeGreaterThanOrEqual(998 * 2); // path and raw_path
+  it('counts an event by the real bytes of its compact form', () => {
+    // path and raw_path: 998 more bytes each, and a length one byte longer
+    expect(ringBytesOf(open(0, '/a'.repeat(500))) - ringBytesOf(open(0, '/a'))).toBe(998 * 2 + 2);
+  });
+
+  it('keeps its bytes to the records it holds while evicting through many chunks', () => {
+    const one = ringBytesOf(open(0, '/p/000000'));
+    const { ring } = ringAt({ maxNs: 600 * S, maxBytes: one * 50_000 });
+    for (let b = 0; b < 40; b++) ring.push(Array.from({ length: 5000 }, (_, i) => open(1000 * S + b * 5000 + i, `/p/${String(b * 5000 + i).padStart(6, '0')}`)));
+    const st = ring.stats();
+    expect(st).toMatchObject({ events: 50_000, evicted: 150_000, bytes: one * 50_000 });
+    expect(st.allocated).toBeGreaterThanOrEqual(st.bytes);
+    expect(st.allocated).toBeLessThan(st.bytes + 4 * 1024 * 1024); // two partly used chunks, the spare, index spare capacity
+    const snap = ring.snapshot(0);
+    expect(snap.events.length).toBe(50_000);
+    expect(snap.events.at(0)!.fields.path).toBe('/p/150000');
+    expect(snap.events.at(49_999)!.fields.path).toBe('/p/199999');
+    expect(snap.losses.reduce((n, l) => n + l.count, 0)).toBe(150_000);
   });
 });
 
 describe('ring settings', () => {
-  it('defaults to 10 minutes and 256 MiB, and takes EBPFSH_RING_MINUTES and EBPFSH_RING_MB', () => {
-    expect(ringLimitsFromEnv({})).toEqual({ maxNs: 600 * S, maxBytes: 256 * 2 ** 20 });
-    expect(ringLimitsFromEnv({ EBPFSH_RING_MINUTES: '2.5', EBPFSH_RING_MB: '64' })).toEqual({ maxNs: 150 * S, maxBytes: 64 * 2 ** 20 });
+  it('defaults to 10 minutes and 32 MiB, and takes EBPFSH_RING_MINUTES and EBPFSH_RING_MB', () => {
+    expect(ringLimitsFromEnv({})).toEqual({ maxNs: 600 * S, maxBytes: 32 * 2 ** 20 });
+    expect(ringLimitsFromEnv({ EBPFSH_RING_MINUTES: '2.5', EBPFSH_RING_MB: '16' })).toEqual({ maxNs: 150 * S, maxBytes: 16 * 2 ** 20 });
   });
 
   it('refuses a bad setting with one line naming the fix', () => {

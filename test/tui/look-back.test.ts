@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup } from 'ink-testing-library';
 import type { TraceEvent } from '../../src/event/index.js';
 import { CaptureReader, isLookBack } from '../../src/store/index.js';
-import { FlightRing, estimateEventBytes, recorderCaptureFactory } from '../../src/session/index.js';
+import { FlightRing, ringBytesOf, recorderCaptureFactory } from '../../src/session/index.js';
 import { execEvent, openEvent } from './fake-engine.js';
 import { renderShell, settle, until } from './render-shell.js';
 
@@ -79,7 +79,7 @@ describe('the flight ring in the shell (real capture store, fake engine)', () =>
 
   it('what the ring evicted inside the window is a loss row, never silently absent', async () => {
     const file = join(tmp(), 'evicted.db');
-    const one = estimateEventBytes(now(openEvent({ pid: 1, path: '/tmp/x0' })));
+    const one = ringBytesOf(now(openEvent({ pid: 1, path: '/tmp/x0' })));
     const { command, frame, engine, ring, model } = shellWithRing(one * 3);
     await command('attach open');
     for (let i = 0; i < 5; i++) engine.emit([now(openEvent({ pid: 1, path: `/tmp/x${i}` }))]);
@@ -153,7 +153,7 @@ describe('the flight ring in the shell (real capture store, fake engine)', () =>
     await until(() => model.pane.kind === 'pager', 5000, 'help');
     const rec = (model.pane as { lines: string[] }).lines.join('\n');
     expect(rec).toContain(':record <file.db> [--since 5m|all]');
-    expect(rec).toMatch(/EBPFSH_RING_MINUTES, default 10, and EBPFSH_RING_MB, default 256/);
+    expect(rec).toMatch(/EBPFSH_RING_MINUTES, default 10, and EBPFSH_RING_MB, default 32/);
     expect(rec).toContain('ring_evicted');
     await command('help mark');
     await until(() => (model.pane as { title?: string }).title?.startsWith('help mark') ?? false, 5000, 'help mark');

@@ -37,7 +37,7 @@ export const recordCommand: ShellCommand = {
   summary: 'record every event (not just the view) to a SQLite capture; --since 5m begins with the minutes before (the ring); --collect-binaries keeps each executed file; --sign KEY signs its manifest',
   help: [
     'The shell keeps the last minutes of every attached probe\'s events in memory (the ring; the status line shows its span,',
-    'e.g. "ring 9m58s"; EBPFSH_RING_MINUTES, default 10, and EBPFSH_RING_MB, default 256, bound it).',
+    'e.g. "ring 9m58s"; EBPFSH_RING_MINUTES, default 10, and EBPFSH_RING_MB, default 32, bound it).',
     '--since 5m (90s, 1h) or --since all: the capture begins that long ago with the ring\'s events, the probes attached then',
     'and every attach/detach/filter since (journal rows with detail "look-back"), and what the ring evicted or the engine',
     'lost in that window as loss rows (cause ring_evicted, ...): "nothing happened" stays apart from "nothing was watched".',
