@@ -175,7 +175,8 @@ const n = half.length;
 const mx = half.reduce((t, c) => t + c.s, 0) / n;
 const my = half.reduce((t, c) => t + c.mib, 0) / n;
 const slope = half.reduce((t, c) => t + (c.s - mx) * (c.mib - my), 0) / (half.reduce((t, c) => t + (c.s - mx) ** 2, 0) || 1);
-const at10 = MINUTES >= 10 ? curve.filter((c) => c.s <= 600).at(-1)?.mib : my + slope * (600 - mx);
+// A last half that falls (a collection) is no growth: its highest point stands for 10 minutes, not a line below zero.
+const at10 = MINUTES >= 10 ? curve.filter((c) => c.s <= 600).at(-1)?.mib : slope > 0 ? my + slope * (600 - mx) : Math.max(...half.map((c) => c.mib));
 const every = curve.filter((_, i) => i % 30 === 0).map((c) => `${c.s.toFixed(0)}s:${c.mib.toFixed(0)} (heap ${c.heap.toFixed(0)}/${c.heapTotal.toFixed(0)}, ext ${c.external.toFixed(0)})`);
 log(`rss ${every.join(' ')} MiB; slope of the last half ${slope.toFixed(3)} MiB/s`);
 type(':q');
