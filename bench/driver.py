@@ -34,7 +34,7 @@ from suite.tracer_cpu import measure_tracer_cpu
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument('--quick', action='store_true', help='~2-3 minutes, for development')
+    ap.add_argument('--quick', action='store_true', help='~6-8 minutes (short runs; no 10M-event capture), for development')
     ap.add_argument('--only', default='', help='comma list of figures to run (1,3,5,7,8,9,10,11,12), for development')
     ap.add_argument('--workloads', default='open,exec,connect', help='workloads of figure 1, for development')
     ap.add_argument('--out', default=str(ROOT / 'docs' / 'benchmarks.md'))

@@ -29,8 +29,8 @@ class Settings:
     @staticmethod
     def make(quick: bool) -> 'Settings':
         if quick:
-            return Settings(True, 3, 1.0, 1.0, 3, 1.0, 3, 200)
-        return Settings(False, 3, 3.0, 3.0, 7, 2.0, 5, 840)
+            return Settings(True, 3, 1.0, 1.0, 3, 1.0, 3, 600)
+        return Settings(False, 3, 3.0, 3.0, 7, 2.0, 5, 2400)
 
 
 def log(msg: str) -> None:
