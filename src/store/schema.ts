@@ -8,9 +8,10 @@ export const APPLICATION_ID = 0x65427368;
  * fields may be added (FieldSpec.since). 4: issue 13's evidence tables: the
  * integrity chain and manifest, the executed binaries (binaries,
  * binary_blobs), and execsnoop's executed-file identity. 5: summary tables
- * of the ready-made views, built at finalize (summaries.ts).
+ * of the ready-made views, built at finalize (summaries.ts). 6: uid_summary,
+ * the users line of `ebpfsh info` built at finalize (summaries.ts).
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 /** The oldest schema version this build can read (older ones are migrated on a private copy). */
 export const OLDEST_SCHEMA_VERSION = 1;
 

@@ -110,8 +110,73 @@ export function summaryTables(probes: readonly ProbeSpec[] = PROBES): CoreTable[
         ...s.columns.map((c) => ({ name: c, type: typeOf.get(s.table)?.get(c) ?? 'INTEGER', doc: `${c} as the ${s.view} view has it` })),
       ],
     })),
+    UID_SUMMARY_TABLE,
   ];
 }
+
+// ---- uid_summary (schema 6): the users line of `ebpfsh info` (events per uid over every probe table) ----
+
+/** The schema version that added uid_summary. */
+export const UID_SUMMARY_SINCE = 6;
+
+/** Largest magnitude of a uid the reader counts as a uid (a JavaScript safe integer); anything else is counted apart. */
+const SAFE = 9007199254740991;
+
+/** The users line's summary: events per (probe table, uid); all rows of a table whose uid is not an integer in one row with uid NULL. */
+export const UID_SUMMARY_TABLE: CoreTable = {
+  name: 'uid_summary',
+  since: UID_SUMMARY_SINCE,
+  doc: "events per probe table and uid (the users line and the per-table counts of ebpfsh info), computed when recording stopped (or by ebpfsh recover); one `summaries` row per probe table it covers (name uid_summary, that table, its last id then); used only when every probe table's row matches",
+  columns: [
+    { name: 'id', type: 'INTEGER', constraint: 'PRIMARY KEY', doc: 'order' },
+    { name: 'tbl', type: 'TEXT', constraint: 'NOT NULL', doc: 'the probe table counted' },
+    { name: 'uid', type: 'INTEGER', doc: "the uid (NULL: the table's rows whose uid is not an integer of at most 2^53 - 1 in magnitude: NULL, text, a blob, a fraction, huge)" },
+    { name: 'events', type: 'INTEGER', constraint: 'NOT NULL', doc: 'rows of `tbl` with this uid' },
+  ],
+};
+
+/** The uid as the reader counts it: the value when it is an integer a JavaScript number holds exactly, else NULL (counted apart). */
+const UID_KEY = `CASE WHEN typeof(uid) IN ('integer', 'real') AND uid BETWEEN -${SAFE} AND ${SAFE} AND uid = CAST(uid AS INTEGER) THEN uid END`;
+
+/** The statements filling uid_summary from each probe table, each followed by its `summaries` row (run after every event is in). */
+export function buildUidSummarySql(probes: readonly ProbeSpec[] = PROBES): string[] {
+  return probes.flatMap((p) => [
+    `INSERT INTO uid_summary (tbl, uid, events) SELECT '${p.table}', k, count(*) FROM (SELECT ${UID_KEY} AS k FROM ${ident(p.table)}) GROUP BY k ORDER BY k`,
+    `INSERT INTO summaries (name, source, source_rows) SELECT 'uid_summary', '${p.table}', coalesce(max(id), 0) FROM ${ident(p.table)}`,
+  ]);
+}
+
+/**
+ * Whether a reader may answer the users line from uid_summary: exactly one
+ * `summaries` row per probe table the capture has (compared as data), each
+ * equal to that table's last id now, no other source named; and every row of
+ * uid_summary well-formed (a table so marked, an integer or NULL uid, a
+ * count from 0 to 2^53 - 1, the whole at most 2^53 - 1). Otherwise the
+ * reader scans the probe tables, slower, with the same answer.
+ */
+export function uidSummaryUsable(db: Database.Database, tables: ReadonlySet<string>, probes: readonly ProbeSpec[]): boolean {
+  if (!tables.has('summaries') || !tables.has(UID_SUMMARY_TABLE.name)) return false;
+  const marks = db.prepare("SELECT source, source_rows FROM summaries WHERE name = 'uid_summary' LIMIT 10000").raw(true).all() as [unknown, unknown][];
+  const want = new Set(probes.map((p) => p.table));
+  if (marks.length !== want.size) return false;
+  const seen = new Set<string>();
+  for (const [source, rows] of marks) {
+    if (typeof source !== 'string' || !want.has(source) || seen.has(source) || typeof rows !== 'number' || !Number.isSafeInteger(rows)) return false;
+    seen.add(source);
+    // The table's name is ours (the validated probe list), never the capture's.
+    if ((db.prepare(`SELECT coalesce(max(id), 0) FROM ${ident(source)}`).pluck().get() as unknown) !== rows) return false;
+  }
+  const bad = db
+    .prepare(`SELECT count(*) FROM uid_summary WHERE typeof(tbl) != 'text' OR tbl NOT IN (SELECT value FROM json_each(?))
+       OR (uid IS NOT NULL AND typeof(uid) != 'integer') OR uid NOT BETWEEN -${SAFE} AND ${SAFE}
+       OR typeof(events) != 'integer' OR events NOT BETWEEN 0 AND ${SAFE}`)
+    .pluck()
+    .get(JSON.stringify([...want])) as number;
+  if (bad !== 0) return false;
+  return (db.prepare('SELECT total(events) FROM uid_summary').pluck().get() as number) <= SAFE;
+}
+
+// ---- end of uid_summary ----
 
 /** CREATE TABLE of every summary table (empty until finalize). */
 export function summaryTablesSql(probes: readonly ProbeSpec[] = PROBES): string[] {
@@ -123,10 +188,13 @@ export function summaryTablesSql(probes: readonly ProbeSpec[] = PROBES): string[
  * chain covers their rows): each summary's rows, then its `summaries` row.
  */
 export function buildSummariesSql(probes: readonly ProbeSpec[] = PROBES): string[] {
-  return summaries(probes).flatMap((s) => [
-    `INSERT INTO ${ident(s.table)} (${s.columns.map(ident).join(', ')}) ${s.select}`,
-    `INSERT INTO summaries (name, source, source_rows) SELECT '${s.table}', '${s.source}', coalesce(max(id), 0) FROM ${ident(s.source)}`,
-  ]);
+  return [
+    ...summaries(probes).flatMap((s) => [
+      `INSERT INTO ${ident(s.table)} (${s.columns.map(ident).join(', ')}) ${s.select}`,
+      `INSERT INTO summaries (name, source, source_rows) SELECT '${s.table}', '${s.source}', coalesce(max(id), 0) FROM ${ident(s.source)}`,
+    ]),
+    ...buildUidSummarySql(probes),
+  ];
 }
 
 /** Runs buildSummariesSql on `db` (the caller holds the transaction): what finalize does, for recovery tools and the benchmark. */
@@ -137,6 +205,7 @@ export function buildSummaries(db: Database.Database, probes: readonly ProbeSpec
 /** Empties the summary tables (the benchmark measures building them again on a copy). */
 export function dropSummariesForBench(db: Database.Database, probes: readonly ProbeSpec[] = PROBES): void {
   for (const s of summaries(probes)) db.exec(`DELETE FROM ${ident(s.table)}`);
+  db.exec('DELETE FROM uid_summary');
   db.exec('DELETE FROM summaries');
 }
 

@@ -1,8 +1,11 @@
+import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runVerify } from '../../src/commands/verify-command.js';
-import { recoverCapture } from '../../src/store/index.js';
+import { PROBES } from '../../src/probes/index.js';
+import { CaptureReader, recoverCapture } from '../../src/store/index.js';
+import { summaries } from '../../src/store/summaries.js';
 import { forkModule } from '../../src/store/spawn.js';
 import { sha256, tempDir } from './helpers.js';
 
@@ -42,5 +45,28 @@ describe('a capture whose recorder was killed (kill -9)', () => {
     const after = await verify(path);
     expect(after.code).toBe(3);
     expect(after.out).toContain(`intact through batch ${through}; batch ${through + 1} was added by ebpfsh recover`);
+
+    // recover built every summary the stop would have (in that recovered batch, which verify just checked), and readers use them.
+    const db = new Database(path, { readonly: true });
+    const marks = db.prepare('SELECT name, source, source_rows FROM summaries').all() as { name: string; source: string; source_rows: number }[];
+    for (const m of marks) expect(m.source_rows, `${m.name} over ${m.source}`).toBe(db.prepare(`SELECT coalesce(max(id), 0) FROM "${m.source}"`).pluck().get());
+    expect(marks.filter((m) => m.name === 'uid_summary').map((m) => m.source).sort()).toEqual(PROBES.map((p) => p.table).sort());
+    const recovered = JSON.parse(db.prepare('SELECT tables FROM chain ORDER BY seq DESC LIMIT 1').pluck().get() as string) as [string][];
+    expect(recovered.map((x) => x[0])).toEqual(expect.arrayContaining(['summaries', 'uid_summary', 'files_per_process_summary']));
+    // Every event row, counted from the probe tables themselves (every one is uid 1000 here).
+    const events = PROBES.reduce((n, p) => n + (db.prepare(`SELECT count(*) FROM "${p.table}"`).pluck().get() as number), 0);
+    db.close();
+    const reader = CaptureReader.open(path);
+    try {
+      expect(reader.snapshot).toBe(false);
+      expect([...reader.summarized].sort()).toEqual(summaries().map((s) => s.view).sort());
+      expect(reader.usersSummarized).toBe(true);
+      const opens = reader.info().counts.open!;
+      expect(opens).toBeGreaterThan(0);
+      expect(Object.values(reader.info().counts).reduce((a, b) => a + b, 0)).toBe(events);
+      expect(reader.userCounts()).toEqual({ top: [{ uid: 1000, events }], uids: 1, odd: 0 });
+    } finally {
+      reader.close();
+    }
   });
 });

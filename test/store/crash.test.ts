@@ -64,6 +64,10 @@ describeKernel('kill -9 of a recording ebpfsh at random points', () => {
       const r2 = CaptureReader.open(path);
       expect(r2.snapshot).toBe(false);
       expect(r2.info().gap).toMatchObject({ startNs: gap[0]!.start_ns });
+      // Recovery built the summaries the stop would have: the views and info's users line read them.
+      expect(r2.summarized.has('files_per_process')).toBe(true);
+      expect(r2.usersSummarized).toBe(true);
+      expect(r2.info().counts.open).toBe(seen);
       r2.close();
     }, 60_000);
   }

@@ -1,14 +1,15 @@
 import Database from 'better-sqlite3';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceEvent } from '../../src/event/index.js';
 import { PROBES } from '../../src/probes/index.js';
-import { CaptureReader, Recorder, queryCaptures } from '../../src/store/index.js';
+import { CaptureReader, Recorder, SCHEMA_VERSION, queryCaptures, recoverCapture } from '../../src/store/index.js';
 import { verifyCapture } from '../../src/store/reader/verify.js';
-import { lineageChainSql, summaries } from '../../src/store/summaries.js';
+import { buildUidSummarySql, lineageChainSql, summaries } from '../../src/store/summaries.js';
 import { lifeEvent } from './chain-helpers.js';
-import { openEvent, tempDir } from './helpers.js';
+import { openEvent, sha256, tempDir } from './helpers.js';
 
 /** A fork of `pid` by `parent` (start ticks derived from the pid, as lifeEvent does). */
 function forkOf(i: number, pid: number, parent: number): TraceEvent {
@@ -53,7 +54,8 @@ describe('summary tables of the ready-made views (schema 5)', () => {
 
   it('are built when recording stops, one summaries row each over the whole source table, and used by the reader', () => {
     const db = new Database(path, { readonly: true });
-    const marks = db.prepare('SELECT name, source, source_rows FROM summaries ORDER BY id').all() as { name: string; source: string; source_rows: number }[];
+    // uid_summary (schema 6) has a row per probe table: its own test below.
+    const marks = db.prepare("SELECT name, source, source_rows FROM summaries WHERE name != 'uid_summary' ORDER BY id").all() as { name: string; source: string; source_rows: number }[];
     expect(marks.map((m) => m.name)).toEqual(summaries().map((s) => s.table));
     for (const m of marks) expect(m.source_rows).toBe(db.prepare(`SELECT coalesce(max(id), 0) FROM "${m.source}"`).pluck().get());
     expect(db.prepare('SELECT count(*) FROM files_per_process_summary').pluck().get()).toBeGreaterThan(1);
@@ -111,6 +113,7 @@ describe('summary tables of the ready-made views (schema 5)', () => {
     copyFileSync(path, copy);
     const db = new Database(copy);
     for (const s of summaries()) db.exec(`DROP TABLE ${s.table}`);
+    db.exec('DROP TABLE uid_summary');
     db.exec('DROP TABLE summaries');
     db.exec('UPDATE capture SET schema_version = 4');
     db.pragma('user_version = 4');
@@ -174,5 +177,199 @@ describe('summary tables of the ready-made views (schema 5)', () => {
       db.close();
       expect(() => CaptureReader.open(copy)).toThrow(/unexpected schema/);
     }
+  });
+});
+
+/** The users line's answer from the raw rows: the same capture with uid_summary's `summaries` rows removed (a copy). */
+function rawUserCounts(path: string, copy: string): ReturnType<CaptureReader['userCounts']> {
+  copyFileSync(path, copy);
+  const db = new Database(copy);
+  db.exec("DELETE FROM summaries WHERE name = 'uid_summary'");
+  db.close();
+  const r = CaptureReader.open(copy);
+  try {
+    expect(r.usersSummarized).toBe(false);
+    return r.userCounts(100);
+  } finally {
+    r.close();
+  }
+}
+
+/** Opens `path` and returns whether it used uid_summary and its users answer. */
+function userCountsOf(path: string): { summarized: boolean; counts: ReturnType<CaptureReader['userCounts']> } {
+  const r = CaptureReader.open(path);
+  try {
+    return { summarized: r.usersSummarized, counts: r.userCounts(100) };
+  } finally {
+    r.close();
+  }
+}
+
+/** Opens `path` read-write, runs `sql`, closes. */
+function edit(path: string, sql: string): void {
+  const db = new Database(path);
+  db.exec(sql);
+  db.close();
+}
+
+describe('uid_summary: the users line of info (schema 6)', () => {
+  const t = tempDir('ebpfsh-uid-summary-');
+  let path = '';
+  beforeAll(async () => {
+    path = join(t.dir, 'users.db');
+    const rec = Recorder.create(path, undefined, { toolVersion: 'test', commandLine: ['ebpfsh', 'record', '-w', path], reserveBytes: 0, batchMs: 5 });
+    await rec.whenReady();
+    const uids = [0, 1000, 1000, 33, 65534, 1000, 0];
+    const events: TraceEvent[] = [];
+    for (let i = 0; i < 700; i++) events.push(openEvent(i, `/tmp/u-${i % 7}`, { uid: uids[i % 7]! }));
+    for (let i = 0; i < 40; i++) events.push(connectEvent(700 + i, 3000, 0, '10.0.0.9'), { ...connectEvent(800 + i, 3001, 0, '10.0.0.8'), uid: 4242 });
+    rec.record(events);
+    await rec.stop('test');
+  }, 60_000);
+  afterAll(() => t.cleanup());
+
+  it('is built at stop, one summaries row per probe table, and answers what the raw scan answers', () => {
+    const db = new Database(path, { readonly: true });
+    const marks = db.prepare("SELECT source, source_rows FROM summaries WHERE name = 'uid_summary' ORDER BY source").all() as { source: string; source_rows: number }[];
+    expect(marks.map((m) => m.source)).toEqual(PROBES.map((p) => p.table).sort());
+    expect(db.prepare("SELECT uid, events FROM uid_summary WHERE tbl = 'connect' ORDER BY uid").raw().all()).toEqual([[1000, 40], [4242, 40]]);
+    db.close();
+    const got = userCountsOf(path);
+    expect(got.summarized).toBe(true);
+    expect(got.counts).toEqual({ top: [{ uid: 1000, events: 340 }, { uid: 0, events: 200 }, { uid: 33, events: 100 }, { uid: 65534, events: 100 }, { uid: 4242, events: 40 }], uids: 5, odd: 0 });
+    expect(got.counts).toEqual(rawUserCounts(path, join(t.dir, 'users-raw.db')));
+    const r = CaptureReader.open(path);
+    const raw = CaptureReader.open(join(t.dir, 'users-raw.db'));
+    try {
+      expect(r.userCounts(2)).toEqual({ top: [{ uid: 1000, events: 340 }, { uid: 0, events: 200 }], uids: 5, odd: 0 });
+      // info's per-table counts come from it too: the same as count(*).
+      expect(r.info().counts).toEqual(raw.info().counts);
+      expect(r.info().counts).toMatchObject({ open: 700, connect: 80, exec: 0 });
+    } finally {
+      r.close();
+      raw.close();
+    }
+  });
+
+  it('counts hostile uid values (NULL, text, a blob, negative, huge, fractional) exactly as the raw scan does', () => {
+    const hostile = join(t.dir, 'hostile.db');
+    copyFileSync(path, hostile);
+    const db = new Database(hostile);
+    // Rows an edited capture could hold: the INTEGER column keeps text, blobs, reals and huge integers as they are.
+    for (const v of ['NULL', "'abc'", "'1000'", "X'01'", '-5', '-5', '9223372036854775807', '-9223372036854775808', '9007199254740992', '9007199254740991', '-9007199254740991', '1e300', '1000.5', '1000.0', '33.0'])
+      db.exec(`INSERT INTO "open" (ts, uid) VALUES (1, ${v}); INSERT INTO "exec" (ts, uid) VALUES (1, ${v})`);
+    db.exec("DELETE FROM uid_summary; DELETE FROM summaries WHERE name = 'uid_summary'");
+    db.transaction(() => {
+      for (const sql of buildUidSummarySql()) db.exec(sql);
+    })();
+    db.close();
+    const got = userCountsOf(hostile);
+    expect(got.summarized).toBe(true);
+    const raw = rawUserCounts(hostile, join(t.dir, 'hostile-raw.db'));
+    expect(got.counts).toEqual(raw);
+    // NULL, 'abc', X'01', 2^63 - 1, -2^63, 2^53 and 1e300, 1000.5: 8 values in two tables; '1000' and 1000.0 are stored as 1000, 33.0 as 33.
+    expect(raw.odd).toBe(16);
+    expect(raw.top.find((u) => u.uid === 1000)!.events).toBe(344);
+    expect(raw.top.find((u) => u.uid === -5)!.events).toBe(4);
+    expect(raw.top.find((u) => u.uid === 9007199254740991)!.events).toBe(2);
+    expect(raw.top.find((u) => u.uid === -9007199254740991)!.events).toBe(2);
+    expect(raw.uids).toBe(8);
+  });
+
+  it('is ignored once a row is appended after it (stale), and the raw scan counts that row', () => {
+    const stale = join(t.dir, 'stale.db');
+    copyFileSync(path, stale);
+    edit(stale, 'INSERT INTO "open" (ts, uid) VALUES (1, 777)');
+    const got = userCountsOf(stale);
+    expect(got.summarized).toBe(false);
+    expect(got.counts.top.find((u) => u.uid === 777)).toEqual({ uid: 777, events: 1 });
+    expect(got.counts.uids).toBe(6);
+  });
+
+  it('is ignored when its summaries rows do not cover every probe table once, or a row of it is malformed', () => {
+    const want = userCountsOf(path).counts;
+    for (const [name, sql] of [
+      ['missing-mark.db', "DELETE FROM summaries WHERE name = 'uid_summary' AND source = 'connect'"],
+      ['twice.db', "INSERT INTO summaries (name, source, source_rows) SELECT name, source, source_rows FROM summaries WHERE name = 'uid_summary' AND source = 'open'"],
+      ['other-table.db', "UPDATE summaries SET source = 'notes' WHERE name = 'uid_summary' AND source = 'exec'"],
+      ['text-rows.db', "UPDATE summaries SET source_rows = 'all' WHERE name = 'uid_summary' AND source = 'open'"],
+      ['text-count.db', "UPDATE uid_summary SET events = 'many' WHERE id = 1"],
+      ['negative-count.db', 'UPDATE uid_summary SET events = -1 WHERE id = 1'],
+      ['real-uid.db', "UPDATE uid_summary SET uid = 1000.5 WHERE tbl = 'open' AND uid = 1000"],
+      ['unknown-table.db', "UPDATE uid_summary SET tbl = 'notes' WHERE id = 1"],
+      ['overflow.db', "UPDATE uid_summary SET events = 9007199254740991 WHERE tbl = 'connect'"],
+    ] as const) {
+      const copy = join(t.dir, name);
+      copyFileSync(path, copy);
+      edit(copy, sql);
+      const got = userCountsOf(copy);
+      expect(got.summarized, name).toBe(false);
+      expect(got.counts, name).toEqual(want);
+    }
+  });
+
+  it('is covered by the integrity chain: verify finds an edited uid_summary row', async () => {
+    expect((await verifyCapture(path)).verdict).toBe('intact');
+    const copy = join(t.dir, 'edited.db');
+    copyFileSync(path, copy);
+    edit(copy, 'UPDATE uid_summary SET events = events + 1000 WHERE id = 1');
+    const report = await verifyCapture(copy);
+    expect(report.verdict).not.toBe('intact');
+    expect(JSON.stringify(report.problems)).toContain('uid_summary');
+  });
+
+  it('a uid_summary with a column of its own is refused', () => {
+    const copy = join(t.dir, 'extra-col.db');
+    copyFileSync(path, copy);
+    edit(copy, 'ALTER TABLE uid_summary ADD COLUMN evil TEXT');
+    expect(() => CaptureReader.open(copy)).toThrow(/unexpected schema/);
+  });
+});
+
+describe('a schema 5 capture (fixture made by test/fixtures/store/make-v5-capture.mjs with the schema-5 build)', () => {
+  const t = tempDir('ebpfsh-v5-');
+  afterAll(() => t.cleanup());
+  const FIXTURE = fileURLToPath(new URL('../fixtures/store/v5-capture.db', import.meta.url));
+
+  it('reads through a migrated private copy: info counts users from the raw rows, and it still verifies intact', async () => {
+    const p = join(t.dir, 'v5.db');
+    copyFileSync(FIXTURE, p);
+    const before = sha256(p);
+    const r = CaptureReader.open(p);
+    try {
+      expect(r.snapshot).toBe(true);
+      expect(r.usersSummarized).toBe(false);
+      expect(r.summarized.has('files_per_process')).toBe(true); // its schema-5 summaries still count
+      expect(r.userCounts()).toEqual({ top: [{ uid: 1000, events: 7 }, { uid: 0, events: 3 }, { uid: 33, events: 1 }], uids: 3, odd: 0 });
+    } finally {
+      r.close();
+    }
+    expect(sha256(p)).toBe(before);
+    expect((await verifyCapture(p)).verdict).toBe('intact');
+  });
+
+  it('recover migrates it in place to schema 6 with uid_summary empty (a clean capture is not rebuilt), and it reads in place', async () => {
+    const p = join(t.dir, 'v5-inplace.db');
+    copyFileSync(FIXTURE, p);
+    expect(recoverCapture(p)).toMatchObject({ fromVersion: 5, wasUnclean: false });
+    const db = new Database(p, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(db.prepare('SELECT count(*) FROM uid_summary').pluck().get()).toBe(0);
+    db.close();
+    const r = CaptureReader.open(p);
+    try {
+      expect(r.snapshot).toBe(false);
+      expect(r.usersSummarized).toBe(false);
+      expect(r.userCounts().top[0]).toEqual({ uid: 1000, events: 7 });
+    } finally {
+      r.close();
+    }
+  });
+
+  it('a uid_summary in a capture that says schema 5 is refused', () => {
+    const p = join(t.dir, 'v5-with-uid.db');
+    copyFileSync(FIXTURE, p);
+    edit(p, 'CREATE TABLE uid_summary (id INTEGER PRIMARY KEY, tbl TEXT NOT NULL, uid INTEGER, events INTEGER NOT NULL)');
+    expect(() => CaptureReader.open(p)).toThrow(/unexpected schema/);
   });
 });

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { PROBES, type ProbeSpec } from '../../probes/index.js';
-import { summaryTables } from '../summaries.js';
+import { UID_SUMMARY_TABLE, summaryTables } from '../summaries.js';
 import { BINARY_TABLES, CHAIN_SINCE, HOST_TABLES, CHAIN_TABLES, CORE_TABLES, SCHEMA_VERSION, coreTableSql, eventsViewSql, ident, probeColumns, probeTableSql, sqlType, type CoreTable } from '../schema.js';
 
 /**
@@ -66,7 +66,15 @@ const MIGRATIONS: Migration[] = [
   // 5: summary tables of the ready-made views, created empty and with no `summaries` row: the views
   // aggregate the raw rows of a migrated capture (same answer, slower). Finalize fills them.
   { from: 4, up: (db) => addMissingSummaryTables(db) },
+  // 6: uid_summary (the users line of info), created empty with no `summaries` row: info of a migrated
+  // capture counts the raw rows (same answer, slower). Finalize (or ebpfsh recover) fills it.
+  { from: 5, up: (db) => addUidSummaryTable(db) },
 ];
+
+/** Creates uid_summary (schema 6), empty, when the capture lacks it. */
+function addUidSummaryTable(db: Database.Database): void {
+  if (!db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(UID_SUMMARY_TABLE.name)) db.exec(coreTableSql(UID_SUMMARY_TABLE));
+}
 
 /** The core tables the executed-binaries step adds (another step of version 4 may add others). */
 const BINARY_TABLE_NAMES = new Set(BINARY_TABLES.map((t) => t.name));

@@ -36,8 +36,8 @@ export function validateCapture(db: Database.Database, name: string): ValidatedS
   const refuse = (what: string) => new CaptureError(`${name}: unexpected schema (${what}); refusing to read it`, 'SCHEMA');
   const core = new Map(coreTablesOf(version).map((t) => [t.name, t]));
   const probeByTable = new Map(PROBES.map((p) => [p.table, p]));
-  // Summary tables (schema 5) are optional, like probe tables: a reader without them aggregates the raw rows.
-  const summary = new Map(version >= SUMMARY_SINCE ? summaryTables().map((t) => [t.name, t]) : []);
+  // Summary tables (schema 5, uid_summary 6) are optional, like probe tables: a reader without them aggregates the raw rows.
+  const summary = new Map(version >= SUMMARY_SINCE ? summaryTables().filter((t) => (t.since ?? SUMMARY_SINCE) <= version).map((t) => [t.name, t]) : []);
   const tables = new Set<string>();
   const probes: ProbeSpec[] = [];
   for (const o of objects) {

@@ -9,6 +9,7 @@ import { hostNames } from '../../proc/index.js';
 import { addMissingProbeTables, migrate } from '../reader/migrations.js';
 import { APPLICATION_ID, SCHEMA_VERSION, createSchemaSql, finalizeIndexSql } from '../schema.js';
 import { validateCapture } from '../reader/validate.js';
+import { buildSummaries } from '../summaries.js';
 import { ChainWriter, writeGenesis } from './chain-writer.js';
 import * as sameFile from './same-file.js';
 import type { WriterFiles } from './same-file.js';
@@ -313,7 +314,8 @@ export interface RecoveryResult {
  * Opens an existing capture for writing and makes it whole: SQLite replays
  * the committed part of the WAL; a capture whose recorder died is marked
  * unclean with a `recorder_died` loss row for the gap and a `recovered`
- * journal entry; an older schema is migrated; indexes are built; and the
+ * journal entry, and gets the summary tables stop would have built (chained
+ * with them); an older schema is migrated; indexes are built; and the
  * file is left self-contained (journal_mode=DELETE). Idempotent.
  */
 export function recoverCapture(path: string, nowNs: number = Number(process.hrtime.bigint())): RecoveryResult {
@@ -349,7 +351,11 @@ export function recoverCapture(path: string, nowNs: number = Number(process.hrti
         db.prepare("INSERT INTO journal (ts, action, detail) VALUES (?, 'recovered', ?)").run(gapStart ?? 0,
           'the recorder died without stopping: nothing is known after the last committed batch');
         db.prepare("UPDATE capture SET clean_stop = 0, end_ns = ?, end_time = NULL, stop_reason = 'recorder died'").run(gapStart);
-        // Chained as a batch of its own kind: verify says the chain of the recording ends before it.
+        // The summaries stop would have built (none: the stop transaction never committed), over every
+        // row the recorder committed, so the recovered capture answers as fast as a cleanly stopped one.
+        const hasSummaries = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'summaries'").get() !== undefined;
+        if (hasSummaries && db.prepare('SELECT count(*) FROM summaries').pluck().get() === 0) buildSummaries(db, PROBES);
+        // Chained as a batch of its own kind (with the summaries): verify says the chain of the recording ends before it.
         const chain = new ChainWriter(db);
         chain.append('recovered');
         chain.commit();
