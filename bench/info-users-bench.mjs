@@ -3,7 +3,9 @@
 // events (generated once through the real Recorder, cached in bench/.cache).
 //   npx tsc -p tsconfig.json && node bench/info-users-bench.mjs [events=1000000]
 // Printed: CPU ms (process.cpuUsage, robust to a shared machine's noise),
-// median of 5, of reader.info() and of reader.userCounts().
+// median of 5, of reader.info() and of reader.userCounts(), whether they
+// read uid_summary (schema 6), and what building uid_summary costs at stop
+// (timed in a transaction rolled back: the cached capture is unchanged).
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,7 +56,25 @@ for (let k = 0; k < 5; k++) {
   info.push(cpuMs(() => r.info()));
   users.push(cpuMs(() => r.userCounts()));
 }
+const summarized = r.usersSummarized;
 r.close();
-console.log(`info users bench: ${N.toLocaleString('en-US')} events`);
+
+// The stop's cost: uid_summary built again over the same rows, inside a transaction that is rolled back.
+const { default: Database } = await import('better-sqlite3');
+const { buildUidSummarySql } = await import('../dist/store/summaries.js');
+const build = [];
+const db = new Database(CAPTURE);
+for (let k = 0; k < 3; k++) {
+  db.exec('BEGIN');
+  try {
+    db.exec("DELETE FROM uid_summary; DELETE FROM summaries WHERE name = 'uid_summary'");
+    build.push(cpuMs(() => { for (const sql of buildUidSummarySql()) db.exec(sql); }));
+  } finally {
+    db.exec('ROLLBACK');
+  }
+}
+db.close();
+console.log(`info users bench: ${N.toLocaleString('en-US')} events (uid_summary ${summarized ? 'used' : 'absent or stale: raw scan'})`);
 console.log(`  reader.info() (per-table counts, losses): ${med(info).toFixed(0)} ms CPU, median of 5`);
 console.log(`  reader.userCounts() (the users line):      ${med(users).toFixed(0)} ms CPU, median of 5`);
+console.log(`  building uid_summary at stop:              ${med(build).toFixed(0)} ms CPU, median of 3`);

@@ -15,6 +15,7 @@ export async function runRecover(path: string): Promise<void> {
       ? 'finalized after an unclean stop: nothing is known after its last committed batch (a recorder_died loss row marks the gap)'
       : 'was already stopped cleanly',
   ];
-  if (r.fromVersion < SCHEMA_VERSION) said.push(`migrated from schema ${r.fromVersion} to ${SCHEMA_VERSION}`);
+  if (r.fromVersion < r.toVersion) said.push(`migrated from schema ${r.fromVersion} to ${r.toVersion}`);
+  else if (r.toVersion < SCHEMA_VERSION) said.push(`kept at schema ${r.toVersion} (its integrity chain covers the version; readers migrate a copy)`);
   process.stdout.write(`${escapeTerminal(path)}: ${said.join('; ')}; it is self-contained now\n`);
 }

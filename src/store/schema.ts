@@ -351,14 +351,14 @@ export function createSchemaSql(probes: readonly ProbeSpec[] = PROBES): string[]
   return [...CORE_TABLES.map(coreTableSql), ...CHAIN_TABLES.map(coreTableSql), ...probes.map((p) => probeTableSql(p)), eventsViewSql(probes), ...summaryTablesSql(probes)];
 }
 
-/** Statements run when a capture is finalized. */
-export function finalizeIndexSql(probes: readonly ProbeSpec[] = PROBES): string[] {
+/** Statements run when a capture is finalized (`tables`: those it has, when an older schema may lack summary tables). */
+export function finalizeIndexSql(probes: readonly ProbeSpec[] = PROBES, tables?: ReadonlySet<string>): string[] {
   return [
     ...probes.flatMap(probeIndexSql),
     'CREATE INDEX IF NOT EXISTS idx_processes_parent ON processes (parent_pid, parent_start_ticks)',
     'CREATE INDEX IF NOT EXISTS idx_processes_pid ON processes (pid)',
     ...BINARY_INDEXES.map(([name, on]) => `CREATE INDEX IF NOT EXISTS ${name} ON ${on}`),
-    ...summaryIndexes(probes).map(([name, on]) => `CREATE INDEX IF NOT EXISTS ${name} ON ${on}`),
+    ...summaryIndexes(probes, tables).map(([name, on]) => `CREATE INDEX IF NOT EXISTS ${name} ON ${on}`),
   ];
 }
 

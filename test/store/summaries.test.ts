@@ -348,22 +348,37 @@ describe('a schema 5 capture (fixture made by test/fixtures/store/make-v5-captur
     expect((await verifyCapture(p)).verdict).toBe('intact');
   });
 
-  it('recover migrates it in place to schema 6 with uid_summary empty (a clean capture is not rebuilt), and it reads in place', async () => {
-    const p = join(t.dir, 'v5-inplace.db');
+  it('recover keeps it at schema 5 (the chain covers capture.schema_version: migrating in place would read as edited), and it still verifies', async () => {
+    const p = join(t.dir, 'v5-recovered.db');
     copyFileSync(FIXTURE, p);
-    expect(recoverCapture(p)).toMatchObject({ fromVersion: 5, wasUnclean: false });
+    expect(recoverCapture(p)).toEqual({ fromVersion: 5, toVersion: 5, wasUnclean: false, gapStartNs: expect.any(Number) });
     const db = new Database(p, { readonly: true });
-    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(db.prepare('SELECT count(*) FROM uid_summary').pluck().get()).toBe(0);
+    expect(db.pragma('user_version', { simple: true })).toBe(5);
+    expect(db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'uid_summary'").pluck().get()).toBe(0);
     db.close();
     const r = CaptureReader.open(p);
     try {
-      expect(r.snapshot).toBe(false);
+      expect(r.snapshot).toBe(true);
       expect(r.usersSummarized).toBe(false);
       expect(r.userCounts().top[0]).toEqual({ uid: 1000, events: 7 });
     } finally {
       r.close();
     }
+    expect((await verifyCapture(p)).verdict).toBe('intact');
+  });
+
+  it('recover of a chained schema 4 capture (no summary tables) keeps schema 4 and builds no index on a table it lacks', () => {
+    const p = join(t.dir, 'v4-recovered.db');
+    copyFileSync(FIXTURE, p);
+    edit(p, `${summaries().map((s) => `DROP TABLE ${s.table};`).join(' ')} DROP TABLE summaries; UPDATE capture SET schema_version = 4, end_ns = NULL; PRAGMA user_version = 4;`);
+    expect(recoverCapture(p)).toMatchObject({ fromVersion: 4, toVersion: 4, wasUnclean: true });
+    const db = new Database(p, { readonly: true });
+    expect(db.prepare("SELECT count(*) FROM sqlite_schema WHERE name LIKE '%summar%'").pluck().get()).toBe(0);
+    expect(db.prepare("SELECT kind FROM chain ORDER BY seq DESC LIMIT 1").pluck().get()).toBe('recovered');
+    db.close();
+    const r = CaptureReader.open(p);
+    expect(r.userCounts().uids).toBe(3);
+    r.close();
   });
 
   it('a uid_summary in a capture that says schema 5 is refused', () => {

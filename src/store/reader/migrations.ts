@@ -65,7 +65,7 @@ const MIGRATIONS: Migration[] = [
   },
   // 5: summary tables of the ready-made views, created empty and with no `summaries` row: the views
   // aggregate the raw rows of a migrated capture (same answer, slower). Finalize fills them.
-  { from: 4, up: (db) => addMissingSummaryTables(db) },
+  { from: 4, up: (db) => addMissingSummaryTables(db, 5) },
   // 6: uid_summary (the users line of info), created empty with no `summaries` row: info of a migrated
   // capture counts the raw rows (same answer, slower). Finalize (or ebpfsh recover) fills it.
   { from: 5, up: (db) => addUidSummaryTable(db) },
@@ -105,16 +105,16 @@ export function migrate(db: Database.Database, from: number): void {
   })();
 }
 
-/** Creates the summary tables (schema 5) this build knows and the capture lacks, empty. */
-function addMissingSummaryTables(db: Database.Database): void {
+/** Creates the summary tables of schema `version` (5 and later) this build knows and the capture lacks, empty. */
+function addMissingSummaryTables(db: Database.Database, version: number): void {
   const have = new Set((db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[]));
-  for (const t of summaryTables()) if (!have.has(t.name)) db.exec(coreTableSql(t));
+  for (const t of summaryTables()) if (!have.has(t.name) && (t.since ?? 1) <= version) db.exec(coreTableSql(t));
 }
 
-/** Creates tables of probes (and summaries) this build knows and the capture lacks; rebuilds the events view over all. */
-export function addMissingProbeTables(db: Database.Database): void {
+/** Creates tables of probes (and summaries of schema `version`) this build knows and the capture lacks; rebuilds the events view over all. */
+export function addMissingProbeTables(db: Database.Database, version = SCHEMA_VERSION): void {
   const have = new Set((db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[]));
-  if (have.has('summaries')) addMissingSummaryTables(db);
+  if (have.has('summaries')) addMissingSummaryTables(db, version);
   const missing = PROBES.filter((p) => !have.has(p.table));
   if (!missing.length) return;
   for (const p of missing) db.exec(probeTableSql(p));

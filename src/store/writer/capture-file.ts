@@ -7,7 +7,7 @@ import { CaptureError, asCaptureError } from '../errors.js';
 import { hostFacts, hostZoneFacts } from '../host.js';
 import { hostNames } from '../../proc/index.js';
 import { addMissingProbeTables, migrate } from '../reader/migrations.js';
-import { APPLICATION_ID, SCHEMA_VERSION, createSchemaSql, finalizeIndexSql } from '../schema.js';
+import { APPLICATION_ID, CHAIN_SINCE, SCHEMA_VERSION, createSchemaSql, finalizeIndexSql } from '../schema.js';
 import { validateCapture } from '../reader/validate.js';
 import { buildSummaries } from '../summaries.js';
 import { ChainWriter, writeGenesis } from './chain-writer.js';
@@ -308,6 +308,13 @@ export interface RecoveryResult {
   gapStartNs: number | null;
   /** The schema version before any migration. */
   fromVersion: number;
+  /** The schema version after: the current one, or fromVersion for a capture with an integrity chain (never migrated in place). */
+  toVersion: number;
+}
+
+/** The tables a capture holds now. */
+function tableNames(db: Database.Database): Set<string> {
+  return new Set(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[]);
 }
 
 /**
@@ -315,8 +322,9 @@ export interface RecoveryResult {
  * the committed part of the WAL; a capture whose recorder died is marked
  * unclean with a `recorder_died` loss row for the gap and a `recovered`
  * journal entry, and gets the summary tables stop would have built (chained
- * with them); an older schema is migrated; indexes are built; and the
- * file is left self-contained (journal_mode=DELETE). Idempotent.
+ * with them); an older schema without an integrity chain is migrated (one
+ * with a chain keeps its schema); indexes are built; and the file is left
+ * self-contained (journal_mode=DELETE). Idempotent.
  */
 export function recoverCapture(path: string, nowNs: number = Number(process.hrtime.bigint())): RecoveryResult {
   let st;
@@ -337,8 +345,12 @@ export function recoverCapture(path: string, nowNs: number = Number(process.hrti
     const { version } = validateCapture(db, name);
     const ok = db.pragma('quick_check', { simple: true });
     if (ok !== 'ok') throw new CaptureError(`${name} is damaged (${String(ok)}); copy it and try: sqlite3 ${name} .recover`, 'CORRUPT');
-    if (version < SCHEMA_VERSION) migrate(db, version);
-    else addMissingProbeTables(db);
+    // A capture with an integrity chain keeps its schema: migrating rewrites capture.schema_version, which
+    // the genesis hash covers, so verify would call it edited. Readers migrate their private copy instead.
+    const chained = version >= CHAIN_SINCE && db.prepare('SELECT kind FROM chain WHERE seq = 0').pluck().get() === 'genesis';
+    const toVersion = chained ? version : SCHEMA_VERSION;
+    if (version < toVersion) migrate(db, version);
+    else addMissingProbeTables(db, version);
     const cap = db.prepare('SELECT end_ns, clean_stop, last_commit_ns FROM capture').get() as { end_ns: number | null; clean_stop: number; last_commit_ns: number | null } | undefined;
     const wasUnclean = !!cap && cap.end_ns === null;
     const gapStart = cap?.last_commit_ns ?? null;
@@ -353,19 +365,20 @@ export function recoverCapture(path: string, nowNs: number = Number(process.hrti
         db.prepare("UPDATE capture SET clean_stop = 0, end_ns = ?, end_time = NULL, stop_reason = 'recorder died'").run(gapStart);
         // The summaries stop would have built (none: the stop transaction never committed), over every
         // row the recorder committed, so the recovered capture answers as fast as a cleanly stopped one.
-        const hasSummaries = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'summaries'").get() !== undefined;
-        if (hasSummaries && db.prepare('SELECT count(*) FROM summaries').pluck().get() === 0) buildSummaries(db, PROBES);
+        // (Those its schema has: none before 5, no uid_summary in 5.)
+        const tables = tableNames(db);
+        if (tables.has('summaries') && db.prepare('SELECT count(*) FROM summaries').pluck().get() === 0) buildSummaries(db, PROBES);
         // Chained as a batch of its own kind (with the summaries): verify says the chain of the recording ends before it.
         const chain = new ChainWriter(db);
         chain.append('recovered');
         chain.commit();
       }
-      for (const sql of finalizeIndexSql(PROBES)) db.exec(sql);
+      for (const sql of finalizeIndexSql(PROBES, tableNames(db))) db.exec(sql);
     })();
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.pragma('journal_mode = DELETE');
     removeLegacyReserve(real);
-    return { wasUnclean, gapStartNs: gapStart, fromVersion: version };
+    return { wasUnclean, gapStartNs: gapStart, fromVersion: version, toVersion };
   } catch (e) {
     throw asCaptureError(e, basename(path));
   } finally {
