@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CaptureReader, Recorder } from '../../src/store/index.js';
 import { BIN } from '../helpers/recording.js';
@@ -46,6 +47,15 @@ describe('ebpfsh recover', () => {
     }
     expect(existsSync(`${path}-wal`)).toBe(false);
     expect(recover(path).stdout).toMatch(/died\.db: was already stopped cleanly|died\.db: finalized/); // idempotent
+  });
+
+  it('keeps a schema 5 capture (it has an integrity chain) at its schema and says so', () => {
+    const path = join(dir, 'v5.db');
+    copyFileSync(fileURLToPath(new URL('../fixtures/store/v5-capture.db', import.meta.url)), path);
+    const r = recover(path);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/v5\.db: was already stopped cleanly; kept at schema 5 \(its integrity chain covers the version; readers migrate a copy\); it is self-contained now\n$/);
   });
 
   it('says a clean capture needs nothing', async () => {
