@@ -8,7 +8,9 @@
  * how many source rows; a reader uses a summary only when that row matches
  * the source table's last id, and otherwise (a capture migrated from schema
  * 4, one whose recorder died, a live one) the view aggregates the raw rows,
- * slower, with the same answer.
+ * slower, with the same answer. Schema 6 adds uid_summary, the users line
+ * and per-table counts of `ebpfsh info`, on the same terms. `ebpfsh
+ * recover` builds them all for a capture whose recorder died.
  */
 import Database from 'better-sqlite3';
 import { PROBES, type ForensicView, type ProbeSpec } from '../probes/index.js';
@@ -86,7 +88,7 @@ export function summaries(probes: readonly ProbeSpec[] = PROBES): Summary[] {
 export const SUMMARIES_TABLE: CoreTable = {
   name: 'summaries',
   since: SUMMARY_SINCE,
-  doc: 'one row per summary table built when recording stopped: which, over which table and how many of its rows (its last id then); a summary without its row here is not used',
+  doc: 'one row per summary table built when recording stopped (uid_summary: one per probe table it counts): which, over which table and how many of its rows (its last id then); a summary without its row here is not used',
   columns: [
     { name: 'id', type: 'INTEGER', constraint: 'PRIMARY KEY', doc: 'order' },
     { name: 'name', type: 'TEXT', constraint: 'NOT NULL', doc: 'the summary table, e.g. files_per_process_summary' },
