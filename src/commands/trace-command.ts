@@ -2,7 +2,8 @@ import { ProbeError, isDeliveredCause, type Engine, type Attachment, type ProbeC
 import { explainFilters, keysNotApplying, parseFilters, type Filters } from '../event/index.js';
 import { type ProbeSpec } from '../probes/index.js';
 import { escapeTerminal } from '../text/index.js';
-import { TEXT_HEADER, formatEventJson, formatEventLine } from './event-format.js';
+import { TEXT_HEADER } from './event-format.js';
+import { TraceOutput } from './trace-output.js';
 import { parseProbeList, profileOnly } from './probe-list.js';
 import { UsageError, errorLine } from './errors.js';
 import type { Signals } from './signals.js';
@@ -151,32 +152,15 @@ export async function runTrace(probeArg: string, filterWords: string[], opts: Tr
   if (opts.duration !== undefined && !(opts.duration > 0)) throw new UsageError('--duration must be a positive number of seconds');
   const engine = opts.newEngine();
   const out = process.stdout;
-  let printed = 0;
-  const printedBy = new Map<string, number>();
   let stopping: (() => void) | undefined;
   const stopped = new Promise<void>((resolve) => (stopping = resolve));
   out.on('error', () => stopping?.()); // EPIPE: reader went away (| head)
 
-  // One write per batch; per-probe counts kept per run of one probe (a batch is mostly runs), not per event.
-  const format = opts.json ? formatEventJson : formatEventLine;
+  // One write per batch, formatted straight into bytes (src/commands/trace-output.ts).
+  const output = new TraceOutput(out, { json: opts.json, count: opts.count });
   engine.onEvents((events) => {
-    let text = '';
-    let run = '';
-    let runCount = 0;
-    for (const e of events) {
-      if (opts.count !== undefined && printed >= opts.count) break;
-      text += format(e, engine.clock) + '\n';
-      printed++;
-      if (e.probe !== run) {
-        if (runCount) printedBy.set(run, (printedBy.get(run) ?? 0) + runCount);
-        run = e.probe;
-        runCount = 0;
-      }
-      runCount++;
-    }
-    if (runCount) printedBy.set(run, (printedBy.get(run) ?? 0) + runCount);
-    if (text) out.write(text);
-    if (opts.count !== undefined && printed >= opts.count) stopping?.();
+    output.push(events, engine.clock);
+    if (output.full) stopping?.();
   });
 
   try {
@@ -215,7 +199,7 @@ export async function runTrace(probeArg: string, filterWords: string[], opts: Tr
   if (!(await engine.drain())) process.stderr.write('ebpfsh: the reader did not drain the ring within 5 s; what it still held is not in this output\n');
   const final = reportLosses();
   // With -n the engine kept receiving after the last line printed: say both counts.
-  for (const c of final) process.stderr.write(`ebpfsh: ${summaryLine(c, opts.count !== undefined ? (printedBy.get(c.probe) ?? 0) : undefined)}\n`);
+  for (const c of final) process.stderr.write(`ebpfsh: ${summaryLine(c, opts.count !== undefined ? (output.printedBy.get(c.probe) ?? 0) : undefined)}\n`);
   engine.close();
   unlisten();
   return 0;
