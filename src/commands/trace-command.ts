@@ -1,4 +1,4 @@
-import { ProbeError, isDeliveredCause, type Engine, type Attachment, type ProbeCounters, type ReaderHealth } from '../engine/index.js';
+import { ProbeError, isDeliveredCause, type Engine, type EngineOptions, type Attachment, type ProbeCounters, type ReaderHealth } from '../engine/index.js';
 import { explainFilters, keysNotApplying, parseFilters, type Filters } from '../event/index.js';
 import { type ProbeSpec } from '../probes/index.js';
 import { escapeTerminal } from '../text/index.js';
@@ -17,8 +17,8 @@ export interface TraceOptions {
   count?: number;
   /** Ctrl-C, SIGTERM and SIGHUP stop the trace (src/main.ts owns them). */
   signals: Signals;
-  /** Builds the live engine (src/main.ts); the trace closes it. */
-  newEngine(): Engine;
+  /** Builds the live engine (src/main.ts) with trace's reader settings; the trace closes it. */
+  newEngine(opts?: EngineOptions): Engine;
 }
 
 /** Parsed probes and filters of a trace/record invocation. */
@@ -141,6 +141,16 @@ export function summaryLine(c: ProbeCounters, printed?: number): string {
   return `${c.probe}: ${count}${deg}, ${c.filtered} filtered in userspace, losses: ${lost}`;
 }
 
+/**
+ * trace's reader: the kernel wakes it only past 2 MiB pending (the engine's
+ * default is 256 KiB), so in a storm the 10 ms drain timer alone paces it.
+ * Past the threshold every record submitted forces a wakeup (bpf/lib/emit.h),
+ * an irq_work on the traced task's CPU each time the last one ran: at 256 KiB
+ * the open storm (~0.8 MiB per 10 ms) crossed it every timer period. A
+ * line's latency stays the timer's; 2 MiB is 1/8 of the 16 MiB ring.
+ */
+const TRACE_READER: EngineOptions = { wakeupBytes: 2 << 20 };
+
 /** Runs `ebpfsh trace` until Ctrl-C, SIGTERM, --duration or --count. */
 export async function runTrace(probeArg: string, filterWords: string[], opts: TraceOptions): Promise<number> {
   const plan = planTrace(probeArg, filterWords);
@@ -150,7 +160,7 @@ export async function runTrace(probeArg: string, filterWords: string[], opts: Tr
   }
   if (opts.count !== undefined && !(opts.count > 0)) throw new UsageError('--count must be a positive number');
   if (opts.duration !== undefined && !(opts.duration > 0)) throw new UsageError('--duration must be a positive number of seconds');
-  const engine = opts.newEngine();
+  const engine = opts.newEngine(TRACE_READER);
   const out = process.stdout;
   let stopping: (() => void) | undefined;
   const stopped = new Promise<void>((resolve) => (stopping = resolve));
@@ -172,6 +182,8 @@ export async function runTrace(probeArg: string, filterWords: string[], opts: Tr
     throw e;
   }
   if (!opts.json && opts.header !== false) out.write(TEXT_HEADER + '\n');
+  // Listening before "Ctrl-C to stop" is said: a signal sent on seeing that line must find the handler.
+  const unlisten = opts.signals.onStop(() => stopping?.());
   process.stderr.write(`ebpfsh: filters: ${explainFilters(plan.filters)}${notApplyingNote(plan)}; Ctrl-C to stop\n`);
 
   let prev = new Map<string, ProbeCounters>();
@@ -188,7 +200,6 @@ export async function runTrace(probeArg: string, filterWords: string[], opts: Tr
     return now;
   };
   const lossTimer = setInterval(reportLosses, 1000);
-  const unlisten = opts.signals.onStop(() => stopping?.());
   const timer = opts.duration ? setTimeout(() => stopping?.(), opts.duration * 1000) : undefined;
 
   await stopped;

@@ -127,8 +127,12 @@ describeKernel('ebpfsh trace on the real kernel', () => {
       const code = await new Promise((r) => p.on('close', r));
       expect(code).toBe(0);
       const lines = readFileSync(outPath, 'utf8').split('\n').filter((l) => l.includes(target));
-      expect(lines).toHaveLength(opens);
-      expect(stderr).toMatch(new RegExp(`opensnoop: ${opens} events, \\d+ filtered in userspace, losses: none`));
+      // Every event the summary counts as received is in the file; the ring is shared with every open on the
+      // machine, so a loss is possible on a busy host, but then it is said.
+      const received = /opensnoop: (\d+) events[ ,]/.exec(stderr);
+      expect(received, stderr).not.toBeNull();
+      expect(lines).toHaveLength(Number(received![1]));
+      if (!/losses: (?!none)| lost /.test(stderr)) expect(lines).toHaveLength(opens);
     });
   }
 
