@@ -10,7 +10,7 @@
 // CPU is process.cpuUsage() (all threads of this process) per event, median of
 // the runs; the recorder's figure includes its writer thread (it waits for
 // every row to commit). Not a test.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import { findProbe } from '../dist/probes/index.js';
 import { parseFilters } from '../dist/event/index.js';
 import { Recorder } from '../dist/store/index.js';
 import { formatEventLine } from '../dist/commands/event-format.js';
+import { TraceOutput } from '../dist/commands/trace-output.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const FILE = process.argv[2] ?? '/var/tmp/ebpfsh-open-batches.bin';
@@ -126,14 +127,20 @@ const records = batches.reduce((n, b) => {
 console.log(`event path bench: ${records} opensnoop records in ${batches.length} batches from ${FILE}, median of ${RUNS} runs, CPU µs/event (all threads)`);
 const results = [];
 results.push(await stage('decode (engine.onBatch)', batches, () => undefined));
-results.push(await stage('decode + trace text lines', batches, (engine) => {
-  let bytes = 0;
+// trace > file before TraceOutput: a string per batch, converted to a Buffer by the write.
+const devnull = openSync('/dev/null', 'w');
+results.push(await stage('decode + text lines as strings, written', batches, (engine) => {
   engine.onEvents((evs) => {
     let text = '';
     for (const e of evs) text += formatEventLine(e, engine.clock) + '\n';
-    bytes += Buffer.byteLength(text);
+    writeSync(devnull, Buffer.from(text));
   });
 }));
+results.push(await stage('decode + trace output (bytes), written', batches, (engine) => {
+  const out = new TraceOutput({ write: (b) => (writeSync(devnull, b), true), writableLength: 0 }, {});
+  engine.onEvents((evs) => out.push(evs, engine.clock));
+}));
+closeSync(devnull);
 const tmp = mkdtempSync('/tmp/ebpfsh-epb-');
 results.push(await stage('decode + record (encode, writer thread, chain)', batches, async (engine) => {
   const path = join(tmp, `r${Math.random().toString(36).slice(2)}.db`);

@@ -24,12 +24,12 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     import('./commands/signals.js'),
   ]);
   const signals = installSignals((e) => reportAndExit(e));
-  let newEngine: (() => import('./engine/index.js').Engine) | undefined;
+  let newEngine: ((opts?: import('./engine/index.js').EngineOptions) => import('./engine/index.js').Engine) | undefined;
   // The engine (and through it the addon) loads only for the commands that trace.
   const engineFactory = async () => {
     if (!newEngine) {
       const { Engine } = await import('./engine/index.js');
-      newEngine = () => new Engine();
+      newEngine = (opts) => new Engine(opts);
     }
     return newEngine;
   };

@@ -2,6 +2,7 @@ import { type ByteString, type TraceEvent } from '../event/index.js';
 import { findProbe, type DescribePart } from '../probes/index.js';
 import { clockIn, displayZone, escapeTerminal, isoIn, resolveZone, safeJson, type DisplayZone } from '../text/index.js';
 import { wallTime, type Clock } from '../engine/index.js';
+import { RepeatSlot, type TextChunk } from './text-chunk.js';
 
 let cachedSecond = NaN;
 let cachedPrefix = '';
@@ -18,6 +19,18 @@ export function clockTime(clock: Clock, ts: number): string {
     cachedZone = zone;
   }
   return cachedPrefix + String(ms - second * 1000).padStart(3, '0');
+}
+
+/** clockTime() appended to `out` (the cached hh:mm:ss. prefix and three digits, no string built per event). */
+function clockTimeInto(clock: Clock, ts: number, out: TextChunk): void {
+  const ms = Math.floor((ts + clock.offsetNs) / 1e6);
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond || displayZone() !== cachedZone) clockTime(clock, ts);
+  out.strAt(SLOTS.time, cachedPrefix);
+  const frac = ms - second * 1000;
+  out.byte(0x30 + Math.floor(frac / 100));
+  out.byte(0x30 + (Math.floor(frac / 10) % 10));
+  out.byte(0x30 + (frac % 10));
 }
 
 /** One escaped argv word; quoted when it is empty or holds a space. */
@@ -92,15 +105,21 @@ function whoColumns(e: TraceEvent): string {
   return text;
 }
 
-/** One line per event, like bcc's tools; every traced string escaped; `c` picks the columns. */
-export function formatEventLine(e: TraceEvent, clock: Clock, c: EventColumns = FULL_COLUMNS): string {
-  let p = probeColumn.get(e.probe);
+/** The PROBE column and spec of a probe name, cached. */
+function probeColumnOf(name: string): { probe: ReturnType<typeof findProbe>; column: string } {
+  let p = probeColumn.get(name);
   if (!p) {
     // Probe names come from a fixed registry; the bound only guards against a capture inventing many.
     if (probeColumn.size > 256) probeColumn.clear();
-    const probe = findProbe(e.probe);
-    probeColumn.set(e.probe, (p = { probe, column: (probe?.table ?? e.probe).padEnd(10) }));
+    const probe = findProbe(name);
+    probeColumn.set(name, (p = { probe, column: (probe?.table ?? name).padEnd(10) }));
   }
+  return p;
+}
+
+/** One line per event, like bcc's tools; every traced string escaped; `c` picks the columns. */
+export function formatEventLine(e: TraceEvent, clock: Clock, c: EventColumns = FULL_COLUMNS): string {
+  const p = probeColumnOf(e.probe);
   const detail = p.probe ? renderParts(p.probe.describe(e)) : '';
   // trace's text output (every column, full width) takes the cached path: it runs per event in a storm.
   if (c === FULL_COLUMNS) return clockTime(clock, e.ts) + ' ' + p.column + whoColumns(e) + detail;
@@ -110,6 +129,45 @@ export function formatEventLine(e: TraceEvent, clock: Clock, c: EventColumns = F
     `${c.ppid ? `${String(e.ppid).padStart(7)} ` : ''}${c.uid ? `${String(e.uid).padStart(6)} ` : ''}` +
     `${cell(escapeTerminal(e.comm), c.commWidth)} ${detail}`
   );
+}
+
+/** The bytes last appended at each place of a line: consecutive events of a storm mostly repeat them. */
+const SLOTS = { time: new RepeatSlot(), probe: new RepeatSlot(), who: new RepeatSlot(), parts: [] as RepeatSlot[], data: [] as RepeatSlot[] };
+
+/** renderParts() appended to `out`; a traced string equal to the last one at its place is not escaped again. */
+function renderPartsInto(parts: DescribePart[], out: TextChunk): void {
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (typeof p === 'string') {
+      out.strAt(SLOTS.parts[i] ?? (SLOTS.parts[i] = new RepeatSlot()), p);
+      continue;
+    }
+    // Traced text keeps its escaped bytes under the unescaped text, in slots of its own (never mixed with literal parts).
+    const slot = SLOTS.data[i] ?? (SLOTS.data[i] = new RepeatSlot());
+    if (Array.isArray(p.data)) out.str(p.data.map(argWord).join(' '));
+    // Only text repeats by value: bytes (invalid UTF-8) are escaped every time.
+    else if (typeof p.data === 'string' && slot.text === p.data) out.strAt(slot, p.data);
+    else {
+      const from = out.length;
+      out.str(escapeTerminal(p.data as ByteString));
+      if (typeof p.data === 'string') out.keptAs(slot, p.data, from);
+    }
+  }
+}
+
+/**
+ * formatEventLine(e, clock) and a newline, appended to `out` as UTF-8: the
+ * same bytes, built without a string per line (trace's text output, per
+ * event in a storm).
+ */
+export function formatEventLineInto(e: TraceEvent, clock: Clock, out: TextChunk): void {
+  const p = probeColumnOf(e.probe);
+  clockTimeInto(clock, e.ts, out);
+  out.byte(0x20);
+  out.strAt(SLOTS.probe, p.column);
+  out.strAt(SLOTS.who, whoColumns(e));
+  if (p.probe) renderPartsInto(p.probe.describe(e), out);
+  out.byte(0x0a);
 }
 
 /** Machine output (JSON, CSV) is in UTC unless asked otherwise: ISO 8601 with `Z` names its zone. */

@@ -1,8 +1,9 @@
-import { ProbeError, isDeliveredCause, type Engine, type Attachment, type ProbeCounters, type ReaderHealth } from '../engine/index.js';
+import { ProbeError, isDeliveredCause, type Engine, type EngineOptions, type Attachment, type ProbeCounters, type ReaderHealth } from '../engine/index.js';
 import { explainFilters, keysNotApplying, parseFilters, type Filters } from '../event/index.js';
 import { type ProbeSpec } from '../probes/index.js';
 import { escapeTerminal } from '../text/index.js';
-import { TEXT_HEADER, formatEventJson, formatEventLine } from './event-format.js';
+import { TEXT_HEADER } from './event-format.js';
+import { TraceOutput } from './trace-output.js';
 import { parseProbeList, profileOnly } from './probe-list.js';
 import { UsageError, errorLine } from './errors.js';
 import type { Signals } from './signals.js';
@@ -16,8 +17,8 @@ export interface TraceOptions {
   count?: number;
   /** Ctrl-C, SIGTERM and SIGHUP stop the trace (src/main.ts owns them). */
   signals: Signals;
-  /** Builds the live engine (src/main.ts); the trace closes it. */
-  newEngine(): Engine;
+  /** Builds the live engine (src/main.ts) with trace's reader settings; the trace closes it. */
+  newEngine(opts?: EngineOptions): Engine;
 }
 
 /** Parsed probes and filters of a trace/record invocation. */
@@ -140,6 +141,16 @@ export function summaryLine(c: ProbeCounters, printed?: number): string {
   return `${c.probe}: ${count}${deg}, ${c.filtered} filtered in userspace, losses: ${lost}`;
 }
 
+/**
+ * trace's reader: the kernel wakes it only past 2 MiB pending (the engine's
+ * default is 256 KiB), so in a storm the 10 ms drain timer alone paces it.
+ * Past the threshold every record submitted forces a wakeup (bpf/lib/emit.h),
+ * an irq_work on the traced task's CPU each time the last one ran: at 256 KiB
+ * the open storm (~0.8 MiB per 10 ms) crossed it every timer period. A
+ * line's latency stays the timer's; 2 MiB is 1/8 of the 16 MiB ring.
+ */
+const TRACE_READER: EngineOptions = { wakeupBytes: 2 << 20 };
+
 /** Runs `ebpfsh trace` until Ctrl-C, SIGTERM, --duration or --count. */
 export async function runTrace(probeArg: string, filterWords: string[], opts: TraceOptions): Promise<number> {
   const plan = planTrace(probeArg, filterWords);
@@ -149,34 +160,17 @@ export async function runTrace(probeArg: string, filterWords: string[], opts: Tr
   }
   if (opts.count !== undefined && !(opts.count > 0)) throw new UsageError('--count must be a positive number');
   if (opts.duration !== undefined && !(opts.duration > 0)) throw new UsageError('--duration must be a positive number of seconds');
-  const engine = opts.newEngine();
+  const engine = opts.newEngine(TRACE_READER);
   const out = process.stdout;
-  let printed = 0;
-  const printedBy = new Map<string, number>();
   let stopping: (() => void) | undefined;
   const stopped = new Promise<void>((resolve) => (stopping = resolve));
   out.on('error', () => stopping?.()); // EPIPE: reader went away (| head)
 
-  // One write per batch; per-probe counts kept per run of one probe (a batch is mostly runs), not per event.
-  const format = opts.json ? formatEventJson : formatEventLine;
+  // One write per batch, formatted straight into bytes (src/commands/trace-output.ts).
+  const output = new TraceOutput(out, { json: opts.json, count: opts.count });
   engine.onEvents((events) => {
-    let text = '';
-    let run = '';
-    let runCount = 0;
-    for (const e of events) {
-      if (opts.count !== undefined && printed >= opts.count) break;
-      text += format(e, engine.clock) + '\n';
-      printed++;
-      if (e.probe !== run) {
-        if (runCount) printedBy.set(run, (printedBy.get(run) ?? 0) + runCount);
-        run = e.probe;
-        runCount = 0;
-      }
-      runCount++;
-    }
-    if (runCount) printedBy.set(run, (printedBy.get(run) ?? 0) + runCount);
-    if (text) out.write(text);
-    if (opts.count !== undefined && printed >= opts.count) stopping?.();
+    output.push(events, engine.clock);
+    if (output.full) stopping?.();
   });
 
   try {
@@ -188,6 +182,8 @@ export async function runTrace(probeArg: string, filterWords: string[], opts: Tr
     throw e;
   }
   if (!opts.json && opts.header !== false) out.write(TEXT_HEADER + '\n');
+  // Listening before "Ctrl-C to stop" is said: a signal sent on seeing that line must find the handler.
+  const unlisten = opts.signals.onStop(() => stopping?.());
   process.stderr.write(`ebpfsh: filters: ${explainFilters(plan.filters)}${notApplyingNote(plan)}; Ctrl-C to stop\n`);
 
   let prev = new Map<string, ProbeCounters>();
@@ -204,7 +200,6 @@ export async function runTrace(probeArg: string, filterWords: string[], opts: Tr
     return now;
   };
   const lossTimer = setInterval(reportLosses, 1000);
-  const unlisten = opts.signals.onStop(() => stopping?.());
   const timer = opts.duration ? setTimeout(() => stopping?.(), opts.duration * 1000) : undefined;
 
   await stopped;
@@ -215,7 +210,7 @@ export async function runTrace(probeArg: string, filterWords: string[], opts: Tr
   if (!(await engine.drain())) process.stderr.write('ebpfsh: the reader did not drain the ring within 5 s; what it still held is not in this output\n');
   const final = reportLosses();
   // With -n the engine kept receiving after the last line printed: say both counts.
-  for (const c of final) process.stderr.write(`ebpfsh: ${summaryLine(c, opts.count !== undefined ? (printedBy.get(c.probe) ?? 0) : undefined)}\n`);
+  for (const c of final) process.stderr.write(`ebpfsh: ${summaryLine(c, opts.count !== undefined ? (output.printedBy.get(c.probe) ?? 0) : undefined)}\n`);
   engine.close();
   unlisten();
   return 0;

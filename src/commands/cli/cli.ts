@@ -3,7 +3,7 @@ import { reportAndExit } from '../errors.js';
 import { registerCaptureCommands } from './capture-cli.js';
 import { loadHelpDetails, showsHelp, type HelpDetails } from './help-details.js';
 import type { Signals } from '../signals.js';
-import type { Engine } from '../../engine/index.js';
+import type { Engine, EngineOptions } from '../../engine/index.js';
 import { VERSION, VERSION_LINE } from '../../text/version.js';
 
 // Start-up: this module and the ones it imports statically are what every
@@ -18,7 +18,7 @@ import { VERSION, VERSION_LINE } from '../../text/version.js';
 export interface CliDeps {
   signals: Signals;
   /** Loads the live engine (and its addon) and gives its factory: only trace, record, probes and doctor pay for it. */
-  engineFactory(): Promise<() => Engine>;
+  engineFactory(): Promise<(opts?: EngineOptions) => Engine>;
   /** The interactive shell; resolves to the exit code. */
   runShell(opts: { write?: string }): Promise<number>;
   /** `ebpfsh replay FILE`; resolves to the exit code. */

@@ -22,8 +22,18 @@ const FLAGS: [string, number][] = [
 ];
 const ACCESS = ['O_RDONLY', 'O_WRONLY', 'O_RDWR'];
 
+let lastFlags = -1;
+let lastFlagsText = '';
+
 /** `O_WRONLY|O_CREAT|O_TRUNC` for open flags. */
 export function formatOpenFlags(flags: number): string {
+  // Opens in a burst mostly share their flags: the last answer is kept (trace formats every event).
+  if (flags === lastFlags) return lastFlagsText;
+  lastFlags = flags;
+  return (lastFlagsText = flagsText(flags));
+}
+
+function flagsText(flags: number): string {
   const parts = [ACCESS[flags & 3] ?? 'O_ACCMODE'];
   let rest = flags & ~3;
   for (const [name, bit] of FLAGS) {
