@@ -138,6 +138,35 @@ describe('loading probes ahead (preload)', () => {
     expect(journal).toEqual(['attach']);
   });
 
+  it(':attach all while probes load ahead attaches each once and leaves no load behind', async () => {
+    const { engine, session } = preloadingEngine();
+    engine.preload(PROBES);
+    const ctx = { engine, capture: { journal: () => {} } } as unknown as Parameters<typeof attachCommand.run>[0];
+    let settled = false;
+    const out = Promise.resolve(attachCommand.run(ctx, ['all'])).finally(() => (settled = true));
+    while (!settled) {
+      if (session.inFlight.length) await session.landNext();
+      else await tick();
+    }
+    expect(await out).toMatchObject({ kind: 'ok' });
+    // the rest of the queue (the probes `all` leaves out)
+    for (let idle = 0; idle < 5; ) {
+      if (session.inFlight.length) {
+        idle = 0;
+        await session.landNext();
+      } else {
+        idle++;
+        await tick();
+      }
+    }
+    const attached = engine.attachments().length;
+    expect(attached).toBeGreaterThan(10);
+    const spares = PROBES.filter((p) => engine.hasSpare(p)).length;
+    expect(spares).toBe(PROBES.length - attached);
+    // one object per attached probe and per spare: no load landed unused and left loaded
+    expect(session.liveObjects()).toBe(attached + spares);
+  });
+
   it('a probe that fails to load ahead shows nothing, then attaches or fails exactly as without preloading', async () => {
     const plain = preloadingEngine(['exec_raw', 'exec_btf', 'exec_tp']);
     const { engine, session } = preloadingEngine(['exec_raw', 'exec_btf', 'exec_tp']);
