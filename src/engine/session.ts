@@ -418,6 +418,8 @@ export class Engine implements EventSource {
    * of them then only attaches. A probe that does not load so (a hook this
    * kernel refuses) gets no spare and attaches, and fails, exactly as without.
    * Needs keepSpares; probes attached or loaded ahead already are skipped.
+   * By default every probe, in registry order: the ones responders reach for
+   * first (exec, open, connect) lead it, and ids fix that order.
    */
   preload(probes: readonly ProbeSpec[] = PROBES): void {
     if (this.closed || !this.opts.keepSpares || !this.session().loadAsync) return;
