@@ -4,7 +4,13 @@
 // opening? This is what the shell's `:attach` will cost.
 //
 //   node bench/attach-in-session.mjs STORM_BIN TARGET_PATH REPS
-// Prints one JSON line: {"attach_ms":[...], "first_event_ms":[...]}.
+// Prints one JSON line: {"attach_ms":[...], "first_event_ms":[...], "first": {...}}.
+//
+// attach_ms/first_event_ms: REPS attaches in one session (the first loads,
+// later ones use the spare a detach leaves). first: the FIRST attach of the
+// probe in each of FIRST_REPS fresh sessions, as the shell starts them (every
+// probe loaded ahead, Engine.preload; ATTACH_NO_PRELOAD=1 for the load on the
+// JS thread it replaces), measured once that probe's load ahead has landed.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -21,15 +27,16 @@ const engine = new Engine({ keepSpares: process.env.ATTACH_NO_SPARES ? false : t
 attachAll(engine, planTrace('execsnoop', []));
 
 // One open of TARGET every 1 ms for at most 60 s.
-const trickle = spawn(storm, ['open', target, '-i', '1000', '-t', '60'], { stdio: 'ignore' });
+const trickle = spawn(storm, ['open', target, '-i', '1000', '-t', '120'], { stdio: 'ignore' });
 const stopAll = () => {
   trickle.kill('SIGTERM');
   engine.close();
 };
+// (engine.close() is idempotent: the fresh sessions below close their own)
 process.on('exit', stopAll);
 
 let waiting;
-engine.onEvents((events) => {
+const onEvents = (events) => {
   if (!waiting) return;
   for (const e of events) {
     if (e.probe === 'opensnoop' && e.fields.path === target) {
@@ -39,7 +46,8 @@ engine.onEvents((events) => {
       return;
     }
   }
-});
+};
+engine.onEvents(onEvents);
 
 const attachMs = [];
 const firstEventMs = [];
@@ -57,6 +65,31 @@ for (let i = 0; i < reps; i++) {
   // long enough for the spare to load off the JS thread (a responder does not re-attach within a second)
   await new Promise((r) => setTimeout(r, 2000));
 }
-process.stdout.write(JSON.stringify({ attach_ms: attachMs, first_event_ms: firstEventMs }) + '\n');
+engine.close();
+
+// The first attach in fresh sessions.
+const preload = !process.env.ATTACH_NO_PRELOAD;
+const first = { preload, attach_ms: [], first_event_ms: [], preload_wait_ms: [] };
+for (let i = 0; i < Number(process.env.FIRST_REPS ?? 5); i++) {
+  const e = new Engine({ keepSpares: true });
+  e.onEvents(onEvents);
+  attachAll(e, planTrace('execsnoop', []));
+  const w0 = performance.now();
+  if (preload) {
+    e.preload();
+    while (!open.probes.every((p) => e.hasSpare(p))) await new Promise((r) => setTimeout(r, 5));
+  }
+  first.preload_wait_ms.push(performance.now() - w0);
+  const got = new Promise((resolve, reject) => {
+    waiting = resolve;
+    setTimeout(() => reject(new Error('no event within 10 s')), 10_000).unref();
+  });
+  const t0 = performance.now();
+  attachAll(e, open);
+  first.attach_ms.push(performance.now() - t0);
+  first.first_event_ms.push((await got) - t0);
+  e.close();
+}
+process.stdout.write(JSON.stringify({ attach_ms: attachMs, first_event_ms: firstEventMs, first }) + '\n');
 stopAll();
 process.exit(0);

@@ -146,6 +146,13 @@ export class Engine implements EventSource {
   private readonly buildDir: string | undefined;
   /** Loaded-but-unattached objects by probe id; a token while one loads. */
   private readonly spares = new Map<number, Spare | { loading: true }>();
+  /** Spare loads in flight by probe id, and when each began: an attach may wait for its own. */
+  private readonly landing = new Map<number, { done: Promise<void>; started: number }>();
+  /** How long each spare load took on the worker (ms): what waiting for one is weighed against. */
+  private readonly spareLoadMs: number[] = [];
+  /** Probes waiting to be loaded ahead (preload), in order; one loads at a time. */
+  private readonly preloadQueue: ProbeSpec[] = [];
+  private preloading = false;
 
   constructor(opts: EngineOptions = {}) {
     this.opts = {
@@ -344,7 +351,7 @@ export class Engine implements EventSource {
       if (this.opts.keepSpares)
         void tracked.then(() => {
           const t = setTimeout(() => {
-            for (const { l } of gone) this.prepare(l.attachment.probe, l.programs, l.attachment, l.attaches);
+            for (const { l } of gone) void this.prepare(l.attachment.probe, l.programs, l.attachment, l.attaches);
           }, this.opts.spareDelayMs);
           t.unref();
         });
@@ -360,25 +367,37 @@ export class Engine implements EventSource {
    * Loads `probe` ahead with `programs` (those its last attach used), not
    * attached and its filter off, the verifier on a worker thread: its next
    * attach only attaches. Does nothing without a threaded loader, or when one
-   * is loaded or loading.
+   * is loaded or loading. Resolves once the load has landed or failed (never rejects).
    */
-  prepare(probe: ProbeSpec, programs: string[], last: Pick<Attachment, 'attachPoints' | 'missing'>, attaches: ProgramAttach[] = programs.map((program) => ({ program }))): void {
+  prepare(probe: ProbeSpec, programs: string[], last: Pick<Attachment, 'attachPoints' | 'missing'>, attaches: ProgramAttach[] = programs.map((program) => ({ program }))): Promise<void> {
     const id = probeId(probe);
     const native = this.native;
-    if (this.closed || !native?.loadAsync || this.live.has(id) || this.spares.has(id)) return;
+    if (this.closed || !native?.loadAsync || this.live.has(id) || this.spares.has(id)) return Promise.resolve();
     const token = { loading: true as const };
     const instance = ++this.instances;
+    const started = performance.now();
     let pending: Promise<number>;
     try {
       const tables = probe.kernelTables?.() ?? [];
-      pending = native.loadAsync(this.objectPath(probe.object), { programs, ...this.loadBase(id, tables.map((t) => t.map), instance) });
+      const path = this.objectPath(probe.object);
+      const opts = { programs, ...this.loadBase(id, tables.map((t) => t.map), instance) };
+      try {
+        pending = native.loadAsync(path, opts);
+      } catch (e) {
+        // The session's shared maps (or this probe's own tables) do not exist
+        // yet: create them once, with no program loaded (no verifier), then load.
+        if (!isNativeError(e) || e.code !== 'EAGAIN') throw e;
+        native.unload(native.load(path, { ...opts, programs: [] }));
+        pending = native.loadAsync(path, opts);
+      }
     } catch {
-      return; // a spare is only a speed-up: the next attach loads as usual
+      return Promise.resolve(); // a spare is only a speed-up: the next attach loads as usual
     }
     this.spares.set(id, token);
-    pending.then(
+    const landed = pending.then(
       (objectId) => {
         if (this.closed) return;
+        if (this.spareLoadMs.push(performance.now() - started) > 32) this.spareLoadMs.shift();
         if (this.spares.get(id) !== token) return native.unload(objectId);
         this.spares.set(id, { objectId, instance, programs, attaches, points: last.attachPoints, missing: last.missing });
       },
@@ -386,6 +405,59 @@ export class Engine implements EventSource {
         if (this.spares.get(id) === token) this.spares.delete(id);
       },
     );
+    const done = landed.finally(() => {
+      if (this.landing.get(id)?.done === done) this.landing.delete(id);
+    });
+    this.landing.set(id, { done, started });
+    return done;
+  }
+
+  /**
+   * Loads every probe of `probes` ahead (see prepare), one at a time in that
+   * order, each with the first choice of every hook: the first attach of any
+   * of them then only attaches. A probe that does not load so (a hook this
+   * kernel refuses) gets no spare and attaches, and fails, exactly as without.
+   * Needs keepSpares; probes attached or loaded ahead already are skipped.
+   * By default every probe, in registry order: the ones responders reach for
+   * first (exec, open, connect) lead it, and ids fix that order.
+   */
+  preload(probes: readonly ProbeSpec[] = PROBES): void {
+    if (this.closed || !this.opts.keepSpares || !this.session().loadAsync) return;
+    this.preloadQueue.push(...probes);
+    if (!this.preloading) void this.runPreloads();
+  }
+
+  /** Works through preloadQueue, one load on the worker at a time. */
+  private async runPreloads(): Promise<void> {
+    this.preloading = true;
+    try {
+      for (let probe; !this.closed && (probe = this.preloadQueue.shift()); ) {
+        const first = probe.hooks.map((h) => h.choices[0]).filter((c) => c !== undefined);
+        const attaches = first.flatMap((c) => c.programs.map((program) => (c.at?.[program] ? { program, target: c.at[program] } : { program })));
+        const programs = [...new Set(attaches.map((a) => a.program))];
+        // the first choice of each hook is what loadAndAttach would try first, and report when it works
+        await this.prepare(probe, programs, { attachPoints: first.map((c) => c.attach), missing: [] }, attaches);
+        // the JS-thread parts of two loads never run back to back: input is read between them
+        await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      this.preloading = false;
+    }
+  }
+
+  /**
+   * Resolves once `probe`'s spare, if one is loading now, has landed or failed,
+   * or after about what a fresh load takes, whichever is first: its attach then
+   * waits only when that is the shorter way (the rest of a load under way).
+   */
+  async spareLanding(probe: ProbeSpec): Promise<void> {
+    const l = this.landing.get(probeId(probe));
+    if (!l) return;
+    const loads = [...this.spareLoadMs].sort((a, b) => a - b);
+    const typical = loads.length ? loads[loads.length >> 1]! : 100;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([l.done, new Promise<void>((r) => (timer = setTimeout(r, typical)))]);
+    clearTimeout(timer);
   }
 
   /** Whether `probe` has a spare loaded (its next attach only attaches). */
@@ -500,6 +572,7 @@ export class Engine implements EventSource {
       const ids = [...this.live.values()].map((l) => l.objectId);
       for (const s of this.spares.values()) if ('objectId' in s) ids.push(s.objectId);
       this.spares.clear();
+      this.preloadQueue.length = 0;
       if (ids.length) this.native.unload(...ids);
       this.closedKernel = new Map();
       for (const id of this.counts.keys())

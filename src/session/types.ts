@@ -14,6 +14,10 @@ export interface ShellEngine {
   counters(): ProbeCounters[];
   onEvents(listener: (events: TraceEvent[]) => void): () => void;
   close(): void;
+  /** Loads every probe ahead, off the JS thread, one at a time, so its first attach only attaches (the live engine). */
+  preload?(): void;
+  /** Resolves once `probe`'s load ahead, if under way, has landed (or would take longer than loading afresh). */
+  spareLanding?(probe: ProbeSpec): Promise<void>;
 }
 
 /** One row of the capture journal: what was watched, with which filters (the attachment says where each ran). */

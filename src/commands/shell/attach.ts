@@ -34,7 +34,7 @@ export const attachCommand: ShellCommand = {
     }
     return completeFilterWord(ctx, word, probesOf(args[0]!));
   },
-  run(ctx, args) {
+  async run(ctx, args) {
     if (args.length === 0) throw new UsageError('usage: attach <probe[,probe...]> [filters...] (e.g. attach execve uid=1000)');
     const plan = planTrace(args[0]!, args.slice(1));
     const lines: string[] = [];
@@ -43,6 +43,8 @@ export const attachCommand: ShellCommand = {
       for (const probe of plan.probes) {
         const before = ctx.engine.attachments().find((a) => a.probe === probe);
         let a: Attachment;
+        // its load ahead, if still under way, is the rest of a load: shorter than one afresh
+        if (!before) await ctx.engine.spareLanding?.(probe);
         try {
           a = ctx.engine.attach(probe, plan.filters);
         } catch (e) {

@@ -32,6 +32,14 @@ export function shellProblem(stdin: { isTTY?: boolean } = process.stdin, stdout:
   return p ? `cannot start the shell: ${p}` : null;
 }
 
+/**
+ * After the prompt's first frame, how long before probes start loading ahead
+ * (Engine.preload): the prompt is up and typing works before any load begins.
+ * EBPFSH_PRELOAD=0 turns it off (a host where the verifier's CPU at start matters more).
+ */
+const PRELOAD_AFTER_MS = 50;
+const PRELOAD = process.env.EBPFSH_PRELOAD !== '0';
+
 /** How long quitting waits for the capture to be finalized (EBPFSH_FINALIZE_MS overrides, for tests). */
 const FINALIZE_BUDGET_MS = Number(process.env.EBPFSH_FINALIZE_MS) > 0 ? Number(process.env.EBPFSH_FINALIZE_MS) : 10_000;
 
@@ -82,6 +90,7 @@ export async function runShellApp(opts: ShellOptions): Promise<number> {
   const statsFd = openEnvFileForAppend('EBPFSH_RENDER_STATS');
   let frames = 0;
   let renderMs = 0;
+  let preloadTimer: NodeJS.Timeout | undefined;
   const statsTimer = statsFd !== undefined
     ? setInterval(() => {
         try {
@@ -101,6 +110,7 @@ export async function runShellApp(opts: ShellOptions): Promise<number> {
       model,
       element: () => createElement(Shell, { model }),
       onRender: (m) => {
+        if (PRELOAD && !preloadTimer) preloadTimer = setTimeout(() => engine.preload?.(), PRELOAD_AFTER_MS).unref();
         frames++;
         renderMs += m.renderTime;
       },
@@ -111,6 +121,7 @@ export async function runShellApp(opts: ShellOptions): Promise<number> {
       },
       // Kernel state first: probes detached even if the rest fails.
       release() {
+        clearTimeout(preloadTimer);
         const attached = engine.attachments();
         detached = attached.length;
         let done: typeof attached = [];
