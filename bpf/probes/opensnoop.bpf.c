@@ -10,7 +10,7 @@
  * actually opened (walked from the new fd), which a second thread rewriting
  * the caller's buffer cannot change.
  */
-#define PATH_BTF_WALK	1	/* bpf/lib/path.h: the walk with plain loads (build_path_btf) */
+#define PATH_BTF_WALK	1	/* bpf/lib/path.h: walk paths with plain loads through BTF pointers */
 #include "lib/exports.h"
 #include "lib/scratch.h"
 #include "lib/path.h"
@@ -154,7 +154,7 @@ static __always_inline int handle_exit(long ret, __u16 kind)
 
 	/* relative: base + "/" + the raw bytes already read (never a second user read) */
 	if (n > 1 && e->data[0] != '/' && base_dir(a->dfd, &p)) {
-		start = build_path_btf(p.dentry, p.mnt, walk, &cut);
+		start = build_path(p.dentry, p.mnt, walk, &cut);
 		len = PATH_MAX_LEN - start;
 		if (cut) {
 			e->ev_flags |= OPEN_F_ABS_TRUNCATED;
@@ -173,7 +173,7 @@ static __always_inline int handle_exit(long ret, __u16 kind)
 
 	/* success: the file the kernel opened, whatever the caller's buffer says now */
 	if (ret >= 0 && fd_path(ret, &p)) {
-		start = build_path_btf(p.dentry, p.mnt, walk, &cut);
+		start = build_path(p.dentry, p.mnt, walk, &cut);
 		len = PATH_MAX_LEN - start;
 		if (cut) {
 			e->ev_flags |= OPEN_F_REAL_TRUNCATED;
