@@ -136,8 +136,10 @@ static __always_inline void put_inline_name(char *buf, __u32 start, __u32 len, c
  * before including this: the dentry and mount are BTF pointers
  * (bpf_rdonly_cast), so each field is one fault-safe load (PROBE_MEM: a
  * fault reads 0, as a failed helper read leaves 0) instead of a
- * bpf_probe_read_kernel call (~30 ns each). Only a name of 40 bytes or more
- * (not inline in the dentry) still costs a call. Measured on opensnoop's
+ * bpf_probe_read_kernel call (~30 ns each), and an inline name is stored
+ * by word without the save and restore put_inline_name needs. Only a name
+ * of 40 bytes or more (not inline in the dentry), or one that ends within
+ * 40 bytes of a ~4 KB path's start, still costs a call. Measured on opensnoop's
  * open storm (3 components): ~180 ns less per walked path; and the
  * verifier's work shrinks (load CPU: mountsnoop 550 -> 345 ms, setxattr
  * 390 -> 220, rename 405 -> 275, chmod/chown 140 -> 90). The kfunc needs
@@ -188,15 +190,26 @@ static long btf_path_step(__u32 i, void *ctx)
 	off = w->off;
 	if (len > NAME_MAX || len + 1 > off)	/* not a name; or no room left: truncated */
 		return 1;
-	off -= len;
-	if (name == dentry->d_shortname.string && len < 8 * DNAME_INLINE_WORDS) {
-		__u64 words[DNAME_INLINE_WORDS];
+	if (name == dentry->d_shortname.string && len < 8 * DNAME_INLINE_WORDS && off >= 8 * DNAME_INLINE_WORDS) {
+		/*
+		 * The 40 bytes of the dentry that end where its name ends, stored so
+		 * they end at off: the name lands at [off - len, off), and the bytes
+		 * before it in the dentry fall to its left, on space the walk has not
+		 * written yet, so nothing needs saving. Within 40 bytes of the
+		 * buffer's start a word would wrap (a ~4 KB path): the helper copies
+		 * the name there. The dentry as untyped memory: a load at a variable
+		 * offset, still fault-safe.
+		 */
+		const char *d = bpf_rdonly_cast(dentry, 0);
+		__u32 from = bpf_core_field_offset(struct dentry, d_shortname) + len - 8 * DNAME_INLINE_WORDS;
 
 #pragma unroll
 		for (int k = 0; k < DNAME_INLINE_WORDS; k++)
-			words[k] = dentry->d_shortname.words[k];
-		put_inline_name(w->buf, off, len, words);
+			*(__u64 *)&w->buf[(off - 8 * DNAME_INLINE_WORDS + 8 * k) & WALK_MASK] =
+				*(const __u64 *)(d + from + 8 * k);
+		off -= len;
 	} else {
+		off -= len;
 		bpf_probe_read_kernel(&w->buf[off & PATH_MASK], len, name);
 	}
 	off -= 1;
