@@ -4,6 +4,7 @@
 #define EBPFSH_FD_H
 
 #include "event.h"
+#include "path.h"
 
 #define AT_FDCWD	-100
 
@@ -14,13 +15,19 @@ static __always_inline struct file *fd_file(int fd)
 	struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
 	unsigned int max_fds = fdt->max_fds;
 	struct file **fds = fdt->fd;
-	struct file *f = NULL;
 
 	/* bounds-checked, not masked: a masked fd could name another file */
 	if (fd < 0 || (unsigned int)fd >= max_fds)
 		return NULL;
+#if PATH_BTF_WALK
+	/* a plain load: fds cast to untyped memory (bpf_rdonly_cast to id 0), not a helper call */
+	return ((struct file *const *)bpf_rdonly_cast(fds, 0))[fd];
+#else
+	struct file *f = NULL;
+
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
 	return f;
+#endif
 }
 
 /* The path of the file behind `fd` in the current task's table. */
@@ -30,7 +37,14 @@ static __always_inline bool fd_path(int fd, struct path *out)
 
 	if (!f)
 		return false;
+#if PATH_BTF_WALK
+	/* plain loads: two fields, not a helper call */
+	f = bpf_rdonly_cast(f, targ_btf_file);
+	out->dentry = f->f_path.dentry;
+	out->mnt = f->f_path.mnt;
+#else
 	bpf_core_read(out, sizeof(*out), &f->f_path);
+#endif
 	return true;
 }
 

@@ -5,6 +5,7 @@
  * path: the caller's bytes and the directory a relative one starts from, or
  * for fchmod the path of the file behind the fd (bpf/lib/user_path.h).
  */
+#define PATH_BTF_WALK	1	/* bpf/lib/path.h: walk paths with plain loads through BTF pointers */
 #include "lib/exports.h"
 #include "lib/scratch.h"
 #include "lib/pending.h"

@@ -8,6 +8,7 @@
  */
 /* execs are rare and this object loads at every start: the header the verifier checks fastest (lib/event.h) */
 #define EBPFSH_HEADER_BY_HELPERS
+#define PATH_BTF_WALK	1	/* bpf/lib/path.h: walk paths with plain loads through BTF pointers */
 #include "lib/exports.h"
 #include "lib/scratch.h"
 #include "lib/path.h"

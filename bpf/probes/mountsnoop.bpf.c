@@ -7,8 +7,8 @@
  * is (a device, "tmpfs", "server:/export") unless the call makes it a path
  * (MS_BIND, MS_MOVE), the filesystem type and the options string.
  */
-/* two path walks in one program: see bpf/lib/path.h */
-#define PATH_HELPER_NAMES	1
+/* two path walks in one program: the walk with plain loads verifies (bpf/lib/path.h) */
+#define PATH_BTF_WALK	1	/* bpf/lib/path.h: walk paths with plain loads through BTF pointers */
 #include "lib/exports.h"
 #include "lib/scratch.h"
 #include "lib/pending.h"

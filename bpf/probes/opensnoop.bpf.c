@@ -10,6 +10,7 @@
  * actually opened (walked from the new fd), which a second thread rewriting
  * the caller's buffer cannot change.
  */
+#define PATH_BTF_WALK	1	/* bpf/lib/path.h: walk paths with plain loads through BTF pointers */
 #include "lib/exports.h"
 #include "lib/scratch.h"
 #include "lib/path.h"

@@ -4,6 +4,7 @@
  * table stays current. Threads are skipped: fork reports only new thread
  * groups, exit only the death of the last thread of a group.
  */
+#define PATH_BTF_WALK	1	/* bpf/lib/path.h: walk paths with plain loads through BTF pointers */
 #include "lib/exports.h"
 #include "lib/scratch.h"
 #include "lib/path.h"

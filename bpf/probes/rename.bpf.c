@@ -6,6 +6,7 @@
  * directory (bpf/lib/user_path.h). Directories are resolved at sys_exit: the
  * dfds are still open and the cwd is where it was, whatever was renamed.
  */
+#define PATH_BTF_WALK	1	/* bpf/lib/path.h: walk paths with plain loads through BTF pointers */
 #include "lib/exports.h"
 #include "lib/scratch.h"
 #include "lib/pending.h"

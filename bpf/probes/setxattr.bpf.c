@@ -7,6 +7,7 @@
  * which userspace decodes. Everything is read at sys_exit, after the kernel
  * copied it, so its pages are present.
  */
+#define PATH_BTF_WALK	1	/* bpf/lib/path.h: walk paths with plain loads through BTF pointers */
 #include "lib/exports.h"
 #include "lib/scratch.h"
 #include "lib/pending.h"

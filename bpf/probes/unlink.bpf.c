@@ -6,6 +6,7 @@
  * path of its directory (bpf/lib/user_path.h): by sys_exit the name is gone,
  * but the directory it was in is still open (dfd) or still the cwd.
  */
+#define PATH_BTF_WALK	1	/* bpf/lib/path.h: walk paths with plain loads through BTF pointers */
 #include "lib/exports.h"
 #include "lib/scratch.h"
 #include "lib/pending.h"

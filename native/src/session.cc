@@ -15,6 +15,8 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -39,7 +41,28 @@ bool EndsWith(const std::string &s, const std::string &suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// Writes load-time `const volatile` variables by name into .rodata.
+// The running kernel's BTF id of `struct name` (0 when it has none), from
+// /sys/kernel/btf/vmlinux, cached for the process. An object loads against a
+// minimal BTF for CO-RE (btf_custom_path), whose ids are its own: a kfunc such
+// as bpf_rdonly_cast needs the kernel's, so the object takes them as rodata.
+uint32_t KernelStructId(const std::string &name) {
+  static std::mutex mu;
+  static std::map<std::string, uint32_t> ids;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = ids.find(name);
+  if (it != ids.end()) return it->second;
+  struct btf *vmlinux = btf__load_vmlinux_btf();
+  if (!vmlinux) return 0;
+  int id = btf__find_by_name_kind(vmlinux, name.c_str(), BTF_KIND_STRUCT);
+  btf__free(vmlinux);
+  return ids[name] = id > 0 ? static_cast<uint32_t>(id) : 0;
+}
+
+// Prefix of a rodata variable that holds the kernel's BTF id of a struct: targ_btf_dentry is struct dentry's.
+constexpr char kKernelIdPrefix[] = "targ_btf_";
+
+// Writes load-time `const volatile` variables by name into .rodata, and every
+// targ_btf_<struct> variable the object has (the kernel's id of that struct).
 void SetRodata(Napi::Env env, bpf_object *obj, bpf_map *map, const Napi::Object &values) {
   size_t size = 0;
   auto *initial = static_cast<const uint8_t *>(bpf_map__initial_value(map, &size));
@@ -65,6 +88,15 @@ void SetRodata(Napi::Env env, bpf_object *obj, bpf_map *map, const Napi::Object 
       found = true;
     }
     if (!found) ThrowErrno(env, "set rodata", ENOENT, name);
+  }
+  for (int i = 0; i < btf_vlen(sec); i++) {
+    const struct btf_type *var = btf__type_by_id(btf, vs[i].type);
+    std::string name = btf__name_by_offset(btf, var->name_off);
+    if (name.rfind(kKernelIdPrefix, 0) != 0) continue;
+    uint32_t id = KernelStructId(name.substr(sizeof(kKernelIdPrefix) - 1));
+    if (!id) ThrowErrno(env, "set rodata", ENOENT, name + " (this kernel's BTF has no such struct)");
+    if (vs[i].size != sizeof(id) || vs[i].offset + vs[i].size > size) ThrowErrno(env, "set rodata", EINVAL, name);
+    memcpy(data.data() + vs[i].offset, &id, sizeof(id));
   }
   int err = bpf_map__set_initial_value(map, data.data(), data.size());
   if (err) ThrowErrno(env, "set rodata", err);
@@ -251,8 +283,8 @@ bpf_object *Session::Open(Napi::Env env, const std::string &path, const Napi::Ob
     bpf_object__for_each_map(map, obj) {
       std::string name = bpf_map__name(map);
       if (bpf_map__is_internal(map)) {
-        if (EndsWith(name, ".rodata") && opts.Has("rodata"))
-          SetRodata(env, obj, map, opts.Get("rodata").As<Napi::Object>());
+        if (EndsWith(name, ".rodata"))
+          SetRodata(env, obj, map, opts.Has("rodata") ? opts.Get("rodata").As<Napi::Object>() : Napi::Object::New(env));
         continue;
       }
       auto it = shared_.find(name);

@@ -45,6 +45,33 @@ describeKernel('bpf/lib on the real kernel', () => {
     expect(str(dev.fields.path)).toBe('/dev/null');
   });
 
+  it('cuts an opened file’s path deeper than PATH_MAX at a component, keeping its tail, and flags it', async () => {
+    // 21 directories of 200 bytes: the file's path is ~4.2 KB, longer than any path the kernel takes,
+    // so it is made and opened relatively, from inside (cat runs in the deepest directory)
+    const names = Array.from({ length: 21 }, (_, i) => `d${String(i).padStart(2, '0')}`.padEnd(200, 'd'));
+    const script = [
+      'import os, subprocess, sys',
+      'os.chdir(sys.argv[1])',
+      'for n in sys.argv[2:]:',
+      '    os.mkdir(n)',
+      '    os.chdir(n)',
+      "open('deep', 'w').close()",
+      "subprocess.run(['cat', 'deep'], check=True)",
+    ].join('\n');
+    const r = await run('python3', ['-c', script, dir, ...names]);
+    expect(r.code, r.stderr).toBe(0);
+    const e = await waitFor(() => s.events.find((x) => x.ppid === r.pid && str(x.fields.raw_path) === 'deep'), 5000, 'the deep open');
+    const full = [dir, ...names, 'deep'].join('/');
+    const path = str(e.fields.path);
+    expect(e.fields.truncated).toBe(1);
+    expect(path.startsWith('/')).toBe(true);
+    expect(full.endsWith(path)).toBe(true);
+    expect(path.length).toBeLessThanOrEqual(4095);
+    expect(path.length).toBeGreaterThan(4095 - 202); // cut only where the next 200-byte name no longer fits
+    // python's rmtree walks by directory fd: it can remove what no single path names
+    await run('python3', ['-c', 'import shutil, sys; shutil.rmtree(sys.argv[1])', join(dir, names[0]!)]);
+  });
+
   it('makes a one-letter relative name absolute without disturbing the path around it', async () => {
     const r = await run('cat', ['a'], { cwd: dir });
     const e = await waitFor(() => openOf(r.pid, 'a'), 5000, 'the open');
