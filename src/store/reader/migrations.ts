@@ -66,6 +66,9 @@ const MIGRATIONS: Migration[] = [
   // 5: summary tables of the ready-made views, created empty and with no `summaries` row: the views
   // aggregate the raw rows of a migrated capture (same answer, slower). Finalize fills them.
   { from: 4, up: (db) => addMissingSummaryTables(db) },
+  // 6: new captures chain in ebpfsh-chain-2; an older capture's chain stays ebpfsh-chain-1 (its genesis says
+  // so), verified and continued (ebpfsh recover) as such. Nothing to change in the file.
+  { from: 5, up: () => undefined },
 ];
 
 /** The core tables the executed-binaries step adds (another step of version 4 may add others). */
