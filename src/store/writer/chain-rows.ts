@@ -43,7 +43,7 @@ function growPool(need: number, used: number): void {
 
 /** Copies `len` bytes from `src` at `from` into the output at `o` (a loop for the short values most are: cheaper than a native call). */
 function copyIn(src: Buffer, from: number, len: number, o: number): void {
-  if (len > 48) src.copy(out, o, from, from + len);
+  if (len > 160) src.copy(out, o, from, from + len);
   else for (let k = 0; k < len; k++) out[o + k] = src[from + k]!;
 }
 
