@@ -4,7 +4,7 @@ import { chmodSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findProbe } from '../../src/probes/index.js';
-import { recoverCapture } from '../../src/store/index.js';
+import { Recorder, recoverCapture } from '../../src/store/index.js';
 import { TableHasher, checkGenesis } from '../../src/store/chain-encoding.js';
 import { verifyCapture } from '../../src/store/reader/verify.js';
 import { createSchemaSql, ident } from '../../src/store/schema.js';
@@ -114,6 +114,38 @@ describe('ebpfsh-chain-2, the binary row encoding', () => {
       bufs.of('opensnoop')!.add(e);
       expect(digestRowsOp(bufs.take().ops[0]!, 1)).toBeUndefined();
     }
+  });
+});
+
+describe('a capture chained in ebpfsh-chain-2', () => {
+  const t = tempDir('ebpfsh-chain2-');
+  afterAll(() => t.cleanup());
+
+  it('an edit past a NUL inside a text, or of an integer beyond 2^53 (read back by the writer), is found', async () => {
+    const path = join(t.dir, 'nul.db');
+    const rec = Recorder.create(path, undefined, { toolVersion: 'test', reserveBytes: 0, batchMs: 5 });
+    await rec.whenReady();
+    rec.record([openEvent(1, '/tmp/nul\u0000inside'), openEvent(2, '/big', { cgroup: 2 ** 60 }), openEvent(3)]);
+    await rec.stop('test');
+    expect((await verifyCapture(path)).verdict).toBe('intact');
+    const big = join(t.dir, 'big.db');
+    copyFileSync(path, big);
+    const db = new Database(path);
+    const before = db.prepare('SELECT hex(path) FROM open WHERE id = 1').pluck().get() as string;
+    // The same length, the last byte ('e', after the NUL) changed: quote() would render both as '/tmp/nul'.
+    const after = before.replace(/65$/, '45');
+    expect(after).not.toBe(before);
+    db.prepare('UPDATE open SET path = CAST(? AS TEXT) WHERE id = 1').run(Buffer.from(after, 'hex'));
+    db.close();
+    const r = await verifyCapture(path);
+    expect(r.verdict).toBe('tampered');
+    expect(r.problems.map((x) => x.what)).toContainEqual(expect.stringMatching(/^row\(s\) edited in open, batch \d+/));
+    const db2 = new Database(big);
+    expect(db2.prepare('SELECT typeof(cgroup), cgroup = 1152921504606846976 FROM open WHERE id = 2').raw().get()).toEqual(['integer', 1]);
+    db2.prepare('UPDATE open SET cgroup = cgroup + 1 WHERE id = 2').run();
+    db2.close();
+    const r2 = await verifyCapture(big);
+    expect(r2.problems.map((x) => x.what)).toEqual([expect.stringMatching(/^row\(s\) edited in open, batch \d+/)]);
   });
 });
 
