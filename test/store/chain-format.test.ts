@@ -192,6 +192,23 @@ describe('a capture chained in ebpfsh-chain-1 (schema 5, written before chain-2)
     expect(r.notes.join('\n')).toContain('migrated in place from capture schema 5');
   });
 
+  it('a recorder that died: ebpfsh recover migrates it and chains its recovery batch in chain-1; verify says incomplete, nothing wrong', async () => {
+    const p = copy('died.db');
+    const db = new Database(p);
+    // Undo the stop as a recorder that died before it would have: its batch (the rows it inserted), the manifest, the stop record.
+    const fin = db.prepare("SELECT seq, tables FROM chain WHERE kind = 'final'").get() as { seq: number; tables: string };
+    for (const [table, lo, hi] of JSON.parse(fin.tables) as [string, number, number][]) db.prepare(`DELETE FROM ${ident(table)} WHERE id BETWEEN ? AND ?`).run(lo, hi);
+    db.prepare('DELETE FROM chain WHERE seq = ?').run(fin.seq);
+    db.exec("DELETE FROM manifest; UPDATE capture SET end_ns = NULL, end_time = NULL, clean_stop = 0, stop_reason = NULL");
+    db.close();
+    const rec = recoverCapture(p);
+    expect(rec).toMatchObject({ wasUnclean: true, fromVersion: 5 });
+    const r = await verifyCapture(p);
+    expect(r.problems).toEqual([]);
+    expect(r.verdict).toBe('incomplete');
+    expect(r.notes.join('\n')).toMatch(/chain is intact through batch 4; batch 5 was added by ebpfsh recover/);
+  });
+
   it('is continued in chain-1: a batch appended to it hashes in its own encoding', async () => {
     const p = copy('appended.db');
     const db = new Database(p);
