@@ -8,7 +8,9 @@ export const APPLICATION_ID = 0x65427368;
  * fields may be added (FieldSpec.since). 4: issue 13's evidence tables: the
  * integrity chain and manifest, the executed binaries (binaries,
  * binary_blobs), and execsnoop's executed-file identity. 5: summary tables
- * of the ready-made views, built at finalize (summaries.ts). 6: uid_summary,
+ * of the ready-made views, built at finalize (summaries.ts). 6: the
+ * integrity chain's binary encoding ebpfsh-chain-2 for new captures
+ * (chain-encoding.ts; older captures keep ebpfsh-chain-1), and uid_summary,
  * the users line of `ebpfsh info` built at finalize (summaries.ts).
  */
 export const SCHEMA_VERSION = 6;
@@ -259,6 +261,8 @@ export const BINARY_TABLES: readonly CoreTable[] = [
 
 /** The schema version that added the integrity chain tables. */
 export const CHAIN_SINCE = 4;
+/** The capture schema from which new captures are chained in ebpfsh-chain-2 (binary; older ones keep ebpfsh-chain-1). */
+export const CHAIN_2_SINCE = 6;
 
 /** The tables of the integrity chain and manifest (src/store/chain-encoding.ts; docs/capture-format.md "Integrity chain"). */
 export const CHAIN_TABLES: readonly CoreTable[] = [

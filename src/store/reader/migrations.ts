@@ -66,7 +66,8 @@ const MIGRATIONS: Migration[] = [
   // 5: summary tables of the ready-made views, created empty and with no `summaries` row: the views
   // aggregate the raw rows of a migrated capture (same answer, slower). Finalize fills them.
   { from: 4, up: (db) => addMissingSummaryTables(db, 5) },
-  // 6: uid_summary (the users line of info), created empty with no `summaries` row: info of a migrated
+  // 6: new captures chain in ebpfsh-chain-2 (an older capture's chain stays ebpfsh-chain-1: its genesis says
+  // so), and uid_summary (the users line of info), created empty with no `summaries` row: info of a migrated
   // capture counts the raw rows (same answer, slower). Finalize (or ebpfsh recover) fills it.
   { from: 5, up: (db) => addUidSummaryTable(db) },
 ];

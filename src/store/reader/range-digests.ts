@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { availableParallelism } from 'node:os';
-import { TableHasher, type RangeDigest } from '../chain-encoding.js';
+import { TableHasher, type ChainFormat, type RangeDigest } from '../chain-encoding.js';
 import { siblingModule, startWorker } from '../spawn.js';
 
 /** One table range of one batch to digest. */
@@ -11,12 +11,12 @@ export interface RangeTask {
   versioned: number[];
 }
 
-/** Digests of `tasks` over the capture at `path`, in task order (runs in the caller's thread). */
-export function digestRangesHere(db: Database.Database, tasks: readonly RangeTask[]): RangeDigest[] {
+/** Digests of `tasks` in the chain encoding `format`, in task order (runs in the caller's thread). */
+export function digestRangesHere(db: Database.Database, tasks: readonly RangeTask[], format: ChainFormat): RangeDigest[] {
   const hashers = new Map<string, TableHasher>();
   return tasks.map((t) => {
     let h = hashers.get(t.table);
-    if (!h) hashers.set(t.table, (h = new TableHasher(db, t.table)));
+    if (!h) hashers.set(t.table, (h = new TableHasher(db, t.table, format)));
     return h.range(t.lo, t.hi, t.versioned);
   });
 }
@@ -30,10 +30,10 @@ const WORKER = siblingModule(import.meta.url, 'range-worker');
  * each with its own read-only connection: SQLite's row encoding is what
  * verification spends its time in, and the ranges are independent. In task order.
  */
-export async function digestRanges(db: Database.Database, path: string, tasks: readonly RangeTask[], maxThreads = 4): Promise<RangeDigest[]> {
+export async function digestRanges(db: Database.Database, path: string, tasks: readonly RangeTask[], format: ChainFormat, maxThreads = 4): Promise<RangeDigest[]> {
   const rows = tasks.reduce((a, t) => a + t.hi - t.lo + 1, 0);
   const threads = Math.min(maxThreads, availableParallelism());
-  if (threads < 2 || rows < PARALLEL_FROM_ROWS) return digestRangesHere(db, tasks);
+  if (threads < 2 || rows < PARALLEL_FROM_ROWS) return digestRangesHere(db, tasks, format);
   // Shards of about equal rows, contiguous so each thread reads its part of the file in order.
   const per = Math.ceil(rows / threads);
   const shards: { from: number; tasks: RangeTask[] }[] = [];
@@ -55,7 +55,7 @@ export async function digestRanges(db: Database.Database, path: string, tasks: r
     shards.map(
       (s) =>
         new Promise<void>((resolve, reject) => {
-          const w = startWorker(WORKER, { workerData: { path, tasks: s.tasks } });
+          const w = startWorker(WORKER, { workerData: { path, tasks: s.tasks, format } });
           w.once('message', (m: { digests?: RangeDigest[]; error?: string }) => {
             if (m.digests) m.digests.forEach((d, k) => (out[s.from + k] = d));
             void w.terminate();

@@ -4,14 +4,15 @@
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
+import type { ChainFormat } from '../chain-encoding.js';
 import { digestRangesHere, type RangeTask } from './range-digests.js';
 
-const { path, tasks } = workerData as { path: string; tasks: RangeTask[] };
+const { path, tasks, format } = workerData as { path: string; tasks: RangeTask[]; format: ChainFormat };
 try {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   db.pragma('trusted_schema = OFF');
   db.pragma('query_only = ON');
-  const digests = digestRangesHere(db, tasks);
+  const digests = digestRangesHere(db, tasks, format);
   db.close();
   parentPort!.postMessage({ digests });
 } catch (e) {

@@ -2,9 +2,9 @@ import Database from 'better-sqlite3';
 import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { closeSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { CHAIN_FORMAT, MANIFEST_FORMAT, TableHasher, batchHash, chainedTables, genesisHash, keyFingerprint, type BatchTable } from '../chain-encoding.js';
+import { CHAIN_FORMAT, CHAIN_FORMAT_NAMES, MANIFEST_FORMAT, TableHasher, batchHash, chainedTables, checkGenesis, keyFingerprint, type BatchTable, type ChainFormat } from '../chain-encoding.js';
 import { CaptureError, asCaptureError } from '../errors.js';
-import { CHAIN_SINCE, ident } from '../schema.js';
+import { CHAIN_2_SINCE, CHAIN_SINCE, ident } from '../schema.js';
 import { readHeader } from './capture-reader.js';
 import { copyEvidence, openEvidence, privateTempDir } from './evidence-file.js';
 import { digestRanges, type RangeTask } from './range-digests.js';
@@ -201,8 +201,15 @@ async function verifyOpen(db: Database.Database, dbPath: string, name: string, v
     else chain.push(c);
   }
   const genesis = chain[0];
+  // The genesis says which encoding the chain is in (chain-1 for captures of schema 4-5, chain-2 from 6).
+  let format: ChainFormat = version >= CHAIN_2_SINCE ? 2 : 1;
   if (!genesis || genesis.seq !== 0 || genesis.kind !== 'genesis') problems.push({ what: 'the chain has no genesis row (seq 0): removed or edited' });
-  else if (!genesis.hash.equals(genesisHash(db))) problems.push({ what: 'the capture row was edited: its host, kernel, boot id, clock offset, start, command line or tool version differ from the genesis hash' });
+  else {
+    const g = checkGenesis(db, genesis.hash, version);
+    format = g.format;
+    if (!g.matches) problems.push({ what: 'the capture row was edited: its host, kernel, boot id, clock offset, start, command line or tool version differ from the genesis hash' });
+    else if (g.migratedFrom !== undefined) notes.push(`migrated in place from capture schema ${g.migratedFrom} (by ebpfsh recover); its chain is ${CHAIN_FORMAT_NAMES[format]}`);
+  }
 
   // Links and batch hashes: each batch's hash over the previous hash and its facts (with every table's digest).
   let prev = genesis?.hash;
@@ -210,7 +217,7 @@ async function verifyOpen(db: Database.Database, dbPath: string, name: string, v
   for (const c of chain.slice(genesis?.seq === 0 ? 1 : 0)) {
     if (c.seq !== expectSeq) problems.push({ what: c.seq > expectSeq ? `chain batches ${expectSeq}..${c.seq - 1} are missing (deleted)` : `chain row ${c.seq} is out of order`, seq: expectSeq });
     if (prev && !c.prev.equals(prev)) problems.push({ what: `the chain is broken before batch ${c.seq}: its previous hash does not match batch ${c.seq - 1}`, seq: c.seq, tsMin: c.tsMin, tsMax: c.tsMax });
-    if (!c.hash.equals(batchHash(c.prev, { seq: c.seq, kind: c.kind, tsMin: c.tsMin, tsMax: c.tsMax, rows: c.rows, tables: c.tablesText })))
+    if (!c.hash.equals(batchHash(c.prev, { seq: c.seq, kind: c.kind, tsMin: c.tsMin, tsMax: c.tsMax, rows: c.rows, tables: c.tablesText }, format)))
       problems.push({ what: `chain row ${c.seq} was edited (its hash does not match its contents)`, seq: c.seq, tsMin: c.tsMin, tsMax: c.tsMax });
     const sum = c.tables.reduce((a, t) => a + t[3], 0);
     if (sum !== c.rows) problems.push({ what: `chain row ${c.seq} states ${c.rows} rows, its tables ${sum}`, seq: c.seq });
@@ -240,7 +247,7 @@ async function verifyOpen(db: Database.Database, dbPath: string, name: string, v
   const hashers = new Map<string, TableHasher>();
   const hasher = (t: string) => {
     let h = hashers.get(t);
-    if (!h) hashers.set(t, (h = new TableHasher(db, t)));
+    if (!h) hashers.set(t, (h = new TableHasher(db, t, format)));
     return h;
   };
   const covered = new Map<string, [number, number, number][]>(); // table -> [lo, hi, seq]
@@ -262,7 +269,7 @@ async function verifyOpen(db: Database.Database, dbPath: string, name: string, v
       expected.push({ c, n, digest });
     }
   }
-  const digests = await digestRanges(db, dbPath, tasks, threads);
+  const digests = await digestRanges(db, dbPath, tasks, format, threads);
   for (let k = 0; k < tasks.length; k++) {
     const { table, lo, hi } = tasks[k]!;
     const { c, n, digest } = expected[k]!;
@@ -420,5 +427,5 @@ function checkManifest(
   else problems.push({ what: `the signature does not match the manifest (key ${given}): the manifest or its signature was edited` });
 }
 
-/** The format names, for docs and tests. */
+/** The format names (the chain's as new captures are written), for docs and tests. */
 export const CHAIN_FORMATS = { chain: CHAIN_FORMAT, manifest: MANIFEST_FORMAT } as const;

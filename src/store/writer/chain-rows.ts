@@ -1,86 +1,143 @@
-import { createHash } from 'node:crypto';
-import type { RangeDigest } from '../chain-encoding.js';
+import { createHash, type Hash } from 'node:crypto';
+import { TAG, tablePrefix, type RangeDigest } from '../chain-encoding.js';
 import type { RowsOp } from './writer-protocol.js';
 
 /*
  * The chain's digest of a columnar batch, computed from the values the
  * writer bound rather than read back from SQLite (reading back doubled the
- * writer's cost per row). It must produce exactly the canonical text SQLite
- * does (chain-encoding.ts rowExprSql); where that is not certain (a number
- * SQLite would store as a REAL, or beyond 2^53), it declines and the writer
- * reads the rows back instead. Verification always reads back.
+ * writer's cost per row). It must produce exactly the bytes of chain-2's
+ * encoding of the rows SQLite stored (chain-encoding.ts rowExprSql); where
+ * that is not certain (a number SQLite would store as a REAL, or beyond
+ * 2^53, a string with a lone surrogate), it declines and the writer reads
+ * the rows back instead. Verification always reads back.
+ *
+ * The bytes go into one reused buffer with typed writes, one hash update
+ * per ~256 KiB: each distinct string of the batch is encoded once (tag,
+ * length, UTF-8) into a pool and copied from there per row.
  */
 
 const MAX_EXACT = 2 ** 53;
-const HEX_CHUNK = 1 << 16;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const TWO_32 = 2 ** 32;
+const OUT_BYTES = 1 << 18;
+/** Room always left for one value without its bytes (tag + length, or tag + 8 bytes). */
+const VALUE_HEAD = 9;
 
-/** Uppercase hex of bytes, as SQLite's hex(). */
-function hexUpper(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex').toUpperCase();
+const out = Buffer.allocUnsafe(OUT_BYTES);
+const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+let pool = Buffer.allocUnsafe(1 << 16);
+
+/** Feeds the first `o` bytes of the output buffer to the hash; returns the new write position (0). */
+function flush(h: Hash, o: number): number {
+  if (o > 0) h.update(out.subarray(0, o));
+  return 0;
+}
+
+/** Grows the string pool to hold at least `need` bytes, keeping its first `used`. */
+function growPool(need: number, used: number): void {
+  let size = pool.length;
+  while (size < need) size *= 2;
+  const next = Buffer.allocUnsafe(size);
+  pool.copy(next, 0, 0, used);
+  pool = next;
+}
+
+/** Copies `len` bytes from `src` at `from` into the output at `o` (a loop for the short values most are: cheaper than a native call). */
+function copyIn(src: Buffer, from: number, len: number, o: number): void {
+  if (len > 160) src.copy(out, o, from, from + len);
+  else for (let k = 0; k < len; k++) out[o + k] = src[from + k]!;
 }
 
 /**
  * The digest of `op`'s rows as inserted with ids `firstId`.., or undefined
- * when a value is one whose canonical text only SQLite can give. `plan` is
- * the full plan (every column, raw twins included) in table order.
+ * when a value is one whose encoding only SQLite can give. `plan` is the
+ * full plan (every column, raw twins included) in table order.
  */
 export function digestRowsOp(op: RowsOp, firstId: number): RangeDigest | undefined {
   const { d, rows: n, ints, strs, raws } = op;
   const plan = d.fullPlan;
   const tsAt = d.columns.indexOf('ts:INTEGER');
   const tsSlot = tsAt >= 0 && plan[tsAt * 2] === 0 ? plan[tsAt * 2 + 1]! : -1;
-  const strText: (string | undefined)[] = new Array(strs.length);
-  const h = createHash('sha256').update(`${d.table}\n`);
-  let out = '';
+  // Where each distinct string's encoding is in the pool (-1: not encoded yet), and its length there.
+  const strAt = new Int32Array(strs.length).fill(-1);
+  const strLen = new Int32Array(strs.length);
+  let poolUsed = 0;
+  const h = createHash('sha256').update(tablePrefix(d.table, 2));
+  let o = 0;
   let rawAt = 0;
   let tsMin: number | null = null;
   let tsMax: number | null = null;
-  // The text of the last value of each column: most columns repeat from row to row (pid, uid, comm, ...).
   const cols = plan.length / 2;
-  const lastV = new Float64Array(cols).fill(NaN);
-  const lastT: string[] = new Array(cols).fill(',NULL');
+  // A row without its strings and blobs: the id and each column's head.
+  const rowHead = VALUE_HEAD * (cols + 1);
   for (let r = 0; r < n; r++) {
     const ib = r * d.slots;
-    out += firstId + r;
+    if (o + rowHead > OUT_BYTES) o = flush(h, o);
+    const id = firstId + r;
+    out[o] = TAG.INTEGER;
+    view.setInt32(o + 1, Math.floor(id / TWO_32));
+    view.setUint32(o + 5, id % TWO_32);
+    o += 9;
     for (let c = 0; c < cols; c++) {
       const slot = plan[2 * c];
       const x = plan[2 * c + 1]!;
       if (slot === 2) {
         if (rawAt < raws.length && raws[rawAt] === r && raws[rawAt + 1] === x) {
-          out += ",X'" + hexUpper(raws[rawAt + 2] as Uint8Array) + "'";
+          const b = raws[rawAt + 2] as Uint8Array;
           rawAt += 3;
-        } else out += ',NULL';
+          if (o + 5 + b.length > OUT_BYTES) o = flush(h, o);
+          out[o] = TAG.BLOB;
+          view.setUint32(o + 1, b.length);
+          o += 5;
+          if (b.length > OUT_BYTES - o) {
+            h.update(out.subarray(0, o));
+            h.update(b);
+            o = 0;
+          } else {
+            out.set(b, o);
+            o += b.length;
+          }
+        } else out[o++] = TAG.NULL;
+        if (o + rowHead > OUT_BYTES) o = flush(h, o);
         continue;
       }
       const v = ints[ib + x]!;
-      if (v === lastV[c]) {
-        out += lastT[c];
+      if (v !== v) {
+        out[o++] = TAG.NULL;
         continue;
       }
-      let t: string;
-      if (v !== v) t = ',NULL';
-      else if (slot === 0) {
+      if (slot === 0) {
         if (!Number.isInteger(v) || v <= -MAX_EXACT || v >= MAX_EXACT) return undefined;
-        t = ',' + (v === 0 ? '0' : String(v));
-      } else {
-        let hex = strText[v];
-        if (hex === undefined) {
-          const str = strs[v]!;
-          // A lone surrogate reaches SQLite as its own 3 bytes (WTF-8), not U+FFFD: let SQLite say.
-          if (LONE_SURROGATE.test(str)) return undefined;
-          hex = strText[v] = hexUpper(Buffer.from(str, 'utf8'));
-        }
-        t = ',T' + hex;
+        const hi = Math.floor(v / TWO_32);
+        out[o] = TAG.INTEGER;
+        view.setInt32(o + 1, hi);
+        view.setUint32(o + 5, v - hi * TWO_32);
+        o += 9;
+        continue;
       }
-      lastV[c] = v;
-      lastT[c] = t;
-      out += t;
-    }
-    out += '\n';
-    if (out.length >= HEX_CHUNK) {
-      h.update(out);
-      out = '';
+      let at = strAt[v]!;
+      if (at < 0) {
+        const s = strs[v]!;
+        // A lone surrogate reaches SQLite as its own 3 bytes (WTF-8), not U+FFFD: let SQLite say.
+        if (!(s as unknown as { isWellFormed(): boolean }).isWellFormed()) return undefined;
+        if (poolUsed + 5 + s.length * 3 > pool.length) growPool(poolUsed + 5 + s.length * 3, poolUsed);
+        const len = pool.write(s, poolUsed + 5, 'utf8');
+        pool[poolUsed] = TAG.TEXT;
+        pool.writeUInt32BE(len, poolUsed + 1);
+        strAt[v] = at = poolUsed;
+        strLen[v] = len + 5;
+        poolUsed += len + 5;
+      }
+      const len = strLen[v]!;
+      if (len > OUT_BYTES - o) {
+        o = flush(h, o);
+        if (len > OUT_BYTES) {
+          h.update(pool.subarray(at, at + len));
+          continue;
+        }
+      }
+      copyIn(pool, at, len, o);
+      o += len;
+      if (o + rowHead > OUT_BYTES) o = flush(h, o);
     }
     if (tsSlot >= 0) {
       const t = ints[ib + tsSlot]!;
@@ -90,6 +147,6 @@ export function digestRowsOp(op: RowsOp, firstId: number): RangeDigest | undefin
       }
     }
   }
-  if (out) h.update(out);
+  flush(h, o);
   return { digest: h.digest('hex'), rows: n, tsMin, tsMax };
 }

@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { MANIFEST_FORMAT, TableHasher, ZERO_HASH, batchHash, chainedTables, genesisHash, tableColumns, type BatchTable, type RangeDigest } from '../chain-encoding.js';
+import { CURRENT_CHAIN_FORMAT, MANIFEST_FORMAT, TableHasher, ZERO_HASH, batchHash, chainedTables, checkGenesis, genesisHash, tableColumns, type BatchTable, type ChainFormat, type RangeDigest } from '../chain-encoding.js';
 import { ident } from '../schema.js';
 
 /** The statement that writes the genesis: run by createCapture in the transaction that creates the capture row. */
@@ -34,6 +34,8 @@ interface Pending {
 export class ChainWriter {
   /** False for a capture without a chain (recorded before schema 4): nothing is appended. */
   readonly enabled: boolean;
+  /** The encoding of this capture's chain (its genesis says which): batches appended continue in it. */
+  readonly format: ChainFormat = CURRENT_CHAIN_FORMAT;
   private seq = 0;
   private head: Buffer = ZERO_HASH;
   private lastId = new Map<string, number>();
@@ -50,6 +52,8 @@ export class ChainWriter {
     const last = hasChain ? (db.prepare('SELECT seq, kind, hash FROM chain ORDER BY seq DESC LIMIT 1').get() as { seq: number; kind: string; hash: Buffer } | undefined) : undefined;
     this.enabled = !!last && last.kind !== 'migrated';
     if (!this.enabled || !last) return;
+    const genesis = db.prepare("SELECT hash FROM chain WHERE seq = 0 AND kind = 'genesis'").pluck().get() as Uint8Array | undefined;
+    if (genesis) this.format = checkGenesis(db, genesis, db.pragma('user_version', { simple: true }) as number).format;
     this.seq = last.seq;
     this.head = Buffer.from(last.hash);
     for (const t of db.prepare('SELECT tables FROM chain').pluck().all() as string[]) {
@@ -79,9 +83,9 @@ export class ChainWriter {
     return this.maxId(table) ?? 0;
   }
 
-  /** Offers the digest of rows lo..hi of `table` computed from the bound values; used when they are exactly what the transaction inserted. */
+  /** Offers the digest (chain-2: digestRowsOp) of rows lo..hi of `table` computed from the bound values; used when they are exactly what the transaction inserted. */
   offer(table: string, lo: number, hi: number, d: RangeDigest): void {
-    if (!this.enabled) return;
+    if (!this.enabled || this.format !== 2) return;
     // Two offers for one table in a transaction: not contiguous as one; read back instead.
     if (this.known.has(table)) this.known.set(table, { lo: 0, hi: -1, d });
     else this.known.set(table, { lo, hi, d });
@@ -121,7 +125,7 @@ export class ChainWriter {
     this.known = new Map();
     if (!parts.length && kind === 'batch') return undefined;
     const tables = JSON.stringify(parts);
-    const hash = batchHash(this.head, { seq, kind, tsMin, tsMax, rows, tables });
+    const hash = batchHash(this.head, { seq, kind, tsMin, tsMax, rows, tables }, this.format);
     this.db.prepare('INSERT INTO chain (seq, kind, prev_hash, hash, ts_min, ts_max, rows, tables) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(seq, kind, this.head, hash, tsMin, tsMax, rows, tables);
     this.pending = { seq, hash, lastId };
     return seq;
@@ -188,7 +192,7 @@ export class ChainWriter {
 
   private hasher(table: string): TableHasher {
     let h = this.hashers.get(table);
-    if (!h) this.hashers.set(table, (h = new TableHasher(this.db, table)));
+    if (!h) this.hashers.set(table, (h = new TableHasher(this.db, table, this.format)));
     return h;
   }
 }

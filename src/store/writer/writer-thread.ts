@@ -135,7 +135,7 @@ function runOp(op: Op): number {
   }
   // The chain's digest from the values bound (cheaper than reading the rows back); ids follow the table's last.
   const table = op.d.table;
-  const fast = chain.enabled && chain.sameLayout(table, op.d.columns);
+  const fast = chain.enabled && chain.format === 2 && chain.sameLayout(table, op.d.columns);
   const first = fast ? chain.lastIdOf(table) + 1 : 0;
   const n = runRows(op);
   if (fast && chain.lastIdOf(table) === first + n - 1) {
