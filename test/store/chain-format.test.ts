@@ -7,6 +7,7 @@ import { findProbe } from '../../src/probes/index.js';
 import { Recorder, recoverCapture } from '../../src/store/index.js';
 import { TableHasher, checkGenesis } from '../../src/store/chain-encoding.js';
 import { verifyCapture } from '../../src/store/reader/verify.js';
+import { migrate } from '../../src/store/reader/migrations.js';
 import { createSchemaSql, ident } from '../../src/store/schema.js';
 import { ChainWriter } from '../../src/store/writer/chain-writer.js';
 import { digestRowsOp } from '../../src/store/writer/chain-rows.js';
@@ -183,16 +184,26 @@ describe('a capture chained in ebpfsh-chain-1 (schema 5, written before chain-2)
     expect(r.problems.map((x) => x.what)).toContainEqual(expect.stringMatching(/^row\(s\) edited in open, batch \d+/));
   });
 
-  it('still verifies after ebpfsh recover migrated it in place to the current schema', async () => {
+  it('still verifies after ebpfsh recover, which keeps a chained capture at its own schema', async () => {
     const p = copy('migrated.db');
-    expect(recoverCapture(p).fromVersion).toBe(5);
+    expect(recoverCapture(p)).toMatchObject({ fromVersion: 5, toVersion: 5 });
+    const r = await verifyCapture(p);
+    expect(r.problems).toEqual([]);
+    expect(r.verdict).toBe('intact');
+  });
+
+  it('still verifies when an older build migrated it in place (its schema_version rewritten under the genesis)', async () => {
+    const p = copy('migrated-old.db');
+    const db = new Database(p);
+    migrate(db, 5);
+    db.close();
     const r = await verifyCapture(p);
     expect(r.problems).toEqual([]);
     expect(r.verdict).toBe('intact');
     expect(r.notes.join('\n')).toContain('migrated in place from capture schema 5');
   });
 
-  it('a recorder that died: ebpfsh recover migrates it and chains its recovery batch in chain-1; verify says incomplete, nothing wrong', async () => {
+  it('a recorder that died: ebpfsh recover chains its recovery batch in chain-1; verify says incomplete, nothing wrong', async () => {
     const p = copy('died.db');
     const db = new Database(p);
     // Undo the stop as a recorder that died before it would have: its batch (the rows it inserted), the manifest, the stop record.
