@@ -6,9 +6,11 @@
 //   - with frames: CPU ms/s, frames/s, and CPU ms per frame = the difference / frames
 //   - typing 20 keys/s on top: CPU ms per key, and the in-process echo (key in -> a frame holding it) p50/p95
 //
-//   node_modules/.bin/tsx bench/shell-render-bench.ts [--seconds 5] [--max-fps 1000]
+//   node_modules/.bin/tsx bench/shell-render-bench.ts [--seconds 5] [--max-fps 1000] [--json FILE]
 // (--max-fps: the ink option src/tui/app.ts passes; give the one of the build you compare with.)
 import { EventEmitter } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 
 // React's production build, as the shipped shell runs it (set before React loads).
 process.env.NODE_ENV = 'production';
@@ -164,9 +166,22 @@ app.unmount();
 model.dispose();
 const f1 = (x: number) => x.toFixed(1);
 const f2 = (x: number) => x.toFixed(2);
-console.log(`shell frames over 100k events/s (fake engine, 160x40, ink maxFps ${MAX_FPS}${shared ? ', shared line memo' : ''}; CPU time; load ${(await import('node:os')).loadavg().map(f2).join(' ')}):`);
+console.log(`shell frames over 100k events/s (fake engine, 160x40, ink maxFps ${MAX_FPS}${shared ? ', shared line memo' : ''}; CPU time; load ${loadavg().map(f2).join(' ')}):`);
 console.log(`  ingest only      ${f1(ingestPerS)} CPU ms/s`);
 console.log(`  with frames      ${f1(framedPerS)} CPU ms/s at ${f1(fps)} frames/s: ${f2((framedPerS - ingestPerS) / fps)} CPU ms per frame`);
 console.log(`  typing 20 keys/s under the events: echo in-process p50 ${f1(pct(echo, 0.5))} ms p95 ${f1(pct(echo, 0.95))} ms (${echo.length} keys)`);
 console.log(`  a key's frame over a still table: ${f2((stillCpu - (idle * stillMs) / 1000) / stillFrames)} CPU ms (${stillFrames} frames for ${stillEcho.length} keys; echo p50 ${f1(pct(stillEcho, 0.5))} ms)`);
+const JSON_OUT = arg('json', '');
+if (JSON_OUT)
+  writeFileSync(
+    JSON_OUT,
+    JSON.stringify({
+      ingestCpuMsPerS: ingestPerS,
+      eventFrameCpuMs: (framedPerS - ingestPerS) / fps,
+      eventFramesPerS: fps,
+      keyFrameCpuMs: (stillCpu - (idle * stillMs) / 1000) / stillFrames,
+      echo: { n: echo.length, p50: pct(echo, 0.5), p95: pct(echo, 0.95) },
+      load: loadavg()[0],
+    }) + '\n',
+  );
 process.exit(0);

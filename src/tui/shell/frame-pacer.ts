@@ -5,7 +5,9 @@
  * events are shown only from a full budget, so they leave RESERVE frames for
  * the next keys. Under a storm the table updates `perSecond` times a second,
  * a key never queues behind an event frame the budget had to wait for, and
- * the frames of any second stay within `perSecond + RESERVE + 1`.
+ * the frames of any second stay within `perSecond + RESERVE + 1`. While
+ * keys come, new events also wait QUIET frame intervals after the last key's
+ * frame (the CPU goes to the keys; at most HOLD intervals without an event frame).
  * Requests within one tick make one frame (one notification).
  */
 export class FramePacer {
@@ -15,6 +17,8 @@ export class FramePacer {
   private queued = false;
   private urgentWaiting = false;
   private eventsWaiting = false;
+  private lastUrgent = -Infinity;
+  private lastEvents = -Infinity;
 
   constructor(
     private readonly perSecond: number,
@@ -50,8 +54,13 @@ export class FramePacer {
     this.refill();
     const need = this.urgentWaiting ? 1 : this.eventsWaiting ? RESERVE + 1 : 0;
     if (need === 0) return;
-    if (this.tokens >= need - 1e-9) {
+    // events, while keys come: after a quiet moment, or at the latest HOLD_MS after the last event frame
+    const interval = 1000 / this.perSecond;
+    const eventsAt = this.urgentWaiting ? -Infinity : Math.min(this.lastUrgent + QUIET * interval, this.lastEvents + HOLD * interval);
+    if (this.tokens >= need - 1e-9 && this.at >= eventsAt) {
       this.tokens -= 1;
+      if (this.urgentWaiting) this.lastUrgent = this.at;
+      else this.lastEvents = this.at;
       this.urgentWaiting = this.eventsWaiting = false;
       this.queued = true;
       if (this.timer) clearTimeout(this.timer);
@@ -63,7 +72,7 @@ export class FramePacer {
       return;
     }
     if (this.timer) clearTimeout(this.timer);
-    const wait = Math.ceil(((need - this.tokens) * 1000) / this.perSecond);
+    const wait = Math.max(1, Math.ceil(((need - this.tokens) * 1000) / this.perSecond), Math.ceil(eventsAt - this.at));
     this.timer = setTimeout(() => {
       this.timer = null;
       this.pump();
@@ -73,3 +82,9 @@ export class FramePacer {
 
 /** Frames of the budget that new events leave for the responder's keys (an Enter's echo, then the command's outcome). */
 export const RESERVE = 2;
+
+/** Frame intervals new events wait after a key's frame (at 25 frames/s, 80 ms: typing ~10 keys/s, the table updates between the keys). */
+export const QUIET = 2;
+
+/** The most frame intervals new events wait while keys keep coming (a held arrow key): 240 ms at 25 frames/s. */
+export const HOLD = 6;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FramePacer, RESERVE } from '../../../src/tui/shell/frame-pacer.js';
+import { FramePacer, HOLD, RESERVE } from '../../../src/tui/shell/frame-pacer.js';
 
 let now = 0;
 let frames: number[] = [];
@@ -60,6 +60,32 @@ describe('the shell paces its frames: keys at once, events from what the keys le
     await tick();
     await pass(1);
     expect(frames).toEqual([0]);
+  });
+
+  it('while keys keep coming, shows new events only every HOLD frame intervals; once they stop, at its rate again', async () => {
+    const kinds: string[] = [];
+    let last = '';
+    const p = new FramePacer(25, () => kinds.push(last), () => now);
+    for (let ms = 0; ms < 1000; ms++) {
+      if (ms % 10 === 0) {
+        last = 'events';
+        p.request(false);
+      }
+      if (ms % 60 === 0) {
+        last = 'key';
+        p.request(true);
+      }
+      await pass(1);
+    }
+    const during = kinds.filter((k) => k === 'events').length;
+    expect(during).toBeGreaterThanOrEqual(2);
+    expect(during).toBeLessThanOrEqual(Math.ceil(1000 / (HOLD * 40)) + 1);
+    kinds.length = 0;
+    for (let ms = 0; ms < 1000; ms++) {
+      if (ms % 10 === 0) p.request(false);
+      await pass(1);
+    }
+    expect(kinds.length).toBeGreaterThanOrEqual(20);
   });
 
   it('keeps a storm of events and keys within its rate plus the reserve in any second', async () => {
