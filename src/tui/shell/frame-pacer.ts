@@ -54,7 +54,7 @@ export class FramePacer {
     this.refill();
     const need = this.urgentWaiting ? 1 : this.eventsWaiting ? RESERVE + 1 : 0;
     if (need === 0) return;
-    // events, while keys come: after a quiet moment, or at the latest HOLD_MS after the last event frame
+    // events, while keys come: after a quiet moment, or at the latest HOLD intervals after the last event frame
     const interval = 1000 / this.perSecond;
     const eventsAt = this.urgentWaiting ? -Infinity : Math.min(this.lastUrgent + QUIET * interval, this.lastEvents + HOLD * interval);
     if (this.tokens >= need - 1e-9 && this.at >= eventsAt) {

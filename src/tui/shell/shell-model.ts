@@ -5,7 +5,7 @@ import {
   SHELL_COMMANDS,
   completeLine,
   findCommand,
-  runCommandLine,
+  runCommandLineNow,
   splitCommandLine,
   type CommandOutcome,
   type ShellCommand,
@@ -134,7 +134,7 @@ export class ShellModel implements ViewControl {
         this.say(':' + text.replace(/^:/, ''), 'echo');
         this.changed();
       },
-      run: (text) => runCommandLine(this.ctx, text),
+      run: (text) => runCommandLineNow(this.ctx, text),
       done: (outcome, name) => {
         this.show(outcome, name);
         this.scroll.keepInView();
@@ -335,7 +335,8 @@ export class ShellModel implements ViewControl {
   /**
    * The escaped text of a row (kept on the row: a cache, not view state;
    * rendered again after :set tz). A narrow layout (a narrow terminal's) is
-   * made for the rows in sight only, not kept: search and the detail pane use the full text.
+   * made only for rows in sight, and kept beside it for the next frames;
+   * search and the detail pane use the full text.
    */
   rowText(row: Row, columns: EventColumns = FULL_COLUMNS): string {
     const zone = displayZone();
