@@ -3,6 +3,7 @@ import type { ReactElement } from 'react';
 import { errorLine } from '../commands/errors.js';
 import type { Signals, StopRequest } from '../commands/signals.js';
 import { historyFile, trimHistory } from '../session/index.js';
+import { shareInkLineCache } from './ink-line-cache.js';
 import { wireDashboard, type DashboardFeed } from './dashboard/dashboard-switch.js';
 import { ALT_SCREEN_ON, releaseTerminal, writeTerminal } from './terminal.js';
 
@@ -34,6 +35,8 @@ export interface AppSpec {
  * itself, without Node's terminal reset (which aborts on a gone terminal).
  */
 export async function runApp(spec: AppSpec, signals: Signals): Promise<number> {
+  // Lines that stay on screen are tokenized once, not once per frame (ink-line-cache.ts).
+  await shareInkLineCache();
   let instance: Instance | undefined;
   let dashboard: { destroy(): void } | undefined;
   let finish: (code: number) => void = () => {};
@@ -89,7 +92,9 @@ export async function runApp(spec: AppSpec, signals: Signals): Promise<number> {
   const mount = () => {
     writeTerminal(ALT_SCREEN_ON);
     // ink 6.8's incremental mode left a stale first line under tmux (seen here): full frames it is.
-    instance = render(spec.element(), { exitOnCtrlC: false, patchConsole: true, maxFps: 30, onRender: spec.onRender });
+    // The model paces the frames (src/tui/shell/frame-pacer.ts: events at ~25/s, a key at once):
+    // ink's own throttle (30 fps by default) would hold a key's frame back behind an event frame's.
+    instance = render(spec.element(), { exitOnCtrlC: false, patchConsole: true, maxFps: 1000, onRender: spec.onRender });
     instance.waitUntilExit().catch((e: unknown) => void shutdown('internal error', 1, e));
   };
   dashboard = wireDashboard({

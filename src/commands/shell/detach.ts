@@ -24,6 +24,8 @@ export const detachCommand: ShellCommand = {
   aliases: ['d'],
   usage: 'detach <probe|id|all>',
   summary: 'detach a probe (by name or the # shown by :probes), or all',
+  // the unload (a kernel grace period) runs on a worker thread: engine detachMany
+  instant: true,
   complete(ctx, args, word) {
     if (args.length) return [];
     const attached = ctx.engine.attachments();

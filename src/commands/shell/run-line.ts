@@ -12,15 +12,26 @@ export function splitCommandLine(line: string): { name: string; rest: string } {
 
 /** Runs one command line; every failure becomes an error outcome, never a throw. */
 export async function runCommandLine(ctx: ShellContext, line: string): Promise<CommandOutcome> {
+  return runCommandLineNow(ctx, line);
+}
+
+/**
+ * runCommandLine, with the outcome of a command that answers at once (an
+ * instant one, e.g. detach) returned at once, not as a promise: the shell
+ * shows it in the frame of its echo, not one frame later.
+ */
+export function runCommandLineNow(ctx: ShellContext, line: string): CommandOutcome | Promise<CommandOutcome> {
   const { name, rest } = splitCommandLine(line);
   if (!name) return { kind: 'ok', lines: [] };
   const cmd = findCommand(ctx.commands, name);
   if (!cmd) return { kind: 'error', message: unknownCommand(ctx, name) };
+  const failed = (e: unknown): CommandOutcome => ({ kind: 'error', message: errorLine(e) });
   try {
     const args = cmd.rawArgs ? (rest ? [rest] : []) : tokenize(rest);
-    return await cmd.run(ctx, args);
+    const out = cmd.run(ctx, args);
+    return out instanceof Promise ? out.catch(failed) : out;
   } catch (e) {
-    return { kind: 'error', message: errorLine(e) };
+    return failed(e);
   }
 }
 

@@ -55,6 +55,8 @@ export interface ShellCommand {
   summary: string;
   /** Pass the rest of the line as one untokenized argument (SQL keeps its quotes). */
   rawArgs?: boolean;
+  /** Never holds the JS thread (its slow part runs elsewhere): the shell shows its echo and outcome in one frame, without a frame for the echo first. */
+  instant?: boolean;
   /** Extra lines for `:help <command>`. */
   help?: string[];
   /** Candidates for the word being typed; `args` are the words before it. */

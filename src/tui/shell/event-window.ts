@@ -8,6 +8,10 @@ export interface Row {
   text?: string;
   /** The display zone `text` was rendered in (:set tz renders it again). */
   textZone?: object;
+  /** The line in a narrow terminal's layout (`narrowColumns`), in zone `narrowZone`: kept while the row stays in sight. */
+  narrowText?: string;
+  narrowColumns?: object;
+  narrowZone?: object;
 }
 
 /** A fixed-capacity ring of rows, oldest first. */

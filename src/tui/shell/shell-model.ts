@@ -4,7 +4,8 @@ import {
   QUIT_CONFIRM_MS,
   SHELL_COMMANDS,
   completeLine,
-  runCommandLine,
+  findCommand,
+  runCommandLineNow,
   splitCommandLine,
   type CommandOutcome,
   type ShellCommand,
@@ -21,6 +22,7 @@ import { detailLines, peerMarker } from './detail-lines.js';
 import { CommandQueue } from './command-queue.js';
 import { EventWindow, type Row } from './event-window.js';
 import { EventIntake } from './intake.js';
+import { FramePacer } from './frame-pacer.js';
 import { lineOf, move, type LineState } from './line-editor.js';
 import { ProbeRates, type ProbeStatus } from './probe-rates.js';
 import { probeLines, type ProbeLine } from './probe-summary.js';
@@ -52,13 +54,19 @@ export interface ShellModelOptions {
   procRoot?: string;
   /** Events kept in memory for the view. */
   windowSize?: number;
-  /** Least time between two batches of events reaching the view. */
+  /** Least time between two batches of events reaching the view; also paces the frames (1000/flushMs a second, see FramePacer). */
   flushMs?: number;
   /** The flight recorder of the minutes before `:record --since` (none: no look-back). */
   ring?: FlightRing | null;
 }
 
 const TRANSCRIPT_KEEP = 200;
+
+/**
+ * Least ms between two batches of events reaching the view: 25 event frames
+ * a second, and with the keys' reserve (FramePacer) at most ~28 frames in any second.
+ */
+const FLUSH_MS = 40;
 
 /** True for an event its probe calls noise (a library open): what `:noise off` folds. */
 function isNoise(e: TraceEvent): boolean {
@@ -89,6 +97,7 @@ export class ShellModel implements ViewControl {
   private readonly prompt: Prompt;
   private readonly commands: CommandQueue<CommandOutcome>;
   private readonly rates = new ProbeRates();
+  private readonly pacer: FramePacer;
   private version = 0;
   private readonly listeners = new Set<() => void>();
   private viewFilter: ViewFilter | null = null;
@@ -103,7 +112,11 @@ export class ShellModel implements ViewControl {
   constructor(private readonly opts: ShellModelOptions) {
     this.window = new EventWindow(opts.windowSize ?? 5000);
     this.localListeners = new LocalListeners(opts.procRoot);
-    this.intake = new EventIntake(this.window, opts.flushMs ?? 33, () => this.changed());
+    const flushMs = opts.flushMs ?? FLUSH_MS;
+    this.pacer = new FramePacer(1000 / flushMs, () => {
+      for (const l of this.listeners) l();
+    });
+    this.intake = new EventIntake(this.window, flushMs, () => this.changed(false));
     this.scroll = new EventScroll(this.window);
     this.prompt = new Prompt(opts.history, opts.historyFile ?? null);
     this.ctx = {
@@ -116,11 +129,12 @@ export class ShellModel implements ViewControl {
     };
     this.commands = new CommandQueue<CommandOutcome>({
       nameOf: (text) => splitCommandLine(text).name,
+      instant: (text) => findCommand(this.ctx.commands, splitCommandLine(text).name)?.instant === true,
       starting: (text) => {
         this.say(':' + text.replace(/^:/, ''), 'echo');
         this.changed();
       },
-      run: (text) => runCommandLine(this.ctx, text),
+      run: (text) => runCommandLineNow(this.ctx, text),
       done: (outcome, name) => {
         this.show(outcome, name);
         this.scroll.keepInView();
@@ -176,9 +190,10 @@ export class ShellModel implements ViewControl {
   /** Changes whenever anything shown changed. */
   getVersion = (): number => this.version;
 
-  private changed(): void {
+  /** Something shown changed: `urgent` when the responder did it (shown at once), else new events or counters (paced). */
+  private changed(urgent = true): void {
     this.version++;
-    for (const l of this.listeners) l();
+    this.pacer.request(urgent);
   }
 
   /** Stops listening to the engine and drops pending timers. */
@@ -186,6 +201,7 @@ export class ShellModel implements ViewControl {
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.intake.dispose();
+    this.pacer.dispose();
   }
 
   // ---- events in ----
@@ -224,7 +240,7 @@ export class ShellModel implements ViewControl {
     this.opts.ring?.trim();
     this.noteReaderHealth();
     this.captureStats = this.ctx.capture.current()?.stats() ?? null;
-    this.changed();
+    this.changed(false);
   }
 
   /** Reader failures that lose no known event (poll errors, a consumer that threw) are said in the transcript, not kept silent. */
@@ -319,11 +335,20 @@ export class ShellModel implements ViewControl {
   /**
    * The escaped text of a row (kept on the row: a cache, not view state;
    * rendered again after :set tz). A narrow layout (a narrow terminal's) is
-   * made for the rows in sight only, not kept: search and the detail pane use the full text.
+   * made only for rows in sight, and kept beside it for the next frames;
+   * search and the detail pane use the full text.
    */
   rowText(row: Row, columns: EventColumns = FULL_COLUMNS): string {
-    if (columns !== FULL_COLUMNS) return formatEventLine(row.event, this.opts.engine.clock, columns);
     const zone = displayZone();
+    if (columns !== FULL_COLUMNS) {
+      // a row stays in sight for many frames: made once per layout and zone, not once per frame
+      if (row.narrowText === undefined || row.narrowColumns !== columns || row.narrowZone !== zone) {
+        row.narrowText = formatEventLine(row.event, this.opts.engine.clock, columns);
+        row.narrowColumns = columns;
+        row.narrowZone = zone;
+      }
+      return row.narrowText;
+    }
     if (row.text === undefined || row.textZone !== zone) {
       row.text = formatEventLine(row.event, this.opts.engine.clock) + peerMarker(this.localListeners.peerOf(row.event));
       row.textZone = zone;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCommandLine } from '../../../src/commands/shell/index.js';
+import { runCommandLine, runCommandLineNow } from '../../../src/commands/shell/index.js';
 import type { CaptureFactory, CaptureSink } from '../../../src/session/index.js';
 import { ShellModel } from '../../../src/tui/shell/shell-model.js';
 import { FakeEngine } from '../../tui/fake-engine.js';
@@ -55,5 +55,16 @@ describe(':record and :stop name the file', () => {
   it('an absolute path is shown normalized', async () => {
     const rec = await runCommandLine(shellContext(), 'record /tmp/x/../incident.db');
     expect(rec).toEqual({ kind: 'ok', lines: ['recording to /tmp/incident.db (stop to finish)'] });
+  });
+});
+
+describe('an instant command answers at once', () => {
+  it(':detach returns its outcome, not a promise; a failing one its error line; a slow command still a promise', async () => {
+    const ctx = shellContext();
+    expect(runCommandLineNow(ctx, 'detach all')).toEqual({ kind: 'ok', lines: ['nothing attached'] });
+    expect(runCommandLineNow(ctx, 'detach open')).toEqual({ kind: 'error', message: 'opensnoop is not attached' });
+    const rec = runCommandLineNow(ctx, 'record /tmp/x/../incident.db');
+    expect(rec).toBeInstanceOf(Promise);
+    await rec;
   });
 });

@@ -127,6 +127,25 @@ describe('the shell model is small stores, each usable alone', () => {
     expect(log).toHaveLength(4);
   });
 
+  it('command queue: an instant command (detach) has its echo and outcome shown together, at once', async () => {
+    const log: string[] = [];
+    const queue = new CommandQueue<string>({
+      nameOf: (t) => t,
+      instant: (t) => t === 'detach',
+      starting: (t) => log.push(`start ${t}`),
+      run: (t) => (t === 'detach' ? `ran ${t}` : Promise.resolve(`ran ${t}`)),
+      done: (o) => log.push(o),
+    });
+    queue.submit('detach');
+    // in the same turn as the key that submitted it: one frame shows both
+    expect(log).toEqual(['start detach', 'ran detach']);
+    queue.submit('attach');
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    // the others yield first, so their echo reaches the screen before they block
+    expect(log).toEqual(['start detach', 'ran detach', 'start attach']);
+    await vi.waitFor(() => expect(log).toHaveLength(4));
+  });
+
   it('probe rates: events per second between samples, losses apart from degraded deliveries, a rising loss is "moving" for a while', () => {
     const counters = (events: number, lost: number, truncated: number): ProbeCounters => ({
       probe: 'p',

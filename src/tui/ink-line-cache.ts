@@ -1,0 +1,80 @@
+/**
+ * ink draws every frame from scratch: each line of every text is tokenized
+ * into styled characters again (about a third of a frame's CPU in the shell
+ * under a storm), though nearly every line of the event table was drawn,
+ * unchanged, a frame before, one row higher. ink memoizes those per frame
+ * (an Output's `caches`); this lets consecutive frames share one memo, started
+ * afresh once it holds LINES lines, so a line is tokenized once while it
+ * stays on screen. Same results, same bytes on the terminal: only the memo
+ * outlives the frame.
+ *
+ * It reaches into ink's build (output.js, not exported), so it checks the
+ * shape it relies on and leaves ink as it is when that changed (slower, never wrong).
+ * A printable-ASCII line (most rows: traced strings are escaped) skips the
+ * tokenizer, which would find nothing in it (plainStyledChars).
+ */
+
+/** Lines the shared memo holds before it starts afresh (a 200x60 screen shows at most a few hundred). */
+const LINES = 4096;
+
+/** Printable ASCII only: one narrow, unstyled character per code unit, nothing for the tokenizer to find. */
+const PLAIN = /^[\x20-\x7e]*$/;
+
+/**
+ * What ink's tokenizer makes of a printable-ASCII line (a grapheme
+ * segmentation per line, the dearest part of a frame under a storm, whose
+ * every row is new): one unstyled, narrow character each.
+ */
+export function plainStyledChars(line: string): { type: 'char'; value: string; fullWidth: boolean; styles: string[] }[] {
+  const out = new Array<{ type: 'char'; value: string; fullWidth: boolean; styles: string[] }>(line.length);
+  for (let i = 0; i < line.length; i++) out[i] = { type: 'char', value: line[i]!, fullWidth: false, styles: [] };
+  return out;
+}
+
+interface OutputCaches {
+  styledChars: Map<string, unknown>;
+  widths: Map<string, unknown>;
+  blockWidths: Map<string, unknown>;
+  getStyledChars(line: string): unknown;
+}
+type OutputClass = (new (o: { width: number; height: number }) => { caches?: OutputCaches }) & { prototype: { get?: (...a: unknown[]) => unknown } };
+
+let installed: Promise<boolean> | undefined;
+
+/** Makes ink's frames share their line memo (see above); resolves true when ink has the shape this relies on (else nothing changes). */
+export function shareInkLineCache(): Promise<boolean> {
+  installed ??= install();
+  return installed;
+}
+
+async function install(): Promise<boolean> {
+  try {
+    const Output = ((await import(new URL('./output.js', import.meta.resolve('ink')).href)) as { default: OutputClass }).default;
+    const fresh = () => {
+      const c = new Output({ width: 1, height: 1 }).caches;
+      if (!c || typeof c.getStyledChars !== 'function' || !(c.styledChars instanceof Map)) return c;
+      const tokenized = c.getStyledChars.bind(c);
+      c.getStyledChars = (line: string) => {
+        if (!PLAIN.test(line)) return tokenized(line);
+        let chars = c.styledChars.get(line);
+        if (chars === undefined) c.styledChars.set(line, (chars = plainStyledChars(line)));
+        return chars;
+      };
+      return c;
+    };
+    const first = fresh();
+    const get = Output.prototype.get;
+    if (typeof get !== 'function' || !first || typeof first.getStyledChars !== 'function' || !(first.styledChars instanceof Map) || !(first.widths instanceof Map) || !(first.blockWidths instanceof Map))
+      return false;
+    let shared: OutputCaches = first;
+    Output.prototype.get = function (this: { caches: OutputCaches }, ...a: unknown[]) {
+      if (shared.styledChars.size + shared.widths.size + shared.blockWidths.size > LINES) shared = fresh()!;
+      this.caches = shared;
+      return get.apply(this, a);
+    };
+    return true;
+  } catch {
+    // another ink: its own per-frame memo stays
+    return false;
+  }
+}
