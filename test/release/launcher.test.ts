@@ -1,0 +1,42 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/*
+ * bin/ebpfsh's node flags, read through a stand-in `node` first on PATH that
+ * prints what it was started with: the memory bounds (issue 16) apply to the
+ * shell and replay only, bulk commands keep node's defaults.
+ */
+
+const LAUNCHER = fileURLToPath(new URL('../../bin/ebpfsh', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'ebpfsh-launcher-'));
+writeFileSync(join(dir, 'node'), '#!/bin/sh\necho "args: $*"\necho "arenas: ${MALLOC_ARENA_MAX-unset} mmap: ${MALLOC_MMAP_THRESHOLD_-unset}"\n');
+chmodSync(join(dir, 'node'), 0o755);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function launch(args: string[], env: Record<string, string> = {}): string {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MALLOC_')));
+  const r = spawnSync(LAUNCHER, args, { encoding: 'utf8', env: { ...base, ...env, PATH: `${dir}:${process.env.PATH}` } });
+  expect(r.status).toBe(0);
+  return r.stdout;
+}
+
+describe('bin/ebpfsh', () => {
+  it('bounds the old generation and keeps big buffers out of glibc arenas for the shell and replay', () => {
+    for (const args of [[], ['-w', 'x.db'], ['replay', 'x.db']]) {
+      const out = launch(args);
+      expect(out).toMatch(/^args: --max-semi-space-size=32 --max-old-space-size=1024 \S+\/dist\/main\.js/m);
+      expect(out).toContain('arenas: 2 mmap: 131072');
+    }
+  });
+
+  it('leaves bulk commands with node defaults, and a malloc setting of the caller as it was', () => {
+    const q = launch(['query', 'x.db', 'SELECT 1']);
+    expect(q).not.toContain('--max-old-space-size');
+    expect(q).toContain('arenas: unset mmap: unset');
+    expect(launch(['replay', 'x.db'], { MALLOC_ARENA_MAX: '8' })).toContain('arenas: 8 mmap: 131072');
+  });
+});
