@@ -46,7 +46,7 @@ mem=
 case "\${1-}" in
   '' | -* | replay)
     mem=--max-old-space-size=1024
-    export MALLOC_ARENA_MAX="\${MALLOC_ARENA_MAX-2}" MALLOC_MMAP_THRESHOLD_="\${MALLOC_MMAP_THRESHOLD_-131072}"
+    export MALLOC_MMAP_THRESHOLD_="\${MALLOC_MMAP_THRESHOLD_-131072}"
     ;;
 esac
 # No --enable-source-maps: it costs start-up on every module; EBPFSH_DEBUG=1 turns them on (src/main.ts).
