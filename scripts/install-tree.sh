@@ -41,10 +41,10 @@ cat > "$new/bin/ebpfsh" <<EOF
 #!/bin/sh
 # ebpfsh, installed by scripts/install-tree.sh: the Node it was built with.
 # A larger young generation: every event is a short-lived object (see the checkout's bin/ebpfsh).
-# The shell and replay: a 1 GiB old generation and glibc's fixed mmap threshold keep their RSS bounded (see the checkout's bin/ebpfsh).
+# The shell: a 1 GiB old generation and glibc's fixed mmap threshold keep their RSS bounded (see the checkout's bin/ebpfsh).
 mem=
 case "\${1-}" in
-  '' | -* | replay)
+  '' | -*)
     mem=--max-old-space-size=1024
     export MALLOC_MMAP_THRESHOLD_="\${MALLOC_MMAP_THRESHOLD_-131072}"
     ;;
