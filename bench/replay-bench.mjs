@@ -11,11 +11,12 @@
 // execsnoop), opens (most of the volume) and connects from those processes.
 //
 // Printed: time to the first screen of events and peak RSS of the replay
-// source (measured in a fresh child process, so nothing else is in its heap),
+// source (measured in a fresh child process started as bin/ebpfsh starts
+// `ebpfsh replay`, so nothing else is in its heap),
 // the `:goto` seek to the middle, and each documented forensic query through
 // `ebpfsh query` (a fresh process each: what an analyst waits for).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -97,9 +98,17 @@ async function generate() {
   renameSync(tmp, CAPTURE);
 }
 
-/** Measures the replay source in a fresh process: open to first screen, peak RSS, seek to the middle. */
+/**
+ * Measures the replay source in a fresh process: open to first screen, peak
+ * RSS, seek to the middle. The child starts through bin/ebpfsh's own text (its
+ * node flags and environment for `ebpfsh replay`), with the child script in
+ * place of dist/main.js.
+ */
 function measureReplay() {
-  const out = execFileSync(process.execPath, [join(HERE, 'replay-bench-child.mjs'), CAPTURE], { encoding: 'utf8' });
+  const launcher = readFileSync(BIN, 'utf8');
+  if (!launcher.includes('"$here/../dist/main.js"')) throw new Error('bin/ebpfsh no longer execs "$here/../dist/main.js": update measureReplay');
+  const script = launcher.replace('"$here/../dist/main.js"', '"$EBPFSH_BENCH_CHILD"');
+  const out = execFileSync('sh', ['-c', script, BIN, 'replay', CAPTURE], { encoding: 'utf8', env: { ...process.env, EBPFSH_BENCH_CHILD: join(HERE, 'replay-bench-child.mjs') } });
   return JSON.parse(out);
 }
 
@@ -118,7 +127,8 @@ console.log(`replay bench: ${CAPTURE} (${(size / 2 ** 30).toFixed(2)} GiB, ${N.t
 const runs = [measureReplay(), measureReplay(), measureReplay()];
 const med = (k) => [...runs.map((r) => r[k])].sort((a, b) => a - b)[1];
 console.log(`  replay open to the first screen of events: ${med('firstScreenMs').toFixed(0)} ms (open+validate ${med('openMs').toFixed(0)} ms), median of 3 fresh processes`);
-console.log(`  peak RSS of the replay process (open, first screen, seek, 3 s of play at max speed): ${(med('peakRssKb') / 1024).toFixed(0)} MiB (node alone: ${(med('baseRssKb') / 1024).toFixed(0)} MiB)`);
+console.log(`  peak RSS of the replay process (open, first screen, seek, 3 s of play at max speed; node ${runs[0].node}): ${(med('peakRssKb') / 1024).toFixed(0)} MiB (node alone: ${(med('baseRssKb') / 1024).toFixed(0)} MiB)`);
+console.log(`  replay CPU at max speed: ${med('usPerEvent').toFixed(1)} us per event (process.cpuUsage over the 3 s of play)`);
 console.log(`  :goto to the middle (restart the stream there + back-fill the screen): ${med('seekMs').toFixed(0)} ms`);
 console.log(`  replay at max speed: ${Math.round(med('eventsPerSec')).toLocaleString('en-US')} events/s into the view`);
 const pid = runs[0].middlePid;

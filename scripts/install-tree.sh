@@ -41,8 +41,16 @@ cat > "$new/bin/ebpfsh" <<EOF
 #!/bin/sh
 # ebpfsh, installed by scripts/install-tree.sh: the Node it was built with.
 # A larger young generation: every event is a short-lived object (see the checkout's bin/ebpfsh).
+# The shell: a 1 GiB old generation and glibc's fixed mmap threshold keep their RSS bounded (see the checkout's bin/ebpfsh).
+mem=
+case "\${1-}" in
+  '' | -*)
+    mem=--max-old-space-size=1024
+    export MALLOC_MMAP_THRESHOLD_="\${MALLOC_MMAP_THRESHOLD_-131072}"
+    ;;
+esac
 # No --enable-source-maps: it costs start-up on every module; EBPFSH_DEBUG=1 turns them on (src/main.ts).
-exec $node_bin --max-semi-space-size=32 "$dest/dist/main.js" "\$@"
+exec $node_bin --max-semi-space-size=32 \$mem "$dest/dist/main.js" "\$@"
 EOF
 chmod 0755 "$new/bin/ebpfsh"
 # The man page (made by the build from --help) and the completion scripts (from the installed CLI itself).
