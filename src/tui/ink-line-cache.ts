@@ -14,6 +14,10 @@
  * tokenizer, which would find nothing in it (plainStyledChars).
  */
 
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
 /** Lines the shared memo holds before it starts afresh (a 200x60 screen shows at most a few hundred). */
 const LINES = 4096;
 
@@ -49,7 +53,10 @@ export function shareInkLineCache(): Promise<boolean> {
 
 async function install(): Promise<boolean> {
   try {
-    const Output = ((await import(new URL('./output.js', import.meta.resolve('ink')).href)) as { default: OutputClass }).default;
+    // ink's own output.js by its file URL (the same module instance ink uses). Inside the single-file release,
+    // where ink is bundled and there is no node_modules, resolving fails and ink keeps its own memo.
+    const inkMain = createRequire(import.meta.url).resolve('ink');
+    const Output = ((await import(pathToFileURL(join(dirname(inkMain), 'output.js')).href)) as { default: OutputClass }).default;
     const fresh = () => {
       const c = new Output({ width: 1, height: 1 }).caches;
       if (!c || typeof c.getStyledChars !== 'function' || !(c.styledChars instanceof Map)) return c;
