@@ -18,8 +18,13 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** Lines the shared memo holds before it starts afresh (a 200x60 screen shows at most a few hundred). */
-const LINES = 4096;
+/**
+ * Lines the shared memo holds before it starts afresh: a 200x60 screen shows
+ * at most a few hundred. Kept small because at 100k events/s nearly every
+ * line is new, so the memo fills, and a memo of 4096 tokenized 150-column
+ * lines held ~57 MiB of the shell's heap at its peak (its RSS sawtooth).
+ */
+const LINES = 1024;
 
 /** Printable ASCII only: one narrow, unstyled character per code unit, nothing for the tokenizer to find. */
 const PLAIN = /^[\x20-\x7e]*$/;
@@ -29,11 +34,22 @@ const PLAIN = /^[\x20-\x7e]*$/;
  * segmentation per line, the dearest part of a frame under a storm, whose
  * every row is new): one unstyled, narrow character each.
  */
-export function plainStyledChars(line: string): { type: 'char'; value: string; fullWidth: boolean; styles: string[] }[] {
-  const out = new Array<{ type: 'char'; value: string; fullWidth: boolean; styles: string[] }>(line.length);
-  for (let i = 0; i < line.length; i++) out[i] = { type: 'char', value: line[i]!, fullWidth: false, styles: [] };
+export function plainStyledChars(line: string): StyledChar[] {
+  const out = new Array<StyledChar>(line.length);
+  for (let i = 0; i < line.length; i++) out[i] = PLAIN_CHARS[line.charCodeAt(i)]!;
   return out;
 }
+
+type StyledChar = { type: 'char'; value: string; fullWidth: boolean; styles: string[] };
+
+/**
+ * One shared, frozen character object per printable ASCII code: ink only
+ * reads the characters it is given (output.js copies references into its
+ * grid), so a line is an array of pointers, not ~90 bytes per character.
+ */
+const PLAIN_CHARS: readonly StyledChar[] = Array.from({ length: 0x7f }, (_, c) =>
+  Object.freeze({ type: 'char' as const, value: String.fromCharCode(c), fullWidth: false, styles: Object.freeze([]) as unknown as string[] }),
+);
 
 interface OutputCaches {
   styledChars: Map<string, unknown>;
