@@ -105,4 +105,33 @@ describe('recording with uniform columns bound once', () => {
     expect(v.problems).toEqual([]);
     expect(v.verdict).toBe('intact');
   });
+
+  it('chains rows copied from the row before exactly: across the digest buffer\'s flushes, NULLs, huge strings and integers', async () => {
+    const path = join(t.dir, 'tpl.db');
+    const rec = Recorder.create(path, undefined, { toolVersion: 't', reserveBytes: 0 });
+    await rec.whenReady();
+    const long = `/${'p'.repeat(150)}`; // ~200 bytes a row: the 256 KiB buffer flushes mid-batch, between and inside rows
+    const events: TraceEvent[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const e = openEvent(i, i === 1000 ? `/${'h'.repeat(300_000)}` : i === 1001 ? bad(1) : long, { pid: 7, tid: 7, nspid: 7 });
+      if (i >= 100 && i < 200) e.fields.mode = null; // NULL in both rows
+      if (i === 150) e.fields.mode = 4; // a value between NULLs
+      if (i >= 2000 && i < 2100) e.fields.ret = i; // changed integers, patched
+      if (i === 2050) e.fields.flags = -(2 ** 40);
+      if (i === 3000) e.fields.syscall = 'openat2'; // another string for one row
+      if (i === 4000) e.fields.raw_path = null; // NULL text for one row
+      events.push(e);
+    }
+    rec.record(events);
+    const res = await rec.stop('test');
+    expect(res.rows).toBe(events.length);
+    const r = CaptureReader.open(path);
+    const got = [...r.events({ probes: ['opensnoop'] })];
+    r.close();
+    const norm = (e: TraceEvent) => ({ ...e, fields: { ...e.fields } });
+    expect(got.map(norm)).toEqual(events.map(norm));
+    const v = await verifyCapture(path);
+    expect(v.problems).toEqual([]);
+    expect(v.verdict).toBe('intact');
+  });
 });
