@@ -5,7 +5,10 @@
 // journal_mode=DELETE). Prints rows/s and bytes/event beside sysdig-style raw
 // event sizes.
 //
-//   npx tsc -p tsconfig.json && node bench/writer-bench.mjs [events=1000000] [dir=/tmp] [runs=3]
+//   npx tsc -p tsconfig.json && node bench/writer-bench.mjs [events=1000000] [dir=/tmp] [runs=3] [busy|storm]
+//
+// "busy" (the default): opens of many processes and paths; "storm": the open
+// storm's shape, one process opening one file (a chunk's columns mostly repeat).
 //
 // The events are made before the clock starts (making them is the engine's
 // cost, not the recorder's). Each run is a fresh capture; the figures are the
@@ -20,6 +23,7 @@ import { Recorder } from '../dist/store/index.js';
 const N = Number(process.argv[2] ?? 1_000_000);
 const BASE = process.argv[3] ?? '/tmp';
 const RUNS = Number(process.argv[4] ?? 3);
+const STORM = process.argv[5] === 'storm';
 const BATCH = 2048; // about what the engine hands over per 10 ms flush under load
 
 // Paths shaped like a busy host's opens (library, config and proc paths).
@@ -28,11 +32,12 @@ function batch(start) {
   const out = new Array(BATCH);
   for (let k = 0; k < BATCH; k++) {
     const i = start + k;
-    const p = PATHS[i % PATHS.length] + (i % 7 === 0 ? `.${i % 1000}` : '');
+    const p = STORM ? '/var/tmp/ebpfsh-cpu-x1y2z3/storm-target' : PATHS[i % PATHS.length] + (i % 7 === 0 ? `.${i % 1000}` : '');
+    const pid = STORM ? 4242 : 1000 + (i % 64);
     out[k] = {
-      ts: 1e12 + i * 1000, kind: 0, pid: 1000 + (i % 64), tid: 1000 + (i % 64), ppid: 900, uid: 1000, gid: 1000, cgroup: 4242, pidns: 4026531836, nspid: 1000 + (i % 64),
-      comm: 'worker', probe: 'opensnoop',
-      fields: { ret: 3 + (i % 10), path: p, raw_path: p, flags: 0x80000, mode: 0, dfd: -100, syscall: 'openat', truncated: 0 },
+      ts: 1e12 + i * 1000, kind: 0, pid, tid: pid, ppid: 900, uid: 1000, gid: 1000, cgroup: 4242, pidns: 4026531836, nspid: pid,
+      comm: STORM ? 'ebbstorm' : 'worker', probe: 'opensnoop',
+      fields: { ret: STORM ? 3 : 3 + (i % 10), path: p, raw_path: p, flags: 0x80000, mode: 0, dfd: -100, syscall: 'openat', truncated: 0 },
     };
   }
   return out;
@@ -111,7 +116,7 @@ for (let r = 0; r < RUNS; r++) {
 }
 const m = (k) => median(runs.map((x) => x[k]));
 const cap = 1e6 / Math.max(m('mainUs'), m('writerUs'));
-console.log(`writer bench: ${fmt(runs[0].rows)} open events per run, batches of ${BATCH}, median of ${RUNS} runs`);
+console.log(`writer bench: ${fmt(runs[0].rows)} ${STORM ? 'storm-shaped' : 'busy-host'} open events per run, batches of ${BATCH}, median of ${RUNS} runs`);
 console.log(`  end to end (encode + hand-off + worker + SQLite commit), wall clock: ${fmt(m('e2e'))} rows/s`);
 console.log(`  SQLite transactions inside the writer thread, wall clock:       ${fmt(m('inTx'))} rows/s`);
 console.log(`  CPU per row: main thread ${m('mainUs').toFixed(2)} µs (record() ${m('recordUs').toFixed(2)} µs), writer thread ${m('writerUs').toFixed(2)} µs`);

@@ -26,6 +26,26 @@ describe('the columnar table buffers', () => {
     expect(t.take().ops).toEqual([]);
   });
 
+  it('index each row\'s strings in its own batch\'s dictionary, whatever the batch before held', () => {
+    const t = new TableBuffers();
+    const buf = () => t.of('opensnoop')!;
+    const pathsOf = () => {
+      const op = t.take().ops[0]!;
+      const at = op.d.leanPlan[2 * op.d.columns.filter((c) => !c.endsWith(':BLOB')).findIndex((c) => c.startsWith('path:')) + 1]!;
+      return Array.from({ length: op.rows }, (_, r) => op.strs[op.ints[r * op.d.slots + at]!]);
+    };
+    for (const p of ['/a', '/b', '/b']) buf().add(openEvent(0, p));
+    expect(pathsOf()).toEqual(['/a', '/b', '/b']);
+    // '/b' was the column's last string: the next batch starts with it, at another index in its dictionary.
+    for (const p of ['/b', '/c']) buf().add(openEvent(0, p));
+    expect(pathsOf()).toEqual(['/b', '/c']);
+    // ... and after a discarded batch.
+    for (const p of ['/c', '/a', '/b']) buf().add(openEvent(0, p));
+    t.discard();
+    for (const p of ['/b', '/a']) buf().add(openEvent(0, p));
+    expect(pathsOf()).toEqual(['/b', '/a']);
+  });
+
   it('take nothing of a probe this build does not know, and count what a failure discards', () => {
     const t = new TableBuffers();
     expect(t.of('no-such-probe')).toBeUndefined();

@@ -13,7 +13,11 @@ import type { RowsOp } from './writer-protocol.js';
  *
  * The bytes go into one reused buffer with typed writes, one hash update
  * per ~256 KiB: each distinct string of the batch is encoded once (tag,
- * length, UTF-8) into a pool and copied from there per row.
+ * length, UTF-8) into a pool and copied from there per row. A row whose
+ * strings and NULLs are those of the row before (a storm: the same comm and
+ * path, only ts and a few ints change) is a copy of the previous row's bytes
+ * with its id and changed integers written over: every integer encodes to
+ * the same 9 bytes wherever it is, so the layout is the same.
  */
 
 const MAX_EXACT = 2 ** 53;
@@ -25,9 +29,12 @@ const VALUE_HEAD = 9;
 const out = Buffer.allocUnsafe(OUT_BYTES);
 const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
 let pool = Buffer.allocUnsafe(1 << 16);
+/** Flushes so far: a row whose bytes were not all in the output buffer at once is no template. */
+let flushes = 0;
 
 /** Feeds the first `o` bytes of the output buffer to the hash; returns the new write position (0). */
 function flush(h: Hash, o: number): number {
+  flushes++;
   if (o > 0) h.update(out.subarray(0, o));
   return 0;
 }
@@ -69,10 +76,45 @@ export function digestRowsOp(op: RowsOp, firstId: number): RangeDigest | undefin
   const cols = plan.length / 2;
   // A row without its strings and blobs: the id and each column's head.
   const rowHead = VALUE_HEAD * (cols + 1);
+  // The template: the last row whose bytes are all in `out` at tplAt (tplLen of them, 0: none), each column's offset in it.
+  let tplAt = 0;
+  let tplLen = 0;
+  let tplBase = 0;
+  const colAt = new Int32Array(cols);
   for (let r = 0; r < n; r++) {
     const ib = r * d.slots;
-    if (o + rowHead > OUT_BYTES) o = flush(h, o);
     const id = firstId + r;
+    if (tplLen > 0 && !(rawAt < raws.length && raws[rawAt] === r) && sameLayout(plan, ints, tplBase, ib)) {
+      if (o + tplLen > OUT_BYTES) o = flush(h, o); // the template's bytes stay where they are in `out`
+      out.copyWithin(o, tplAt, tplAt + tplLen);
+      view.setInt32(o + 1, Math.floor(id / TWO_32));
+      view.setUint32(o + 5, id % TWO_32);
+      for (let c = 0; c < cols; c++) {
+        if (plan[2 * c] !== 0) continue;
+        const x = plan[2 * c + 1]!;
+        const v = ints[ib + x]!;
+        if (v === ints[tplBase + x] || v !== v) continue; // unchanged, or NULL in both (sameLayout)
+        if (!Number.isInteger(v) || v <= -MAX_EXACT || v >= MAX_EXACT) return undefined;
+        const hi = Math.floor(v / TWO_32);
+        view.setInt32(o + colAt[c]! + 1, hi);
+        view.setUint32(o + colAt[c]! + 5, v - hi * TWO_32);
+      }
+      tplAt = o;
+      tplBase = ib;
+      o += tplLen;
+      if (tsSlot >= 0) {
+        const t = ints[ib + tsSlot]!;
+        if (t === t) {
+          if (tsMin === null || t < tsMin) tsMin = t;
+          if (tsMax === null || t > tsMax) tsMax = t;
+        }
+      }
+      continue;
+    }
+    if (o + rowHead > OUT_BYTES) o = flush(h, o);
+    const rowAt = o;
+    const flushesBefore = flushes;
+    let rowRaw = false;
     out[o] = TAG.INTEGER;
     view.setInt32(o + 1, Math.floor(id / TWO_32));
     view.setUint32(o + 5, id % TWO_32);
@@ -80,10 +122,12 @@ export function digestRowsOp(op: RowsOp, firstId: number): RangeDigest | undefin
     for (let c = 0; c < cols; c++) {
       const slot = plan[2 * c];
       const x = plan[2 * c + 1]!;
+      colAt[c] = o - rowAt;
       if (slot === 2) {
         if (rawAt < raws.length && raws[rawAt] === r && raws[rawAt + 1] === x) {
           const b = raws[rawAt + 2] as Uint8Array;
           rawAt += 3;
+          rowRaw = true;
           if (o + 5 + b.length > OUT_BYTES) o = flush(h, o);
           out[o] = TAG.BLOB;
           view.setUint32(o + 1, b.length);
@@ -132,6 +176,7 @@ export function digestRowsOp(op: RowsOp, firstId: number): RangeDigest | undefin
         o = flush(h, o);
         if (len > OUT_BYTES) {
           h.update(pool.subarray(at, at + len));
+          rowRaw = true; // not all in `out`: no template
           continue;
         }
       }
@@ -139,6 +184,11 @@ export function digestRowsOp(op: RowsOp, firstId: number): RangeDigest | undefin
       o += len;
       if (o + rowHead > OUT_BYTES) o = flush(h, o);
     }
+    if (!rowRaw && flushes === flushesBefore) {
+      tplAt = rowAt;
+      tplLen = o - rowAt;
+      tplBase = ib;
+    } else tplLen = 0;
     if (tsSlot >= 0) {
       const t = ints[ib + tsSlot]!;
       if (t === t) {
@@ -149,4 +199,23 @@ export function digestRowsOp(op: RowsOp, firstId: number): RangeDigest | undefin
   }
   flush(h, o);
   return { digest: h.digest('hex'), rows: n, tsMin, tsMax };
+}
+
+/**
+ * Whether the row at `ib` encodes to the same layout as the row at `pb`:
+ * the same string (or NULL) in every text column, NULL in the same integer
+ * columns. Raw twins are left to the caller (neither row may have one).
+ */
+function sameLayout(plan: number[], ints: Float64Array, pb: number, ib: number): boolean {
+  for (let c = 0; c < plan.length; c += 2) {
+    const slot = plan[c];
+    if (slot === 2) continue;
+    const x = plan[c + 1]!;
+    const v = ints[ib + x]!;
+    const w = ints[pb + x]!;
+    if (v === w || (v !== v && w !== w)) continue;
+    // Two different integers: same layout; NULL against a value, or another string: not.
+    if (slot !== 0 || v !== v || w !== w) return false;
+  }
+  return true;
 }

@@ -47,9 +47,15 @@ function num(v: unknown): number {
   return typeof v === 'number' ? v : v === null || v === undefined ? NaN : Number(v);
 }
 
-/** Generated code: the index of string expression `s` in the batch's dictionary (L, M), into slot `n`. */
+/**
+ * Generated code: the index of string expression `s` in the batch's
+ * dictionary (L, M), into slot `n`. The column's last string and its index
+ * (P<n>, X<n>, reset with each new dictionary) answer first: in a burst a
+ * column mostly repeats the row before's string, and an identity compare
+ * is cheaper than a Map lookup.
+ */
 function internCode(s: string, n: number): string {
-  return `x = M.get(${s}); if (x === undefined) { x = L.length; L.push(${s}); M.set(${s}, x); } I[ib + ${n}] = x;`;
+  return `if (${s} === P${n}) I[ib + ${n}] = X${n}; else { x = M.get(${s}); if (x === undefined) { x = L.length; L.push(${s}); M.set(${s}, x); } I[ib + ${n}] = x; P${n} = ${s}; X${n} = x; }`;
 }
 
 /**
@@ -94,8 +100,17 @@ export class RowEncoder {
     });
     this.plan = plan;
     this.slots = n;
+    // Each string slot's last string and index, valid for one dictionary (CL): a batch's.
+    const last = [...Array(n).keys()].map((k) => `P${k}, X${k}`).join(', ');
+    const reset = [...Array(n).keys()].map((k) => `P${k} = undefined;`).join(' ');
     // Code generated from the probe's own column spec (names JSON-quoted), never from event data.
-    this.fn = new Function('num', 'textValue', 'argvValues', 'ownBytes', `return function encode(e, I, ib, R, row, M, L) { ${code.join('\n')} };`)(
+    this.fn = new Function(
+      'num',
+      'textValue',
+      'argvValues',
+      'ownBytes',
+      `let CL = null${n ? `, ${last}` : ''}; return function encode(e, I, ib, R, row, M, L) { if (L !== CL) { CL = L; ${reset} } ${code.join('\n')} };`,
+    )(
       num,
       textValue,
       argvValues,

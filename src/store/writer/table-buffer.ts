@@ -47,13 +47,13 @@ function tableDesc(table: string, enc: RowEncoder): TableDesc {
   const statements = (cols: typeof enc.columns) => {
     const head = `INSERT INTO ${ident(table)} (${cols.map((c) => ident(c.name)).join(', ')}) VALUES `;
     const ph = `(${cols.map(() => '?').join(', ')})`;
-    return [head + ph, head + Array(k).fill(ph).join(', ')] as const;
+    return [head + ph, head + Array(k).fill(ph).join(', '), head] as const;
   };
   const [full1, fullK] = statements(enc.columns);
-  const [lean1, leanK] = statements(enc.columns.filter((c) => c.kind !== 'raw'));
+  const [lean1, leanK, leanHead] = statements(enc.columns.filter((c) => c.kind !== 'raw'));
   const leanPlan: number[] = [];
   for (let c = 0; c < enc.plan.length; c += 2) if (enc.columns[c / 2]!.kind !== 'raw') leanPlan.push(enc.plan[c]!, enc.plan[c + 1]!);
-  return { table, columns: enc.columns.map((c) => `${c.name}:${sqlType(c.kind)}`), lean1, leanK, full1, fullK, k, slots: enc.slots, leanPlan, fullPlan: enc.plan };
+  return { table, columns: enc.columns.map((c) => `${c.name}:${sqlType(c.kind)}`), lean1, leanK, full1, fullK, leanHead, k, slots: enc.slots, leanPlan, fullPlan: enc.plan };
 }
 
 /**

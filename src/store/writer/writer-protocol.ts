@@ -26,6 +26,8 @@ export interface TableDesc {
   leanK: string;
   full1: string;
   fullK: string;
+  /** `INSERT INTO t (lean columns) VALUES `: the head of the statements that bind a chunk's uniform columns once (shared-columns.ts). */
+  leanHead: string;
   k: number;
   /** Numbers per row in ints. */
   slots: number;

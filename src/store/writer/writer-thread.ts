@@ -10,6 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { digestRowsOp } from './chain-rows.js';
 import { ChainWriter, tableOfStatement } from './chain-writer.js';
 import { openFileKeys, verifyWriterOpen } from './same-file.js';
+import { MAX_SHARED, SharedVariants, sharedName, sharedSql, uniformMask } from './shared-columns.js';
 import type { FromWriter, Op, RowsOp, ToWriter, WriterInit } from './writer-protocol.js';
 
 const init = workerData as WriterInit;
@@ -84,10 +85,43 @@ function fill(out: unknown[], plan: number[], ints: Float64Array, ib: number, st
   fillAt = o;
 }
 
+/** Per lean k-row statement: its variants that bind a chunk's uniform columns once (shared-columns.ts). */
+const variants = new Map<string, SharedVariants<Database.Statement>>();
+
+function variantsOf(d: RowsOp['d']): SharedVariants<Database.Statement> {
+  let v = variants.get(d.leanK);
+  if (!v) {
+    const cols = d.leanPlan.length / 2;
+    variants.set(d.leanK, (v = new SharedVariants(stmt(d.leanK), (mask) => stmt(sharedSql(d.leanHead, cols, d.k, mask)))));
+  }
+  return v;
+}
+
+/**
+ * Like fill() for the lean plan (no raw twins) of rows from..from+k-1,
+ * leaving out the columns in `mask`, whose value (row from's) goes into
+ * `shared` under its parameter name instead.
+ */
+function fillShared(out: unknown[], plan: number[], ints: Float64Array, slots: number, strs: string[], from: number, k: number, mask: number, shared: Record<string, unknown>): number {
+  let o = 0;
+  for (let r = from; r < from + k; r++) {
+    const ib = r * slots;
+    for (let c = 0, j = 0; c < plan.length; c += 2, j++) {
+      const v = ints[ib + plan[c + 1]!]!;
+      const value = v !== v ? null : plan[c] === 0 ? v : strs[v];
+      if (j < MAX_SHARED && mask & (1 << j)) {
+        if (r === from) shared[sharedName(j)] = value;
+      } else out[o++] = value;
+    }
+  }
+  return o;
+}
+
 /**
  * Inserts a columnar batch of one probe table, k rows per statement. A chunk
  * with no invalid UTF-8 (nearly all) uses the lean statement, which leaves
- * the NULL raw twins out of the column list: fewer values to bind per row.
+ * the NULL raw twins out of the column list: fewer values to bind per row;
+ * its columns with one value in every row are bound once (shared-columns.ts).
  */
 function runRows(op: RowsOp): number {
   const d = op.d;
@@ -101,8 +135,19 @@ function runRows(op: RowsOp): number {
   const oneF: unknown[] = new Array(fullPlan.length / 2);
   rawAt = 0;
   let i = 0;
+  const shareable = k > 1 ? variantsOf(d) : undefined;
+  const chunkS: unknown[] = [];
   for (; i + k <= n; i += k) {
     const withRaw = rawAt < raws.length && (raws[rawAt] as number) < i + k;
+    if (!withRaw && shareable) {
+      const [mask, s] = shareable.pick(uniformMask(ints, slots, leanPlan, i, k));
+      if (mask !== 0) {
+        const shared: Record<string, unknown> = {};
+        chunkS.length = fillShared(chunkS, leanPlan, ints, slots, strs, i, k, mask, shared);
+        s.run(shared, ...chunkS);
+        continue;
+      }
+    }
     const plan = withRaw ? fullPlan : leanPlan;
     const out = withRaw ? chunkF : chunkL;
     fillAt = 0;
