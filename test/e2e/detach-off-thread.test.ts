@@ -52,6 +52,7 @@ describeKernel(':detach in the shell (tmux, real kernel)', () => {
     t.type(':filterxyz', false);
     await t.waitFor(/^:filterxyz\s*$/m);
     t.keys('Escape');
+    await t.waitFor((s) => !s.includes(':filterxyz'));
 
     // Re-attach while the old load is still being unloaded: the new load's events show, each once.
     t.type(`:attach open comm=${comm}`);

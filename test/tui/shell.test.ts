@@ -212,6 +212,25 @@ describe('shell screen', () => {
     expect(frame()).not.toContain('press Ctrl-C again');
   });
 
+  it('Esc then a command arriving in one read (ESC ":") cancels the line and runs the new command', async () => {
+    const { type, frame, model } = renderShell();
+    await type(':', 'f', 'x', 'y', 'z');
+    expect(frame()).toContain(':fxyz');
+    await type('\x1b:filter comm=curl\r');
+    expect(frame()).not.toContain('unknown command');
+    expect(model.line.text).toBe('');
+    expect(frame().split('\n')[0]).toContain('view: comm=curl');
+  });
+
+  it('Esc then an arrow in one read (ESC ESC [A) closes the prompt, then the arrow scrolls', async () => {
+    const { type, model } = renderShell();
+    await type(':', 'q');
+    expect(model.mode).toBe('command');
+    await type('\x1b\x1b[A');
+    expect(model.mode).toBe('events');
+    expect(model.line.text).toBe('');
+  });
+
   it('Ctrl-C closes the detail pane or the pager, and the shell stays', async () => {
     const { type, command, frame, quits, engine, model } = renderShell();
     await command('attach exec');

@@ -1,4 +1,4 @@
-import { Box, Text, useInput, type Key } from 'ink';
+import { Box, Text, type Key } from 'ink';
 import { useCallback, useSyncExternalStore } from 'react';
 import { positionText, speedText } from '../../commands/shell/replay-commands.js';
 import { errorLine } from '../../commands/errors.js';
@@ -6,6 +6,7 @@ import { escapeTerminal } from '../../text/index.js';
 import { guard } from '../guard.js';
 import { ShellBody, TRANSCRIPT_ROWS } from '../shell/ShellBody.js';
 import { useModel } from '../shell/use-model.js';
+import { useShellInput } from '../shell/use-shell-input.js';
 import { useTerminalSize } from '../use-terminal-size.js';
 import type { ShellModel } from '../shell/shell-model.js';
 import type { ReplayHeader } from './replay-header.js';
@@ -43,6 +44,7 @@ export function replayKey(model: ShellModel, source: ReplaySource, input: string
 
 /** Key handling of the replay screen: replay keys, then the shell's own. */
 export function replayInput(model: ShellModel, source: ReplaySource, input: string, key: Key): void {
+  key = model.escapeFirst(key);
   // Keys pressed quickly can arrive as one chunk ("++"): when every one is a replay key, take each.
   const each = input.length > 1 && /^[ .+\-[\]]+$/.test(input) && model.mode === 'events' && model.pane.kind === 'events';
   if (each) for (const ch of input) replayKey(model, source, ch, key);
@@ -138,7 +140,7 @@ export function ReplayShell({ model, source, header, timeline, columns, rows }: 
   const head = typeof header === 'function' ? header() : header;
   useSyncExternalStore(source.subscribe, source.getVersion);
   const size = useTerminalSize({ columns, rows });
-  useInput(useCallback((input, key) => replayInput(model, source, input, key), [model, source]));
+  useShellInput(useCallback((input, key) => replayInput(model, source, input, key), [model, source]));
   const data = timeline();
   const chrome = 1 + Math.max(1, head.warnings.length) + 1 + (data ? data.probes.length + 1 + (data.unwatched?.length ? 1 : 0) : 1) + TRANSCRIPT_ROWS + 1 + 1;
   const paneHeight = Math.max(3, size.rows - chrome);

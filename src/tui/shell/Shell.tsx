@@ -1,9 +1,10 @@
-import { Box, useInput } from 'ink';
+import { Box } from 'ink';
 import { useCallback } from 'react';
 import { ShellBody } from './ShellBody.js';
 import { StatusLine } from './StatusLine.js';
 import { useInterval } from '../use-interval.js';
 import { useModel } from './use-model.js';
+import { useShellInput } from './use-shell-input.js';
 import { useTerminalSize } from '../use-terminal-size.js';
 import type { ShellModel } from './shell-model.js';
 
@@ -14,7 +15,7 @@ const CHROME_ROWS = 5;
 export function Shell({ model, columns, rows }: { model: ShellModel; columns?: number; rows?: number }) {
   useModel(model);
   const size = useTerminalSize({ columns, rows });
-  useInput(useCallback((input, key) => model.input(input, key), [model]));
+  useShellInput(useCallback((input, key) => model.input(input, key), [model]));
   useInterval(useCallback(() => model.sampleCounters(), [model]), 1000);
   const paneHeight = Math.max(3, size.rows - CHROME_ROWS);
   return (

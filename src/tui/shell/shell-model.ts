@@ -365,6 +365,7 @@ export class ShellModel implements ViewControl {
    * `now` is a monotonic ms clock (a wall-clock step must not confirm a quit).
    */
   input(input: string, key: Key, now = performance.now()): void {
+    key = this.escapeFirst(key);
     const interrupting = key.ctrl && input === 'c';
     if (!interrupting) this.quitAskedAt = null;
     if (interrupting) this.interrupt(now);
@@ -386,6 +387,17 @@ export class ShellModel implements ViewControl {
     else if (input) this.typeChar(input);
     this.scroll.keepInView();
     this.changed();
+  }
+
+  /**
+   * A terminal sends Esc then a key, when both land in one read, exactly as it sends
+   * Alt+key (see use-shell-input). The shell binds no Alt keys: it is Esc, then the key.
+   * Returns the key without `meta`.
+   */
+  escapeFirst(key: Key): Key {
+    if (!key.meta || key.escape) return key;
+    this.escape();
+    return { ...key, meta: false };
   }
 
   /**
