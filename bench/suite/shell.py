@@ -76,17 +76,19 @@ def section_shell(f8: dict | None, targets: list, frames: dict | None = None) ->
     med = lambda xs: sorted(xs)[len(xs) // 2] if xs else None  # noqa: E731
     L += ['| figure | value | target |', '|---|---:|---|',
           f"| keystroke echo p50 / p95 ({e['n']} keys) | {_f(e['p50'])} / {_f(e['p95'])} ms | p95 ≤ 100 ms |",
-          f"| `:detach open`: its line / the next key echoed (median) | {_f(med(d['lineMs']))} / {_f(med(d['keyMs']))} ms | UI back ≤ 50 ms |",
-          f"| `:detach all` ({p.get('probes', '-')} probes): its line / the next key echoed | {_f(p.get('detachMs'))} / {_f(p.get('detachKeyMs'))} ms | UI back ≤ 50 ms |",
+          f"| `:detach open`: UI back, a key typed right after the Enter echoed (median) | {_f(med(d.get('uiBackMs') or []))} ms | ≤ 50 ms |",
+          f"| `:detach open`: its line / a key sent once the line showed, echoed (median, from the Enter) | {_f(med(d['lineMs']))} / {_f(med(d['keyMs']))} ms | |",
+          f"| `:detach all` ({p.get('probes', '-')} probes): UI back (a key typed right after) / its line | {_f(p.get('detachKeyMs'))} / {_f(p.get('detachMs'))} ms | UI back ≤ 50 ms |",
           f"| `:attach all` ({p.get('probes', '-')} probes) | {_f(p.get('attachMs'))} ms | |",
           f"| shell RSS after {m['minutes']} min | {_f(m['lastMiB'], 0)} MiB (max {_f(m['maxMiB'], 0)}) | |",
           f"| shell RSS at 10 min{' (extrapolated)' if m['extrapolated'] else ''} | {_f(m['at10MiB'], 0)} MiB | ≤ 300 MiB |", '']
     L.append('RSS curve (s: MiB): ' + ', '.join(m['curve']))
     L.append('')
     targets.append(('keystroke echo p95 ≤ 100 ms at 100k events/s', f"{_f(e['p95'])} ms", _met(e['p95'] <= 100)))
-    back = med(d['keyMs'])
-    targets.append(('`:detach` UI back ≤ 50 ms', f"next key echoed {_f(back)} ms after `:detach open`, {_f(p.get('detachKeyMs'))} ms after `:detach all`; "
-                    f"echo alone p50 {_f(e['p50'])} ms", _met(back is not None and back - e['p50'] <= 50)))
+    back = med(d.get('uiBackMs') or [])
+    back_all = p.get('detachKeyMs')
+    targets.append(('`:detach` UI back ≤ 50 ms', f"a key typed right after `:detach open` echoed in {_f(back)} ms, after `:detach all` in {_f(back_all)} ms",
+                    _met(back is not None and back <= 50 and (back_all is None or back_all <= 50))))
     targets.append(('shell RSS ≤ 300 MiB after 10 min at 100k/s', f"{_f(m['at10MiB'], 0)} MiB{' (extrapolated)' if m['extrapolated'] else ''}",
                     _met(m['at10MiB'] is not None and m['at10MiB'] <= 300)))
     return L

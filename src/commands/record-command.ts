@@ -1,10 +1,10 @@
-import type { Engine, ProbeCounters, ReaderHealth } from '../engine/index.js';
+import type { Engine, EngineOptions, ProbeCounters, ReaderHealth } from '../engine/index.js';
 import { explainFilters } from '../event/index.js';
 import { attachProcessTable } from '../session/index.js';
 import { Recorder, loadSigningKey, type BinaryCounts, type RecorderOptions, type StopResult } from '../store/index.js';
 import { UsageError } from './errors.js';
 import type { Signals } from './signals.js';
-import { attachAll, attachedLine, skippedLine, healthLines, lossLines, notApplyingNote, planTrace, sessionLossLines, summaryLine } from './trace-command.js';
+import { BULK_READER, attachAll, attachedLine, skippedLine, healthLines, lossLines, notApplyingNote, planTrace, sessionLossLines, summaryLine } from './trace-command.js';
 
 
 /** Options of `ebpfsh record`. */
@@ -16,7 +16,7 @@ export interface RecordOptions {
   /** Ctrl-C, SIGTERM and SIGHUP stop the recording (src/main.ts owns them). */
   signals: Signals;
   /** Builds the live engine (src/main.ts); the recording closes it. */
-  newEngine(): Engine;
+  newEngine(opts?: EngineOptions): Engine;
   /** Seconds between rate lines on stderr. */
   statusEvery?: number;
   /** Also store the bytes of each executed file (deduplicated by hash). */
@@ -69,7 +69,7 @@ export async function runRecord(probeArg: string, filterWords: string[], opts: R
   // Loaded on use, and checked before anything is attached: a bad url or credentials file changes nothing.
   const shipping = opts.ship !== undefined ? await import('./ship-record.js') : undefined;
   shipping?.checkShipTarget(opts.ship!);
-  const engine = opts.newEngine();
+  const engine = opts.newEngine(BULK_READER);
   const err = (s: string) => process.stderr.write(`ebpfsh: ${s}\n`);
   let recorder: Recorder;
   try {

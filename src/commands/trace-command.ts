@@ -142,14 +142,15 @@ export function summaryLine(c: ProbeCounters, printed?: number): string {
 }
 
 /**
- * trace's reader: the kernel wakes it only past 2 MiB pending (the engine's
- * default is 256 KiB), so in a storm the 10 ms drain timer alone paces it.
- * Past the threshold every record submitted forces a wakeup (bpf/lib/emit.h),
- * an irq_work on the traced task's CPU each time the last one ran: at 256 KiB
- * the open storm (~0.8 MiB per 10 ms) crossed it every timer period. A
- * line's latency stays the timer's; 2 MiB is 1/8 of the 16 MiB ring.
+ * The reader of a bulk command (trace, record): the kernel wakes it only past
+ * 2 MiB pending (the engine's default, the shell's, is 256 KiB), so in a storm
+ * the 10 ms drain timer alone paces it. Past the threshold every record
+ * submitted forces a wakeup (bpf/lib/emit.h), an irq_work on the traced task's
+ * CPU each time the last one ran: at 256 KiB the open storm (~0.8 MiB per
+ * 10 ms) crossed it every timer period. A line's latency stays the timer's;
+ * 2 MiB is 1/8 of the 16 MiB ring.
  */
-const TRACE_READER: EngineOptions = { wakeupBytes: 2 << 20 };
+export const BULK_READER: EngineOptions = { wakeupBytes: 2 << 20 };
 
 /** Runs `ebpfsh trace` until Ctrl-C, SIGTERM, --duration or --count. */
 export async function runTrace(probeArg: string, filterWords: string[], opts: TraceOptions): Promise<number> {
@@ -160,7 +161,7 @@ export async function runTrace(probeArg: string, filterWords: string[], opts: Tr
   }
   if (opts.count !== undefined && !(opts.count > 0)) throw new UsageError('--count must be a positive number');
   if (opts.duration !== undefined && !(opts.duration > 0)) throw new UsageError('--duration must be a positive number of seconds');
-  const engine = opts.newEngine(TRACE_READER);
+  const engine = opts.newEngine(BULK_READER);
   const out = process.stdout;
   let stopping: (() => void) | undefined;
   const stopped = new Promise<void>((resolve) => (stopping = resolve));
