@@ -8,7 +8,7 @@ import { escapeTerminal } from '../text/index.js';
  */
 export async function runRecover(path: string): Promise<void> {
   // Loaded on use, like record: the store costs start-up time.
-  const { recoverCapture, SCHEMA_VERSION } = await import('../store/index.js');
+  const { recoverCapture, SCHEMA_VERSION, READ_IN_PLACE_SINCE } = await import('../store/index.js');
   const r = recoverCapture(path);
   const said = [
     r.wasUnclean
@@ -16,6 +16,6 @@ export async function runRecover(path: string): Promise<void> {
       : 'was already stopped cleanly',
   ];
   if (r.fromVersion < r.toVersion) said.push(`migrated from schema ${r.fromVersion} to ${r.toVersion}`);
-  else if (r.toVersion < SCHEMA_VERSION) said.push(`kept at schema ${r.toVersion} (its integrity chain covers the version; readers migrate a copy)`);
+  else if (r.toVersion < SCHEMA_VERSION) said.push(`kept at schema ${r.toVersion} (its integrity chain covers the version; readers ${r.toVersion >= READ_IN_PLACE_SINCE ? 'read it as it is' : 'migrate a copy'})`);
   process.stdout.write(`${escapeTerminal(path)}: ${said.join('; ')}; it is self-contained now\n`);
 }

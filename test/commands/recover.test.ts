@@ -55,7 +55,7 @@ describe('ebpfsh recover', () => {
     const r = recover(path);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/v5\.db: was already stopped cleanly; kept at schema 5 \(its integrity chain covers the version; readers migrate a copy\); it is self-contained now\n$/);
+    expect(r.stdout).toMatch(/v5\.db: was already stopped cleanly; kept at schema 5 \(its integrity chain covers the version; readers read it as it is\); it is self-contained now\n$/);
   });
 
   it('says a clean capture needs nothing', async () => {

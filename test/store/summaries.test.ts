@@ -331,16 +331,24 @@ describe('a schema 5 capture (fixture made by test/fixtures/store/make-v5-captur
   afterAll(() => t.cleanup());
   const FIXTURE = fileURLToPath(new URL('../fixtures/store/v5-capture.db', import.meta.url));
 
-  it('reads through a migrated private copy: info counts users from the raw rows, and it still verifies intact', async () => {
+  it('is read as it is, with no private copy: info counts users from the raw rows, views and SQL answer, the file is unchanged, and it verifies intact', async () => {
     const p = join(t.dir, 'v5.db');
     copyFileSync(FIXTURE, p);
     const before = sha256(p);
     const r = CaptureReader.open(p);
     try {
-      expect(r.snapshot).toBe(true);
+      expect(r.snapshot).toBe(false);
+      expect(r.dbPath).toBe(p);
+      expect(r.schema.version).toBe(5);
+      expect(r.info()).toMatchObject({ schemaVersion: 5, counts: { open: 10, exec: 1 } });
       expect(r.usersSummarized).toBe(false);
       expect(r.summarized.has('files_per_process')).toBe(true); // its schema-5 summaries still count
       expect(r.userCounts()).toEqual({ top: [{ uid: 1000, events: 7 }, { uid: 0, events: 3 }, { uid: 33, events: 1 }], uids: 3, odd: 0 });
+      const files = await r.query('SELECT count(*) FROM files_per_process');
+      expect(files.rows[0]![0]).toBeGreaterThan(0);
+      expect((await r.query("SELECT path FROM open WHERE path = '/etc/f9'")).rows).toEqual([['/etc/f9']]);
+      expect((await r.query('SELECT count(*) FROM events')).rows).toEqual([[11]]);
+      await expect(r.query("SELECT count(*) FROM uid_summary")).rejects.toThrow(/no such table/);
     } finally {
       r.close();
     }
@@ -358,7 +366,7 @@ describe('a schema 5 capture (fixture made by test/fixtures/store/make-v5-captur
     db.close();
     const r = CaptureReader.open(p);
     try {
-      expect(r.snapshot).toBe(true);
+      expect(r.snapshot).toBe(false);
       expect(r.usersSummarized).toBe(false);
       expect(r.userCounts().top[0]).toEqual({ uid: 1000, events: 7 });
     } finally {

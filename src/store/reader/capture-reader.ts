@@ -11,7 +11,7 @@ import { chainStatus, type ChainStatus } from './chain-status.js';
 import { copyEvidence, openEvidence, privateTempDir } from './evidence-file.js';
 import { forensicViewsSql } from './forensic-views.js';
 import { isBackgroundAttach } from '../journal-detail.js';
-import { migrate } from './migrations.js';
+import { READ_IN_PLACE_SINCE, migrate } from './migrations.js';
 import { classifyUnfinished, type Unfinished } from './unfinished.js';
 import { argvOf, byteStringOf, eventFromRow, intOf, intOrNull } from './rows.js';
 import { SCHEMA_VERSION, ident } from '../schema.js';
@@ -54,7 +54,7 @@ export interface CaptureInfo {
   counts: Record<string, number>;
   /** Loss totals per probe and cause. */
   losses: { probe: string | null; cause: string; count: number | null }[];
-  /** True when the reader works on a private copy (an unfinished WAL capture, or an older schema migrated). */
+  /** True when the reader works on a private copy (an unfinished WAL capture, or a schema older than 5, migrated). */
   snapshot: boolean;
   /** Set when the capture was never finalized (end_ns NULL): still recording, copied without its -wal, or its recorder died. */
   unfinished: Unfinished | null;
@@ -141,7 +141,7 @@ export function readHeader(fd: number, size: number, name: string): { wal: boole
  * Reads a capture without ever modifying it: no -wal/-shm appear beside the
  * evidence and its hash stays the same. Validates the file and its schema
  * before any read. A capture still in WAL form (its recorder died, or a live
- * one) or of an older schema is read from a private copy.
+ * one) or of a schema older than 5 is read from a private copy.
  */
 /**
  * Page cache of each reader connection, in KiB. better-sqlite3 builds SQLite
@@ -178,7 +178,7 @@ export class CaptureReader {
     try {
       const head = readHeader(src.fd, src.st.size, name);
       this.walFile = { walForm: head.wal, walBeside: existsQuietly(`${path}-wal`) };
-      this.snapshot = !opts.live && (head.wal || head.version < SCHEMA_VERSION);
+      this.snapshot = !opts.live && (head.wal || head.version < READ_IN_PLACE_SINCE);
       this.dbPath = path;
       if (this.snapshot) {
         wal = openEvidence(`${path}-wal`, `${name}-wal`, { optional: true, noFollow: true });
@@ -201,7 +201,7 @@ export class CaptureReader {
           rw.pragma('trusted_schema = OFF');
           rw.pragma('cell_size_check = ON');
           const v = validateCapture(rw, name);
-          if (v.version < SCHEMA_VERSION) migrate(rw, v.version);
+          if (v.version < READ_IN_PLACE_SINCE) migrate(rw, v.version);
           rw.pragma('wal_checkpoint(TRUNCATE)');
           rw.pragma('journal_mode = DELETE');
         } finally {

@@ -18,6 +18,14 @@ const V1_CORE_TABLES: readonly CoreTable[] = CORE_TABLES.filter((t) => (t.since 
   return { ...t, columns };
 });
 
+/**
+ * The oldest schema a reader reads as it is, without migrating a private copy
+ * (a copy of a 1.7 GB capture took ~20 s): every step after it only adds what
+ * readers treat as optional (uid_summary, used only when complete) or name
+ * in the capture itself (the chain format, named by its genesis).
+ */
+export const READ_IN_PLACE_SINCE = 5;
+
 /** Core tables of a schema version. */
 export function coreTablesOf(version: number): readonly CoreTable[] {
   const core = version === 1 ? V1_CORE_TABLES : CORE_TABLES.filter((t) => (t.since ?? 1) <= version);
