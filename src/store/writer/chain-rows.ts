@@ -71,8 +71,6 @@ export function digestRowsOp(op: RowsOp, firstId: number): RangeDigest | undefin
   const h = createHash('sha256').update(tablePrefix(d.table, 2));
   let o = 0;
   let rawAt = 0;
-  let tsMin: number | null = null;
-  let tsMax: number | null = null;
   const cols = plan.length / 2;
   // A row without its strings and blobs: the id and each column's head.
   const rowHead = VALUE_HEAD * (cols + 1);
@@ -102,13 +100,6 @@ export function digestRowsOp(op: RowsOp, firstId: number): RangeDigest | undefin
       tplAt = o;
       tplBase = ib;
       o += tplLen;
-      if (tsSlot >= 0) {
-        const t = ints[ib + tsSlot]!;
-        if (t === t) {
-          if (tsMin === null || t < tsMin) tsMin = t;
-          if (tsMax === null || t > tsMax) tsMax = t;
-        }
-      }
       continue;
     }
     if (o + rowHead > OUT_BYTES) o = flush(h, o);
@@ -189,16 +180,23 @@ export function digestRowsOp(op: RowsOp, firstId: number): RangeDigest | undefin
       tplLen = o - rowAt;
       tplBase = ib;
     } else tplLen = 0;
-    if (tsSlot >= 0) {
-      const t = ints[ib + tsSlot]!;
-      if (t === t) {
-        if (tsMin === null || t < tsMin) tsMin = t;
-        if (tsMax === null || t > tsMax) tsMax = t;
-      }
-    }
   }
   flush(h, o);
-  return { digest: h.digest('hex'), rows: n, tsMin, tsMax };
+  return { digest: h.digest('hex'), rows: n, ...tsRange(ints, d.slots, n, tsSlot) };
+}
+
+/** The smallest and largest ts of a batch's rows (null when none has one). */
+function tsRange(ints: Float64Array, slots: number, n: number, tsSlot: number): { tsMin: number | null; tsMax: number | null } {
+  let tsMin: number | null = null;
+  let tsMax: number | null = null;
+  if (tsSlot >= 0)
+    for (let r = 0; r < n; r++) {
+      const t = ints[r * slots + tsSlot]!;
+      if (t !== t) continue;
+      if (tsMin === null || t < tsMin) tsMin = t;
+      if (tsMax === null || t > tsMax) tsMax = t;
+    }
+  return { tsMin, tsMax };
 }
 
 /**
