@@ -90,6 +90,16 @@ export async function runApp(spec: AppSpec, signals: Signals): Promise<number> {
   });
 
   const mount = () => {
+    // Raw mode before anything is drawn: ink turns it on in an effect that runs after its first frame,
+    // and a Ctrl-C pressed in between (seen under load) was SIGINT, not the key that asks first.
+    // A key pressed meanwhile waits in the terminal until ink reads it.
+    if (process.stdin.isTTY) {
+      try {
+        process.stdin.setRawMode(true);
+      } catch {
+        // no terminal after all: ink says so its own way
+      }
+    }
     writeTerminal(ALT_SCREEN_ON);
     // ink 6.8's incremental mode left a stale first line under tmux (seen here): full frames it is.
     // The model paces the frames (src/tui/shell/frame-pacer.ts: events at ~25/s, a key at once):

@@ -158,6 +158,17 @@ describeKernel('ebpfsh replay end to end (a real recording, replayed in tmux by 
     expect(t.display('#{alternate_on}')).toBe('0');
   });
 
+  it('a Ctrl-C pressed as the screen first appears asks too: raw mode is on before anything is drawn', async () => {
+    const t = startReplay('copy.db');
+    await t.waitFor(() => t.display('#{alternate_on}') === '1');
+    t.keys('C-c');
+    await t.waitFor('press Ctrl-C again within 3 s (or :quit) to quit');
+    expect(t.display('#{pane_dead}')).toBe('0');
+    t.type(':quit');
+    expect(await t.waitExit()).toBe(0);
+    expect(readIfExists(join(dir, 'home/stderr'))).toMatch(/:quit: replay of copy\.db closed/);
+  });
+
   // Replay and the live shell share one lifecycle (src/tui/app.ts): the same signals end both the same way.
   it.each([
     ['SIGTERM', 143],
