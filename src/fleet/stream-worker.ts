@@ -51,11 +51,14 @@ const pendingNow = () => {
 };
 
 async function main(): Promise<void> {
+  /** What the last pass left unsent, when it reached the store (undefined: it did not). */
+  let left: number | undefined;
   for (;;) {
     const last = finishing;
+    left = undefined;
     try {
-      const pending = await pass();
-      post({ type: 'status', reachable: true, sent, pending });
+      left = await pass();
+      post({ type: 'status', reachable: true, sent, pending: left });
     } catch (e) {
       if (!isUnreachable(e)) {
         post({ type: 'fatal', message: (e as Error).message });
@@ -69,7 +72,9 @@ async function main(): Promise<void> {
       setTimeout(r, data.intervalMs);
     });
   }
-  const pending = pendingNow();
+  // After a last pass that reached the store, what it left: rows committed since (the detach journal,
+  // the stop batch) are the final ship's, not rows the stream failed to send.
+  const pending = left ?? pendingNow();
   post({ type: 'finished', sent, pending });
   source?.close();
   await conn.close();
