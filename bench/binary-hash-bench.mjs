@@ -10,6 +10,7 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stormBinary } from './workloads/storm.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { Engine } = await import(join(root, 'dist/engine/index.js'));
@@ -19,9 +20,7 @@ const { parseFilters } = await import(join(root, 'dist/event/index.js'));
 
 const seconds = Number(process.argv[2] ?? 5);
 const nFiles = Number(process.argv[3] ?? 300);
-const storm = join(root, 'bench/workloads/build/storm');
-mkdirSync(join(root, 'bench/workloads/build'), { recursive: true });
-execFileSync('gcc', ['-O2', '-Wall', '-o', storm, join(root, 'bench/workloads/storm.c')]);
+const storm = stormBinary();
 
 const dir = mkdtempSync(join(tmpdir(), 'ebpfsh-hashbench-'));
 chmodSync(dir, 0o755);

@@ -14,10 +14,11 @@
 // is restored to its previous value on exit. --build-dir measures another
 // build of the objects (e.g. a saved copy of build/bpf/ from before a change).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stormBinary } from './workloads/storm.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { Engine } = await import(path.join(root, 'dist/engine/index.js'));
@@ -25,7 +26,6 @@ const { nativeBackend } = await import(path.join(root, 'dist/engine/native.js'))
 const { PROBES } = await import(path.join(root, 'dist/probes/index.js'));
 
 const STATS = '/proc/sys/kernel/bpf_stats_enabled';
-const STORM = path.join(root, 'bench/workloads/build/storm');
 const SYSCALLS = path.join(root, 'bench/workloads/syscalls.py');
 const REF_SRC = path.join(root, 'bench/workloads/single-hook.bpf.c');
 const REF_OBJ = path.join(root, 'bench/workloads/build/single-hook.bpf.o');
@@ -45,12 +45,7 @@ if (process.getuid?.() !== 0) {
   console.error('bpf-cost: run as root (it loads BPF programs and sets kernel.bpf_stats_enabled)');
   process.exit(1);
 }
-for (const [file, how] of [[STORM, 'bench/run builds it, or: gcc -O2 -o bench/workloads/build/storm bench/workloads/storm.c']]) {
-  if (!existsSync(file)) {
-    console.error(`bpf-cost: ${path.relative(root, file)} is missing (${how})`);
-    process.exit(1);
-  }
-}
+const STORM = stormBinary();
 
 // A scratch directory other users could read (the storm and workloads run as root here, but keep /tmp's rule).
 const work = mkdtempSync(path.join(tmpdir(), 'ebpfsh-bpf-cost-'));

@@ -14,6 +14,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, wri
 import { spawnSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stormBinary } from './workloads/storm.mjs';
 import { Engine } from '../dist/engine/index.js';
 import { findProbe } from '../dist/probes/index.js';
 import { parseFilters } from '../dist/event/index.js';
@@ -28,8 +29,7 @@ const probe = findProbe('opensnoop');
 
 /** Captures ~1 s of real batches of the open storm into FILE: [u32 len][batch]... */
 async function capture() {
-  const storm = join(root, 'bench/workloads/build/storm');
-  if (!existsSync(storm)) throw new Error('build the storm first: gcc -O2 -o bench/workloads/build/storm bench/workloads/storm.c');
+  const storm = stormBinary();
   const engine = new Engine();
   const batches = [];
   const orig = engine.onBatch.bind(engine);

@@ -10,10 +10,12 @@
 // comm=ebbstorm`. RSS comes from the shell's EBPFSH_RENDER_STATS samples
 // (once a second); with --minutes below 10 the 10-minute figure is a linear
 // extrapolation of the last half of the curve, and says so.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tmuxDriver } from './tmux-driver.mjs';
+import { stormBinary } from './workloads/storm.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => {
@@ -29,32 +31,17 @@ const PROFILE = !process.argv.includes('--no-profile');
 // another build's shell, for before/after figures
 const BIN = arg('bin', path.join(root, 'bin/ebpfsh'));
 
-const storm = path.join(root, 'bench/workloads/build/storm');
-if (!existsSync(storm)) {
-  const r = spawnSync('gcc', ['-O2', '-o', storm, path.join(root, 'bench/workloads/storm.c')], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('cannot build bench/workloads/storm.c');
-}
+const storm = stormBinary();
 
 const dir = mkdtempSync('/tmp/ebpfsh-shell-bench-');
 chmodSync(dir, 0o755);
 const target = path.join(dir, 'target');
 writeFileSync(target, 'x');
 const stats = path.join(dir, 'render.ndjson');
-const socket = `ebpfsh-shell-bench-${process.pid}`;
-const tmux = (...a) => execFileSync('tmux', ['-L', socket, ...a], { encoding: 'utf8' });
-const screen = () => tmux('capture-pane', '-p', '-t', 'bench:0.0');
+const tty = tmuxDriver('ebpfsh-shell-bench');
+const { screen, type, until } = tty;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (s) => process.stderr.write(`shell-bench: ${s}\n`);
-
-/** Polls the screen every 5 ms until `test` passes; ms it took from `from`. */
-async function until(test, from, ms = 10_000) {
-  for (;;) {
-    const s = screen();
-    if (typeof test === 'string' ? s.includes(test) : test instanceof RegExp ? test.test(s) : test(s)) return performance.now() - from;
-    if (performance.now() - from > ms) throw new Error(`timed out waiting for ${test}:\n${s}`);
-    await sleep(5);
-  }
-}
 const pct = (a, p) => {
   const s = [...a].sort((x, y) => x - y);
   return s[Math.min(s.length - 1, Math.floor(s.length * p))];
@@ -64,23 +51,15 @@ const f1 = (x) => (x === undefined || x === null ? '-' : x.toFixed(1));
 let stormProc;
 const cleanup = () => {
   stormProc?.kill('SIGTERM');
-  try {
-    tmux('kill-server');
-  } catch {
-    // gone
-  }
+  tty.kill();
   rmSync(dir, { recursive: true, force: true });
 };
 process.on('exit', cleanup);
 process.on('SIGINT', () => process.exit(130));
 
-tmux('new-session', '-d', '-s', 'bench', '-x', '160', '-y', '40', `exec env EBPFSH_HISTORY= EBPFSH_RENDER_STATS=${stats} ${BIN} 2>${dir}/stderr`);
+tty.start(`exec env EBPFSH_HISTORY= EBPFSH_RENDER_STATS=${stats} ${BIN} 2>${dir}/stderr`);
 await until('no probe attached', performance.now(), 30_000);
-const type = (text, enter = true) => {
-  tmux('send-keys', '-t', 'bench:0.0', '-l', text);
-  if (enter) tmux('send-keys', '-t', 'bench:0.0', 'Enter');
-};
-const key = (k) => tmux('send-keys', '-t', 'bench:0.0', k);
+const key = tty.key;
 /** Escape, then wait until the command line is empty again (a second Escape closes a pane the first left open). */
 const escape = async () => {
   for (let i = 0; ; i++) {

@@ -14,10 +14,12 @@
 // send-keys -> visible in capture-pane (polled every 2 ms), so they include
 // tmux and the shell's render cap (~30 frames/s): the engine's own attach ->
 // first event is bench/attach-in-session.mjs (its "first" figures).
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tmuxDriver } from './tmux-driver.mjs';
+import { stormBinary } from './workloads/storm.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => {
@@ -29,33 +31,15 @@ const BIN = arg('bin', path.join(root, 'bin/ebpfsh'));
 const JSON_OUT = arg('json', '');
 const SETTLE_MS = 4000;
 
-const storm = path.join(root, 'bench/workloads/build/storm');
-if (!existsSync(storm)) {
-  const r = spawnSync('gcc', ['-O2', '-o', storm, path.join(root, 'bench/workloads/storm.c')], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('cannot build bench/workloads/storm.c');
-}
+const storm = stormBinary();
 const dir = mkdtempSync('/tmp/ebpfsh-shell-start-');
 chmodSync(dir, 0o755);
 const target = path.join(dir, 'target');
 writeFileSync(target, 'x');
-const socket = `ebpfsh-shell-start-${process.pid}`;
-const tmux = (...a) => execFileSync('tmux', ['-L', socket, ...a], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-const screen = () => tmux('capture-pane', '-p', '-t', 'bench:0.0');
+const tty = tmuxDriver('ebpfsh-shell-start', { pollMs: 2 });
+const { tmux, type, until } = tty;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (s) => process.stderr.write(`shell-start-bench: ${s}\n`);
-const type = (text, enter = true) => {
-  tmux('send-keys', '-t', 'bench:0.0', '-l', text);
-  if (enter) tmux('send-keys', '-t', 'bench:0.0', 'Enter');
-};
-
-async function until(test, from, ms = 10_000) {
-  for (;;) {
-    const s = screen();
-    if (typeof test === 'string' ? s.includes(test) : test.test(s)) return performance.now() - from;
-    if (performance.now() - from > ms) throw new Error(`timed out waiting for ${test}:\n${s}`);
-    await sleep(2);
-  }
-}
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 const pct = (a, p) => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(a.length * p))];
 const f1 = (x) => (x === undefined ? '-' : x.toFixed(1));
@@ -106,11 +90,7 @@ const rssMiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/
 const trickle = spawn(storm, ['open', target, '-i', '1000', '-t', String(RUNS * 2 * 60 + 120)], { stdio: 'ignore' });
 const cleanup = () => {
   trickle.kill('SIGTERM');
-  try {
-    tmux('kill-server');
-  } catch {
-    // gone
-  }
+  tty.kill();
   rmSync(dir, { recursive: true, force: true });
 };
 process.on('exit', cleanup);
@@ -118,7 +98,7 @@ process.on('SIGINT', () => process.exit(130));
 
 async function oneShell(preload) {
   const t0 = performance.now();
-  tmux('new-session', '-d', '-s', 'bench', '-x', '160', '-y', '40', `exec env EBPFSH_HISTORY= EBPFSH_PRELOAD=${preload ? 1 : 0} ${BIN} 2>${dir}/stderr`);
+  tty.start(`exec env EBPFSH_HISTORY= EBPFSH_PRELOAD=${preload ? 1 : 0} ${BIN} 2>${dir}/stderr`);
   const startMs = await until('no probe attached', t0, 30_000);
   // 20 keys at once after the prompt: the loads ahead are under way
   const echo = [];
@@ -131,7 +111,7 @@ async function oneShell(preload) {
     type(typed.at(-1), false);
     echo.push(await until(new RegExp(`^:${typed}\\s*$`, 'm'), sent));
   }
-  tmux('send-keys', '-t', 'bench:0.0', 'C-u');
+  tty.key('C-u');
   await until(/^:\s*$/m, performance.now());
   await sleep(SETTLE_MS - (performance.now() - t0 - startMs));
   const pid = shellPid();
