@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { PROBES, type ProbeSpec } from '../../probes/index.js';
-import { UID_SUMMARY_TABLE, summaryTables } from '../summaries.js';
+import { summaryTables } from '../summaries.js';
 import { BINARY_TABLES, CHAIN_SINCE, HOST_TABLES, CHAIN_TABLES, CORE_TABLES, SCHEMA_VERSION, coreTableSql, eventsViewSql, ident, probeColumns, probeTableSql, sqlType, type CoreTable } from '../schema.js';
 
 /**
@@ -77,13 +77,8 @@ const MIGRATIONS: Migration[] = [
   // 6: new captures chain in ebpfsh-chain-2 (an older capture's chain stays ebpfsh-chain-1: its genesis says
   // so), and uid_summary (the users line of info), created empty with no `summaries` row: info of a migrated
   // capture counts the raw rows (same answer, slower). Finalize (or ebpfsh recover) fills it.
-  { from: 5, up: (db) => addUidSummaryTable(db) },
+  { from: 5, up: (db) => addMissingSummaryTables(db, 6) },
 ];
-
-/** Creates uid_summary (schema 6), empty, when the capture lacks it. */
-function addUidSummaryTable(db: Database.Database): void {
-  if (!db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(UID_SUMMARY_TABLE.name)) db.exec(coreTableSql(UID_SUMMARY_TABLE));
-}
 
 /** The core tables the executed-binaries step adds (another step of version 4 may add others). */
 const BINARY_TABLE_NAMES = new Set(BINARY_TABLES.map((t) => t.name));
