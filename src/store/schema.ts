@@ -1,5 +1,11 @@
+import type Database from 'better-sqlite3';
 import { PROBES, type FieldSpec, type ProbeSpec } from '../probes/index.js';
 import { summaryIndexes, summaryTablesSql } from './summaries.js';
+
+/** The tables a capture holds now. */
+export function tableNames(db: Database.Database): Set<string> {
+  return new Set(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[]);
+}
 
 /** `PRAGMA application_id` of every ebpfsh capture ('eBsh'). */
 export const APPLICATION_ID = 0x65427368;

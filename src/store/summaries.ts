@@ -14,7 +14,7 @@
  */
 import Database from 'better-sqlite3';
 import { PROBES, type ForensicView, type ProbeSpec } from '../probes/index.js';
-import { coreTableSql, ident, probeTableSql, type CoreTable } from './schema.js';
+import { coreTableSql, ident, probeTableSql, tableNames, type CoreTable } from './schema.js';
 
 /** The schema version that added the summary tables. */
 export const SUMMARY_SINCE = 5;
@@ -205,7 +205,7 @@ function summarySql(s: Summary): string[] {
 
 /** Runs buildSummariesSql on `db` (the caller holds the transaction), for the summary tables it has (an older schema has fewer): what finalize does, for recovery and the benchmark. */
 export function buildSummaries(db: Database.Database, probes: readonly ProbeSpec[] = PROBES): void {
-  const has = new Set(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[]);
+  const has = tableNames(db);
   if (!has.has(SUMMARIES_TABLE.name)) return;
   const statements = summaries(probes).filter((s) => has.has(s.table)).flatMap(summarySql);
   if (has.has(UID_SUMMARY_TABLE.name)) statements.push(...buildUidSummarySql(probes));

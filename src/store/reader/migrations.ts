@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { PROBES, type ProbeSpec } from '../../probes/index.js';
 import { summaryTables } from '../summaries.js';
-import { BINARY_TABLES, CHAIN_SINCE, HOST_TABLES, CHAIN_TABLES, CORE_TABLES, SCHEMA_VERSION, coreTableSql, eventsViewSql, ident, probeColumns, probeTableSql, sqlType, type CoreTable } from '../schema.js';
+import { BINARY_TABLES, CHAIN_SINCE, HOST_TABLES, CHAIN_TABLES, CORE_TABLES, SCHEMA_VERSION, coreTableSql, eventsViewSql, ident, probeColumns, probeTableSql, sqlType, tableNames, type CoreTable } from '../schema.js';
 
 /**
  * The first schema (version 1), frozen: what captures written by it hold.
@@ -85,7 +85,7 @@ const BINARY_TABLE_NAMES = new Set(BINARY_TABLES.map((t) => t.name));
 
 /** Adds to the probe tables a capture has the columns their probes gained in schema `version` (NULL in old rows). */
 function addProbeColumnsSince(db: Database.Database, version: number): void {
-  const have = new Set(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[]);
+  const have = tableNames(db);
   for (const p of PROBES.filter((x) => have.has(x.table)))
     for (const c of probeColumns(p).filter((x) => x.since === version)) db.exec(`ALTER TABLE ${ident(p.table)} ADD COLUMN ${ident(c.name)} ${sqlType(c.kind)}`);
 }
@@ -111,13 +111,13 @@ export function migrate(db: Database.Database, from: number): void {
 
 /** Creates the summary tables of schema `version` (5 and later) this build knows and the capture lacks, empty. */
 function addMissingSummaryTables(db: Database.Database, version: number): void {
-  const have = new Set((db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[]));
+  const have = tableNames(db);
   for (const t of summaryTables()) if (!have.has(t.name) && (t.since ?? 1) <= version) db.exec(coreTableSql(t));
 }
 
 /** Creates tables of probes (and summaries of schema `version`) this build knows and the capture lacks; rebuilds the events view over all. */
 export function addMissingProbeTables(db: Database.Database, version = SCHEMA_VERSION): void {
-  const have = new Set((db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[]));
+  const have = tableNames(db);
   if (have.has('summaries')) addMissingSummaryTables(db, version);
   const missing = PROBES.filter((p) => !have.has(p.table));
   if (!missing.length) return;

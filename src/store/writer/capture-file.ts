@@ -7,7 +7,7 @@ import { CaptureError, asCaptureError } from '../errors.js';
 import { hostFacts, hostZoneFacts } from '../host.js';
 import { hostNames } from '../../proc/index.js';
 import { addMissingProbeTables, migrate } from '../reader/migrations.js';
-import { APPLICATION_ID, CHAIN_SINCE, SCHEMA_VERSION, createSchemaSql, finalizeIndexSql } from '../schema.js';
+import { APPLICATION_ID, CHAIN_SINCE, SCHEMA_VERSION, createSchemaSql, finalizeIndexSql, tableNames } from '../schema.js';
 import { validateCapture } from '../reader/validate.js';
 import { buildSummaries } from '../summaries.js';
 import { ChainWriter, writeGenesis } from './chain-writer.js';
@@ -310,11 +310,6 @@ export interface RecoveryResult {
   fromVersion: number;
   /** The schema version after: the current one, or fromVersion for a capture with an integrity chain (never migrated in place). */
   toVersion: number;
-}
-
-/** The tables a capture holds now. */
-function tableNames(db: Database.Database): Set<string> {
-  return new Set(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[]);
 }
 
 /**
