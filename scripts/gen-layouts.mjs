@@ -71,7 +71,8 @@ function exportsOf(types, btf, file) {
       if (t?.kind === 'ENUM') enums.push(t);
       else if (t?.kind === 'STRUCT' && m.name === 'record' && isRecord(types, t)) record = t.name;
       else if (t?.kind === 'STRUCT' && t.name === 'lib_exports') walk(t);
-      else throw new Error(`${file}: ${s.name}.${m.name} must be an enum, the record or struct lib_exports`);
+      else if (t?.kind === 'STRUCT' && MAP_STRUCTS.has(t.name)) continue; // laid out with the other structs
+      else throw new Error(`${file}: ${s.name}.${m.name} must be an enum, the record, a filter map struct or struct lib_exports`);
     }
   };
   walk(root);

@@ -16,12 +16,16 @@
 #include "emit.h"
 #include "user_path.h"
 
-/* The enums of bpf/lib/ userspace needs. */
+/*
+ * The enums of bpf/lib/ userspace needs, and struct probe_filter (its map
+ * gives only the size).
+ */
 struct lib_exports {
 	enum ebpfsh_limits limits;
 	enum loss_cause loss;
 	enum filter_mode filter;
 	enum user_path_flags upath;
+	struct probe_filter filter_entry;
 };
 
 /* Anchors `struct type` (and all it holds) in the object's BTF as `btf_exports`. */

@@ -16,7 +16,7 @@ struct lost_follow {
 static long count_for_probe(__u32 probe, void *ctx)
 {
 	struct lost_follow *l = ctx;
-	struct probe_filter *f = bpf_map_lookup_elem(&probe_filters, &probe);
+	struct probe_filter *f = probe_filter_of(probe);
 
 	if (f && f->active && (f->follow_mask & l->mask))
 		count_loss_for(probe, LOSS_FOLLOW_FULL);

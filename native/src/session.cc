@@ -287,6 +287,9 @@ bpf_object *Session::Open(Napi::Env env, const std::string &path, const Napi::Ob
           SetRodata(env, obj, map, opts.Has("rodata") ? opts.Get("rodata").As<Napi::Object>() : Napi::Object::New(env));
         continue;
       }
+      if (const bpf_map *inner = bpf_map__inner_map(map); inner && !inner_specs_.count(name))
+        inner_specs_[name] = InnerSpec{bpf_map__type(inner), bpf_map__key_size(inner), bpf_map__value_size(inner),
+                                       bpf_map__max_entries(inner), bpf_map__map_flags(inner)};
       auto it = shared_.find(name);
       if (shared.count(name) && it != shared_.end()) {
         int err = bpf_map__reuse_fd(map, it->second.fd);
@@ -316,7 +319,11 @@ int Session::Register(Napi::Env env, bpf_object *obj, const std::set<std::string
       bpf_map_type type = bpf_map__type(map);
       bool percpu = type == BPF_MAP_TYPE_PERCPU_ARRAY || type == BPF_MAP_TYPE_PERCPU_HASH ||
                     type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
-      shared_[name] = MapInfo{fd, bpf_map__key_size(map), bpf_map__value_size(map), percpu};
+      auto inner = inner_specs_.find(name);
+      if (inner != inner_specs_.end())
+        shared_[name] = MapInfo{fd, bpf_map__key_size(map), inner->second.value_size, false, true, inner->second};
+      else
+        shared_[name] = MapInfo{fd, bpf_map__key_size(map), bpf_map__value_size(map), percpu, false, {}};
     }
   } catch (...) {
     bpf_object__close(obj);
@@ -552,8 +559,27 @@ Napi::Value Session::MapUpdate(const Napi::CallbackInfo &info) {
   auto value = info[2].As<Napi::Buffer<uint8_t>>();
   CheckSize(env, name + " key", key.Length(), m.key_size);
   CheckSize(env, name + " value", value.Length(), m.value_size);
+  if (m.of_maps) {
+    ReplaceInnerMap(env, name, m, key.Data(), value.Data());
+    return env.Undefined();
+  }
   if (bpf_map_update_elem(m.fd, key.Data(), value.Data(), BPF_ANY)) ThrowErrno(env, "map update", errno, name);
   return env.Undefined();
+}
+
+// A map of maps' entry `key` becomes a new inner map holding `value` at index
+// 0: programs see the old inner map or the new one whole, never a half-written
+// value, and the kernel frees the old one once no program holds it.
+void Session::ReplaceInnerMap(Napi::Env env, const std::string &name, const MapInfo &m, const void *key, const void *value) {
+  const InnerSpec &in = m.inner;
+  LIBBPF_OPTS(bpf_map_create_opts, create_opts, .map_flags = in.flags);
+  int fd = bpf_map_create(static_cast<bpf_map_type>(in.type), "ebpfsh_slot", in.key_size, in.value_size, in.max_entries, &create_opts);
+  if (fd < 0) ThrowErrno(env, "map update", errno, name + " (new inner map)");
+  uint32_t zero = 0;
+  int err = bpf_map_update_elem(fd, &zero, value, BPF_ANY) ? errno : 0;
+  if (!err && bpf_map_update_elem(m.fd, key, &fd, BPF_ANY)) err = errno;
+  close(fd);  // the outer map holds its own reference
+  if (err) ThrowErrno(env, "map update", err, name);
 }
 
 Napi::Value Session::MapDelete(const Napi::CallbackInfo &info) {
@@ -576,12 +602,33 @@ Napi::Value Session::MapLookup(const Napi::CallbackInfo &info) {
   const MapInfo &m = SharedMap(env, name);
   auto key = info[1].As<Napi::Buffer<uint8_t>>();
   CheckSize(env, name + " key", key.Length(), m.key_size);
+  if (m.of_maps) return LookupInnerMap(env, name, m, key.Data());
   size_t size = m.percpu ? PercpuValueBytes(env, m.value_size, libbpf_num_possible_cpus()) : m.value_size;
   std::vector<uint8_t> value(size);
   if (bpf_map_lookup_elem(m.fd, key.Data(), value.data())) {
     if (errno == ENOENT) return env.Null();
     ThrowErrno(env, "map lookup", errno, name);
   }
+  return Napi::Buffer<uint8_t>::Copy(env, value.data(), value.size());
+}
+
+// Entry 0 of the inner map at `key` of a map of maps, or null where there is none.
+Napi::Value Session::LookupInnerMap(Napi::Env env, const std::string &name, const MapInfo &m, const void *key) {
+  uint32_t id;
+  if (bpf_map_lookup_elem(m.fd, key, &id)) {
+    if (errno == ENOENT) return env.Null();
+    ThrowErrno(env, "map lookup", errno, name);
+  }
+  int fd = bpf_map_get_fd_by_id(id);
+  if (fd < 0) {
+    if (errno == ENOENT) return env.Null();  // replaced and freed meanwhile
+    ThrowErrno(env, "map lookup", errno, name + " (inner map)");
+  }
+  std::vector<uint8_t> value(m.value_size);
+  uint32_t zero = 0;
+  int err = bpf_map_lookup_elem(fd, &zero, value.data()) ? errno : 0;
+  close(fd);
+  if (err) ThrowErrno(env, "map lookup", err, name + " (inner map)");
   return Napi::Buffer<uint8_t>::Copy(env, value.data(), value.size());
 }
 

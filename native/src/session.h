@@ -27,11 +27,21 @@ class Session : public Napi::ObjectWrap<Session> {
   ~Session() override;
 
  private:
+  // The maps a map-of-maps holds, as its template declares them.
+  struct InnerSpec {
+    int type;
+    uint32_t key_size;
+    uint32_t value_size;
+    uint32_t max_entries;
+    uint32_t flags;
+  };
   struct MapInfo {
     int fd;
     uint32_t key_size;
-    uint32_t value_size;
+    uint32_t value_size;  // of the inner map's entry 0 for a map of maps
     bool percpu;
+    bool of_maps;
+    InnerSpec inner;
   };
   struct Link {
     int object;
@@ -50,6 +60,8 @@ class Session : public Napi::ObjectWrap<Session> {
   Napi::Value MapDelete(const Napi::CallbackInfo &info);
   Napi::Value MapLookup(const Napi::CallbackInfo &info);
   Napi::Value MapKeys(const Napi::CallbackInfo &info);
+  void ReplaceInnerMap(Napi::Env env, const std::string &name, const MapInfo &m, const void *key, const void *value);
+  Napi::Value LookupInnerMap(Napi::Env env, const std::string &name, const MapInfo &m, const void *key);
   Napi::Value Start(const Napi::CallbackInfo &info);
   Napi::Value RequestFlush(const Napi::CallbackInfo &info);
   Napi::Value WaitForPrograms(const Napi::CallbackInfo &info);
@@ -63,6 +75,7 @@ class Session : public Napi::ObjectWrap<Session> {
   static void CleanupHook(void *arg);
 
   std::map<std::string, MapInfo> shared_;
+  std::map<std::string, InnerSpec> inner_specs_;  // by map name, noted at open (libbpf drops the template at load)
   std::map<int, bpf_object *> objects_;
   std::map<int, Link> links_;
   std::unique_ptr<RingReader> reader_;
