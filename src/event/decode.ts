@@ -56,26 +56,34 @@ interface Views {
   u16: Uint16Array;
   u32: Uint32Array;
   i32: Int32Array;
+  /** The batch these views were last asked for, and its byteOffset: both getters are builtin calls, per record they showed. */
+  buf: Buffer | undefined;
+  off: number;
 }
 
 /** Records are host-endian (the kernel wrote them); the Buffer readers below are little-endian. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const views: Views = { ab: undefined, u16: new Uint16Array(0), u32: new Uint32Array(0), i32: new Int32Array(0) };
+const views: Views = { ab: undefined, u16: new Uint16Array(0), u32: new Uint32Array(0), i32: new Int32Array(0), buf: undefined, off: 0 };
 
 /**
  * The views over `buf`'s memory when the record at `base` is 4-byte aligned
  * in it (the reader frames every record so; a test fixture may not be), else
- * undefined: the caller reads through the Buffer then.
+ * undefined: the caller reads through the Buffer then. `views.off` is
+ * buf.byteOffset.
  */
 function viewsFor(buf: Buffer, base: number): Views | undefined {
-  if (!LITTLE_ENDIAN || ((buf.byteOffset + base) & 3) !== 0) return undefined;
-  const ab = buf.buffer;
-  if (views.ab !== ab) {
-    views.ab = ab;
-    views.u16 = new Uint16Array(ab, 0, ab.byteLength >> 1);
-    views.u32 = new Uint32Array(ab, 0, ab.byteLength >> 2);
-    views.i32 = new Int32Array(ab, 0, ab.byteLength >> 2);
+  if (views.buf !== buf) {
+    const ab = buf.buffer;
+    if (views.ab !== ab) {
+      views.ab = ab;
+      views.u16 = new Uint16Array(ab, 0, ab.byteLength >> 1);
+      views.u32 = new Uint32Array(ab, 0, ab.byteLength >> 2);
+      views.i32 = new Int32Array(ab, 0, ab.byteLength >> 2);
+    }
+    views.buf = buf;
+    views.off = buf.byteOffset;
   }
+  if (!LITTLE_ENDIAN || ((views.off + base) & 3) !== 0) return undefined;
   return views;
 }
 
@@ -152,7 +160,7 @@ export class HeaderDecoder {
     if (!V) return this.eventRead(buf, base, probe, fields);
     const o = this.o;
     const u32 = V.u32;
-    const w = (buf.byteOffset + base) >> 2;
+    const w = (V.off + base) >> 2;
     return {
       probe,
       ts: u32[w + (o.ts_ns! >> 2)]! + u32[w + (o.ts_ns! >> 2) + 1]! * 0x1_0000_0000,
@@ -255,7 +263,7 @@ export class RecordDecoder {
     if (base < 0 || base + len > buf.length) throw new DecodeError(`${this.probe.name}: record of ${len} bytes at ${base} runs past its buffer of ${buf.length}`);
     const members = this.members;
     const V = this.fast ? viewsFor(buf, base) : undefined;
-    if (V) this.fast!(buf, base, buf.byteOffset + base, V, members);
+    if (V) this.fast!(buf, base, V.off + base, V, members);
     else for (const [name, read] of this.readers) members[name] = read(buf, base);
     const raw = this.raw;
     raw.buf = buf;
