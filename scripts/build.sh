@@ -6,7 +6,9 @@ if [ -f /usr/include/node/node_api.h ]; then export npm_config_nodedir=/usr; fi
 bash scripts/build-bpf.sh
 gyp_args=()
 [ -n "${npm_config_nodedir:-}" ] && gyp_args+=(--nodedir="$npm_config_nodedir")
-[ -f native/build/Makefile ] || (cd native && ../node_modules/.bin/node-gyp configure "${gyp_args[@]}" --loglevel=error)
+# Configured again when binding.gyp changed (a new source file must reach the Makefile).
+[ -f native/build/Makefile ] && [ native/build/Makefile -nt native/binding.gyp ] ||
+	(cd native && ../node_modules/.bin/node-gyp configure "${gyp_args[@]}" --loglevel=error)
 (cd native && ../node_modules/.bin/node-gyp build "${gyp_args[@]}" --loglevel=error >/dev/null)
 node_modules/.bin/tsc -p tsconfig.json
 # What `ebpfsh --version` names besides the version (src/runtime reads it; the release carries it).

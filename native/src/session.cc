@@ -133,6 +133,7 @@ Napi::Function Session::Define(Napi::Env env) {
                          InstanceMethod("attach", &Session::Attach),
                          InstanceMethod("detach", &Session::Detach),
                          InstanceMethod("mapUpdate", &Session::MapUpdate),
+                         InstanceMethod("mapUpdateInPlace", &Session::MapUpdateInPlace),
                          InstanceMethod("mapDelete", &Session::MapDelete),
                          InstanceMethod("mapLookup", &Session::MapLookup),
                          InstanceMethod("mapKeys", &Session::MapKeys),
@@ -247,6 +248,7 @@ void Session::DestroyAll() {
   if (reader_) reader_->Stop();
   for (auto &[id, obj] : objects_) bpf_object__close(obj);
   objects_.clear();
+  swapper_.JoinAll();  // they use the maps' fds
   for (auto &[name, m] : shared_) close(m.fd);
   shared_.clear();
 }
@@ -569,16 +571,24 @@ Napi::Value Session::MapUpdate(const Napi::CallbackInfo &info) {
 
 // A map of maps' entry `key` becomes a new inner map holding `value` at index
 // 0: programs see the old inner map or the new one whole, never a half-written
-// value, and the kernel frees the old one once no program holds it.
+// value, and the kernel frees the old one once no program holds it. Returns
+// once the new one is in force, without waiting out the grace period.
 void Session::ReplaceInnerMap(Napi::Env env, const std::string &name, const MapInfo &m, const void *key, const void *value) {
   const InnerSpec &in = m.inner;
   LIBBPF_OPTS(bpf_map_create_opts, create_opts, .map_flags = in.flags);
   int fd = bpf_map_create(static_cast<bpf_map_type>(in.type), "ebpfsh_slot", in.key_size, in.value_size, in.max_entries, &create_opts);
   if (fd < 0) ThrowErrno(env, "map update", errno, name + " (new inner map)");
   uint32_t zero = 0;
+  bpf_map_info info{};
+  uint32_t len = sizeof(info);
   int err = bpf_map_update_elem(fd, &zero, value, BPF_ANY) ? errno : 0;
-  if (!err && bpf_map_update_elem(m.fd, key, &fd, BPF_ANY)) err = errno;
-  close(fd);  // the outer map holds its own reference
+  if (!err && bpf_obj_get_info_by_fd(fd, &info, &len)) err = errno;
+  if (err) {
+    close(fd);
+    ThrowErrno(env, "map update", err, name);
+  }
+  // In force when this returns; the kernel's grace period is waited out on another thread.
+  err = swapper_.Swap(m.fd, key, m.key_size, fd, info.id);
   if (err) ThrowErrno(env, "map update", err, name);
 }
 
@@ -612,18 +622,50 @@ Napi::Value Session::MapLookup(const Napi::CallbackInfo &info) {
   return Napi::Buffer<uint8_t>::Copy(env, value.data(), value.size());
 }
 
+// Writes over entry 0 of the inner map in force at `key` of a map of maps,
+// without a swap: no new map, no grace period (a detach turning a probe off).
+// A program may read a mix of the old and new bytes, so the new value may
+// differ from the old in one byte at most; anything more is refused.
+Napi::Value Session::MapUpdateInPlace(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  const MapInfo &m = SharedMap(env, name);
+  if (!m.of_maps) return MapUpdate(info);
+  auto key = info[1].As<Napi::Buffer<uint8_t>>();
+  auto value = info[2].As<Napi::Buffer<uint8_t>>();
+  CheckSize(env, name + " key", key.Length(), m.key_size);
+  CheckSize(env, name + " value", value.Length(), m.value_size);
+  uint32_t id;
+  if (bpf_map_lookup_elem(m.fd, key.Data(), &id)) ThrowErrno(env, "map update", errno, name + " (no entry to write in place)");
+  int fd = bpf_map_get_fd_by_id(id);
+  if (fd < 0) ThrowErrno(env, "map update", errno, name + " (inner map)");
+  std::vector<uint8_t> old(m.value_size);
+  uint32_t zero = 0;
+  int err = bpf_map_lookup_elem(fd, &zero, old.data()) ? errno : 0;
+  size_t differ = 0;
+  for (size_t i = 0; !err && i < old.size(); i++) differ += old[i] != value.Data()[i];
+  if (!err && differ > 1) err = EINVAL;
+  if (!err && bpf_map_update_elem(fd, &zero, value.Data(), BPF_ANY)) err = errno;
+  close(fd);
+  if (err == EINVAL && differ > 1) ThrowErrno(env, "map update", err, name + " (in place: more than one byte would change)");
+  if (err) ThrowErrno(env, "map update", err, name);
+  return env.Undefined();
+}
+
 // Entry 0 of the inner map at `key` of a map of maps, or null where there is none.
 Napi::Value Session::LookupInnerMap(Napi::Env env, const std::string &name, const MapInfo &m, const void *key) {
-  uint32_t id;
-  if (bpf_map_lookup_elem(m.fd, key, &id)) {
-    if (errno == ENOENT) return env.Null();
-    ThrowErrno(env, "map lookup", errno, name);
+  int fd = -1;
+  // An inner map replaced (and freed) between reading its id and opening it: read the entry again.
+  for (int attempt = 0; fd < 0 && attempt < 8; attempt++) {
+    uint32_t id;
+    if (bpf_map_lookup_elem(m.fd, key, &id)) {
+      if (errno == ENOENT) return env.Null();
+      ThrowErrno(env, "map lookup", errno, name);
+    }
+    fd = bpf_map_get_fd_by_id(id);
+    if (fd < 0 && errno != ENOENT) ThrowErrno(env, "map lookup", errno, name + " (inner map)");
   }
-  int fd = bpf_map_get_fd_by_id(id);
-  if (fd < 0) {
-    if (errno == ENOENT) return env.Null();  // replaced and freed meanwhile
-    ThrowErrno(env, "map lookup", errno, name + " (inner map)");
-  }
+  if (fd < 0) ThrowErrno(env, "map lookup", EAGAIN, name + " (inner map replaced while read)");
   std::vector<uint8_t> value(m.value_size);
   uint32_t zero = 0;
   int err = bpf_map_lookup_elem(fd, &zero, value.data()) ? errno : 0;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "map_swap.h"
 #include "ring_reader.h"
 
 struct bpf_object;
@@ -57,6 +58,7 @@ class Session : public Napi::ObjectWrap<Session> {
   Napi::Value Attach(const Napi::CallbackInfo &info);
   Napi::Value Detach(const Napi::CallbackInfo &info);
   Napi::Value MapUpdate(const Napi::CallbackInfo &info);
+  Napi::Value MapUpdateInPlace(const Napi::CallbackInfo &info);
   Napi::Value MapDelete(const Napi::CallbackInfo &info);
   Napi::Value MapLookup(const Napi::CallbackInfo &info);
   Napi::Value MapKeys(const Napi::CallbackInfo &info);
@@ -75,7 +77,8 @@ class Session : public Napi::ObjectWrap<Session> {
   static void CleanupHook(void *arg);
 
   std::map<std::string, MapInfo> shared_;
-  std::map<std::string, InnerSpec> inner_specs_;  // by map name, noted at open (libbpf drops the template at load)
+  std::map<std::string, InnerSpec> inner_specs_;
+  InnerMapSwapper swapper_;  // by map name, noted at open (libbpf drops the template at load)
   std::map<int, bpf_object *> objects_;
   std::map<int, Link> links_;
   std::unique_ptr<RingReader> reader_;

@@ -71,9 +71,19 @@ export function clearKernelFilters(native: NativeSession, layouts: Layouts, prob
   removeSets(native, layouts, probeId, () => true);
 }
 
-/** Turns a probe off in the kernel: programs that read the entry from now on emit nothing (its sets stay). */
+/**
+ * Turns a probe off in the kernel: programs that read the entry from now on
+ * emit nothing (its sets stay). Only `active` changes, written in place: a
+ * program reads the entry as it was or turned off, and no swap waits on the
+ * kernel (a detach of a whole profile turns off ~20 probes).
+ */
 export function turnOffKernelFilter(native: NativeSession, layouts: Layouts, probeId: number): void {
-  native.mapUpdate(MAPS.probeFilters, u32(probeId), encodeStruct(layouts, 'probe_filter', {}));
+  const key = u32(probeId);
+  const entry = native.mapLookup(MAPS.probeFilters, key);
+  if (!entry) return;
+  const off = Buffer.from(entry);
+  off[layouts.structs.probe_filter!.members.active!.offset] = 0;
+  native.mapUpdateInPlace(MAPS.probeFilters, key, off);
 }
 
 /**

@@ -55,7 +55,14 @@ export interface NativeSession {
   /** Attaches a loaded program at its section's hook, or at tracepoint `target` (`category/name`). */
   attach(objectId: number, program: string, target?: string): number;
   detach(linkId: number): void;
+  /** For a map of maps, swaps in a new inner map holding `value`: in force when this returns, never read half-written. */
   mapUpdate(map: string, key: Buffer, value: Buffer): void;
+  /**
+   * For a map of maps, writes `value` over the entry in force, with no swap and
+   * no grace period; it may differ from that entry in one byte only (a program
+   * may read a mix of the two). Other maps: mapUpdate.
+   */
+  mapUpdateInPlace(map: string, key: Buffer, value: Buffer): void;
   mapDelete(map: string, key: Buffer): boolean;
   mapLookup(map: string, key: Buffer): Buffer | null;
   mapKeys(map: string): Buffer[];

@@ -80,6 +80,12 @@ export class FakeSession implements NativeSession {
     m.set(key.toString('hex'), Buffer.from(value));
     this.onMapWrite?.();
   }
+  mapUpdateInPlace(name: string, key: Buffer, value: Buffer): void {
+    const old = this.map(name).get(key.toString('hex'));
+    if (!old) throw nativeError('map update', 'ENOENT', `map update ${name}: no entry to write in place`);
+    if (old.reduce((n, b, i) => n + (b !== value[i] ? 1 : 0), 0) > 1) throw nativeError('map update', 'EINVAL', `map update ${name}: in place: more than one byte would change`);
+    this.mapUpdate(name, key, value);
+  }
   mapDelete(name: string, key: Buffer): boolean {
     const gone = this.map(name).delete(key.toString('hex'));
     this.onMapWrite?.();
