@@ -34,13 +34,6 @@ export function cStringAt(buf: Buffer, start: number, max: number): ByteString {
   return stringAt(buf, start, end);
 }
 
-/**
- * The last string decoded in each of a few slots, with its bytes: the same
- * bytes again (the same comm, the same path, as bursts of events repeat)
- * give back the same string, found by a byte compare instead of a new
- * string that is garbage a moment later. Only text is kept: exact bytes
- * (invalid UTF-8) are always a fresh copy, never shared between events.
- */
 /** A DataView of the batch decoded last (one at a time, so one is kept). */
 let viewed: Buffer | undefined;
 let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
@@ -52,6 +45,13 @@ function dataViewOf(buf: Buffer): DataView<ArrayBufferLike> {
   return view;
 }
 
+/**
+ * The last string decoded in each of a few slots, with its bytes: the same
+ * bytes again (the same comm, the same path, as bursts of events repeat)
+ * give back the same string, found by a byte compare instead of a new
+ * string that is garbage a moment later. Only text is kept: exact bytes
+ * (invalid UTF-8) are always a fresh copy, never shared between events.
+ */
 export class RepeatStrings {
   private readonly bytes: Uint8Array[] = [];
   private readonly keptViews: DataView[] = [];
