@@ -635,37 +635,40 @@ Napi::Value Session::MapUpdateInPlace(const Napi::CallbackInfo &info) {
   auto value = info[2].As<Napi::Buffer<uint8_t>>();
   CheckSize(env, name + " key", key.Length(), m.key_size);
   CheckSize(env, name + " value", value.Length(), m.value_size);
-  uint32_t id;
-  if (bpf_map_lookup_elem(m.fd, key.Data(), &id)) ThrowErrno(env, "map update", errno, name + " (no entry to write in place)");
-  int fd = bpf_map_get_fd_by_id(id);
-  if (fd < 0) ThrowErrno(env, "map update", errno, name + " (inner map)");
+  int fd = InnerMapFd(env, name, m, key.Data());
+  if (fd < 0) ThrowErrno(env, "map update", ENOENT, name + " (no entry to write in place)");
   std::vector<uint8_t> old(m.value_size);
   uint32_t zero = 0;
   int err = bpf_map_lookup_elem(fd, &zero, old.data()) ? errno : 0;
   size_t differ = 0;
-  for (size_t i = 0; !err && i < old.size(); i++) differ += old[i] != value.Data()[i];
-  if (!err && differ > 1) err = EINVAL;
-  if (!err && bpf_map_update_elem(fd, &zero, value.Data(), BPF_ANY)) err = errno;
+  for (size_t i = 0; i < old.size(); i++) differ += old[i] != value.Data()[i];
+  if (!err && differ <= 1 && bpf_map_update_elem(fd, &zero, value.Data(), BPF_ANY)) err = errno;
   close(fd);
-  if (err == EINVAL && differ > 1) ThrowErrno(env, "map update", err, name + " (in place: more than one byte would change)");
   if (err) ThrowErrno(env, "map update", err, name);
+  if (differ > 1) ThrowErrno(env, "map update", EINVAL, name + " (in place: more than one byte would change)");
   return env.Undefined();
+}
+
+// An fd of the inner map in force at `key` of a map of maps, or -1 where there is none.
+int Session::InnerMapFd(Napi::Env env, const std::string &name, const MapInfo &m, const void *key) {
+  // An inner map replaced (and freed) between reading its id and opening it: read the entry again.
+  for (int attempt = 0; attempt < 8; attempt++) {
+    uint32_t id;
+    if (bpf_map_lookup_elem(m.fd, key, &id)) {
+      if (errno == ENOENT) return -1;
+      ThrowErrno(env, "map lookup", errno, name);
+    }
+    int fd = bpf_map_get_fd_by_id(id);
+    if (fd >= 0) return fd;
+    if (errno != ENOENT) ThrowErrno(env, "map lookup", errno, name + " (inner map)");
+  }
+  ThrowErrno(env, "map lookup", EAGAIN, name + " (inner map replaced while read)");
 }
 
 // Entry 0 of the inner map at `key` of a map of maps, or null where there is none.
 Napi::Value Session::LookupInnerMap(Napi::Env env, const std::string &name, const MapInfo &m, const void *key) {
-  int fd = -1;
-  // An inner map replaced (and freed) between reading its id and opening it: read the entry again.
-  for (int attempt = 0; fd < 0 && attempt < 8; attempt++) {
-    uint32_t id;
-    if (bpf_map_lookup_elem(m.fd, key, &id)) {
-      if (errno == ENOENT) return env.Null();
-      ThrowErrno(env, "map lookup", errno, name);
-    }
-    fd = bpf_map_get_fd_by_id(id);
-    if (fd < 0 && errno != ENOENT) ThrowErrno(env, "map lookup", errno, name + " (inner map)");
-  }
-  if (fd < 0) ThrowErrno(env, "map lookup", EAGAIN, name + " (inner map replaced while read)");
+  int fd = InnerMapFd(env, name, m, key);
+  if (fd < 0) return env.Null();
   std::vector<uint8_t> value(m.value_size);
   uint32_t zero = 0;
   int err = bpf_map_lookup_elem(fd, &zero, value.data()) ? errno : 0;

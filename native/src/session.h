@@ -64,6 +64,7 @@ class Session : public Napi::ObjectWrap<Session> {
   Napi::Value MapKeys(const Napi::CallbackInfo &info);
   void ReplaceInnerMap(Napi::Env env, const std::string &name, const MapInfo &m, const void *key, const void *value);
   Napi::Value LookupInnerMap(Napi::Env env, const std::string &name, const MapInfo &m, const void *key);
+  int InnerMapFd(Napi::Env env, const std::string &name, const MapInfo &m, const void *key);
   Napi::Value Start(const Napi::CallbackInfo &info);
   Napi::Value RequestFlush(const Napi::CallbackInfo &info);
   Napi::Value WaitForPrograms(const Napi::CallbackInfo &info);
@@ -77,8 +78,8 @@ class Session : public Napi::ObjectWrap<Session> {
   static void CleanupHook(void *arg);
 
   std::map<std::string, MapInfo> shared_;
-  std::map<std::string, InnerSpec> inner_specs_;
-  InnerMapSwapper swapper_;  // by map name, noted at open (libbpf drops the template at load)
+  std::map<std::string, InnerSpec> inner_specs_;  // by map name, noted at open (libbpf drops the template at load)
+  InnerMapSwapper swapper_;
   std::map<int, bpf_object *> objects_;
   std::map<int, Link> links_;
   std::unique_ptr<RingReader> reader_;
