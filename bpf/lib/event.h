@@ -114,9 +114,9 @@ static __always_inline void fill_header(struct event_header *h, __u16 kind)
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
 #else
-static __always_inline void fill_header(struct event_header *h, __u16 kind)
+/* fill_header for a program that holds the current task's BTF pointer (bpf_get_current_task_btf()): one helper call fewer. */
+static __always_inline void fill_header_task(struct event_header *h, __u16 kind, struct task_struct *task)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	const struct cred *cred = task->cred;
 	const __u64 *comm = (const __u64 *)task->comm;
 
@@ -133,6 +133,11 @@ static __always_inline void fill_header(struct event_header *h, __u16 kind)
 	_Static_assert(sizeof(h->comm) == 2 * sizeof(__u64), "comm is two words");
 	((__u64 *)h->comm)[0] = comm[0];
 	((__u64 *)h->comm)[1] = comm[1];
+}
+
+static __always_inline void fill_header(struct event_header *h, __u16 kind)
+{
+	fill_header_task(h, kind, bpf_get_current_task_btf());
 }
 #endif /* EBPFSH_HEADER_BY_HELPERS */
 

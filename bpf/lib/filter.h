@@ -141,12 +141,12 @@ static __always_inline bool set_matches(void *map, void *key, __u8 mode)
 }
 
 /*
- * The in-kernel filter, for the current task. Cheap checks first; each
- * enabled key costs one hash lookup. Runs before ring space is reserved.
+ * The in-kernel filter, for the current task (whose tgid is `tgid`). Cheap
+ * checks first; each enabled key costs one hash lookup. Runs before ring
+ * space is reserved.
  */
-static __always_inline bool should_trace(void)
+static __always_inline bool should_trace_tgid(__u32 tgid)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	__u32 probe = targ_probe_id;
 	struct probe_filter *f;
 	__u32 gen;
@@ -204,6 +204,17 @@ static __always_inline bool should_trace(void)
 			return false;
 	}
 	return true;
+}
+
+static __always_inline bool should_trace(void)
+{
+	return should_trace_tgid(bpf_get_current_pid_tgid() >> 32);
+}
+
+/* should_trace for a program that holds the current task's BTF pointer: a load instead of a helper call. */
+static __always_inline bool should_trace_task(struct task_struct *task)
+{
+	return should_trace_tgid(task->tgid);
 }
 
 #endif /* EBPFSH_FILTER_H */

@@ -91,7 +91,7 @@ static __always_inline __u32 put_user_path(char *data, __u32 off, int dfd, const
 	o->raw_len = n;
 	if (data[off] == '/' || (n == 1 && !empty_is_dfd))
 		return off + n;
-	o->base_len = put_base(data, off + n, base_dir(dfd, &p), &p, walk, o, damage);
+	o->base_len = put_base(data, off + n, base_dir(bpf_get_current_task_btf(), dfd, &p), &p, walk, o, damage);
 	return off + n + o->base_len;
 }
 
@@ -107,7 +107,7 @@ static __always_inline __u32 put_fd_path(char *data, __u32 off, int fd, char *wa
 	if (off > UPATH_MAX_OFF)
 		return off;	/* unreachable: bounds for the verifier */
 	data[off] = 0;
-	o->base_len = put_base(data, off + 1, fd_path(fd, &p), &p, walk, o, damage);
+	o->base_len = put_base(data, off + 1, fd_path(bpf_get_current_task_btf(), fd, &p), &p, walk, o, damage);
 	return off + 1 + o->base_len;
 }
 

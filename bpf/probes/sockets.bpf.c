@@ -51,7 +51,7 @@ EXPORT_BTF(sockets_exports);
  */
 static __always_inline struct socket *fd_socket(int fd)
 {
-	struct file *f = fd_file(fd);
+	struct file *f = fd_file(bpf_get_current_task_btf(), fd);
 	struct inode *inode;
 
 	if (!f)
