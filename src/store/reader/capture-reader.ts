@@ -172,27 +172,21 @@ export class CaptureReader {
 
   private constructor(readonly path: string, opts: ReaderOptions) {
     const name = basename(path);
-    // Header and copies read through one non-blocking fd: the file checked is the file read.
-    const src = openEvidence(path, name)!;
-    let wal: ReturnType<typeof openEvidence>;
-    try {
-      const head = readHeader(src.fd, src.st.size, name);
-      this.walFile = { walForm: head.wal, walBeside: existsQuietly(`${path}-wal`) };
-      this.snapshot = !opts.live && (head.wal || head.version < READ_IN_PLACE_SINCE);
+    if (opts.live) {
+      /*
+       * This process's own recorder writes it (its writer thread): no fd of
+       * ours may open the file, as closing one drops every POSIX lock this
+       * process holds on it, SQLite's locks of the writer included. SQLite
+       * itself shares one set of locks between the process's connections.
+       */
+      this.walFile = { walForm: true, walBeside: existsQuietly(`${path}-wal`) };
+      this.snapshot = false;
       this.dbPath = path;
-      if (this.snapshot) {
-        wal = openEvidence(`${path}-wal`, `${name}-wal`, { optional: true, noFollow: true });
-        this.tempDir = privateTempDir();
-        this.dbPath = join(this.tempDir, 'capture.db');
-        copyEvidence(src.fd, this.dbPath);
-        if (wal) copyEvidence(wal.fd, `${this.dbPath}-wal`);
-      }
-    } catch (e) {
-      this.cleanup();
-      throw asCaptureError(e, name);
-    } finally {
-      closeSync(src.fd);
-      if (wal) closeSync(wal.fd);
+    } else {
+      const opened = this.openAtRest(path, name);
+      this.walFile = opened.walFile;
+      this.snapshot = opened.snapshot;
+      this.dbPath = opened.dbPath;
     }
     try {
       if (this.snapshot) {
@@ -221,6 +215,33 @@ export class CaptureReader {
     } catch (e) {
       this.cleanup();
       throw asCaptureError(e, name);
+    }
+  }
+
+  /**
+   * Checks a capture at rest through one non-blocking fd (the file checked
+   * is the file read) and, when it is in WAL form or of an old schema,
+   * copies it (and its -wal) to a private directory to read from.
+   */
+  private openAtRest(path: string, name: string): { walFile: { walForm: boolean; walBeside: boolean }; snapshot: boolean; dbPath: string } {
+    const src = openEvidence(path, name)!;
+    let wal: ReturnType<typeof openEvidence>;
+    try {
+      const head = readHeader(src.fd, src.st.size, name);
+      const walFile = { walForm: head.wal, walBeside: existsQuietly(`${path}-wal`) };
+      if (!head.wal && head.version >= READ_IN_PLACE_SINCE) return { walFile, snapshot: false, dbPath: path };
+      wal = openEvidence(`${path}-wal`, `${name}-wal`, { optional: true, noFollow: true });
+      this.tempDir = privateTempDir();
+      const dbPath = join(this.tempDir, 'capture.db');
+      copyEvidence(src.fd, dbPath);
+      if (wal) copyEvidence(wal.fd, `${dbPath}-wal`);
+      return { walFile, snapshot: true, dbPath };
+    } catch (e) {
+      this.cleanup();
+      throw asCaptureError(e, name);
+    } finally {
+      closeSync(src.fd);
+      if (wal) closeSync(wal.fd);
     }
   }
 

@@ -60,7 +60,14 @@ export interface CreatedCapture {
   writer: WriterFiles;
   /** The disk-full reserve: an fd of an already unlinked file (no name to swap or leave behind), -1 for none. The writer reopens it through /proc at start and frees the space by closing its own fd. */
   reserveFd: number;
-  /** Closes the held fds, the reserve's included: call once the writer is ready (it holds its own reserve fd then) or failed. Idempotent. */
+  /** Closes our fd of the reserve: call once the writer is ready (it holds its own then) or failed. Idempotent. */
+  releaseReserve(): void;
+  /**
+   * Closes the fds of the capture and its companions: call once the writer
+   * has closed its connection (or never opened one). Not before: closing any
+   * fd of a file drops every POSIX lock this process holds on it, and the
+   * writer's SQLite locks are this process's. Idempotent; frees the reserve too.
+   */
   release(): void;
 }
 
@@ -265,15 +272,22 @@ export function createCapture(given: string, meta: CaptureMeta, reserveBytes: nu
     captureOpenHooks.beforeOpen?.('writer', path);
     const want = [{ name: path, key: dbKey }, { name: `${path}-wal`, key: keyOf(companions[1]!) }, { name: `${path}-shm`, key: keyOf(companions[2]!) }];
     let released = false;
+    let reserveReleased = false;
+    const releaseReserve = () => {
+      if (reserveReleased) return;
+      reserveReleased = true;
+      if (reserveFd >= 0) closeSync(reserveFd);
+    };
     return {
       path,
       writer: { dir, dbFd, sha256, want },
       reserveFd,
+      releaseReserve,
       release: () => {
+        releaseReserve();
         if (released) return;
         released = true;
         for (const fd of held) closeSync(fd);
-        if (reserveFd >= 0) closeSync(reserveFd);
       },
     };
   } catch (e) {

@@ -157,8 +157,18 @@ export class Recorder {
       this.worker.once('message', (m: FromWriter) => (m.t === 'ready' ? resolve() : reject(new CaptureError('capture writer did not start'))));
       this.worker.once('error', (e) => reject(new CaptureError(`capture writer failed: ${e.message}`)));
     });
-    // Held until the writer proved it opened our files (and took its own fd of the reserve).
-    this.ready.then(created.release, created.release);
+    // Our reserve fd until the writer took its own.
+    this.ready.then(created.releaseReserve, created.releaseReserve);
+    /*
+     * Our fds of the capture, -wal and -shm stay open until the writer has
+     * closed its connection: closing any fd of a file drops every POSIX lock
+     * this process holds on it, SQLite's included. Released at ready, the
+     * writer lost its lock on the -shm, and the next reader to open the
+     * capture took itself for the only user, truncated the -shm under the
+     * writer's mapping and killed the recorder with SIGBUS (readers meanwhile
+     * saw SQLITE_PROTOCOL).
+     */
+    this.worker.once('exit', created.release);
     this.worker.on('message', (m: FromWriter) => this.onWorkerMessage(m));
     this.worker.on('error', (e) => this.fail(new CaptureError(`capture writer failed: ${e.message} (the capture holds what was committed)`, 'WRITER')));
     this.worker.once('exit', () => {
