@@ -47,10 +47,17 @@ describe('engine against a fake kernel', () => {
   });
 
   it('drops an optional hook the kernel refuses, keeps the probe, and says what is missing', () => {
-    const b = fakeBackend({ refuseAttach: ['exit_openat2'] });
+    // opensnoop's one program is attached once per open syscall: the kernel refuses the openat2 tracepoint
+    const b = fakeBackend({ refuseAttach: ['exit_openat@syscalls/sys_exit_openat2'] });
     const a = new Engine({ backend: b }).attach(opensnoop, parseFilters([], [opensnoop]));
-    expect(a.missing).toEqual([expect.stringMatching(/^openat2: attach exit_openat2 failed/)]);
-    expect(b.session.attached.has('exit_openat')).toBe(true);
+    expect(a.missing).toEqual([expect.stringMatching(/^openat2: attach exit_openat at syscalls\/sys_exit_openat2 failed/)]);
+    // the retry without it: one program, four tracepoints
+    expect(b.session.attachCalls.slice(-4)).toEqual([
+      { program: 'exit_openat' },
+      { program: 'exit_openat', target: 'syscalls/sys_exit_open' },
+      { program: 'exit_openat', target: 'syscalls/sys_exit_creat' },
+      { program: 'exit_openat', target: 'syscalls/sys_exit_open_by_handle_at' },
+    ]);
   });
 
   it('fails with a ProbeError when a required hook has no choice left', () => {

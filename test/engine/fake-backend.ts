@@ -59,7 +59,9 @@ export class FakeSession implements NativeSession {
   /** Every attach in order: the program, and the tracepoint it was attached to instead of its own section's. */
   readonly attachCalls: { program: string; target?: string }[] = [];
   attach(id: number, program: string, target?: string): number {
-    if (this.refuseAttach.has(program)) throw nativeError('attach', 'ENOENT', `attach ${program} failed`);
+    // refused by program name, or one attach of a shared program by `program@target`
+    if (this.refuseAttach.has(program) || (target && this.refuseAttach.has(`${program}@${target}`)))
+      throw nativeError('attach', 'ENOENT', `attach ${program}${target ? ` at ${target}` : ''} failed`);
     const l = this.nextId++;
     this.attachCalls.push(target ? { program, target } : { program });
     this.links.set(l, program);

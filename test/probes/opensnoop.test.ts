@@ -44,6 +44,20 @@ describeKernel('opensnoop on the real kernel', () => {
     expect((e.fields.flags as number) & (3 | O_CREAT | O_TRUNC)).toBe(O_WRONLY | O_CREAT | O_TRUNC);
   });
 
+  // One program serves every open syscall and tells them apart by number: open and creat (x86_64 numbers 2 and 85) name their own.
+  it.runIf(process.arch === 'x64')('tells open and creat apart from openat, with the flags each implies', async () => {
+    const script = 'import ctypes, sys\nlibc = ctypes.CDLL(None, use_errno=True)\nlibc.syscall.restype = ctypes.c_long\n' +
+      'print(libc.syscall(2, sys.argv[1].encode(), 0), libc.syscall(85, sys.argv[2].encode(), 0o640))';
+    const r = await run('python3', ['-c', script, join(dir, 'target.txt'), join(dir, 'by-creat')]);
+    const [openFd, creatFd] = r.stdout.trim().split(' ').map(Number) as [number, number];
+    expect([openFd, creatFd].every((fd) => fd >= 3), r.stdout + r.stderr).toBe(true);
+    const open = await waitFor(() => s.events.find((x) => x.pid === r.pid && x.fields.syscall === 'open'), 5000, 'the open');
+    expect(open.fields).toMatchObject({ path: join(dir, 'target.txt'), ret: openFd, flags: 0 });
+    const creat = await waitFor(() => s.events.find((x) => x.pid === r.pid && x.fields.syscall === 'creat'), 5000, 'the creat');
+    const O_WRONLY = 1, O_CREAT = 0o100, O_TRUNC = 0o1000;
+    expect(creat.fields).toMatchObject({ path: join(dir, 'by-creat'), ret: creatFd, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o640 });
+  });
+
   it('reports a failed open with its errno, resolved against the cwd', async () => {
     const r = await run('cat', ['missing.txt'], { cwd: dir });
     const e = await waitFor(() => s.events.find((x) => x.pid === r.pid && x.fields.ret === -2), 5000, 'the failed open');

@@ -24,9 +24,14 @@ const SYSCALLS: Record<number, string> = {
   [OPEN_KIND_BY_HANDLE]: 'open_by_handle_at',
 };
 
-/** The hook of an open syscall: its sys_exit tracepoint only (the arguments come from the saved registers). */
+/**
+ * The hook of an open syscall: its sys_exit tracepoint only (the arguments
+ * come from the saved registers). One program serves every open (it tells
+ * them apart by syscall number), so the kernel verifies it once.
+ */
 function exitHook(name: string, optional?: boolean): HookSpec {
-  return { name, ...(optional ? { optional } : {}), choices: [{ programs: [`exit_${name}`], attach: `tracepoint/syscalls/sys_exit_${name}` }] };
+  const at = name === 'openat' ? {} : { at: { exit_openat: `syscalls/sys_exit_${name}` } };
+  return { name, ...(optional ? { optional } : {}), choices: [{ programs: ['exit_openat'], attach: `tracepoint/syscalls/sys_exit_${name}`, ...at }] };
 }
 
 /** Components of a path with empty ones, `.` and `x/..` folded lexically (a `..` left at the front of a relative path stays). */
