@@ -86,22 +86,10 @@ int enter_chmod(struct trace_event_raw_sys_enter *ctx)
 	return stash_syscall(&chmod_pending, CHMOD_KIND_CHMOD, ctx);
 }
 
-SEC("tracepoint/syscalls/sys_exit_chmod")
-int exit_chmod(struct trace_event_raw_sys_exit *ctx)
-{
-	return handle_exit(ctx->ret);
-}
-
 SEC("tracepoint/syscalls/sys_enter_fchmod")
 int enter_fchmod(struct trace_event_raw_sys_enter *ctx)
 {
 	return stash_syscall(&chmod_pending, CHMOD_KIND_FCHMOD, ctx);
-}
-
-SEC("tracepoint/syscalls/sys_exit_fchmod")
-int exit_fchmod(struct trace_event_raw_sys_exit *ctx)
-{
-	return handle_exit(ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_enter_fchmodat")
@@ -110,20 +98,19 @@ int enter_fchmodat(struct trace_event_raw_sys_enter *ctx)
 	return stash_syscall(&chmod_pending, CHMOD_KIND_FCHMODAT, ctx);
 }
 
-SEC("tracepoint/syscalls/sys_exit_fchmodat")
-int exit_fchmodat(struct trace_event_raw_sys_exit *ctx)
-{
-	return handle_exit(ctx->ret);
-}
-
 SEC("tracepoint/syscalls/sys_enter_fchmodat2")
 int enter_fchmodat2(struct trace_event_raw_sys_enter *ctx)
 {
 	return stash_syscall(&chmod_pending, CHMOD_KIND_FCHMODAT2, ctx);
 }
 
-SEC("tracepoint/syscalls/sys_exit_fchmodat2")
-int exit_fchmodat2(struct trace_event_raw_sys_exit *ctx)
+/*
+ * Every chmod syscall's sys_exit: the kind is what its sys_enter stashed, so
+ * one program serves them all and the kernel verifies it once (the probe's
+ * hooks attach it at each: HookChoice.at).
+ */
+SEC("tracepoint/syscalls/sys_exit_fchmod")
+int exit_any(struct trace_event_raw_sys_exit *ctx)
 {
 	return handle_exit(ctx->ret);
 }

@@ -90,22 +90,10 @@ int enter_chown(struct trace_event_raw_sys_enter *ctx)
 	return stash_syscall(&chown_pending, CHOWN_KIND_CHOWN, ctx);
 }
 
-SEC("tracepoint/syscalls/sys_exit_chown")
-int exit_chown(struct trace_event_raw_sys_exit *ctx)
-{
-	return handle_exit(ctx->ret);
-}
-
 SEC("tracepoint/syscalls/sys_enter_fchown")
 int enter_fchown(struct trace_event_raw_sys_enter *ctx)
 {
 	return stash_syscall(&chown_pending, CHOWN_KIND_FCHOWN, ctx);
-}
-
-SEC("tracepoint/syscalls/sys_exit_fchown")
-int exit_fchown(struct trace_event_raw_sys_exit *ctx)
-{
-	return handle_exit(ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_enter_fchownat")
@@ -114,20 +102,19 @@ int enter_fchownat(struct trace_event_raw_sys_enter *ctx)
 	return stash_syscall(&chown_pending, CHOWN_KIND_FCHOWNAT, ctx);
 }
 
-SEC("tracepoint/syscalls/sys_exit_fchownat")
-int exit_fchownat(struct trace_event_raw_sys_exit *ctx)
-{
-	return handle_exit(ctx->ret);
-}
-
 SEC("tracepoint/syscalls/sys_enter_lchown")
 int enter_lchown(struct trace_event_raw_sys_enter *ctx)
 {
 	return stash_syscall(&chown_pending, CHOWN_KIND_LCHOWN, ctx);
 }
 
-SEC("tracepoint/syscalls/sys_exit_lchown")
-int exit_lchown(struct trace_event_raw_sys_exit *ctx)
+/*
+ * Every chown syscall's sys_exit: the kind is what its sys_enter stashed, so
+ * one program serves them all and the kernel verifies it once (the probe's
+ * hooks attach it at each: HookChoice.at).
+ */
+SEC("tracepoint/syscalls/sys_exit_fchown")
+int exit_any(struct trace_event_raw_sys_exit *ctx)
 {
 	return handle_exit(ctx->ret);
 }

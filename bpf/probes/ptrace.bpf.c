@@ -126,22 +126,10 @@ int enter_ptrace(struct trace_event_raw_sys_enter *ctx)
 	return stash_syscall(&ptrace_pending, PTR_KIND_PTRACE, ctx);
 }
 
-SEC("tracepoint/syscalls/sys_exit_ptrace")
-int exit_ptrace(struct trace_event_raw_sys_exit *ctx)
-{
-	return handle_exit(ctx->ret);
-}
-
 SEC("tracepoint/syscalls/sys_enter_process_vm_writev")
 int enter_process_vm_writev(struct trace_event_raw_sys_enter *ctx)
 {
 	return stash_syscall(&ptrace_pending, PTR_KIND_VM_WRITEV, ctx);
-}
-
-SEC("tracepoint/syscalls/sys_exit_process_vm_writev")
-int exit_process_vm_writev(struct trace_event_raw_sys_exit *ctx)
-{
-	return handle_exit(ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_enter_process_vm_readv")
@@ -150,8 +138,13 @@ int enter_process_vm_readv(struct trace_event_raw_sys_enter *ctx)
 	return stash_syscall(&ptrace_pending, PTR_KIND_VM_READV, ctx);
 }
 
-SEC("tracepoint/syscalls/sys_exit_process_vm_readv")
-int exit_process_vm_readv(struct trace_event_raw_sys_exit *ctx)
+/*
+ * Every ptrace syscall's sys_exit: the kind is what its sys_enter stashed, so
+ * one program serves them all and the kernel verifies it once (the probe's
+ * hooks attach it at each: HookChoice.at).
+ */
+SEC("tracepoint/syscalls/sys_exit_ptrace")
+int exit_any(struct trace_event_raw_sys_exit *ctx)
 {
 	return handle_exit(ctx->ret);
 }

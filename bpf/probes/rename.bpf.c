@@ -94,20 +94,13 @@ out:
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_rename")
-int exit_rename(struct trace_event_raw_sys_exit *ctx)
-{
-	return handle_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_renameat")
-int exit_renameat(struct trace_event_raw_sys_exit *ctx)
-{
-	return handle_exit(ctx->ret);
-}
-
+/*
+ * Every rename syscall's sys_exit: the kind is what its sys_enter stashed, so
+ * one program serves them all and the kernel verifies it once (the probe's
+ * hooks attach it at each: HookChoice.at).
+ */
 SEC("tracepoint/syscalls/sys_exit_renameat2")
-int exit_renameat2(struct trace_event_raw_sys_exit *ctx)
+int exit_any(struct trace_event_raw_sys_exit *ctx)
 {
 	return handle_exit(ctx->ret);
 }

@@ -147,22 +147,10 @@ int enter_setxattr(struct trace_event_raw_sys_enter *ctx)
 	return stash_syscall(&setxattr_pending, SETXATTR_KIND_SETXATTR, ctx);
 }
 
-SEC("tracepoint/syscalls/sys_exit_setxattr")
-int exit_setxattr(struct trace_event_raw_sys_exit *ctx)
-{
-	return handle_exit(ctx->ret);
-}
-
 SEC("tracepoint/syscalls/sys_enter_lsetxattr")
 int enter_lsetxattr(struct trace_event_raw_sys_enter *ctx)
 {
 	return stash_syscall(&setxattr_pending, SETXATTR_KIND_LSETXATTR, ctx);
-}
-
-SEC("tracepoint/syscalls/sys_exit_lsetxattr")
-int exit_lsetxattr(struct trace_event_raw_sys_exit *ctx)
-{
-	return handle_exit(ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_enter_fsetxattr")
@@ -171,20 +159,19 @@ int enter_fsetxattr(struct trace_event_raw_sys_enter *ctx)
 	return stash_syscall(&setxattr_pending, SETXATTR_KIND_FSETXATTR, ctx);
 }
 
-SEC("tracepoint/syscalls/sys_exit_fsetxattr")
-int exit_fsetxattr(struct trace_event_raw_sys_exit *ctx)
-{
-	return handle_exit(ctx->ret);
-}
-
 SEC("tracepoint/syscalls/sys_enter_setxattrat")
 int enter_setxattrat(struct trace_event_raw_sys_enter *ctx)
 {
 	return stash_syscall(&setxattr_pending, SETXATTR_KIND_SETXATTRAT, ctx);
 }
 
-SEC("tracepoint/syscalls/sys_exit_setxattrat")
-int exit_setxattrat(struct trace_event_raw_sys_exit *ctx)
+/*
+ * Every setxattr syscall's sys_exit: the kind is what its sys_enter stashed, so
+ * one program serves them all and the kernel verifies it once (the probe's
+ * hooks attach it at each: HookChoice.at).
+ */
+SEC("tracepoint/syscalls/sys_exit_setxattr")
+int exit_any(struct trace_event_raw_sys_exit *ctx)
 {
 	return handle_exit(ctx->ret);
 }

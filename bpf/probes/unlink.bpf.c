@@ -85,20 +85,13 @@ out:
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_unlink")
-int exit_unlink(struct trace_event_raw_sys_exit *ctx)
-{
-	return handle_exit(ctx->ret);
-}
-
+/*
+ * Every unlink syscall's sys_exit: the kind is what its sys_enter stashed, so
+ * one program serves them all and the kernel verifies it once (the probe's
+ * hooks attach it at each: HookChoice.at).
+ */
 SEC("tracepoint/syscalls/sys_exit_unlinkat")
-int exit_unlinkat(struct trace_event_raw_sys_exit *ctx)
-{
-	return handle_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_rmdir")
-int exit_rmdir(struct trace_event_raw_sys_exit *ctx)
+int exit_any(struct trace_event_raw_sys_exit *ctx)
 {
 	return handle_exit(ctx->ret);
 }

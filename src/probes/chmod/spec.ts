@@ -30,10 +30,10 @@ export const chmod: ProbeSpec = {
   profiles: ['forensic', 'files'],
   hooks: [
     // arm64 and other new ports have no chmod: fchmodat covers them
-    hook('chmod', true),
-    hook('fchmod'),
-    hook('fchmodat'),
-    hook('fchmodat2', true),
+    hook('chmod', true, 'fchmod'),
+    hook('fchmod', false, 'fchmod'),
+    hook('fchmodat', false, 'fchmod'),
+    hook('fchmodat2', true, 'fchmod'),
   ],
   record: {
     struct: 'chmod_event',

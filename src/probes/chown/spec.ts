@@ -51,10 +51,10 @@ export const chown: ProbeSpec = {
   profiles: ['forensic', 'files'],
   hooks: [
     // arm64 and other new ports have neither chown nor lchown: fchownat covers them
-    hook('chown', true),
-    hook('fchown'),
-    hook('fchownat'),
-    hook('lchown', true),
+    hook('chown', true, 'fchown'),
+    hook('fchown', false, 'fchown'),
+    hook('fchownat', false, 'fchown'),
+    hook('lchown', true, 'fchown'),
   ],
   record: {
     struct: 'chown_event',

@@ -39,9 +39,9 @@ export const ptrace: ProbeSpec = {
   profiles: ['forensic'],
   // exit before enter: once an enter stashes a call, its exit is there to emit and delete it
   hooks: [
-    syscallHook('ptrace'),
-    syscallHook('process_vm_writev', true),
-    syscallHook('process_vm_readv', true),
+    syscallHook('ptrace', false, 'ptrace'),
+    syscallHook('process_vm_writev', true, 'ptrace'),
+    syscallHook('process_vm_readv', true, 'ptrace'),
   ],
   record: {
     struct: 'ptrace_event',

@@ -33,9 +33,9 @@ export const rename: ProbeSpec = {
   profiles: ['forensic', 'files'],
   // exit before enter: once an enter stashes a call, its exit is there to emit and delete it
   hooks: [
-    syscallHook('renameat2'),
-    syscallHook('renameat', true),
-    syscallHook('rename', true),
+    syscallHook('renameat2', false, 'renameat2'),
+    syscallHook('renameat', true, 'renameat2'),
+    syscallHook('rename', true, 'renameat2'),
   ],
   record: {
     struct: 'rename_event',

@@ -49,11 +49,11 @@ export const setxattr: ProbeSpec = {
   object: 'setxattr',
   profiles: ['forensic', 'files'],
   hooks: [
-    hook('setxattr'),
-    hook('lsetxattr'),
-    hook('fsetxattr'),
+    hook('setxattr', false, 'setxattr'),
+    hook('lsetxattr', false, 'setxattr'),
+    hook('fsetxattr', false, 'setxattr'),
     // Linux 6.13
-    hook('setxattrat', true),
+    hook('setxattrat', true, 'setxattr'),
   ],
   record: {
     struct: 'setxattr_event',

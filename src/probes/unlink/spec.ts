@@ -28,9 +28,9 @@ export const unlink: ProbeSpec = {
   profiles: ['forensic', 'files'],
   // exit before enter: once an enter stashes a call, its exit is there to emit and delete it
   hooks: [
-    syscallHook('unlinkat'),
-    syscallHook('unlink', true),
-    syscallHook('rmdir', true),
+    syscallHook('unlinkat', false, 'unlinkat'),
+    syscallHook('unlink', true, 'unlinkat'),
+    syscallHook('rmdir', true, 'unlinkat'),
   ],
   record: {
     struct: 'unlink_event',
