@@ -82,4 +82,19 @@ static __always_inline void end_syscall(void *map)
 		a->live = 0;
 }
 
+/*
+ * A probe's one sys_exit program, `exit_any`, for every syscall it stashes at
+ * sys_enter: the kind is in the stashed arguments, so the exits of all its
+ * syscalls are the same code, and one program (in the section of `syscall`'s
+ * sys_exit) is verified once instead of once per syscall. The probe's hooks
+ * attach it at each (syscallHook's `exitIn`: HookChoice.at). Calls the
+ * probe's handle_exit(long ret).
+ */
+#define DEFINE_EXIT_ANY(syscall)					\
+	SEC("tracepoint/syscalls/sys_exit_" #syscall)			\
+	int exit_any(struct trace_event_raw_sys_exit *ctx)		\
+	{								\
+		return handle_exit(ctx->ret);				\
+	}
+
 #endif /* EBPFSH_PENDING_H */

@@ -104,15 +104,6 @@ int enter_fchmodat2(struct trace_event_raw_sys_enter *ctx)
 	return stash_syscall(&chmod_pending, CHMOD_KIND_FCHMODAT2, ctx);
 }
 
-/*
- * Every chmod syscall's sys_exit: the kind is what its sys_enter stashed, so
- * one program serves them all and the kernel verifies it once (the probe's
- * hooks attach it at each: HookChoice.at).
- */
-SEC("tracepoint/syscalls/sys_exit_fchmod")
-int exit_any(struct trace_event_raw_sys_exit *ctx)
-{
-	return handle_exit(ctx->ret);
-}
+DEFINE_EXIT_ANY(fchmod)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -108,15 +108,6 @@ int enter_lchown(struct trace_event_raw_sys_enter *ctx)
 	return stash_syscall(&chown_pending, CHOWN_KIND_LCHOWN, ctx);
 }
 
-/*
- * Every chown syscall's sys_exit: the kind is what its sys_enter stashed, so
- * one program serves them all and the kernel verifies it once (the probe's
- * hooks attach it at each: HookChoice.at).
- */
-SEC("tracepoint/syscalls/sys_exit_fchown")
-int exit_any(struct trace_event_raw_sys_exit *ctx)
-{
-	return handle_exit(ctx->ret);
-}
+DEFINE_EXIT_ANY(fchown)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

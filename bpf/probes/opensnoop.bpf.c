@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * opensnoop: open, openat, openat2, creat and open_by_handle_at, from
- * sys_exit alone (one program, attached to each syscall's sys_exit): the arguments are the caller's registers as the syscall
- * took them (the kernel saved them at entry and leaves them unchanged), so
- * no sys_enter program runs and nothing is kept between the two. Emitted
+ * sys_exit alone (one program, attached to each syscall's sys_exit): the
+ * arguments are the caller's registers as the syscall took them (the kernel
+ * saved them at entry and leaves them unchanged), so no sys_enter program
+ * runs and nothing is kept between the two. Emitted
  * with the result and up to three paths: the raw path as the caller's memory
  * holds it at sys_exit, a relative one made absolute from its base
  * directory, and, for a successful open, the path of the file the kernel

@@ -138,15 +138,6 @@ int enter_process_vm_readv(struct trace_event_raw_sys_enter *ctx)
 	return stash_syscall(&ptrace_pending, PTR_KIND_VM_READV, ctx);
 }
 
-/*
- * Every ptrace syscall's sys_exit: the kind is what its sys_enter stashed, so
- * one program serves them all and the kernel verifies it once (the probe's
- * hooks attach it at each: HookChoice.at).
- */
-SEC("tracepoint/syscalls/sys_exit_ptrace")
-int exit_any(struct trace_event_raw_sys_exit *ctx)
-{
-	return handle_exit(ctx->ret);
-}
+DEFINE_EXIT_ANY(ptrace)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -165,15 +165,6 @@ int enter_setxattrat(struct trace_event_raw_sys_enter *ctx)
 	return stash_syscall(&setxattr_pending, SETXATTR_KIND_SETXATTRAT, ctx);
 }
 
-/*
- * Every setxattr syscall's sys_exit: the kind is what its sys_enter stashed, so
- * one program serves them all and the kernel verifies it once (the probe's
- * hooks attach it at each: HookChoice.at).
- */
-SEC("tracepoint/syscalls/sys_exit_setxattr")
-int exit_any(struct trace_event_raw_sys_exit *ctx)
-{
-	return handle_exit(ctx->ret);
-}
+DEFINE_EXIT_ANY(setxattr)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

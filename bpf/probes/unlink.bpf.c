@@ -85,15 +85,6 @@ out:
 	return 0;
 }
 
-/*
- * Every unlink syscall's sys_exit: the kind is what its sys_enter stashed, so
- * one program serves them all and the kernel verifies it once (the probe's
- * hooks attach it at each: HookChoice.at).
- */
-SEC("tracepoint/syscalls/sys_exit_unlinkat")
-int exit_any(struct trace_event_raw_sys_exit *ctx)
-{
-	return handle_exit(ctx->ret);
-}
+DEFINE_EXIT_ANY(unlinkat)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
