@@ -1,4 +1,13 @@
-import type { HookSpec } from './types.js';
+import type { HookChoice, HookSpec } from './types.js';
+
+/**
+ * Where a program one probe shares between syscalls is attached for syscall
+ * `name`: at its own section when `own` is that syscall, else at `name`'s
+ * sys_exit (HookChoice.at). Loaded once, verified once.
+ */
+export function sharedExitAt(program: string, own: string, name: string): Pick<HookChoice, 'at'> {
+  return name === own ? {} : { at: { [program]: `syscalls/sys_exit_${name}` } };
+}
 
 /**
  * The hook of a syscall traced at sys_enter + sys_exit: exit first, so an
@@ -9,7 +18,7 @@ import type { HookSpec } from './types.js';
  */
 export function syscallHook(name: string, optional?: boolean, exitIn?: string): HookSpec {
   const exit = exitIn ? 'exit_any' : `exit_${name}`;
-  const at = exitIn && exitIn !== name ? { at: { exit_any: `syscalls/sys_exit_${name}` } } : {};
+  const at = exitIn ? sharedExitAt(exit, exitIn, name) : {};
   return {
     name,
     ...(optional ? { optional } : {}),

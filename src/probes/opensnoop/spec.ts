@@ -12,6 +12,7 @@ import {
   OPEN_KIND_OPENAT,
   OPEN_KIND_OPENAT2,
 } from '../../event/generated/skeleton.js';
+import { sharedExitAt } from '../syscall-hook.js';
 import type { HookSpec, ProbeSpec } from '../types.js';
 import { opensnoopFacets } from './facets.js';
 
@@ -30,8 +31,7 @@ const SYSCALLS: Record<number, string> = {
  * them apart by syscall number), so the kernel verifies it once.
  */
 function exitHook(name: string, optional?: boolean): HookSpec {
-  const at = name === 'openat' ? {} : { at: { exit_openat: `syscalls/sys_exit_${name}` } };
-  return { name, ...(optional ? { optional } : {}), choices: [{ programs: ['exit_openat'], attach: `tracepoint/syscalls/sys_exit_${name}`, ...at }] };
+  return { name, ...(optional ? { optional } : {}), choices: [{ programs: ['exit_openat'], attach: `tracepoint/syscalls/sys_exit_${name}`, ...sharedExitAt('exit_openat', 'openat', name) }] };
 }
 
 /** Components of a path with empty ones, `.` and `x/..` folded lexically (a `..` left at the front of a relative path stays). */

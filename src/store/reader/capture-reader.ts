@@ -168,7 +168,7 @@ export class CaptureReader {
   /** uid_summary (schema 6) is complete and well-formed: userCounts reads it instead of every probe table. */
   readonly usersSummarized: boolean;
   /** The file's header says WAL form, and whether a -wal lay beside it when opened. */
-  private readonly walFile: { walForm: boolean; walBeside: boolean } = { walForm: false, walBeside: false };
+  private readonly walFile: { walForm: boolean; walBeside: boolean };
 
   private constructor(readonly path: string, opts: ReaderOptions) {
     const name = basename(path);
